@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"vigil/internal/doc"
+	"vigil/internal/engine"
+	"vigil/internal/esql"
+	"vigil/internal/source"
+)
+
+type huntOptions struct {
+	rules       ruleFlags
+	index       string
+	mapping     string
+	out         string
+	format      string
+	now         string
+	failOnAlert bool
+	quiet       bool
+}
+
+func newHuntCmd() *cobra.Command {
+	var o huntOptions
+	cmd := &cobra.Command{
+		Use:   "hunt [flags] INPUT...",
+		Short: "Run detection rules over events and print alerts",
+		Long: `Runs detection rules (by default the built-in ones) over ECS events and prints
+Kibana-shaped alerts: NDJSON on stdout when it is piped, a table on a terminal.
+INPUT is an NDJSON file, a .gz file, a directory (recursive) or - for stdin.
+The whole input is one query range: every window in the data is evaluated once.`,
+		Example: `  vigil hunt examples/sample-events.ndjson.gz
+  zcat export.ndjson.gz | vigil hunt --rules rules/ - > alerts.ndjson`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runHunt(cmd, o, args) },
+	}
+	o.rules.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.index, "index", "", "index name for documents that carry neither _index nor data_stream.* fields")
+	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input (laid over the built-in ECS and Elastic Defend mappings)")
+	f.StringVarP(&o.out, "out", "o", "", "write alerts to FILE instead of stdout")
+	f.StringVar(&o.format, "format", "", "alert output: ndjson or table (default: table on a terminal, else ndjson)")
+	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
+	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
+	return cmd
+}
+
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usageErr(fmt.Errorf("--now: %w", err))
+	}
+	return t.UTC(), nil
+}
+
+func loadMapping(path string) (*doc.Mapping, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	m, err := doc.ParseMapping(data)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("%s: %w", path, err))
+	}
+	return m, nil
+}
+
+// decoderMapping is what documents are typed by: the built-in mappings and
+// the user's, with unmapped fields inferred dynamically.
+func decoderMapping(user *doc.Mapping) *doc.Mapping {
+	m := doc.NewMapping()
+	ecs, _ := doc.BuiltinMapping("ecs")
+	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
+	m.Merge(ecs)
+	m.Merge(endpoint)
+	if user != nil {
+		for _, f := range user.Fields() {
+			m.Add(*f)
+		}
+	}
+	return m
+}
+
+func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
+	stderr := cmd.ErrOrStderr()
+	now, err := parseNow(o.now)
+	if err != nil {
+		return err
+	}
+	rules, err := o.rules.load(stderr)
+	if err != nil {
+		return err
+	}
+	user, err := loadMapping(o.mapping)
+	if err != nil {
+		return err
+	}
+	cat := &engine.Catalog{User: user}
+	var compiled []*engine.CompiledRule
+	for _, r := range rules {
+		cr, err := engine.Compile(r, cat, esql.Options{Now: now})
+		if err != nil {
+			return usageErr(err)
+		}
+		compiled = append(compiled, cr)
+	}
+	files, err := source.Expand(args)
+	if err != nil {
+		return inputErr(err)
+	}
+
+	out, closeOut, err := openOut(cmd, o.out)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	format := o.format
+	if format == "" {
+		format = "ndjson"
+		if o.out == "" && isTerminal(cmd.OutOrStdout()) {
+			format = "table"
+		}
+	}
+	if format != "ndjson" && format != "table" {
+		return usageErr(fmt.Errorf("--format %q: want ndjson or table", format))
+	}
+
+	sweep := engine.NewSweep(compiled)
+	sweep.IndexFallback = o.index
+	dec := doc.NewDecoder(decoderMapping(user), doc.DecodeOptions{Dynamic: true})
+	reader := &source.Reader{Stdin: cmd.InOrStdin()}
+	var bar *progress
+	if !o.quiet && isTerminal(stderr) {
+		bar = newProgress(stderr, source.TotalSize(files))
+		reader.OnProgress = bar.update
+	}
+	start := time.Now()
+	st, readErr := reader.Documents(files, dec, sweep.Push)
+	elapsed := time.Since(start)
+	bar.done()
+
+	results, err := sweep.Finish(now, newUUID())
+	if err != nil {
+		return err
+	}
+	nAlerts := 0
+	for _, rr := range results {
+		nAlerts += len(rr.Alerts)
+	}
+	if format == "table" {
+		writeAlertTable(out, results)
+	} else {
+		bw := bufio.NewWriter(out)
+		for _, rr := range results {
+			for _, a := range rr.Alerts {
+				b, err := json.Marshal(a)
+				if err != nil {
+					return err
+				}
+				bw.Write(b)
+				bw.WriteByte('\n')
+			}
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
+	if !o.quiet {
+		writeSummary(stderr, st, elapsed, sweep, results)
+	}
+	if readErr != nil {
+		return inputErr(readErr)
+	}
+	if o.failOnAlert && nAlerts > 0 {
+		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", nAlerts)}
+	}
+	return nil
+}
+
+func openOut(cmd *cobra.Command, path string) (io.Writer, func(), error) {
+	if path == "" || path == "-" {
+		return cmd.OutOrStdout(), func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, usageErr(err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func writeAlertTable(w io.Writer, results []*engine.RuleResult) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tRULE\tHOST\tREASON")
+	for _, rr := range results {
+		for _, a := range rr.Alerts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Severity, a.RuleName, a.Host, a.Fields["kibana.alert.reason"])
+		}
+	}
+	tw.Flush()
+}
+
+func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult) {
+	secs := elapsed.Seconds()
+	if secs <= 0 {
+		secs = 1e-9
+	}
+	fmt.Fprintf(w, "read %d events (%s) in %s: %.0f events/s, %.1f MB/s\n",
+		st.Events, humanBytes(st.Bytes), elapsed.Round(time.Millisecond), float64(st.Events)/secs, float64(st.Bytes)/secs/1e6)
+	if st.Malformed > 0 {
+		fmt.Fprintf(w, "malformed lines: %d (skipped)\n", st.Malformed)
+		for _, p := range st.Problems {
+			fmt.Fprintf(w, "  %s\n", p.Error())
+		}
+		if st.Malformed > int64(len(st.Problems)) {
+			fmt.Fprintf(w, "  … and %d more\n", st.Malformed-int64(len(st.Problems)))
+		}
+	}
+	if sweep.Unindexed > 0 {
+		fmt.Fprintf(w, "events with no index (no _index, no data_stream.*; see --index): %d\n", sweep.Unindexed)
+	}
+	bySeverity := map[string]int{}
+	for _, rr := range results {
+		fmt.Fprintf(w, "rule %q: %d events in scope, %d alerts\n", rr.Rule.Name, rr.Events, len(rr.Alerts))
+		for _, a := range rr.Alerts {
+			bySeverity[a.Severity]++
+		}
+		if rr.Truncated {
+			fmt.Fprintf(w, "  note: the result reached the query's LIMIT; more groups may exist\n")
+		}
+		for _, wn := range rr.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", wn)
+		}
+	}
+	var sev []string
+	for s, n := range bySeverity {
+		sev = append(sev, fmt.Sprintf("%s %d", s, n))
+	}
+	sort.Strings(sev)
+	if len(sev) > 0 {
+		fmt.Fprintf(w, "alerts by severity: %s\n", strings.Join(sev, ", "))
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// progress draws a one-line bar over input bytes on a terminal.
+type progress struct {
+	w     io.Writer
+	total int64
+	last  time.Time
+	drawn bool
+}
+
+func newProgress(w io.Writer, total int64) *progress { return &progress{w: w, total: total} }
+
+func (p *progress) update(n int64) {
+	if time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.drawn = true
+	if p.total <= 0 {
+		fmt.Fprintf(p.w, "\r%s read", humanBytes(n))
+		return
+	}
+	frac := float64(n) / float64(p.total)
+	if frac > 1 {
+		frac = 1
+	}
+	const width = 30
+	fill := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %s", strings.Repeat("#", fill), strings.Repeat(".", width-fill), frac*100, humanBytes(n))
+}
+
+func (p *progress) done() {
+	if p != nil && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

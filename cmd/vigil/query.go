@@ -1,0 +1,255 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vigil/internal/doc"
+	"vigil/internal/engine"
+	"vigil/internal/esql"
+	"vigil/internal/source"
+)
+
+type queryOptions struct {
+	index, mapping, format, now string
+}
+
+func newQueryCmd() *cobra.Command {
+	var o queryOptions
+	cmd := &cobra.Command{
+		Use:   "query 'FROM … | …' INPUT...",
+		Short: "Run an ad-hoc ES|QL query over local files",
+		Long: `Runs one ES|QL query over NDJSON files, .gz files, directories or stdin (-), as
+Elasticsearch would over an index holding those documents. Field types come from
+the built-in ECS and Elastic Defend mappings, --mapping, and otherwise are
+inferred from the data (strings as keyword). Documents with no index
+(_index, data_stream.* or --index) match any FROM pattern.`,
+		Example: `  vigil query 'FROM logs-* | STATS n = COUNT(*) BY host.name | SORT n DESC' events.ndjson
+  vigil query --format csv 'FROM * | KEEP @timestamp, process.command_line | LIMIT 5' events.ndjson.gz`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error { return runQuery(cmd, o, args[0], args[1:]) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.index, "index", "", "index name for documents that carry neither _index nor data_stream.* fields")
+	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input")
+	f.StringVar(&o.format, "format", "", "output: table, csv, json (Elasticsearch's _query response) or ndjson (default: table on a terminal, else json)")
+	f.StringVar(&o.now, "now", "", "the query's NOW(), RFC 3339 (default: the current time)")
+	return cmd
+}
+
+func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string) error {
+	now, err := parseNow(o.now)
+	if err != nil {
+		return err
+	}
+	user, err := loadMapping(o.mapping)
+	if err != nil {
+		return err
+	}
+	files, err := source.Expand(inputs)
+	if err != nil {
+		return inputErr(err)
+	}
+	format := o.format
+	if format == "" {
+		format = "json"
+		if isTerminal(cmd.OutOrStdout()) {
+			format = "table"
+		}
+	}
+	switch format {
+	case "table", "csv", "json", "ndjson":
+	default:
+		return usageErr(fmt.Errorf("--format %q: want table, csv, json or ndjson", format))
+	}
+
+	// Infer types for fields no mapping names, from the files (stdin is read once, so it is not scanned twice).
+	base := decoderMapping(user)
+	inferDec := doc.NewDecoder(base, doc.DecodeOptions{Dynamic: true, IgnoreMalformed: true})
+	var scan []string
+	for _, f := range files {
+		if f != "-" {
+			scan = append(scan, f)
+		}
+	}
+	if _, err := (&source.Reader{}).Documents(scan, inferDec, func(*doc.Document) {}); err != nil {
+		return inputErr(err)
+	}
+	cat := &engine.Catalog{User: user, Inferred: inferDec.Dynamic()}
+	q, err := esql.Compile(query, cat, esql.Options{Now: now})
+	if err != nil {
+		return usageErr(err)
+	}
+	full := decoderMapping(user)
+	for _, f := range inferDec.Dynamic().Fields() {
+		if _, ok := full.Lookup(f.Name); !ok {
+			full.Add(*f)
+		}
+	}
+	dec := doc.NewDecoder(full, doc.DecodeOptions{Dynamic: true})
+	exec := q.NewExecution()
+	start := time.Now()
+	st, readErr := (&source.Reader{Stdin: cmd.InOrStdin()}).Documents(files, dec, func(d *doc.Document) {
+		index := engine.IndexOf(d, o.index)
+		if d.Index == "" {
+			d.Index = index
+		}
+		if index == "" || q.MatchesIndex(engine.DataStreamOf(index)) || q.MatchesIndex(index) {
+			exec.Push(d)
+		}
+	})
+	res, err := exec.Finish()
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	out := cmd.OutOrStdout()
+	switch format {
+	case "table":
+		writeTable(out, res)
+	case "csv":
+		err = writeCSV(out, res)
+	case "json":
+		err = writeQueryJSON(out, res, took)
+	case "ndjson":
+		err = writeNDJSON(out, res)
+	}
+	if err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if st.Malformed > 0 {
+		fmt.Fprintf(stderr, "malformed lines: %d (skipped)\n", st.Malformed)
+		for _, p := range st.Problems {
+			fmt.Fprintf(stderr, "  %s\n", p.Error())
+		}
+	}
+	if readErr != nil {
+		return inputErr(readErr)
+	}
+	return nil
+}
+
+// typeName is the column type as Elasticsearch's _query response names it.
+func typeName(t doc.Type) string {
+	if t == doc.Date {
+		return "date"
+	}
+	return t.String()
+}
+
+func cellJSON(v doc.Value) any {
+	switch {
+	case v.IsNull():
+		return nil
+	case v.IsMulti():
+		out := make([]any, len(v.M))
+		for i, e := range v.M {
+			out[i] = cellJSON(e)
+		}
+		return out
+	}
+	switch v.T {
+	case doc.Boolean:
+		return v.Bool()
+	case doc.Integer, doc.Long:
+		return v.I
+	case doc.UnsignedLong:
+		return v.Uint64()
+	case doc.Double:
+		return json.RawMessage(doc.FormatDouble(v.F))
+	}
+	return v.String()
+}
+
+func writeQueryJSON(w io.Writer, res *esql.Result, took time.Duration) error {
+	type column struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	body := struct {
+		Took    int64    `json:"took"`
+		Partial bool     `json:"is_partial"`
+		Columns []column `json:"columns"`
+		Values  [][]any  `json:"values"`
+	}{Took: took.Milliseconds(), Columns: []column{}, Values: [][]any{}}
+	for _, c := range res.Columns {
+		body.Columns = append(body.Columns, column{c.Name, typeName(c.Type)})
+	}
+	for _, row := range res.Rows {
+		vals := make([]any, len(row))
+		for i, v := range row {
+			vals[i] = cellJSON(v)
+		}
+		body.Values = append(body.Values, vals)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(body)
+}
+
+func writeNDJSON(w io.Writer, res *esql.Result) error {
+	enc := json.NewEncoder(w)
+	for _, row := range res.Rows {
+		obj := make(map[string]any, len(row))
+		for i, v := range row {
+			obj[res.Columns[i].Name] = cellJSON(v)
+		}
+		if err := enc.Encode(obj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCSV(w io.Writer, res *esql.Result) error {
+	cw := csv.NewWriter(w)
+	head := make([]string, len(res.Columns))
+	for i, c := range res.Columns {
+		head[i] = c.Name
+	}
+	cw.Write(head)
+	for _, row := range res.Rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			if !v.IsNull() {
+				rec[i] = v.String()
+			}
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeTable prints rows as Elasticsearch's text format does: a header, a
+// rule of dashes, and cells left-aligned.
+func writeTable(w io.Writer, res *esql.Result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := make([]string, len(res.Columns))
+	rule := make([]string, len(res.Columns))
+	for i, c := range res.Columns {
+		head[i] = c.Name
+		rule[i] = strings.Repeat("-", len(c.Name))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	fmt.Fprintln(tw, strings.Join(rule, "\t"))
+	for _, row := range res.Rows {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = v.String()
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	tw.Flush()
+}

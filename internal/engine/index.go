@@ -1,0 +1,64 @@
+// Package engine owns running compiled rules over a stream of documents:
+// which index a document belongs to, the time ranges a rule's runs cover
+// (one sweep, or Kibana's schedule replayed), max_signals, alert identity and
+// de-duplication, and building Kibana-shaped alert documents. It decides when
+// a query's aggregating stage runs, never what it computes.
+package engine
+
+import (
+	"strings"
+
+	"vigil/internal/doc"
+)
+
+// IndexOf names the index a document belongs to, for matching FROM patterns:
+// its _index when it came from Elasticsearch (a hit or an export), else the
+// data stream its data_stream.{type,dataset,namespace} fields name (the way
+// Fleet routes events), else fallback (the user's --index), else "".
+func IndexOf(d *doc.Document, fallback string) string {
+	if d.Index != "" {
+		return d.Index
+	}
+	t, ds, ns := d.Get("data_stream.type"), d.Get("data_stream.dataset"), d.Get("data_stream.namespace")
+	if isSingleString(t) && isSingleString(ds) && isSingleString(ns) {
+		return t.S + "-" + ds.S + "-" + ns.S
+	}
+	return fallback
+}
+
+// DataStreamOf returns the data stream a backing index belongs to
+// (".ds-logs-endpoint.events.process-default-2022.02.15-000001" →
+// "logs-endpoint.events.process-default"), or the index itself. A FROM
+// pattern names data streams, so exported hits match by this name.
+func DataStreamOf(index string) string {
+	rest, ok := strings.CutPrefix(index, ".ds-")
+	if !ok {
+		return index
+	}
+	// Strip "-<yyyy.MM.dd>-<generation>".
+	i := strings.LastIndexByte(rest, '-')
+	if i <= 0 {
+		return index
+	}
+	j := strings.LastIndexByte(rest[:i], '-')
+	if j <= 0 || !isDate(rest[j+1:i]) {
+		return index
+	}
+	return rest[:j]
+}
+
+func isDate(s string) bool {
+	if len(s) != 10 || s[4] != '.' || s[7] != '.' {
+		return false
+	}
+	for i, c := range s {
+		if i != 4 && i != 7 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func isSingleString(v doc.Value) bool {
+	return v.T.IsString() && !v.IsMulti() && v.S != ""
+}

@@ -1,0 +1,46 @@
+// Package esql owns the ES|QL language: lexer, recursive-descent parser, AST
+// with positions, analyzer (names, types, errors worded like
+// Elasticsearch's), planner and a streaming executor whose aggregation states
+// merge. Value semantics live in esql/fn and esql/agg; this package knows the
+// language and how a query flows.
+package esql
+
+import (
+	"time"
+
+	"vigil/internal/doc"
+)
+
+// Catalog tells the analyzer what a FROM clause reads.
+type Catalog interface {
+	// Resolve returns the merged mapping of the indices the FROM patterns
+	// name (comma lists, `*` wildcards and `-exclusions` already split into
+	// patterns), or an error such as "Unknown index [foo]".
+	Resolve(patterns []string) (*doc.Mapping, error)
+}
+
+// Options tune compilation and execution.
+type Options struct {
+	Now time.Time // the instant NOW() and date math use; zero means time.Now() at Compile
+}
+
+// Column is one result column.
+type Column struct {
+	Name string
+	Type doc.Type
+}
+
+// Result is a finished query's table plus the warnings Elasticsearch would
+// return in its Warning headers ("Line 1:27: evaluation of [...] failed, ...").
+type Result struct {
+	Columns  []Column
+	Rows     [][]doc.Value
+	Warnings []string
+}
+
+// Error is a positioned parse or analysis error; Error() gives
+// Elasticsearch's wording, e.g. "line 3:15: Unknown column [proces.name]".
+type Error struct {
+	Line, Col int
+	Msg       string
+}
