@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -159,7 +159,11 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	elapsed := time.Since(start)
 	bar.done()
 
-	results, err := sweep.Finish(now, newUUID())
+	execUUID := newUUID()
+	if o.now != "" {
+		execUUID = stableUUID("vigil-hunt", o.now) // a pinned --now makes the whole output reproducible
+	}
+	results, err := sweep.Finish(now, execUUID)
 	if err != nil {
 		return err
 	}
@@ -173,7 +177,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		bw := bufio.NewWriter(out)
 		for _, rr := range results {
 			for _, a := range rr.Alerts {
-				b, err := json.Marshal(a)
+				b, err := a.MarshalJSON()
 				if err != nil {
 					return err
 				}
@@ -220,6 +224,16 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// stableUUID derives a version-4-shaped UUID from its inputs.
+func stableUUID(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b)
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }
 
 func writeAlertTable(w io.Writer, results []*engine.RuleResult) {

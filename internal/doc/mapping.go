@@ -18,7 +18,7 @@ type Field struct {
 	NoDocValues bool   // doc_values: false — ES|QL then loads the field from _source (source order, duplicates kept)
 	NoIndex     bool   // index: false (kept only so MarshalJSON round-trips)
 	Format      string // date format as written; only the default formats are interpreted
-	Nested      bool   // the field lives under a nested object (ES|QL cannot read it: Type is Unsupported)
+	Nested      bool   // under a nested object: ES|QL does not list such fields at all (elastic/elasticsearch#99283); Type is Unsupported
 }
 
 // Object is an object or nested container in a mapping. Containers hold no

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,8 +23,17 @@ type Alert struct {
 	Fields   map[string]any // the alert document, flat dotted keys
 }
 
-// MarshalJSON writes the alert document (keys sorted, so output is stable).
-func (a *Alert) MarshalJSON() ([]byte, error) { return json.Marshal(a.Fields) }
+// MarshalJSON writes the alert document: keys sorted, so output is stable,
+// and no HTML escaping, since command lines are full of < > &.
+func (a *Alert) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(a.Fields); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
 // Execution describes the rule run that produced alerts.
 type Execution struct {

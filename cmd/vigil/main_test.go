@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var tookRE = regexp.MustCompile(`"took": \d+`)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const sampleData = "../../examples/sample-events.ndjson.gz"
+
+// run executes the CLI in-process and returns stdout, stderr and the exit code main would use.
+func run(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	root := newRoot()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.Execute()
+	code := exitOK
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		} else {
+			code = exitUsage
+		}
+		errb.WriteString("error: " + err.Error() + "\n")
+	}
+	return out.String(), errb.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/vigil -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test ./cmd/vigil -update rewrites it); got:\n%s", name, got)
+	}
+}
+
+// The quick start's hunt: the built-in rule over the bundled sample data.
+func TestHuntSampleGolden(t *testing.T) {
+	out, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", sampleData)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden(t, "hunt-sample.ndjson", out)
+	if n := strings.Count(out, "\n"); n != 4 {
+		t.Errorf("%d alerts, want 4 (linux, macOS, busybox and -C bursts)", n)
+	}
+	for _, host := range []string{`"host.name":"web-01"`, `"host.name":"mac-03.corp.example"`, `"host.name":"build-02"`, `"host.name":"ci-07"`} {
+		if !strings.Contains(out, host) {
+			t.Errorf("no alert for %s", host)
+		}
+	}
+	for _, want := range []string{"read 3647 events", "4 alerts", "alerts by severity: medium 4"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// vigil query reproduces the seed rule's STATS output in every format.
+func TestQueryFormats(t *testing.T) {
+	q := `FROM logs-endpoint.events.process-*
+| WHERE host.os.type in ("linux", "macos") and event.type == "start" and TO_LOWER(process.parent.name) like "python*" and
+  process.name in ("bash", "dash", "sh", "tcsh", "csh", "zsh", "ksh", "fish", "busybox") and
+  KQL("""event.action:"exec" and process.args:("-c" or "-cl" or "-lc")""")
+| EVAL w = DATE_TRUNC(1 minutes, @timestamp)
+| STATS lines = COUNT_DISTINCT(process.command_line) BY host.name, w
+| WHERE lines >= 5
+| SORT lines DESC, host.name`
+	for _, format := range []string{"table", "csv", "json", "ndjson"} {
+		out, stderr, code := run(t, "", "query", "--format", format, q, sampleData)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		out = tookRE.ReplaceAllString(out, `"took": 0`) // timing varies
+		golden(t, "query-seed-stats."+format, out)
+	}
+}
+
+func TestExitCodesAndBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("[rule]\nrule_id = \"x\"\nname = \"n\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 1\nquery = '''\nFROM logs-*\n| WHERE proces.name == \"sh\"\n'''\n"), 0o644)
+	_, stderr, code := run(t, "", "hunt", "--rules", bad, sampleData)
+	if code != exitUsage || !strings.Contains(stderr, bad+":9:9: Unknown column [proces.name]") {
+		t.Errorf("invalid rule: exit %d, stderr:\n%s", code, stderr)
+	}
+	_, _, code = run(t, "", "hunt", filepath.Join(dir, "missing.ndjson"))
+	if code != exitInput {
+		t.Errorf("missing input: exit %d, want %d", code, exitInput)
+	}
+	_, _, code = run(t, "", "hunt", "--fail-on-alert", sampleData)
+	if code != exitAlerts {
+		t.Errorf("--fail-on-alert: exit %d, want %d", code, exitAlerts)
+	}
+	// Malformed lines are reported with file:line; the good lines around them still count.
+	stdin := "{\"@timestamp\":\"2026-11-20T10:00:00Z\"}\nnot json\n[1,2]\n{\"@timestamp\":\"yesterday-ish\"}\n{\"@timestamp\":\"2026-11-20T10:00:01Z\"}\n"
+	_, stderr, code = run(t, stdin, "hunt", "-")
+	if code != exitOK {
+		t.Fatalf("malformed input: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"read 2 events", "malformed lines: 3", "-:2:", "-:3:", "-:4:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestRulesCommands(t *testing.T) {
+	out, _, code := run(t, "", "rules", "list")
+	if code != exitOK || !strings.Contains(out, "b42e4b88-fc4a-417b-a45e-4d4a3db9fd41") {
+		t.Errorf("rules list: exit %d\n%s", code, out)
+	}
+	out, _, code = run(t, "", "rules", "show", "b42e4b88-fc4a-417b-a45e-4d4a3db9fd41")
+	for _, want := range []string{"version:      3", "T1059.006", "Investigation guide", "DATE_TRUNC(1 minutes, @timestamp)"} {
+		if code != exitOK || !strings.Contains(out, want) {
+			t.Errorf("rules show lacks %q (exit %d)", want, code)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package doc
+
+import (
+	"os"
+	"testing"
+)
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"process":{"parent":{"name":"python3"},"args":["-c","x"]},"@timestamp":"2022-02-16T23:49:50.502Z"}`))
+	f.Add([]byte(`{"_index":"i","_id":"1","_version":1,"_source":{"host":{"ip":["10.0.0.1","::1"]}}}`))
+	f.Add([]byte(`{"a":[{"b":1},{"b":[2,[3]]}],"c":"\u00e9\ud83d\ude00","d":1.5e3,"e":null,"f":true}`))
+	f.Add([]byte(`{"loc":[1.5,2.5],"n_int":"1.9","flag":"true","ts_nanos":"2022-02-16T23:49:50.123456789+02:00"}`))
+	if data, err := os.ReadFile("../../../shared/samples/ecs_rfc0030_real_world_linux_exec_event.json"); err == nil {
+		f.Add(data)
+	}
+	m, err := ParseMapping([]byte(testMapping))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ep, _ := BuiltinMapping("logs-endpoint.events.process")
+	proj := []string{"process.name", "n_long", "addr", "msg", "process.command_line.text", "host_alias"}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		// Projection must agree with a full decode on the fields it keeps.
+		full, ferr := NewDecoder(m, DecodeOptions{}).Decode(line)
+		part, perr := NewDecoder(m, DecodeOptions{Fields: proj}).Decode(line)
+		if ferr == nil {
+			if perr != nil {
+				t.Fatalf("projected decode failed where full succeeded: %v", perr)
+			}
+			for _, name := range proj {
+				if a, b := full.Get(name).String(), part.Get(name).String(); a != b {
+					t.Fatalf("%s: full %s, projected %s", name, a, b)
+				}
+			}
+		}
+		for _, d := range []*Decoder{
+			NewDecoder(m, DecodeOptions{}),
+			NewDecoder(m, DecodeOptions{Dynamic: true, IgnoreMalformed: true}),
+			NewDecoder(ep, DecodeOptions{Fields: []string{"process.name", "process.args", "host.ip"}}),
+		} {
+			doc, err := d.Decode(line)
+			if err == nil && doc == nil {
+				t.Fatal("nil document without error")
+			}
+			if err == nil {
+				for name, v := range doc.Fields {
+					if v.IsNull() || (v.M != nil && len(v.M) < 2) {
+						t.Fatalf("%s: bad value %#v", name, v)
+					}
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseMapping(f *testing.F) {
+	f.Add([]byte(testMapping))
+	f.Add([]byte(`{"idx":{"mappings":{"properties":{"a":{"type":"alias","path":"b"},"b":{"type":"long"}}}}}`))
+	f.Add([]byte(`{"properties":{"a":{"properties":{"b":{"type":"keyword","fields":{"t":{"type":"text"}}}}}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseMapping(data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must marshal to a mapping that parses again.
+		out, err := m.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseMapping(out); err != nil {
+			t.Fatalf("re-parse: %v\n%s", err, out)
+		}
+		NewDecoder(m, DecodeOptions{Dynamic: true}).Decode([]byte(`{"a":{"b":"x"},"c":[1,2]}`))
+	})
+}

@@ -1,0 +1,361 @@
+package esql
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"vigil/internal/doc"
+	"vigil/internal/esql/agg"
+	"vigil/internal/esql/fn"
+)
+
+// warnSite is one expression that can emit evaluation warnings.
+type warnSite struct {
+	pos Pos
+	src string
+	// asFalse: CASE conditions word their warning "treating result as false".
+	asFalse bool
+}
+
+// compiler holds analysis state while a query compiles.
+type compiler struct {
+	q       *Query
+	errs    []*Error
+	sites   []warnSite
+	nslots  int
+	loads   []*attr
+	foldCtx *ctx
+	now     time.Time
+	mapping *doc.Mapping
+	// kqlOK is true while compiling a WHERE that sits directly over FROM
+	// (possibly after other such WHEREs), the only place KQL() may appear.
+	kqlOK     bool
+	kqlAfter  string
+	kqlFields []string
+	// aggs collects aggregate calls while compiling one STATS.
+	aggCtx      *aggCollector
+	compileWarn []string
+}
+
+func (c *compiler) use(a *attr) int {
+	if a.slot < 0 {
+		a.slot = c.nslots
+		c.nslots++
+		if a.src != "" || a.meta != metaNone {
+			c.loads = append(c.loads, a)
+		}
+	}
+	return a.slot
+}
+
+func (c *compiler) newSlot() int {
+	c.nslots++
+	return c.nslots - 1
+}
+
+func (c *compiler) warnOnce(w string) {
+	for _, x := range c.compileWarn {
+		if x == w {
+			return
+		}
+	}
+	c.compileWarn = append(c.compileWarn, w)
+}
+
+// unknownColumn words ES's error, with its "did you mean" suggestions.
+func (c *compiler) unknownColumn(name string, sc *scope) string {
+	var cands []string
+	for _, a := range sc.cols {
+		if levenshtein(strings.ToLower(name), strings.ToLower(a.name)) <= maxDist(name) {
+			cands = append(cands, a.name)
+		}
+	}
+	sort.Strings(cands)
+	msg := "Unknown column [" + name + "]"
+	switch len(cands) {
+	case 0:
+	case 1:
+		msg += ", did you mean [" + cands[0] + "]?"
+	default:
+		msg += ", did you mean any of [" + strings.Join(cands, ", ") + "]?"
+	}
+	return msg
+}
+
+func maxDist(s string) int {
+	if len(s) < 4 {
+		return 0
+	}
+	if len(s) < 8 {
+		return 1
+	}
+	return 2
+}
+
+func levenshtein(a, b string) int {
+	if a == b {
+		return 0
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func (c *compiler) call(e *Call, sc *scope) *cexpr {
+	name := strings.ToUpper(e.Name)
+	switch name {
+	case "CASE":
+		return c.caseExpr(e, sc)
+	case "NOW":
+		if len(e.Args) != 0 {
+			return c.errf(e.P, "error building [now]: function does not take arguments")
+		}
+		return constExpr(doc.TimeOf(c.now), doc.Date, e.Txt, e.P)
+	case "KQL":
+		return c.kqlCall(e, sc)
+	case "MATCH", "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
+		return c.errf(e.P, "["+strings.ToUpper(e.Name)+"] function is not supported yet")
+	}
+	if af, ok := agg.Lookup(name); ok {
+		if c.aggCtx == nil {
+			return c.errf(e.P, "aggregate function ["+e.Txt+"] not allowed outside STATS command")
+		}
+		return c.aggCall(af, e, sc)
+	}
+	f, ok := fn.Lookup(name)
+	if !ok {
+		return c.errf(e.P, "Unknown function ["+e.Name+"]")
+	}
+	if e.Star {
+		return c.errf(e.P, "Invalid argument [*] for function ["+e.Name+"]")
+	}
+	if n := len(e.Args); n < f.MinArgs || (f.MaxArgs >= 0 && n > f.MaxArgs) {
+		return c.errf(e.P, arityMsg(e, f.MinArgs, f.MaxArgs))
+	}
+	args := make([]*cexpr, len(e.Args))
+	types := make([]doc.Type, len(e.Args))
+	consts := make([]*doc.Value, len(e.Args))
+	nerr := len(c.errs)
+	for i, a := range e.Args {
+		args[i] = c.expr(a, sc)
+		types[i] = args[i].t
+		if args[i].konst {
+			v := args[i].val
+			consts[i] = &v
+		}
+	}
+	if len(c.errs) > nerr {
+		return constExpr(doc.Value{}, doc.Null, e.Txt, e.P)
+	}
+	t, ev, err := f.Resolve(types, consts)
+	if err != nil {
+		return c.errf(e.P, typeErr(err, e.Txt, e.Args, f.MaxArgs == 1))
+	}
+	return c.apply(e.Txt, e.P, t, ev, args)
+}
+
+func arityMsg(e *Call, lo, hi int) string {
+	name := strings.ToLower(e.Name)
+	switch {
+	case lo == hi && lo == 1:
+		return "error building [" + name + "]: expects exactly one argument"
+	case lo == hi:
+		return "error building [" + name + "]: expects exactly " + itoa(lo) + " arguments"
+	case hi < 0:
+		return "error building [" + name + "]: expects at least " + itoa(lo) + " arguments"
+	}
+	return "error building [" + name + "]: expects between " + itoa(lo) + " and " + itoa(hi) + " arguments"
+}
+
+// commonType is the type CASE (and similar) branches unify to: numeric
+// types widen (integer < long < double), otherwise types must agree.
+func commonType(a, b doc.Type) (doc.Type, bool) {
+	switch {
+	case a == doc.Null:
+		return b, true
+	case b == doc.Null, a == b:
+		return a, true
+	case a.IsNumeric() && b.IsNumeric():
+		if a == doc.UnsignedLong || b == doc.UnsignedLong {
+			return doc.Null, false
+		}
+		if a == doc.Double || b == doc.Double {
+			return doc.Double, true
+		}
+		return doc.Long, true
+	case a.IsString() && b.IsString():
+		// keyword and text mix as text? ES treats them as compatible; the
+		// result takes the first branch's type.
+		return a, true
+	}
+	return doc.Null, false
+}
+
+func convertTo(v doc.Value, t doc.Type) doc.Value {
+	if v.IsNull() || v.T == t {
+		return v
+	}
+	if t.IsString() && v.T.IsString() {
+		v.T = t
+		if v.M != nil {
+			m := make([]doc.Value, len(v.M))
+			for i, e := range v.M {
+				e.T = t
+				m[i] = e
+			}
+			v.M = m
+		}
+		return v
+	}
+	if !t.IsNumeric() {
+		return v
+	}
+	if v.M != nil {
+		out := make([]doc.Value, len(v.M))
+		for i, e := range v.M {
+			out[i] = widen(e, t)
+		}
+		return doc.Value{T: t, M: out}
+	}
+	return widen(v, t)
+}
+
+// caseExpr compiles CASE lazily: only the chosen branch is evaluated. A null
+// condition is false; a multi-valued one is false with a warning.
+func (c *compiler) caseExpr(e *Call, sc *scope) *cexpr {
+	if len(e.Args) < 2 {
+		return c.errf(e.P, "error building [case]: expects at least two arguments")
+	}
+	nerr := len(c.errs)
+	args := make([]*cexpr, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = c.expr(a, sc)
+	}
+	if len(c.errs) > nerr {
+		return constExpr(doc.Value{}, doc.Null, e.Txt, e.P)
+	}
+	t := doc.Null
+	for i, a := range args {
+		isCond := i%2 == 0 && i+1 < len(args)
+		if isCond {
+			if a.t != doc.Boolean && a.t != doc.Null {
+				return c.errf(e.P, ordinal(i)+" argument of ["+e.Txt+"] must be [boolean], found value ["+e.Args[i].Src()+"] type ["+a.t.String()+"]")
+			}
+			continue
+		}
+		nt, ok := commonType(t, a.t)
+		if !ok {
+			return c.errf(e.Args[i].Pos(), ordinal(i)+" argument of ["+e.Txt+"] must be ["+t.String()+"], found value ["+e.Args[i].Src()+"] type ["+a.t.String()+"]")
+		}
+		t = nt
+	}
+	// CASE yields keyword for text arms (ES fix_case_partial_fold_keyword_type).
+	if t == doc.Text {
+		t = doc.Keyword
+	}
+	site := c.site(e.P, e.Txt)
+	c.sites[site].asFalse = true
+	// Partial folding: constant conditions are decided now (a multi-valued
+	// constant warns once here, as ES's partiallyFold does).
+	type branch struct {
+		cond  evalFn // nil: always taken (else or constant true)
+		value evalFn
+	}
+	var branches []branch
+	var elseV evalFn = func(*ctx, []doc.Value) doc.Value { return doc.Value{} }
+	allConst := true
+	for i := 0; i+1 < len(args); i += 2 {
+		cond, val := args[i], args[i+1]
+		if cond.konst {
+			v := cond.val
+			if v.IsMulti() {
+				c.foldCtx.fail(site, fn.ErrMultiValue)
+				continue
+			}
+			if v.IsNull() || !v.Bool() {
+				continue
+			}
+			branches = append(branches, branch{nil, val.eval})
+			if !val.konst {
+				allConst = false
+			}
+			goto built
+		}
+		allConst = false
+		branches = append(branches, branch{cond.eval, val.eval})
+	}
+	if len(args)%2 == 1 {
+		last := args[len(args)-1]
+		elseV = last.eval
+		if !last.konst {
+			allConst = false
+		}
+	}
+built:
+	conv := func(v doc.Value) doc.Value { return convertTo(v, t) }
+	r := &cexpr{t: t, src: e.Txt, pos: e.P, eval: func(x *ctx, row []doc.Value) doc.Value {
+		for _, b := range branches {
+			if b.cond == nil {
+				return conv(b.value(x, row))
+			}
+			v := b.cond(x, row)
+			if v.IsNull() {
+				continue
+			}
+			if v.IsMulti() {
+				x.fail(site, fn.ErrMultiValue)
+				continue
+			}
+			if v.Bool() {
+				return conv(b.value(x, row))
+			}
+		}
+		return conv(elseV(x, row))
+	}}
+	if allConst {
+		v := r.eval(c.foldCtx, nil)
+		return constExpr(v, t, e.Txt, e.P)
+	}
+	return r
+}
+
+// kqlCall compiles KQL("query"): only in a WHERE over FROM, evaluated
+// against the source document.
+func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
+	if !c.kqlOK {
+		return c.errf(e.P, "[KQL] function is only supported in WHERE and STATS commands")
+	}
+	if len(e.Args) != 1 {
+		return c.errf(e.P, arityMsg(e, 1, 1))
+	}
+	a := c.expr(e.Args[0], sc)
+	if !a.konst || !a.t.IsString() {
+		return c.errf(e.Args[0].Pos(), "argument of ["+e.Txt+"] must be a constant string, found value ["+e.Args[0].Src()+"] type ["+a.t.String()+"]")
+	}
+	m, fields, err := compileKQL(a.val.S, c.mapping)
+	if err != nil {
+		return c.errf(e.Args[0].Pos(), "Invalid KQL query ["+a.val.S+"]: "+err.Error())
+	}
+	c.kqlFields = append(c.kqlFields, fields...)
+	return &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(x *ctx, _ []doc.Value) doc.Value {
+		if x.doc == nil {
+			return doc.Value{}
+		}
+		return doc.Bool(m(x.doc))
+	}}
+}

@@ -1,0 +1,498 @@
+package esql
+
+import (
+	"iter"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"vigil/internal/doc"
+)
+
+// Query is a compiled ES|QL query: immutable and safe to share; each
+// goroutine runs it through its own Execution.
+type Query struct {
+	src      string
+	patterns []string // FROM index patterns; nil for ROW
+	rowVals  []doc.Value
+	rowSlots []int
+	columns  []Column
+	outSlots []int
+	nslots   int
+	loads    []*attr
+	sites    []warnSite
+	// The pipeline split: stage1 streams per event up to head, the first
+	// blocking command (STATS, SORT or LIMIT, always present because of the
+	// implicit LIMIT); rest runs once in Finish over head's output.
+	stage1    []opSpec
+	head      opSpec
+	rest      []opSpec
+	compWarn  []string
+	kqlFields []string
+	cmdNames  []string
+	headIndex int // index into cmdNames where the blocking stage starts
+	groupBy   []string
+	limit     int
+}
+
+// GroupBy returns the BY column names of the query's last STATS (nil when
+// it has none): what identifies a result row, for alert identity.
+func (q *Query) GroupBy() []string { return slices.Clone(q.groupBy) }
+
+// Limit is the final row bound (an explicit trailing LIMIT, capped at
+// MaxLimit, or the implicit DefaultLimit).
+func (q *Query) Limit() int { return q.limit }
+
+// DefaultLimit is the implicit LIMIT Elasticsearch appends; MaxLimit caps
+// explicit ones (esql.query.result_truncation_max_size).
+const (
+	DefaultLimit = 1000
+	MaxLimit     = 10000
+)
+
+// Compile parses, analyzes and plans a query once.
+func Compile(query string, cat Catalog, opts Options) (*Query, error) {
+	ast, err := Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	q := &Query{src: query}
+	c := &compiler{q: q, now: now}
+	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
+	cmds := hoistKQL(ast.Commands)
+	var sc *scope
+	switch src := cmds[0].(type) {
+	case *FromCmd:
+		q.patterns = src.Patterns
+		var m *doc.Mapping
+		if cat != nil {
+			m, err = cat.Resolve(src.Patterns)
+			if err != nil {
+				return nil, &Error{Line: src.P.Line, Col: src.P.Col + 5, Msg: err.Error()}
+			}
+		}
+		if m == nil {
+			m = doc.NewMapping()
+		}
+		c.mapping = m
+		sc = &scope{}
+		for _, f := range m.Fields() {
+			sc.cols = append(sc.cols, &attr{name: f.Name, t: f.Type, slot: -1, src: f.Name, es: f.ESType})
+		}
+		for _, md := range src.Metadata {
+			a := &attr{name: md.Text, slot: -1}
+			switch md.Text {
+			case "_id":
+				a.t, a.meta = doc.Keyword, metaID
+			case "_index":
+				a.t, a.meta = doc.Keyword, metaIndex
+			case "_version":
+				a.t, a.meta = doc.Long, metaVersion
+			case "_source":
+				// Vigil decodes documents into typed fields and keeps no source blob.
+				c.errs = append(c.errs, errAt(md.P, "METADATA [_source] is not supported yet"))
+				continue
+			default:
+				c.errs = append(c.errs, errAt(md.P, "unsupported metadata field ["+md.Text+"]"))
+				continue
+			}
+			sc.add(a)
+		}
+	case *RowCmd:
+		sc = &scope{}
+		for _, f := range src.Fields {
+			x := c.expr(f.X, &scope{})
+			a := &attr{name: f.Name, t: x.t, slot: c.newSlot()}
+			v := x.eval(c.foldCtx, nil)
+			q.rowVals = append(q.rowVals, v)
+			q.rowSlots = append(q.rowSlots, a.slot)
+			sc.add(a)
+		}
+	default:
+		return nil, errAt(cmds[0].CmdPos(), "unsupported source command")
+	}
+	for _, cmd := range cmds {
+		q.cmdNames = append(q.cmdNames, commandName(cmd))
+	}
+	ops, final := c.plan(cmds[1:], sc)
+	if len(c.errs) > 0 {
+		return nil, joinErrors(c.errs)
+	}
+	// Implicit LIMIT unless a LIMIT already bounds the output (only streaming
+	// commands after it).
+	bounded := false
+	for i := len(ops) - 1; i >= 0; i-- {
+		if l, ok := ops[i].(*limitSpec); ok {
+			if l.n > MaxLimit {
+				ops = append(ops, &limitSpec{n: MaxLimit})
+			}
+			bounded = true
+			break
+		}
+		if _, streaming := ops[i].(*evalSpec); streaming {
+			continue
+		}
+		if _, streaming := ops[i].(*whereSpec); streaming {
+			continue
+		}
+		if _, streaming := ops[i].(*mvExpandSpec); !streaming {
+			break
+		}
+	}
+	if !bounded {
+		ops = append(ops, &limitSpec{n: DefaultLimit})
+	}
+	for i := len(ops) - 1; i >= 0; i-- {
+		if l, ok := ops[i].(*limitSpec); ok {
+			q.limit = l.n
+			break
+		}
+	}
+	for i := len(cmds) - 1; i >= 0; i-- {
+		if st, ok := cmds[i].(*StatsCmd); ok && !st.Inline {
+			for _, f := range st.By {
+				q.groupBy = append(q.groupBy, f.Name)
+			}
+			break
+		}
+	}
+	for _, a := range final.cols {
+		q.columns = append(q.columns, Column{Name: a.name, Type: a.t})
+		if a.t == doc.Unsupported {
+			// Unsupported fields are returned as null: give them an empty slot.
+			q.outSlots = append(q.outSlots, c.newSlot())
+			continue
+		}
+		q.outSlots = append(q.outSlots, c.use(a))
+	}
+	hi := len(ops)
+	for i, op := range ops {
+		switch op.(type) {
+		case *statsSpec, *sortSpec, *limitSpec:
+			hi = i
+		default:
+			continue
+		}
+		break
+	}
+	q.stage1, q.head, q.rest = ops[:hi], ops[hi], ops[hi+1:]
+	q.headIndex = hi
+	q.nslots = c.nslots
+	q.loads = c.loads
+	q.sites = c.sites
+	q.compWarn = append(c.compileWarn, c.foldCtx.warn.lines...)
+	q.kqlFields = c.kqlFields
+	return q, nil
+}
+
+func commandName(c Command) string {
+	switch c := c.(type) {
+	case *FromCmd:
+		return "FROM"
+	case *RowCmd:
+		return "ROW"
+	case *WhereCmd:
+		return "WHERE"
+	case *EvalCmd:
+		return "EVAL"
+	case *StatsCmd:
+		if c.Inline {
+			return "INLINE STATS"
+		}
+		return "STATS"
+	case *KeepCmd:
+		return "KEEP"
+	case *DropCmd:
+		return "DROP"
+	case *RenameCmd:
+		return "RENAME"
+	case *SortCmd:
+		return "SORT"
+	case *LimitCmd:
+		return "LIMIT"
+	case *MvExpandCmd:
+		return "MV_EXPAND"
+	case *DissectCmd:
+		return "DISSECT"
+	case *GrokCmd:
+		return "GROK"
+	case *UnsupportedCmd:
+		return c.Name
+	}
+	return "?"
+}
+
+// joinErrors words several analysis errors like ES's VerificationException.
+func joinErrors(errs []*Error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return &MultiError{Errs: errs}
+}
+
+// MultiError is several analysis problems at once.
+type MultiError struct{ Errs []*Error }
+
+func (m *MultiError) Error() string {
+	var b strings.Builder
+	b.WriteString("Found " + itoa(len(m.Errs)) + " problems")
+	for _, e := range m.Errs {
+		b.WriteString("\n" + e.Error())
+	}
+	return b.String()
+}
+
+// hoistKQL moves WHEREs that use KQL() and sit over FROM through only
+// WHERE/SORT commands to directly after FROM: filters commute with sorts,
+// and KQL() must see the source document, which a SORT buffer no longer has.
+func hoistKQL(cmds []Command) []Command {
+	out := []Command{cmds[0]}
+	var held []Command
+	i := 1
+	for ; i < len(cmds); i++ {
+		switch c := cmds[i].(type) {
+		case *WhereCmd:
+			if containsKQL(c.Cond) {
+				out = append(out, c)
+				continue
+			}
+			held = append(held, c)
+			continue
+		case *SortCmd:
+			held = append(held, c)
+			continue
+		}
+		break
+	}
+	out = append(out, held...)
+	return append(out, cmds[i:]...)
+}
+
+func containsKQL(e Expr) bool {
+	return kqlPos(e) != (Pos{})
+}
+
+func kqlPos(e Expr) Pos {
+	var p Pos
+	walk(e, func(x Expr) {
+		if c, ok := x.(*Call); ok && strings.EqualFold(c.Name, "kql") && p == (Pos{}) {
+			p = c.P
+		}
+	})
+	return p
+}
+
+// Columns are the result columns with their ES|QL types.
+func (q *Query) Columns() []Column { return slices.Clone(q.columns) }
+
+// MatchesIndex reports whether a concrete index is one the FROM clause reads.
+func (q *Query) MatchesIndex(index string) bool {
+	if q.patterns == nil {
+		return false
+	}
+	return matchIndex(q.patterns, index)
+}
+
+// IndexPatterns returns the FROM patterns (nil for ROW).
+func (q *Query) IndexPatterns() []string { return slices.Clone(q.patterns) }
+
+// Fields returns the source fields the query reads (for projection), sorted.
+func (q *Query) Fields() []string {
+	set := map[string]bool{}
+	for _, a := range q.loads {
+		if a.src != "" {
+			set[a.src] = true
+		}
+	}
+	for _, f := range q.kqlFields {
+		set[f] = true
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Stages describes the plan split: PerEvent commands stream one document at
+// a time with no shared state; Aggregating ones start at the first blocking
+// command (STATS, SORT or LIMIT) and run after parallel partials merge.
+type Stages struct {
+	PerEvent    []string
+	Aggregating []string
+}
+
+// Stages returns the per-event / aggregating split of the source commands.
+func (q *Query) Stages() Stages {
+	// Map op index back to commands: count ops per command is not 1:1
+	// (KEEP/DROP/RENAME compile to nothing), so split by the first blocking
+	// command name instead.
+	var s Stages
+	blocked := false
+	for _, n := range q.cmdNames {
+		if !blocked && (n == "STATS" || n == "INLINE STATS" || n == "SORT" || n == "LIMIT") {
+			blocked = true
+		}
+		if blocked {
+			s.Aggregating = append(s.Aggregating, n)
+		} else {
+			s.PerEvent = append(s.PerEvent, n)
+		}
+	}
+	return s
+}
+
+// Execution runs a Query over a stream of documents. Not safe for
+// concurrent use; run one per worker and Merge them.
+type Execution struct {
+	q     *Query
+	x     *ctx
+	row   []doc.Value
+	first sink // stage1 head
+	head  sink // statsOp or bufferSink
+	done  bool
+}
+
+// NewExecution starts a run.
+func (q *Query) NewExecution() *Execution {
+	e := &Execution{q: q, row: make([]doc.Value, q.nslots)}
+	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots}
+	switch h := q.head.(type) {
+	case *statsSpec:
+		e.head = h.build(e.x, nopSink{})
+	case *limitSpec:
+		e.head = &bufferSink{cap: h.n}
+	default:
+		e.head = &bufferSink{cap: -1}
+	}
+	e.first = buildChain(e.x, q.stage1, e.head)
+	return e
+}
+
+func buildChain(x *ctx, specs []opSpec, last sink) sink {
+	s := last
+	for i := len(specs) - 1; i >= 0; i-- {
+		s = specs[i].build(x, s)
+	}
+	return s
+}
+
+// Push streams one document through the per-event stage.
+func (e *Execution) Push(d *doc.Document) {
+	if e.done {
+		return
+	}
+	row := e.row
+	for _, a := range e.q.loads {
+		switch a.meta {
+		case metaNone:
+			row[a.slot] = d.Fields[a.src]
+		case metaID:
+			row[a.slot] = doc.KeywordOf(d.ID)
+		case metaIndex:
+			row[a.slot] = doc.KeywordOf(d.Index)
+		case metaVersion:
+			v := d.Version
+			if v == 0 {
+				v = 1
+			}
+			row[a.slot] = doc.Long64(v)
+		}
+	}
+	e.x.doc = d
+	if !e.first.push(row) {
+		e.done = true
+	}
+	e.x.doc = nil
+}
+
+// Done reports that a LIMIT is satisfied and further documents are ignored.
+func (e *Execution) Done() bool { return e.done }
+
+// Merge folds another execution of the same query (a parallel worker) into
+// e. STATS states merge exactly; a LIMIT n before any SORT/STATS keeps the
+// first n rows of e then other, which like Elasticsearch's own LIMIT
+// without SORT picks an unspecified subset.
+func (e *Execution) Merge(other *Execution) {
+	switch h := e.head.(type) {
+	case *statsOp:
+		h.merge(other.head.(*statsOp))
+	case *bufferSink:
+		for _, r := range other.head.(*bufferSink).rows {
+			if h.cap >= 0 && len(h.rows) >= h.cap {
+				break
+			}
+			h.rows = append(h.rows, r)
+		}
+	}
+	e.x.warn.merge(other.x.warn)
+}
+
+// Finish runs the blocking stage and returns the result.
+func (e *Execution) Finish() (*Result, error) {
+	q := e.q
+	if q.patterns == nil && q.rowVals != nil {
+		row := make([]doc.Value, q.nslots)
+		for i, s := range q.rowSlots {
+			row[s] = q.rowVals[i]
+		}
+		e.first.push(row)
+	}
+	out := &outputSink{slots: q.outSlots}
+	tail := buildChain(e.x, q.rest, out)
+	switch h := e.head.(type) {
+	case *statsOp:
+		h.next = tail
+		h.finish()
+	case *bufferSink:
+		s := buildChain(e.x, []opSpec{q.head}, tail)
+		for _, r := range h.rows {
+			if !s.push(r) {
+				break
+			}
+		}
+		s.finish()
+	}
+	res := &Result{Columns: q.Columns(), Rows: out.rows}
+	if res.Rows == nil {
+		res.Rows = [][]doc.Value{}
+	}
+	res.Warnings = append(append([]string(nil), q.compWarn...), e.x.warn.lines...)
+	return res, nil
+}
+
+// Run compiles and runs a query over documents in one call.
+func Run(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options) (*Result, error) {
+	q, err := Compile(query, cat, opts)
+	if err != nil {
+		return nil, err
+	}
+	e := q.NewExecution()
+	if docs != nil && q.patterns != nil {
+		for d := range docs {
+			if d.Index != "" && !q.MatchesIndex(d.Index) {
+				continue
+			}
+			e.Push(d)
+			if e.Done() {
+				break
+			}
+		}
+	}
+	return e.Finish()
+}
+
+// matchIndex applies the FROM patterns as Elasticsearch resolves them.
+func matchIndex(patterns []string, index string) bool {
+	var ps []string
+	for _, p := range patterns {
+		ps = append(ps, doc.SplitIndexPatterns(p)...)
+	}
+	return doc.MatchIndex(ps, index)
+}
