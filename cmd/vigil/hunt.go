@@ -31,6 +31,8 @@ type huntOptions struct {
 	now         string
 	failOnAlert bool
 	quiet       bool
+	replay      bool
+	kibanaDups  bool
 }
 
 func newHuntCmd() *cobra.Command {
@@ -56,6 +58,8 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
 	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
+	f.BoolVar(&o.replay, "replay", false, "replay Kibana's schedule over the input: a run every rule interval over [run-from, run], max_signals per run")
+	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
 	return cmd
 }
 
@@ -145,6 +149,12 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return usageErr(fmt.Errorf("--format %q: want ndjson or table", format))
 	}
 
+	if o.kibanaDups && !o.replay {
+		return usageErr(fmt.Errorf("--kibana-duplicates needs --replay"))
+	}
+	if o.replay {
+		return runReplay(cmd, o, compiled, files, user, out, format)
+	}
 	sweep := engine.NewSweep(compiled)
 	sweep.IndexFallback = o.index
 	dec := doc.NewDecoder(decoderMapping(user), doc.DecodeOptions{Dynamic: true})
@@ -254,15 +264,7 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	}
 	fmt.Fprintf(w, "read %d events (%s) in %s: %.0f events/s, %.1f MB/s\n",
 		st.Events, humanBytes(st.Bytes), elapsed.Round(time.Millisecond), float64(st.Events)/secs, float64(st.Bytes)/secs/1e6)
-	if st.Malformed > 0 {
-		fmt.Fprintf(w, "malformed lines: %d (skipped)\n", st.Malformed)
-		for _, p := range st.Problems {
-			fmt.Fprintf(w, "  %s\n", p.Error())
-		}
-		if st.Malformed > int64(len(st.Problems)) {
-			fmt.Fprintf(w, "  … and %d more\n", st.Malformed-int64(len(st.Problems)))
-		}
-	}
+	writeProblems(w, st)
 	if sweep.Unindexed > 0 {
 		fmt.Fprintf(w, "events with no index (no _index, no data_stream.*; see --index): %d\n", sweep.Unindexed)
 	}
@@ -286,6 +288,19 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	sort.Strings(sev)
 	if len(sev) > 0 {
 		fmt.Fprintf(w, "alerts by severity: %s\n", strings.Join(sev, ", "))
+	}
+}
+
+func writeProblems(w io.Writer, st source.Stats) {
+	if st.Malformed == 0 {
+		return
+	}
+	fmt.Fprintf(w, "malformed lines: %d (skipped)\n", st.Malformed)
+	for _, p := range st.Problems {
+		fmt.Fprintf(w, "  %s\n", p.Error())
+	}
+	if st.Malformed > int64(len(st.Problems)) {
+		fmt.Fprintf(w, "  … and %d more\n", st.Malformed-int64(len(st.Problems)))
 	}
 }
 

@@ -140,3 +140,20 @@ func TestRulesCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestHuntReplay(t *testing.T) {
+	out, stderr, code := run(t, "", "hunt", "--replay", sampleData)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(out, "\n"); n != 4 || !strings.Contains(stderr, "25 runs, 4 alerts") {
+		t.Errorf("replay: %d alerts; summary:\n%s", n, stderr)
+	}
+	out, stderr, _ = run(t, "", "hunt", "--replay", "--kibana-duplicates", sampleData)
+	if n := strings.Count(out, "\n"); n != 8 || !strings.Contains(stderr, "25 runs, 8 alerts") {
+		t.Errorf("replay with Kibana's ids: %d alerts; summary:\n%s", n, stderr)
+	}
+	if _, _, code := run(t, "", "hunt", "--kibana-duplicates", sampleData); code != exitUsage {
+		t.Errorf("--kibana-duplicates without --replay: exit %d", code)
+	}
+}
