@@ -53,7 +53,7 @@ func TestReplayRunWindowsAndDuplicates(t *testing.T) {
 	var lines []string
 	lines = append(lines, burst("h1", "P1", base.Add(12*time.Minute+10*time.Second))...) // 10:12:10 → runs 10:15 and 10:20
 	lines = append(lines, burst("h2", "P2", base.Add(59*time.Minute+30*time.Second))...) // 10:59:30-34 → runs 11:00 and 11:05
-	lines = append(lines, burst("h3", "P3", base.Add(115*time.Minute))...)              // 11:55:00-04: the 11:55 run (range ends at 11:55:00.000 inclusive) sees only the first line
+	lines = append(lines, burst("h3", "P3", base.Add(115*time.Minute))...)               // 11:55:00-04: the 11:55 run (range ends at 11:55:00.000 inclusive) sees only the first line
 	// Quiet traffic so the replay spans the two hours.
 	s, l, a := c("sh", "-x", "noop")
 	lines = append(lines, ev(base.Format(time.RFC3339), "h0", "linux", "P0", "python3", s, l, a, nil))
