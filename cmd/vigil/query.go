@@ -24,7 +24,7 @@ type queryOptions struct {
 func newQueryCmd() *cobra.Command {
 	var o queryOptions
 	cmd := &cobra.Command{
-		Use:   "query 'FROM … | …' INPUT...",
+		Use:   "query 'FROM … | …' [INPUT...]",
 		Short: "Run an ad-hoc ES|QL query over local files",
 		Long: `Runs one ES|QL query over NDJSON files, .gz files, directories or stdin (-), as
 Elasticsearch would over an index holding those documents. Field types come from
@@ -33,7 +33,7 @@ inferred from the data (strings as keyword). Documents with no index
 (_index, data_stream.* or --index) match any FROM pattern.`,
 		Example: `  vigil query 'FROM logs-* | STATS n = COUNT(*) BY host.name | SORT n DESC' events.ndjson
   vigil query --format csv 'FROM * | KEEP @timestamp, process.command_line | LIMIT 5' events.ndjson.gz`,
-		Args: cobra.MinimumNArgs(2),
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runQuery(cmd, o, args[0], args[1:]) },
 	}
 	f := cmd.Flags()
@@ -86,6 +86,9 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 	q, err := esql.Compile(query, cat, esql.Options{Now: now})
 	if err != nil {
 		return usageErr(err)
+	}
+	if len(files) == 0 && q.IndexPatterns() != nil {
+		return usageErr(fmt.Errorf("the query reads FROM %s: give input files or - for stdin", strings.Join(q.IndexPatterns(), ",")))
 	}
 	full := decoderMapping(user)
 	for _, f := range inferDec.Dynamic().Fields() {

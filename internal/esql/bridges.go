@@ -4,6 +4,7 @@ package esql
 
 import (
 	"strings"
+	"time"
 
 	"vigil/internal/doc"
 	"vigil/internal/kql"
@@ -57,12 +58,12 @@ func (g *grokPattern) match(s string) ([]doc.Value, bool) { return g.p.Match(s) 
 
 // compileKQL compiles a KQL() query (Elasticsearch's dialect) for matching
 // source documents and lists the fields it reads.
-func compileKQL(q string, m *doc.Mapping) (func(*doc.Document) bool, []string, error) {
+func compileKQL(q string, m *doc.Mapping, now time.Time) (func(*doc.Document) bool, []string, error) {
 	n, err := kql.Parse(q, kql.Elasticsearch)
 	if err != nil {
 		return nil, nil, err
 	}
-	mt, err := kql.Compile(n, m, kql.Options{Dialect: kql.Elasticsearch})
+	mt, err := kql.Compile(n, m, kql.Options{Dialect: kql.Elasticsearch, Now: now})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -347,7 +347,7 @@ func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
 	if !a.konst || !a.t.IsString() {
 		return c.errf(e.Args[0].Pos(), "argument of ["+e.Txt+"] must be a constant string, found value ["+e.Args[0].Src()+"] type ["+a.t.String()+"]")
 	}
-	m, fields, err := compileKQL(a.val.S, c.mapping)
+	m, fields, err := compileKQL(a.val.S, c.mapping, c.now)
 	if err != nil {
 		return c.errf(e.Args[0].Pos(), "Invalid KQL query ["+a.val.S+"]: "+err.Error())
 	}

@@ -214,6 +214,8 @@ func TestAnalyzerErrors(t *testing.T) {
 		{"FROM x | ENRICH p", "line 1:10: ENRICH is not supported yet"},
 		{"FROM x | WHERE name LIKE name", "line 1:26: pattern must be a constant"},
 		{"FROM x | STATS n", "line 1:16: column [n] must appear in the STATS BY clause or be used in an aggregate function"},
+		{"FROM x | EVAL k = KQL(\"a:b\")", "line 1:19: [KQL] function is only supported in WHERE and STATS commands"},
+		{"FROM x | KEEP zz*", "line 1:15: No matches found for pattern [zz*]"},
 		{"FROM x | EVAL y = n::nosuch", "line 1:22: Unknown data type named [nosuch]"},
 		{"FROM x | WHERE n", "line 1:16: Condition expression needs to be boolean, found [INTEGER]"},
 	}
@@ -294,6 +296,8 @@ func TestExec(t *testing.T) {
 			[]string{"a:integer", "1", "2"}, nil},
 		{"dissect", `ROW m = "a-b" | DISSECT m "%{x}-%{y}"`,
 			[]string{"m:keyword|x:keyword|y:keyword", "a-b|a|b"}, nil},
+		{"dissect append", `ROW m = "a b c" | DISSECT m "%{+x} %{+x} %{y}" APPEND_SEPARATOR="-"`,
+			[]string{"m:keyword|x:keyword|y:keyword", "a b c|a-b|c"}, nil},
 		{"grok", `ROW m = "a 12" | GROK m "%{WORD:w} %{INT:n:int}"`,
 			[]string{"m:keyword|n:integer|w:keyword", "a 12|12|a"}, nil},
 		{"inline stats", "FROM logs-* | WHERE name IS NOT NULL | INLINE STATS c = COUNT(*) | KEEP name, c | SORT name",
@@ -576,3 +580,57 @@ func BenchmarkPushSeedRule(b *testing.B) {
 }
 
 var _ = slices.Clone[[]int]
+
+func TestSortLimitTopNAcrossWorkers(t *testing.T) {
+	q, err := Compile("FROM x | SORT n DESC | LIMIT 3 | KEEP n", testCatalog{testMapping()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := []*Execution{q.NewExecution(), q.NewExecution()}
+	for i := 0; i < 1000; i++ {
+		workers[i%2].Push(&doc.Document{Fields: map[string]doc.Value{"n": doc.Int(int32(i))}})
+	}
+	workers[0].Merge(workers[1])
+	r, err := workers[0].Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"n:integer", "999", "998", "997"}
+	if got := render(r); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q want %q", got, want)
+	}
+	if n := len(workers[0].head.(*sortOp).rows); n != 0 {
+		t.Errorf("buffer not drained: %d", n)
+	}
+}
+
+func TestLimitStopsEarly(t *testing.T) {
+	q, err := Compile("FROM x | LIMIT 2", testCatalog{testMapping()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := q.NewExecution()
+	for i, d := range testDocs() {
+		e.Push(d)
+		if done := e.Done(); done != (i >= 1) {
+			t.Fatalf("after %d docs Done=%v", i+1, done)
+		}
+	}
+	r, _ := e.Finish()
+	if len(r.Rows) != 2 || q.Limit() != 2 {
+		t.Fatalf("rows %d limit %d", len(r.Rows), q.Limit())
+	}
+}
+
+func TestGroupByAndLimit(t *testing.T) {
+	q, err := Compile("FROM x | STATS c = COUNT(*) BY host.name, `process`.name | WHERE c > 1", testCatalog{testMapping()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.GroupBy(); !reflect.DeepEqual(got, []string{"host.name", "process.name"}) {
+		t.Errorf("GroupBy %q", got)
+	}
+	if q.Limit() != DefaultLimit {
+		t.Errorf("Limit %d", q.Limit())
+	}
+}

@@ -173,6 +173,9 @@ type sortOp struct {
 	s    *sortSpec
 	rows [][]doc.Value
 	keys [][]doc.Value
+	// topN > 0 when a LIMIT follows: only the best topN rows can matter, so
+	// the buffer is compacted whenever it doubles past that.
+	topN int
 	next sink
 }
 
@@ -196,7 +199,42 @@ func (o *sortOp) push(row []doc.Value) bool {
 	}
 	o.rows = append(o.rows, slices.Clone(row))
 	o.keys = append(o.keys, ks)
+	if o.topN > 0 && len(o.rows) >= 2*o.topN+64 {
+		o.compact()
+	}
 	return true
+}
+
+// compact keeps the first topN rows in sort order (stable, so ties keep
+// arrival order as a full sort would).
+func (o *sortOp) compact() {
+	idx := o.order()
+	if len(idx) > o.topN {
+		idx = idx[:o.topN]
+	}
+	rows := make([][]doc.Value, len(idx))
+	keys := make([][]doc.Value, len(idx))
+	for i, j := range idx {
+		rows[i], keys[i] = o.rows[j], o.keys[j]
+	}
+	o.rows, o.keys = rows, keys
+}
+
+func (o *sortOp) order() []int {
+	idx := make([]int, len(o.rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return o.less(o.keys[idx[i]], o.keys[idx[j]]) < 0 })
+	return idx
+}
+
+func (o *sortOp) merge(other *sortOp) {
+	o.rows = append(o.rows, other.rows...)
+	o.keys = append(o.keys, other.keys...)
+	if o.topN > 0 && len(o.rows) > o.topN {
+		o.compact()
+	}
 }
 func (o *sortOp) less(a, b []doc.Value) int {
 	for i, k := range o.s.keys {
@@ -226,12 +264,7 @@ func (o *sortOp) less(a, b []doc.Value) int {
 	return 0
 }
 func (o *sortOp) finish() {
-	idx := make([]int, len(o.rows))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(i, j int) bool { return o.less(o.keys[idx[i]], o.keys[idx[j]]) < 0 })
-	for _, i := range idx {
+	for _, i := range o.order() {
 		if !o.next.push(o.rows[i]) {
 			break
 		}

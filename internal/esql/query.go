@@ -368,6 +368,17 @@ func (q *Query) NewExecution() *Execution {
 		e.head = h.build(e.x, nopSink{})
 	case *limitSpec:
 		e.head = &bufferSink{cap: h.n}
+	case *sortSpec:
+		so := h.build(e.x, nopSink{}).(*sortOp)
+		if len(q.rest) > 0 {
+			if l, ok := q.rest[0].(*limitSpec); ok {
+				so.topN = l.n
+				if l.n == 0 {
+					so.topN = 1
+				}
+			}
+		}
+		e.head = so
 	default:
 		e.head = &bufferSink{cap: -1}
 	}
@@ -383,9 +394,11 @@ func buildChain(x *ctx, specs []opSpec, last sink) sink {
 	return s
 }
 
-// Push streams one document through the per-event stage.
+// Push streams one document through the per-event stage. The caller
+// routes documents: Push does not check d.Index against the FROM patterns
+// (see MatchesIndex). ROW queries ignore documents.
 func (e *Execution) Push(d *doc.Document) {
-	if e.done {
+	if e.done || e.q.patterns == nil {
 		return
 	}
 	row := e.row
@@ -423,6 +436,8 @@ func (e *Execution) Merge(other *Execution) {
 	switch h := e.head.(type) {
 	case *statsOp:
 		h.merge(other.head.(*statsOp))
+	case *sortOp:
+		h.merge(other.head.(*sortOp))
 	case *bufferSink:
 		for _, r := range other.head.(*bufferSink).rows {
 			if h.cap >= 0 && len(h.rows) >= h.cap {
@@ -448,6 +463,9 @@ func (e *Execution) Finish() (*Result, error) {
 	tail := buildChain(e.x, q.rest, out)
 	switch h := e.head.(type) {
 	case *statsOp:
+		h.next = tail
+		h.finish()
+	case *sortOp:
 		h.next = tail
 		h.finish()
 	case *bufferSink:
