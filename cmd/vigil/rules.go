@@ -85,7 +85,7 @@ func newRulesCmd() *cobra.Command {
 				return usageErr(fmt.Errorf("no loaded rule matches %q", args[0]))
 			}
 			for _, r := range got {
-				showRule(cmd.OutOrStdout(), r)
+				showRule(cmd.OutOrStdout(), r, isTerminal(cmd.OutOrStdout()))
 			}
 			return nil
 		},
@@ -97,7 +97,7 @@ func newRulesCmd() *cobra.Command {
 	return cmd
 }
 
-func showRule(w io.Writer, r *rule.Rule) {
+func showRule(w io.Writer, r *rule.Rule, terminal bool) {
 	fmt.Fprintf(w, "%s\n%s\n\n", r.Name, strings.Repeat("=", len(r.Name)))
 	fmt.Fprintf(w, "rule_id:      %s\nversion:      %d\ntype:         %s\nseverity:     %s (risk score %d)\n", r.RuleID, r.Version, r.Type, r.Severity, r.RiskScore)
 	fmt.Fprintf(w, "schedule:     every %s, looking back to %s, at most %d alerts per run\n", r.Interval, r.From, r.MaxSignals)
@@ -114,6 +114,10 @@ func showRule(w io.Writer, r *rule.Rule) {
 	}
 	fmt.Fprintf(w, "\nDescription\n-----------\n%s\n\nQuery\n-----\n%s\n", r.Description, strings.TrimSpace(r.Query))
 	if r.Note != "" {
-		fmt.Fprintf(w, "\nInvestigation guide\n-------------------\n%s\n", strings.TrimSpace(r.Note))
+		note := strings.TrimSpace(r.Note)
+		if terminal {
+			note = renderMarkdown(note)
+		}
+		fmt.Fprintf(w, "\nInvestigation guide\n-------------------\n%s\n", note)
 	}
 }
