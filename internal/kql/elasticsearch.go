@@ -342,6 +342,11 @@ func (p *esParser) simple(nested bool) (Node, error) {
 func (p *esParser) fieldOrValue(nested bool) (Node, error) {
 	t := p.peek(0)
 	field := FieldRef{Name: t.val.Text, Quoted: t.kind == tQUOTED}
+	if !field.Quoted && strings.IndexByte(field.Name, '*') >= 0 && t.val.Wild == nil {
+		// Every `*` in the name was escaped: a literal name, which a quoted
+		// field name expresses exactly (and prints back unambiguously).
+		field.Quoted = true
+	}
 	next := p.peek(1)
 	switch next.kind {
 	case tCOLON:
