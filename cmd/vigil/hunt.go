@@ -270,7 +270,7 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	}
 	bySeverity := map[string]int{}
 	for _, rr := range results {
-		fmt.Fprintf(w, "rule %q: %d events in scope, %d alerts\n", rr.Rule.Name, rr.Events, len(rr.Alerts))
+		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %d alerts\n", rr.Rule.Name, rr.Events, rr.Matched, len(rr.Alerts))
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}

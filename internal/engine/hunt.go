@@ -112,6 +112,7 @@ func timestampField(r *rule.Rule) string {
 type RuleResult struct {
 	Rule      *rule.Rule
 	Events    int64 // documents routed to the rule
+	Matched   int64 // rows that passed the query's per-event stage (its filter)
 	Rows      int   // result rows (before max_signals)
 	Alerts    []*Alert
 	Warnings  []string
@@ -131,7 +132,7 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		if r.min <= r.max {
 			ex.From, ex.To = time.UnixMilli(r.min).UTC(), time.UnixMilli(r.max).UTC()
 		}
-		rr := &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Rows: len(res.Rows), Warnings: res.Warnings}
+		rr := &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Rows: len(res.Rows), Warnings: res.Warnings}
 		by := r.cr.Query.GroupBy()
 		seen := map[string]bool{}
 		for _, row := range res.Rows {

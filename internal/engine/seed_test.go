@@ -176,6 +176,10 @@ func TestSeedRuleEdgeCases(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("alerting groups:\n got %v\nwant %v", got, want)
 	}
+	// Events passing the per-event filter, by hand: G1 9, G2 5, G3 6, G4 6, G5 5+2, G6 5.
+	if got := results[0].Matched; got != 38 {
+		t.Errorf("%d events matched the filter, want 38", got)
+	}
 	// The first row is the largest group (SORT … DESC) and carries VALUES of its lines.
 	first := results[0].Alerts[0].Fields
 	vals, _ := first["Esql.process_command_line_values"].([]any)

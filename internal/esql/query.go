@@ -357,6 +357,9 @@ type Execution struct {
 	first sink // stage1 head
 	head  sink // statsOp or bufferSink
 	done  bool
+	// matched counts rows that passed the per-event stage (the rule's
+	// filter, for summaries).
+	matched int64
 }
 
 // NewExecution starts a run.
@@ -382,9 +385,26 @@ func (q *Query) NewExecution() *Execution {
 	default:
 		e.head = &bufferSink{cap: -1}
 	}
-	e.first = buildChain(e.x, q.stage1, e.head)
+	e.first = buildChain(e.x, q.stage1, &countingSink{next: e.head, n: &e.matched})
 	return e
 }
+
+// countingSink counts rows on their way into the blocking stage.
+type countingSink struct {
+	next sink
+	n    *int64
+}
+
+func (c *countingSink) push(row []doc.Value) bool {
+	*c.n++
+	return c.next.push(row)
+}
+
+func (c *countingSink) finish() { c.next.finish() }
+
+// Matched is the number of rows that passed the per-event stage (WHERE,
+// EVAL… before the first STATS, SORT or LIMIT) so far, merged workers included.
+func (e *Execution) Matched() int64 { return e.matched }
 
 func buildChain(x *ctx, specs []opSpec, last sink) sink {
 	s := last
@@ -447,6 +467,7 @@ func (e *Execution) Merge(other *Execution) {
 		}
 	}
 	e.x.warn.merge(other.x.warn)
+	e.matched += other.matched
 }
 
 // Finish runs the blocking stage and returns the result.
