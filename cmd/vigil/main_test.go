@@ -158,3 +158,40 @@ func TestHuntReplay(t *testing.T) {
 		t.Errorf("--kibana-duplicates without --replay: exit %d", code)
 	}
 }
+
+// Elasticsearch hits keep their _index (a data stream's backing index),
+// _id and _version, which METADATA exposes and non-aggregating alerts carry.
+func TestHuntHitsMetadata(t *testing.T) {
+	dir := t.TempDir()
+	ruleFile := filepath.Join(dir, "r.toml")
+	os.WriteFile(ruleFile, []byte(`[rule]
+rule_id = "hits-test"
+name = "Shell from hits"
+type = "esql"
+severity = "high"
+risk_score = 73
+query = '''
+FROM logs-endpoint.events.process-* METADATA _id, _index, _version
+| WHERE process.name == "sh"
+| KEEP _id, _index, _version, process.name, host.name
+'''
+`), 0o644)
+	hit := func(id, name string) string {
+		return `{"_index":".ds-logs-endpoint.events.process-default-2026.11.20-000001","_id":"` + id + `","_version":3,"_source":{"@timestamp":"2026-11-20T10:00:00Z","process":{"name":"` + name + `"},"host":{"name":"h1"}}}` + "\n"
+	}
+	stdin := hit("a1", "sh") + hit("a2", "bash") + `{"_index":"other-index","_id":"a3","_source":{"process":{"name":"sh"}}}` + "\n"
+	out, stderr, code := run(t, stdin, "hunt", "--rules", ruleFile, "--now", "2026-11-20T10:05:00Z", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d alerts, want 1:\n%s", len(lines), out)
+	}
+	for _, want := range []string{`"_id":"a1"`, `"_index":".ds-logs-endpoint.events.process-default-2026.11.20-000001"`, `"_version":3`,
+		`"kibana.alert.severity":"high"`, `"kibana.alert.reason":"event with process sh, on h1 created high alert Shell from hits."`} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("alert lacks %s:\n%s", want, lines[0])
+		}
+	}
+}
