@@ -104,7 +104,7 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		if d.Index == "" {
 			d.Index = index
 		}
-		if index == "" || q.MatchesIndex(engine.DataStreamOf(index)) || q.MatchesIndex(index) {
+		if index == "" || engine.Reads(q, index, engine.DataStreamOf(index)) {
 			exec.Push(d)
 		}
 	})
@@ -151,30 +151,6 @@ func typeName(t doc.Type) string {
 	return t.String()
 }
 
-func cellJSON(v doc.Value) any {
-	switch {
-	case v.IsNull():
-		return nil
-	case v.IsMulti():
-		out := make([]any, len(v.M))
-		for i, e := range v.M {
-			out[i] = cellJSON(e)
-		}
-		return out
-	}
-	switch v.T {
-	case doc.Boolean:
-		return v.Bool()
-	case doc.Integer, doc.Long:
-		return v.I
-	case doc.UnsignedLong:
-		return v.Uint64()
-	case doc.Double:
-		return json.RawMessage(doc.FormatDouble(v.F))
-	}
-	return v.String()
-}
-
 func writeQueryJSON(w io.Writer, res *esql.Result, took time.Duration) error {
 	type column struct {
 		Name string `json:"name"`
@@ -192,7 +168,7 @@ func writeQueryJSON(w io.Writer, res *esql.Result, took time.Duration) error {
 	for _, row := range res.Rows {
 		vals := make([]any, len(row))
 		for i, v := range row {
-			vals[i] = cellJSON(v)
+			vals[i] = v.JSON()
 		}
 		body.Values = append(body.Values, vals)
 	}
@@ -206,7 +182,7 @@ func writeNDJSON(w io.Writer, res *esql.Result) error {
 	for _, row := range res.Rows {
 		obj := make(map[string]any, len(row))
 		for i, v := range row {
-			obj[res.Columns[i].Name] = cellJSON(v)
+			obj[res.Columns[i].Name] = v.JSON()
 		}
 		if err := enc.Encode(obj); err != nil {
 			return err

@@ -5,6 +5,7 @@
 package doc
 
 import (
+	"encoding/json"
 	"math"
 	"net/netip"
 	"strconv"
@@ -277,4 +278,36 @@ func (v Value) String() string {
 		return "P" + strconv.FormatInt(v.I, 10) + "M" + strconv.FormatInt(int64(v.F), 10) + "D"
 	}
 	return v.S
+}
+
+// JSON converts a value to what Elasticsearch's JSON responses hold for it:
+// nil for null, booleans, integers, doubles printed as Java prints them (a
+// json.Number, so 1.0 stays 1.0; NaN and infinities become null), strings
+// for everything else (dates ISO-8601, IPs textual) and arrays for
+// multi-values.
+func (v Value) JSON() any {
+	if v.T == Null {
+		return nil
+	}
+	if v.M != nil {
+		out := make([]any, len(v.M))
+		for i, e := range v.M {
+			out[i] = e.JSON()
+		}
+		return out
+	}
+	switch v.T {
+	case Boolean:
+		return v.I != 0
+	case Integer, Long:
+		return v.I
+	case UnsignedLong:
+		return uint64(v.I)
+	case Double:
+		if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
+			return nil
+		}
+		return json.Number(FormatDouble(v.F))
+	}
+	return v.String()
 }

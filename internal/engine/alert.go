@@ -63,7 +63,7 @@ func groupKey(cols []esql.Column, row []doc.Value, by []string) string {
 		}
 		b.WriteString(c.Name)
 		b.WriteByte('=')
-		j, _ := json.Marshal(jsonValue(row[i]))
+		j, _ := json.Marshal(row[i].JSON())
 		b.Write(j)
 		b.WriteByte(0)
 	}
@@ -93,37 +93,12 @@ func AlertID(r *rule.Rule, key string, ex Execution) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// jsonValue converts a cell to what an alert document holds.
-func jsonValue(v doc.Value) any {
-	switch {
-	case v.IsNull():
-		return nil
-	case v.IsMulti():
-		out := make([]any, len(v.M))
-		for i, e := range v.M {
-			out[i] = jsonValue(e)
-		}
-		return out
-	}
-	switch v.T {
-	case doc.Boolean:
-		return v.Bool()
-	case doc.Integer, doc.Long:
-		return v.I
-	case doc.UnsignedLong:
-		return v.Uint64()
-	case doc.Double:
-		return v.F
-	}
-	return v.String()
-}
-
 // BuildAlert shapes one result row as Kibana's security solution writes an
 // ES|QL rule's alert: the row's columns as fields, then kibana.alert.*.
 func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, ex Execution) *Alert {
 	f := map[string]any{}
 	for i, c := range cols {
-		if v := jsonValue(row[i]); v != nil {
+		if v := row[i].JSON(); v != nil {
 			f[c.Name] = v
 		}
 	}

@@ -80,17 +80,13 @@ func NewSweep(rules []*CompiledRule) *Sweep {
 
 // Push routes one document to every rule whose FROM names its index.
 func (s *Sweep) Push(d *doc.Document) {
-	index := IndexOf(d, s.IndexFallback)
-	if index == "" {
+	index, stream, ok := route(d, s.IndexFallback)
+	if !ok {
 		s.Unindexed++
 		return
 	}
-	if d.Index == "" {
-		d.Index = index
-	}
-	stream := DataStreamOf(index)
 	for _, r := range s.rules {
-		if !r.cr.Query.MatchesIndex(stream) && (stream == index || !r.cr.Query.MatchesIndex(index)) {
+		if !Reads(r.cr.Query, index, stream) {
 			continue
 		}
 		r.pushed++

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"vigil/internal/doc"
+	"vigil/internal/esql"
 )
 
 // IndexOf names the index a document belongs to, for matching FROM patterns:
@@ -24,6 +25,25 @@ func IndexOf(d *doc.Document, fallback string) string {
 		return t.S + "-" + ds.S + "-" + ns.S
 	}
 	return fallback
+}
+
+// route names the index of a document for FROM matching, recording it in
+// d.Index when the document had none; ok is false when no index can be named.
+func route(d *doc.Document, fallback string) (index, stream string, ok bool) {
+	index = IndexOf(d, fallback)
+	if index == "" {
+		return "", "", false
+	}
+	if d.Index == "" {
+		d.Index = index
+	}
+	return index, DataStreamOf(index), true
+}
+
+// Reads reports whether q's FROM names the index, directly or through the
+// data stream a backing index belongs to.
+func Reads(q *esql.Query, index, stream string) bool {
+	return q.MatchesIndex(stream) || (stream != index && q.MatchesIndex(index))
 }
 
 // DataStreamOf returns the data stream a backing index belongs to

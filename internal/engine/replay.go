@@ -61,18 +61,14 @@ func NewReplay(rules []*CompiledRule) *Replay {
 
 // Push routes a document to every run of every rule whose range holds it.
 func (rp *Replay) Push(d *doc.Document) {
-	index := IndexOf(d, rp.IndexFallback)
-	if index == "" {
+	index, stream, ok := route(d, rp.IndexFallback)
+	if !ok {
 		rp.Unindexed++
 		return
 	}
-	if d.Index == "" {
-		d.Index = index
-	}
-	stream := DataStreamOf(index)
 	for _, r := range rp.rules {
 		q := r.cr.Query
-		if !q.MatchesIndex(stream) && (stream == index || !q.MatchesIndex(index)) {
+		if !Reads(q, index, stream) {
 			continue
 		}
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)

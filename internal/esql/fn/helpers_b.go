@@ -5,7 +5,6 @@ package fn
 // function-family prefix so it cannot collide with engineer A's helpers.
 
 import (
-	"bytes"
 	"math"
 	"regexp"
 	"regexp/syntax"
@@ -107,122 +106,8 @@ func bWiden(v doc.Value, to doc.Type) doc.Value {
 	return v
 }
 
-// cmpB is the total order of two single values of one type family, a
-// fallback until engineer A's Compare lands: numbers by value (mixed numeric
-// types compare exactly where both are whole), strings and IPs byte-wise,
-// versions by their dotted numeric parts, doubles as Java's Double.compare
-// (-0.0 < 0.0, NaN above everything).
-func cmpB(a, b doc.Value) int {
-	if a.T != b.T && bNumRank(a.T) > 0 && bNumRank(b.T) > 0 {
-		return bCmpMixedNum(a, b)
-	}
-	switch a.T {
-	case doc.Boolean, doc.Integer, doc.Long, doc.Date, doc.DateNanos, doc.TimeDuration:
-		return bCmpInt(a.I, b.I)
-	case doc.UnsignedLong:
-		return bCmpUint(uint64(a.I), uint64(b.I))
-	case doc.Double:
-		return bCmpDouble(a.F, b.F)
-	case doc.Version:
-		return bCmpVersion(a.S, b.S)
-	}
-	return bytes.Compare([]byte(a.S), []byte(b.S))
-}
-
-func bCmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func bCmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func bCmpDouble(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	an, bn := math.IsNaN(a), math.IsNaN(b)
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return 1
-	case bn:
-		return -1
-	}
-	// Equal by value: only the sign of zero can differ.
-	as, bs := math.Signbit(a), math.Signbit(b)
-	switch {
-	case as == bs:
-		return 0
-	case as:
-		return -1
-	}
-	return 1
-}
-
-func bCmpMixedNum(a, b doc.Value) int {
-	if a.T == doc.Double || b.T == doc.Double {
-		return bCmpDouble(a.AsFloat(), b.AsFloat())
-	}
-	// Both whole: compare exactly, minding unsigned_long above MaxInt64.
-	if a.T == doc.UnsignedLong && a.I < 0 {
-		return 1
-	}
-	if b.T == doc.UnsignedLong && b.I < 0 {
-		return -1
-	}
-	return bCmpInt(a.I, b.I)
-}
-
-// bCmpVersion compares dotted versions numerically part by part, falling back
-// to byte order for non-numeric parts.
-func bCmpVersion(a, b string) int {
-	for a != "" || b != "" {
-		var pa, pb string
-		pa, a = bCutDot(a)
-		pb, b = bCutDot(b)
-		na, ea := strconv.ParseUint(pa, 10, 64)
-		nb, eb := strconv.ParseUint(pb, 10, 64)
-		var c int
-		if ea == nil && eb == nil {
-			c = bCmpUint(na, nb)
-		} else {
-			c = bytes.Compare([]byte(pa), []byte(pb))
-		}
-		if c != 0 {
-			return c
-		}
-	}
-	return 0
-}
-
-func bCutDot(s string) (string, string) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return s[:i], s[i+1:]
-		}
-	}
-	return s, ""
-}
-
 // bCompare is the order MV_SORT, MV_MIN/MV_MAX, GREATEST/LEAST and the CLAMP
-// functions use: engineer A's Compare (cmpB remains as a tested fallback).
+// functions use: SORT's order.
 func bCompare(a, b doc.Value) int { return Compare(a, b) }
 
 // bEqual reports whether two single values are the same value (for the

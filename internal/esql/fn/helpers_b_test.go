@@ -121,7 +121,7 @@ func runB(t *testing.T, cases []bCase) {
 	}
 }
 
-func TestCmpB(t *testing.T) {
+func TestCompareFamilies(t *testing.T) {
 	cases := []struct {
 		a, b doc.Value
 		want int
@@ -136,8 +136,8 @@ func TestCmpB(t *testing.T) {
 		{bIP("10.0.0.1"), bIP("9.0.0.1"), 1},
 	}
 	for _, c := range cases {
-		if got := cmpB(c.a, c.b); got != c.want {
-			t.Errorf("cmpB(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
+		if got := Compare(c.a, c.b); got != c.want {
+			t.Errorf("Compare(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
 		}
 	}
 }
