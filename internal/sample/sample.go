@@ -69,26 +69,59 @@ type gen struct {
 	pid    int
 }
 
-// Generate writes the data set as NDJSON in time order and returns the event count.
+// Generate writes the data set as NDJSON in time order and returns the
+// event count. It streams: background activity is made one minute at a time,
+// so memory stays flat however large the data set.
 func Generate(w io.Writer, cfg Config) (int, error) {
 	cfg.fill()
 	g := &gen{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), pid: 1000}
 	g.makeHosts()
-	g.background()
+	background := g.hosts // scenario-only hosts (win-09) get no background
 	if cfg.Scenarios {
 		g.scenarios()
 	}
-	sort.SliceStable(g.events, func(i, j int) bool { return g.events[i].t.Before(g.events[j].t) })
-	bw := bufio.NewWriterSize(w, 1<<20)
-	for _, e := range g.events {
-		b, err := json.Marshal(e.doc)
-		if err != nil {
-			return 0, err
-		}
-		bw.Write(b)
-		bw.WriteByte('\n')
+	byTime := func(ev []event) {
+		sort.SliceStable(ev, func(i, j int) bool { return ev[i].t.Before(ev[j].t) })
 	}
-	return len(g.events), bw.Flush()
+	scripted := g.events
+	byTime(scripted)
+	g.events = nil
+	bw := bufio.NewWriterSize(w, 1<<20)
+	n := 0
+	write := func(ev []event) error {
+		for _, e := range ev {
+			b, err := json.Marshal(e.doc)
+			if err != nil {
+				return err
+			}
+			bw.Write(b)
+			bw.WriteByte('\n')
+			n++
+		}
+		return nil
+	}
+	minutes := int(g.cfg.Duration / time.Minute)
+	for m := 0; m < minutes; m++ {
+		g.events = g.events[:0]
+		for _, h := range background {
+			g.backgroundMinute(h, m)
+		}
+		end := g.cfg.Start.Add(time.Duration(m+1) * time.Minute)
+		k := 0
+		for k < len(scripted) && scripted[k].t.Before(end) {
+			k++
+		}
+		g.events = append(g.events, scripted[:k]...)
+		scripted = scripted[k:]
+		byTime(g.events)
+		if err := write(g.events); err != nil {
+			return n, err
+		}
+	}
+	if err := write(scripted); err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
 }
 
 func (g *gen) hex(n int) string {
@@ -220,23 +253,18 @@ var benignChains = []struct {
 	{"/usr/bin/node", []string{"node", "server.js"}, "/bin/sh", [][]string{{"/bin/sh", "-c", "whoami"}}, "app", "/srv/web"},
 }
 
-// background spreads benign process activity over every host.
-func (g *gen) background() {
-	minutes := int(g.cfg.Duration / time.Minute)
-	for _, h := range g.hosts {
-		for m := 0; m < minutes; m++ {
-			n := g.poisson(g.cfg.EventsPerHostMinute)
-			for i := 0; i < n; i++ {
-				c := benignChains[g.rng.IntN(len(benignChains))]
-				if h.osType == "macos" && strings.HasPrefix(c.childExe, "/usr/bin/apt") {
-					continue
-				}
-				t := g.cfg.Start.Add(time.Duration(m)*time.Minute + time.Duration(g.rng.IntN(60000))*time.Millisecond)
-				parent := g.newProc(h, c.parentExe, c.parent, c.cwd, c.user)
-				args := c.child[g.rng.IntN(len(c.child))]
-				g.exec(h, t, parent, g.newProc(h, c.childExe, args, c.cwd, c.user))
-			}
+// backgroundMinute adds benign process activity on h during minute m.
+func (g *gen) backgroundMinute(h host, m int) {
+	n := g.poisson(g.cfg.EventsPerHostMinute)
+	for i := 0; i < n; i++ {
+		c := benignChains[g.rng.IntN(len(benignChains))]
+		if h.osType == "macos" && strings.HasPrefix(c.childExe, "/usr/bin/apt") {
+			continue
 		}
+		t := g.cfg.Start.Add(time.Duration(m)*time.Minute + time.Duration(g.rng.IntN(60000))*time.Millisecond)
+		parent := g.newProc(h, c.parentExe, c.parent, c.cwd, c.user)
+		args := c.child[g.rng.IntN(len(c.child))]
+		g.exec(h, t, parent, g.newProc(h, c.childExe, args, c.cwd, c.user))
 	}
 }
 
