@@ -33,6 +33,9 @@ type huntOptions struct {
 	quiet       bool
 	replay      bool
 	kibanaDups  bool
+	threads     int
+	noPrefilter bool
+	lateness    time.Duration
 }
 
 func newHuntCmd() *cobra.Command {
@@ -58,8 +61,11 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
 	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
+	f.DurationVar(&o.lateness, "lateness", time.Hour, "how far behind the newest event a document may arrive and still count in its time window; windows older than that are closed to bound memory (negative: never close, exact for any input order)")
 	f.BoolVar(&o.replay, "replay", false, "replay Kibana's schedule over the input: a run every rule interval over [run-from, run], max_signals per run")
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
+	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
+	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
 	return cmd
 }
 
@@ -157,15 +163,19 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	}
 	sweep := engine.NewSweep(compiled)
 	sweep.IndexFallback = o.index
-	dec := doc.NewDecoder(decoderMapping(user), doc.DecodeOptions{Dynamic: true})
+	sweep.Lateness = o.lateness
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	var bar *progress
 	if !o.quiet && isTerminal(stderr) {
 		bar = newProgress(stderr, source.TotalSize(files))
 		reader.OnProgress = bar.update
 	}
+	popts, err := sweepOptions(o, cat, sweep, decoderMapping(user))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	st, readErr := reader.Documents(files, dec, sweep.Push)
+	st, readErr := sweep.Run(reader, files, popts)
 	elapsed := time.Since(start)
 	bar.done()
 
@@ -209,6 +219,18 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", nAlerts)}
 	}
 	return nil
+}
+
+// sweepOptions sets up the parallel sweep (see engine.Sweep.Options).
+func sweepOptions(o huntOptions, cat *engine.Catalog, sweep *engine.Sweep, m *doc.Mapping) (engine.ParallelOptions, error) {
+	if o.threads < 0 {
+		return engine.ParallelOptions{}, usageErr(fmt.Errorf("--threads %d: want 1 or more (0: all cores)", o.threads))
+	}
+	popts, err := sweep.Options(cat, m, o.threads, !o.noPrefilter)
+	if err != nil {
+		return popts, usageErr(err)
+	}
+	return popts, nil
 }
 
 func openOut(cmd *cobra.Command, path string) (io.Writer, func(), error) {
@@ -273,6 +295,9 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %d alerts\n", rr.Rule.Name, rr.Events, rr.Matched, len(rr.Alerts))
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
+		}
+		if rr.Late > 0 {
+			fmt.Fprintf(w, "  warning: %d events arrived more than the lateness allowance behind the newest event; windows they belong to may have closed without them (sort the input or raise --lateness)\n", rr.Late)
 		}
 		if rr.Truncated {
 			fmt.Fprintf(w, "  note: the result reached the query's LIMIT; more groups may exist\n")

@@ -1,12 +1,14 @@
 package doc
 
 import (
-	"bytes"
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DecodeOptions control how a Decoder treats documents.
@@ -29,6 +31,13 @@ type DecodeOptions struct {
 	// Fields, when non-nil, projects decoding to these dotted names; every
 	// other field is skipped without being typed (or validated).
 	Fields []string
+	// Reuse makes Decode return the same Document every call, its map
+	// cleared and refilled, with strings that alias the input line: the
+	// Document and its values are only valid until the next Decode and
+	// while the line's bytes are unchanged. For callers that read a
+	// document and drop it (routing, counting), it saves the line copy and
+	// the per-document allocations.
+	Reuse bool
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -102,6 +111,8 @@ type Decoder struct {
 	touched []int32
 	doc     *Document
 	err     *DecodeError
+	reuse   *Document // the Document Reuse hands out
+	backing []Value   // Reuse: multi-value storage kept between calls
 }
 
 // pathNode is one dotted-name segment of the trie the decoder walks, so each
@@ -285,7 +296,9 @@ func (d *Decoder) Dynamic() *Mapping { return d.dyn }
 // Decode parses one JSON document line. The returned Document is fresh.
 func (d *Decoder) Decode(line []byte) (*Document, error) {
 	d.data = line
-	d.src = string(line) // one copy; unescaped strings alias into it
+	// Unescaped strings are substrings of src, which aliases the caller's
+	// line; finish copies the ones a fresh Document keeps (see own).
+	d.src = unsafe.String(unsafe.SliceData(line), len(line))
 	d.pos = 0
 	d.path = d.path[:0]
 	d.err = nil
@@ -293,7 +306,18 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 		d.acc[t] = d.acc[t][:0]
 	}
 	d.touched = d.touched[:0]
-	doc := &Document{}
+	var doc *Document
+	if d.opts.Reuse {
+		if d.reuse == nil {
+			d.reuse = &Document{Fields: map[string]Value{}}
+		}
+		doc = d.reuse
+		fields := doc.Fields
+		clear(fields)
+		*doc = Document{Fields: fields}
+	} else {
+		doc = &Document{}
+	}
 	d.doc = doc
 
 	d.skipWS()
@@ -406,6 +430,9 @@ func (d *Decoder) metaValue(key string) bool {
 			s, ok := d.readString()
 			if !ok {
 				return false
+			}
+			if !d.opts.Reuse {
+				s = strings.Clone(s)
 			}
 			if key == "_index" {
 				d.doc.Index = s
@@ -895,16 +922,83 @@ func (d *Decoder) geoArray() (v Value, ok, handled bool) {
 	return gv, true, true
 }
 
+// own copies the emitted strings that alias the input line into one
+// allocation sized to them, so a kept Document pins only its own values,
+// not the whole line (a STATS VALUES over millions of events would
+// otherwise hold every matching line).
+func (d *Decoder) own() {
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(d.src)))
+	hi := lo + uintptr(len(d.src))
+	in := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return len(s) > 0 && p >= lo && p < hi
+	}
+	total := 0
+	for _, t := range d.touched {
+		if !d.plans[t].emit {
+			continue
+		}
+		for _, v := range d.acc[t] {
+			if in(v.S) {
+				total += len(v.S)
+			}
+		}
+	}
+	if total == 0 {
+		return
+	}
+	arena := make([]byte, 0, total)
+	for _, t := range d.touched {
+		if !d.plans[t].emit {
+			continue
+		}
+		for _, v := range d.acc[t] {
+			if in(v.S) {
+				arena = append(arena, v.S...)
+			}
+		}
+	}
+	// arena is never written again, so strings may share it.
+	str := unsafe.String(unsafe.SliceData(arena), len(arena))
+	off := 0
+	for _, t := range d.touched {
+		if !d.plans[t].emit {
+			continue
+		}
+		vals := d.acc[t]
+		for i := range vals {
+			if in(vals[i].S) {
+				n := len(vals[i].S)
+				vals[i].S = str[off : off+n]
+				off += n
+			}
+		}
+	}
+}
+
 // finish builds the document's field map from the accumulated values.
 func (d *Decoder) finish() {
+	if !d.opts.Reuse {
+		d.own()
+	}
 	nMulti := 0
 	for _, t := range d.touched {
 		if len(d.acc[t]) > 1 {
 			nMulti += len(d.acc[t])
 		}
 	}
-	backing := make([]Value, 0, nMulti) // one allocation for every multi-value
-	fields := make(map[string]Value, len(d.touched)+len(d.consts))
+	var backing []Value
+	var fields map[string]Value
+	if d.opts.Reuse {
+		backing, fields = d.backing[:0], d.doc.Fields
+		if cap(backing) < nMulti {
+			backing = make([]Value, 0, nMulti)
+			d.backing = backing
+		}
+	} else {
+		backing = make([]Value, 0, nMulti) // one allocation for every multi-value
+		fields = make(map[string]Value, len(d.touched)+len(d.consts))
+	}
 	for _, t := range d.touched {
 		p := &d.plans[t]
 		vals := d.acc[t]
@@ -1093,12 +1187,11 @@ func (d *Decoder) readString() (string, bool) {
 	d.pos++
 	start := d.pos
 	data := d.data
-	i := bytes.IndexByte(data[start:], '"')
-	if i >= 0 {
-		seg := data[start : start+i]
-		if plain, ascii := scanPlain(seg); plain && (ascii || utf8.Valid(seg)) {
-			d.pos = start + i + 1
-			return d.src[start : start+i], true
+	if e := nextSpecial(data, start); e < len(data) && data[e] == '"' {
+		seg := data[start:e]
+		if ascii(seg) || utf8.Valid(seg) {
+			d.pos = e + 1
+			return d.src[start:e], true
 		}
 	}
 	d.buf = d.buf[:0]
@@ -1168,19 +1261,49 @@ func (d *Decoder) readString() (string, bool) {
 	}
 }
 
-// scanPlain reports whether a string body needs no unescaping (no backslash
-// or control character) and whether it is pure ASCII (so valid UTF-8).
-func scanPlain(b []byte) (plain, ascii bool) {
-	ascii = true
-	for _, c := range b {
-		if c < 0x20 || c == '\\' {
-			return false, false
+// SWAR constants: one byte value repeated in each lane of a word.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// nextSpecial returns the index of the first byte at or after p that is a
+// quote, a backslash or a control character (len(data) when none), eight
+// bytes per step: string bodies are most of an NDJSON line.
+func nextSpecial(data []byte, p int) int {
+	for p+8 <= len(data) {
+		x := binary.LittleEndian.Uint64(data[p:])
+		q := x ^ ('"' * lanes01)
+		b := x ^ ('\\' * lanes01)
+		// Per lane: zero after the XOR (a quote or backslash), or below 0x20.
+		// Lanes above the first hit may be false positives (borrows), so
+		// only the lowest flagged lane is used.
+		t := ((q - lanes01) &^ q) | ((b - lanes01) &^ b) | ((x - 0x20*lanes01) &^ x)
+		if t &= lanes80; t != 0 {
+			return p + bits.TrailingZeros64(t)/8
 		}
-		if c >= 0x80 {
-			ascii = false
-		}
+		p += 8
 	}
-	return true, ascii
+	for p < len(data) {
+		if c := data[p]; c == '"' || c == '\\' || c < 0x20 {
+			return p
+		}
+		p++
+	}
+	return p
+}
+
+// ascii reports whether b is all ASCII, a word at a time.
+func ascii(b []byte) bool {
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, c := range b {
+		acc |= uint64(c)
+	}
+	return acc&lanes80 == 0
 }
 
 func hex4(data []byte, p int) (rune, bool) {
@@ -1278,6 +1401,10 @@ func (d *Decoder) skipString() bool {
 	p := d.pos + 1
 	data := d.data
 	for p < len(data) {
+		p = nextSpecial(data, p)
+		if p >= len(data) {
+			break
+		}
 		c := data[p]
 		switch {
 		case c == '"':

@@ -60,6 +60,15 @@ type Sweep struct {
 	// nor data_stream fields (the CLI's --index).
 	IndexFallback string
 	Unindexed     int64 // documents no index could be named for
+	// Lateness bounds how far behind the newest event a document may arrive
+	// and still be counted in its window. Windowed rules (STATS BY a time
+	// bucket) close windows older than that, which keeps memory bounded by
+	// the open windows instead of the input; results are exact whenever no
+	// document is later than Lateness. Negative (NewSweep's default)
+	// disables closing.
+	Lateness time.Duration
+	// closeEvery is how many documents pass between window-closing sweeps.
+	closeEvery int
 }
 
 type sweepRule struct {
@@ -67,13 +76,49 @@ type sweepRule struct {
 	exec     *esql.Execution
 	pushed   int64
 	min, max int64 // event time range seen (ms), for the alert's range
+	// Window closing: the field windows are cut on, the newest time seen on
+	// it, the watermark last applied, and documents that came in below it.
+	window    string
+	newest    int64
+	watermark int64
+	late      int64
+	sinceTick int
+	// In a parallel chunk's partial: the window-field times it saw.
+	oldest int64
+	times  []int64
+}
+
+// notePartialWindow records a chunk document's window-field times, so the
+// merge can advance the watermark and spot late events.
+func (r *sweepRule) notePartialWindow(d *doc.Document) {
+	v := d.Get(r.window)
+	if v.IsNull() || !v.T.IsTemporal() {
+		return
+	}
+	for i := 0; i < v.Len(); i++ {
+		t := millis(v.At(i))
+		r.oldest, r.newest = min(r.oldest, t), max(r.newest, t)
+		r.times = append(r.times, t)
+	}
+}
+
+// lateCandidates counts a chunk's window-field times below the watermark.
+func (r *sweepRule) lateCandidates(watermark int64) int64 {
+	var n int64
+	for _, t := range r.times {
+		if t < watermark {
+			n++
+		}
+	}
+	return n
 }
 
 // NewSweep prepares a sweep over the given rules.
 func NewSweep(rules []*CompiledRule) *Sweep {
-	s := &Sweep{}
+	s := &Sweep{Lateness: -1, closeEvery: 4096}
 	for _, cr := range rules {
-		s.rules = append(s.rules, &sweepRule{cr: cr, exec: cr.Query.NewExecution(), min: 1<<63 - 1, max: -1 << 63})
+		s.rules = append(s.rules, &sweepRule{cr: cr, exec: cr.Query.NewExecution(), min: 1<<63 - 1, max: -1 << 63,
+			window: cr.Query.WindowField(), newest: -1 << 63, watermark: -1 << 63})
 	}
 	return s
 }
@@ -93,7 +138,35 @@ func (s *Sweep) Push(d *doc.Document) {
 		if ts := d.Get(timestampField(r.cr.Rule)); ts.T == doc.Date && !ts.IsMulti() {
 			r.min, r.max = min(r.min, ts.I), max(r.max, ts.I)
 		}
+		if r.window != "" && s.Lateness >= 0 {
+			s.advance(r, d)
+		}
 		r.exec.Push(d)
+	}
+}
+
+// advance moves a windowed rule's watermark with event time and closes the
+// windows that fell behind it.
+func (s *Sweep) advance(r *sweepRule, d *doc.Document) {
+	v := d.Get(r.window)
+	if v.IsNull() || !v.T.IsTemporal() {
+		return
+	}
+	for i := 0; i < v.Len(); i++ {
+		t := millis(v.At(i))
+		if t < r.watermark {
+			r.late++
+		}
+		r.newest = max(r.newest, t)
+	}
+	r.sinceTick++
+	if r.sinceTick < s.closeEvery {
+		return
+	}
+	r.sinceTick = 0
+	if wm := r.newest - s.Lateness.Milliseconds(); wm > r.watermark {
+		r.watermark = wm
+		r.exec.CloseWindows(wm)
 	}
 }
 
@@ -113,6 +186,10 @@ type RuleResult struct {
 	Alerts    []*Alert
 	Warnings  []string
 	Truncated bool // the result hit the query's (implicit) LIMIT
+	// Late counts documents that arrived after their window had closed
+	// (more than Sweep.Lateness behind the newest event): their windows'
+	// results may be incomplete.
+	Late int64
 }
 
 // Finish runs every rule's aggregating stage and builds alerts, stamped
@@ -128,7 +205,7 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		if r.min <= r.max {
 			ex.From, ex.To = time.UnixMilli(r.min).UTC(), time.UnixMilli(r.max).UTC()
 		}
-		rr := &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Rows: len(res.Rows), Warnings: res.Warnings}
+		rr := &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Rows: len(res.Rows), Warnings: res.Warnings, Late: r.late}
 		by := r.cr.Query.GroupBy()
 		seen := map[string]bool{}
 		for _, row := range res.Rows {

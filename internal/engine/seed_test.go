@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -214,4 +218,68 @@ func huntLines(t *testing.T, lines []string) []*RuleResult {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// Closing windows as event time passes must not change a sweep's result
+// over time-ordered input, while it frees the closed groups' state.
+func TestSweepWindowClosingIsExact(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "examples", "sample-events.ndjson.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(zr)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		lines = append(lines, l)
+	}
+	sweep := func(lateness time.Duration) (*RuleResult, int) {
+		r := rule.Builtin()[0]
+		now := time.Date(2026, 11, 20, 11, 0, 0, 0, time.UTC)
+		cr, err := Compile(r, &Catalog{}, esql.Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cr.Query.WindowField() != "@timestamp" {
+			t.Fatalf("seed rule windows on %q, want @timestamp", cr.Query.WindowField())
+		}
+		ep, _ := doc.BuiltinMapping("logs-endpoint.events.process")
+		dec := doc.NewDecoder(ep, doc.DecodeOptions{Dynamic: true})
+		sw := NewSweep([]*CompiledRule{cr})
+		sw.Lateness, sw.closeEvery = lateness, 50
+		for _, l := range lines {
+			d, err := dec.Decode([]byte(l))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sw.Push(d)
+		}
+		open := len(sw.rules[0].exec.OpenGroups())
+		res, err := sw.Finish(now, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0], open
+	}
+	exact, openAll := sweep(-1)
+	closed, openLeft := sweep(0)
+	if len(exact.Alerts) != 4 || len(closed.Alerts) != len(exact.Alerts) {
+		t.Fatalf("alerts: %d without closing, %d with", len(exact.Alerts), len(closed.Alerts))
+	}
+	for i := range exact.Alerts {
+		a, b := exact.Alerts[i].Fields, closed.Alerts[i].Fields
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("alert %d differs:\n%v\n%v", i, a, b)
+		}
+	}
+	if closed.Late != 0 {
+		t.Errorf("%d late events in time-ordered input", closed.Late)
+	}
+	if openLeft*10 > openAll {
+		t.Errorf("closing left %d of %d groups open", openLeft, openAll)
+	}
 }

@@ -166,7 +166,12 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 	if err != nil {
 		return c.errf(e.P, typeErr(err, e.Txt, e.Args, f.MaxArgs == 1))
 	}
-	return c.apply(e.Txt, e.P, t, ev, args)
+	x := c.apply(e.Txt, e.P, t, ev, args)
+	if name == "DATE_TRUNC" && args[0].konst && args[1].field != "" && args[1].t.IsTemporal() &&
+		(args[0].val.T == doc.TimeDuration || args[0].val.T == doc.DatePeriod) && !args[0].val.IsMulti() {
+		x.bucket = &timeBucket{field: args[1].field, span: args[0].val}
+	}
+	return x
 }
 
 func arityMsg(e *Call, lo, hi int) string {

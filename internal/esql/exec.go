@@ -287,11 +287,22 @@ type statsSpec struct {
 	post       []postEval
 	inline     bool
 	nslotsHint int
+	// window is the index of the first key that is a time bucket of a
+	// document field (-1 when none); bucket is its provenance.
+	window int
+	bucket *timeBucket
 }
 
 type group struct {
 	keys   []doc.Value
 	states []agg.State
+	seq    int // creation order, which is output order
+}
+
+// closedRow is the output row of a group whose window closed early.
+type closedRow struct {
+	seq int
+	row []doc.Value
 }
 
 // statsOp hashes rows into groups. Memory grows with groups, not rows
@@ -305,6 +316,8 @@ type statsOp struct {
 	kv     []doc.Value
 	rows   [][]doc.Value // INLINE STATS input
 	next   sink
+	seq    int         // next group's creation number
+	closed []closedRow // rows of groups closed by closeBefore that may still be output
 }
 
 func (s *statsSpec) build(x *ctx, next sink) sink {
@@ -349,7 +362,8 @@ func (o *statsOp) lookup(kv []doc.Value, create bool) *group {
 	if !create {
 		return nil
 	}
-	g := &group{keys: slices.Clone(kv), states: make([]agg.State, len(o.s.aggs))}
+	g := &group{keys: slices.Clone(kv), states: make([]agg.State, len(o.s.aggs)), seq: o.seq}
+	o.seq++
 	for i, a := range o.s.aggs {
 		g.states[i] = a.factory()
 	}
@@ -379,6 +393,10 @@ func (o *statsOp) addRow(g *group, row []doc.Value) {
 }
 
 func (o *statsOp) merge(other *statsOp) {
+	for _, c := range other.closed {
+		o.closed = append(o.closed, closedRow{seq: o.seq, row: c.row})
+		o.seq++
+	}
 	for _, og := range other.order {
 		g := o.lookup(og.keys, true)
 		for i := range g.states {
@@ -418,24 +436,73 @@ func (o *statsOp) finish() {
 		o.next.finish()
 		return
 	}
-	order := o.order
+	// Output follows group creation order, closed groups included.
+	type item struct {
+		g   *group
+		row []doc.Value
+		seq int
+	}
+	items := make([]item, 0, len(o.order)+len(o.closed))
+	for _, g := range o.order {
+		items = append(items, item{g: g, seq: g.seq})
+	}
+	for _, c := range o.closed {
+		items = append(items, item{row: c.row, seq: c.seq})
+	}
+	if len(o.closed) > 0 {
+		sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
+	}
 	// ES's single-key block hashes reserve group 0 for null: it comes first.
+	// (Null keys never close, so the null group is always an open one.)
 	if len(o.s.keys) == 1 {
-		for i, g := range order {
-			if g.keys[0].IsNull() && i > 0 {
-				order = append([]*group{g}, slices.Delete(slices.Clone(order), i, i+1)...)
+		for i, it := range items {
+			if it.g != nil && it.g.keys[0].IsNull() && i > 0 {
+				items = append([]item{it}, slices.Delete(slices.Clone(items), i, i+1)...)
 				break
 			}
 		}
 	}
-	for _, g := range order {
-		row := make([]doc.Value, width)
-		o.emit(g, row)
+	for _, it := range items {
+		row := it.row
+		if it.g != nil {
+			row = make([]doc.Value, width)
+			o.emit(it.g, row)
+		}
 		if !o.next.push(row) {
 			break
 		}
 	}
 	o.next.finish()
+}
+
+// closeBefore finalises every group whose time window ends at or before
+// watermark (epoch ms): its row is computed now, kept only when survive says
+// the row-local commands after STATS would keep it, and its aggregation
+// state is dropped. It returns how many groups closed.
+func (o *statsOp) closeBefore(watermark int64, survive func([]doc.Value) bool) int {
+	if o.s.window < 0 || o.s.inline {
+		return 0
+	}
+	n := 0
+	kept := o.order[:0]
+	for _, g := range o.order {
+		k := g.keys[o.s.window]
+		if k.IsNull() || k.IsMulti() || !k.T.IsTemporal() || o.s.bucket.end(k) > watermark {
+			kept = append(kept, g)
+			continue
+		}
+		row := make([]doc.Value, o.x.width)
+		o.emit(g, row)
+		if survive(row) {
+			o.closed = append(o.closed, closedRow{seq: g.seq, row: row})
+		}
+		o.buf = encodeKey(o.buf[:0], g.keys)
+		delete(o.groups, string(o.buf))
+		n++
+	}
+	clear(o.order[len(kept):])
+	o.order = kept
+	return n
 }
 
 func (o *statsOp) emit(g *group, row []doc.Value) {

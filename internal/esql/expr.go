@@ -3,6 +3,7 @@ package esql
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"vigil/internal/doc"
 	"vigil/internal/esql/agg"
@@ -24,6 +25,28 @@ type cexpr struct {
 	pos   Pos
 	// nullLit marks the literal `null` (for "always evaluates to NULL").
 	nullLit bool
+	// field is the document field a bare column reference reads ("" otherwise).
+	field string
+	// bucket is set when the value is a fixed time bucket of a document
+	// field (DATE_TRUNC(span, @timestamp), directly or through columns).
+	bucket *timeBucket
+}
+
+// timeBucket is a column's provenance as a time window: the document field
+// it truncates and the span, so the engine can tell when a window closed.
+type timeBucket struct {
+	field string
+	span  doc.Value // TimeDuration or DatePeriod
+}
+
+// end returns when the window starting at start (a Date or DateNanos key)
+// ends, in epoch milliseconds.
+func (b *timeBucket) end(start doc.Value) int64 {
+	t := start.Time()
+	if b.span.T == doc.DatePeriod {
+		return t.AddDate(0, int(b.span.I), int(b.span.F)).UnixMilli()
+	}
+	return t.Add(time.Duration(b.span.I)).UnixMilli()
 }
 
 func constExpr(v doc.Value, t doc.Type, src string, pos Pos) *cexpr {
@@ -38,13 +61,14 @@ type scope struct {
 
 // attr is one column. Source fields get a slot only once something reads them.
 type attr struct {
-	name  string
-	t     doc.Type
-	slot  int
-	src   string // document field name; "" for computed columns
-	meta  metaKind
-	es    string // mapping type for unsupported-field errors
-	konst *doc.Value
+	name   string
+	t      doc.Type
+	slot   int
+	src    string // document field name; "" for computed columns
+	meta   metaKind
+	es     string // mapping type for unsupported-field errors
+	konst  *doc.Value
+	bucket *timeBucket // see cexpr.bucket
 }
 
 type metaKind uint8
@@ -145,7 +169,11 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 			return x
 		}
 		slot := c.use(a)
-		return &cexpr{t: a.t, src: e.Txt, pos: e.P, eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
+		x := &cexpr{t: a.t, src: e.Txt, pos: e.P, bucket: a.bucket, eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
+		if a.meta == metaNone {
+			x.field = a.src
+		}
+		return x
 	case *Call:
 		return c.call(e, sc)
 	case *Binary:

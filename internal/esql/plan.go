@@ -99,7 +99,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			spec := &evalSpec{}
 			for _, f := range cm.Fields {
 				x := c.expr(f.X, sc)
-				a := &attr{name: f.Name, t: x.t, slot: c.newSlot()}
+				a := &attr{name: f.Name, t: x.t, slot: c.newSlot(), bucket: x.bucket}
 				if x.konst {
 					v := x.val
 					a.konst = &v
@@ -178,7 +178,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 
 // stats compiles STATS / INLINE STATS.
 func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
-	spec := &statsSpec{inline: cm.Inline}
+	spec := &statsSpec{inline: cm.Inline, window: -1}
 	group := &scope{}
 	var keyAttrs []*attr
 	for _, f := range cm.By {
@@ -186,9 +186,12 @@ func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 		if containsAgg(f.X) {
 			c.errs = append(c.errs, errAt(f.X.Pos(), "grouping key ["+f.X.Src()+"] cannot contain aggregate functions"))
 		}
-		a := &attr{name: f.Name, t: x.t, slot: c.newSlot()}
+		a := &attr{name: f.Name, t: x.t, slot: c.newSlot(), bucket: x.bucket}
 		spec.keys = append(spec.keys, x.eval)
 		spec.keySlots = append(spec.keySlots, a.slot)
+		if x.bucket != nil && spec.window < 0 {
+			spec.window, spec.bucket = len(spec.keys)-1, x.bucket
+		}
 		group.add(a)
 		keyAttrs = append(keyAttrs, a)
 	}

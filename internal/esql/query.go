@@ -360,6 +360,7 @@ type Execution struct {
 	// matched counts rows that passed the per-event stage (the rule's
 	// filter, for summaries).
 	matched int64
+	survive func([]doc.Value) bool // CloseWindows' row-local filter, built on first use
 }
 
 // NewExecution starts a run.
@@ -401,6 +402,67 @@ func (c *countingSink) push(row []doc.Value) bool {
 }
 
 func (c *countingSink) finish() { c.next.finish() }
+
+// WindowField names the document field whose time buckets key the query's
+// STATS (for `STATS … BY DATE_TRUNC(1 minute, @timestamp)`, directly or via
+// an EVAL'd column: "@timestamp"), or "" when its groups are not windows.
+// Only then can CloseWindows bound an execution's memory.
+func (q *Query) WindowField() string {
+	if s, ok := q.head.(*statsSpec); ok && s.window >= 0 && !s.inline {
+		return s.bucket.field
+	}
+	return ""
+}
+
+// CloseWindows tells the execution that no document whose WindowField is
+// earlier than watermark (epoch ms) will be pushed any more. Groups whose
+// windows ended by then are finalised: a group's row is kept only if the
+// row-local commands after STATS (WHERE, EVAL; SORT commutes with them)
+// would keep it, and its aggregation state is freed. Results are unchanged
+// as long as the promise holds; memory is then bounded by the open windows
+// and the surviving rows. Executions that will be merged must not share
+// groups once closing (partition workers by a BY key). It returns how many
+// groups closed.
+func (e *Execution) CloseWindows(watermark int64) int {
+	h, ok := e.head.(*statsOp)
+	if !ok {
+		return 0
+	}
+	if e.survive == nil {
+		e.survive = survivalTest(e.x, e.q.rest)
+	}
+	return h.closeBefore(watermark, e.survive)
+}
+
+// survivalTest runs a STATS output row through the row-local prefix of the
+// commands after STATS and reports whether it comes out.
+func survivalTest(x *ctx, rest []opSpec) func([]doc.Value) bool {
+	var local []opSpec
+scan:
+	for _, s := range rest {
+		switch s.(type) {
+		case *whereSpec, *evalSpec:
+			local = append(local, s)
+		case *sortSpec:
+			// Filters commute with sorting; the sort runs at Finish.
+		default:
+			break scan
+		}
+	}
+	out := &captureSink{}
+	chain := buildChain(x, local, out)
+	return func(row []doc.Value) bool {
+		out.got = false
+		chain.push(slices.Clone(row))
+		return out.got
+	}
+}
+
+// captureSink notes that a row arrived.
+type captureSink struct{ got bool }
+
+func (c *captureSink) push([]doc.Value) bool { c.got = true; return true }
+func (c *captureSink) finish()               {}
 
 // Matched is the number of rows that passed the per-event stage (WHERE,
 // EVAL… before the first STATS, SORT or LIMIT) so far, merged workers included.
@@ -534,4 +596,18 @@ func matchIndex(patterns []string, index string) bool {
 		ps = append(ps, doc.SplitIndexPatterns(p)...)
 	}
 	return doc.MatchIndex(ps, index)
+}
+
+// OpenGroups returns the keys of the STATS groups still open (not closed by
+// CloseWindows), for monitoring live state.
+func (e *Execution) OpenGroups() [][]doc.Value {
+	h, ok := e.head.(*statsOp)
+	if !ok {
+		return nil
+	}
+	out := make([][]doc.Value, len(h.order))
+	for i, g := range h.order {
+		out[i] = g.keys
+	}
+	return out
 }

@@ -1,0 +1,246 @@
+// Package config owns `vigil serve`'s configuration file: its TOML shape,
+// defaults, and validation with errors that name the offending key. Flags
+// are applied by the command on top of a loaded Config; Validate then checks
+// the combination (for instance that a token is set when listening beyond
+// loopback).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Duration is a time.Duration written as a Go duration string ("90s", "5m").
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler for TOML.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. 30s, 5m)", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Config is the whole service configuration.
+type Config struct {
+	Listen  string   `toml:"listen"`   // host:port; default 127.0.0.1:9200
+	DataDir string   `toml:"data_dir"` // alert store, spool and checkpoints
+	Rules   []string `toml:"rules"`    // rule files/folders; empty = built-in rules
+	Index   string   `toml:"index"`    // index for events that name none (/api/events, --tail, stdin)
+
+	Mode      string            `toml:"mode"`       // realtime (default) or scheduled
+	RuleModes map[string]string `toml:"rule_modes"` // rule_id → mode, overriding Mode
+	// AllowedLateness keeps a window open this long (in event time) after
+	// the newest event passed its end.
+	AllowedLateness Duration `toml:"allowed_lateness"`
+
+	Auth    Auth    `toml:"auth"`
+	TLS     TLS     `toml:"tls"`
+	Limits  Limits  `toml:"limits"`
+	Inputs  Inputs  `toml:"inputs"`
+	Sinks   Sinks   `toml:"sinks"`
+	Logging Logging `toml:"logging"`
+}
+
+// Auth configures the shared secret every request must carry.
+type Auth struct {
+	Token     string `toml:"token"`
+	TokenFile string `toml:"token_file"` // read at start; trailing newline trimmed
+}
+
+// TLS enables HTTPS when both files are set.
+type TLS struct {
+	Cert string `toml:"cert"`
+	Key  string `toml:"key"`
+}
+
+// Limits bound memory and request sizes.
+type Limits struct {
+	MaxBodyBytes     int64 `toml:"max_body_bytes"`      // per request, after decompression
+	QueueBatches     int   `toml:"queue_batches"`       // ingest batches waiting for the engine before 429
+	MaxGroupsPerRule int   `toml:"max_groups_per_rule"` // live STATS groups per rule
+}
+
+// Inputs are event sources besides HTTP.
+type Inputs struct {
+	Tail  []string `toml:"tail"` // NDJSON files followed across rotation
+	Stdin bool     `toml:"stdin"`
+}
+
+// Sinks receive every new or updated alert.
+type Sinks struct {
+	Stdout  bool         `toml:"stdout"`
+	File    *FileSink    `toml:"file"`
+	Webhook *WebhookSink `toml:"webhook"`
+}
+
+// FileSink is a size-rotated NDJSON file.
+type FileSink struct {
+	Path     string `toml:"path"`
+	MaxBytes int64  `toml:"max_bytes"` // rotate past this size; 0 = 100 MiB
+	MaxFiles int    `toml:"max_files"` // rotated files kept; 0 = 5
+}
+
+// WebhookSink POSTs each alert as JSON.
+type WebhookSink struct {
+	URL        string            `toml:"url"`
+	Headers    map[string]string `toml:"headers"`
+	Timeout    Duration          `toml:"timeout"`
+	MaxRetries int               `toml:"max_retries"`
+	Backoff    Duration          `toml:"backoff"` // first retry delay, doubled each time
+}
+
+// Logging selects the log level.
+type Logging struct {
+	Level string `toml:"level"` // debug, info (default), warn, error
+}
+
+// Default returns the configuration with every default filled in.
+func Default() *Config {
+	return &Config{
+		Listen:          "127.0.0.1:9200",
+		DataDir:         "vigil-data",
+		Mode:            "realtime",
+		AllowedLateness: Duration{time.Minute},
+		Limits: Limits{
+			MaxBodyBytes:     100 << 20, // Elasticsearch's http.max_content_length
+			QueueBatches:     256,
+			MaxGroupsPerRule: 100_000,
+		},
+		Logging: Logging{Level: "info"},
+	}
+}
+
+// Load reads a config file over the defaults. Unknown keys are errors, so a
+// typo cannot silently disable a sink.
+func Load(path string) (*Config, error) {
+	c := Default()
+	md, err := toml.DecodeFile(path, c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d:%d: %s", path, pe.Position.Line, pe.Position.Col, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var keys []string
+		for _, k := range und {
+			keys = append(keys, k.String())
+		}
+		return nil, fmt.Errorf("%s: unknown key(s): %s", path, strings.Join(keys, ", "))
+	}
+	return c, nil
+}
+
+// Modes.
+const (
+	ModeRealtime  = "realtime"
+	ModeScheduled = "scheduled"
+)
+
+// Validate checks the configuration and resolves the token file. All
+// problems are reported at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		bad("listen %q: want host:port (e.g. 127.0.0.1:9200)", c.Listen)
+	}
+	if c.Auth.TokenFile != "" {
+		b, err := os.ReadFile(c.Auth.TokenFile)
+		if err != nil {
+			bad("auth.token_file: %v", err)
+		} else if c.Auth.Token != "" {
+			bad("auth: set token or token_file, not both")
+		} else {
+			c.Auth.Token = strings.TrimSpace(string(b))
+		}
+	}
+	if c.Auth.Token != "" && len(c.Auth.Token) < 16 {
+		bad("auth.token: too short (%d characters); use at least 16", len(c.Auth.Token))
+	}
+	if err == nil && !IsLoopback(host) && c.Auth.Token == "" {
+		bad("listen %q is not a loopback address: auth.token (or --token) is required", c.Listen)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		bad("tls: cert and key must be set together")
+	}
+	for _, f := range []string{c.TLS.Cert, c.TLS.Key} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad("tls: %v", err)
+			}
+		}
+	}
+	if c.DataDir == "" {
+		bad("data_dir: must be set")
+	}
+	checkMode := func(key, m string) {
+		if m != ModeRealtime && m != ModeScheduled {
+			bad("%s %q: want realtime or scheduled", key, m)
+		}
+	}
+	checkMode("mode", c.Mode)
+	for id, m := range c.RuleModes {
+		checkMode("rule_modes."+id, m)
+	}
+	if c.AllowedLateness.Duration < 0 {
+		bad("allowed_lateness: must not be negative")
+	}
+	if c.Limits.MaxBodyBytes <= 0 {
+		bad("limits.max_body_bytes: must be positive")
+	}
+	if c.Limits.QueueBatches <= 0 {
+		bad("limits.queue_batches: must be positive")
+	}
+	if c.Limits.MaxGroupsPerRule <= 0 {
+		bad("limits.max_groups_per_rule: must be positive")
+	}
+	if f := c.Sinks.File; f != nil {
+		if f.Path == "" {
+			bad("sinks.file.path: must be set")
+		}
+		if f.MaxBytes < 0 || f.MaxFiles < 0 {
+			bad("sinks.file: max_bytes and max_files must not be negative")
+		}
+	}
+	if w := c.Sinks.Webhook; w != nil {
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("sinks.webhook.url %q: want an http(s) URL", w.URL)
+		}
+		if w.MaxRetries < 0 {
+			bad("sinks.webhook.max_retries: must not be negative")
+		}
+	}
+	switch c.Logging.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("logging.level %q: want debug, info, warn or error", c.Logging.Level)
+	}
+	return errors.Join(errs...)
+}
+
+// IsLoopback reports whether a listen host only accepts local connections.
+// An empty host (":9200") listens on every interface.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

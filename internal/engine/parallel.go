@@ -1,0 +1,318 @@
+package engine
+
+import (
+	"runtime"
+	"sort"
+	"sync"
+
+	"vigil/internal/doc"
+	pf "vigil/internal/prefilter"
+	"vigil/internal/source"
+)
+
+// ParallelOptions configure Sweep.Run.
+type ParallelOptions struct {
+	// Threads is the number of decoding workers; <= 0 means GOMAXPROCS.
+	// With 1, chunks are processed on the reading goroutine.
+	Threads int
+	// NewDecoder makes one worker's decoder for documents the rules may
+	// match (typically projected to ProjectedFields). Required.
+	NewDecoder func() *doc.Decoder
+	// Prefilter, when set, says whether a raw line may hold a matching
+	// document. Lines it rejects are not handed to NewDecoder's decoder but
+	// to SkimDecoder's, which only needs what routing and the alert's time
+	// range read (see SkimFields), so results are identical.
+	Prefilter func(line []byte) bool
+	// NewSkimDecoder makes a worker's decoder for prefiltered-out lines;
+	// required with Prefilter.
+	NewSkimDecoder func() *doc.Decoder
+	// ChunkSize is the bytes of whole lines per work unit (default
+	// source.DefaultChunkSize).
+	ChunkSize int
+}
+
+// SkimFields are the fields the sweep itself reads from every document:
+// the data_stream fields that name its index and each rule's timestamp
+// field (for the alert's execution range).
+func (s *Sweep) SkimFields() []string {
+	set := map[string]bool{"data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
+	for _, r := range s.rules {
+		set[timestampField(r.cr.Rule)] = true
+	}
+	return sortedKeys(set)
+}
+
+// ProjectedFields are the fields a worker decodes for documents the rules
+// may match: every rule query's fields plus SkimFields.
+func (s *Sweep) ProjectedFields() []string {
+	set := map[string]bool{}
+	for _, f := range s.SkimFields() {
+		set[f] = true
+	}
+	for _, r := range s.rules {
+		for _, f := range r.cr.Query.Fields() {
+			set[f] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+// Options sets up Run for a hunt: decoders typed by m (the mapping
+// documents are decoded with, dynamic for the rest) and projected to
+// ProjectedFields, and, when prefilter is set, the byte prefilter derived
+// from every rule's query (see package prefilter) with a skim decoder for
+// the lines it rejects.
+func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter bool) (ParallelOptions, error) {
+	fields := s.ProjectedFields()
+	o := ParallelOptions{
+		Threads:    threads,
+		NewDecoder: func() *doc.Decoder { return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: fields}) },
+	}
+	for _, f := range fields {
+		if _, ok := m.Lookup(f); !ok {
+			// A dynamically typed field takes its type from the first value
+			// seen; one decoder in input order keeps that deterministic.
+			o.Threads = 1
+		}
+	}
+	if !prefilter {
+		return o, nil
+	}
+	var filters []*pf.Filter
+	for _, r := range s.rules {
+		qm, err := cat.Resolve(r.cr.Query.IndexPatterns())
+		if err != nil {
+			return o, err
+		}
+		f, err := pf.ForQuery(r.cr.Rule.Query, qm, m)
+		if err != nil {
+			return o, err
+		}
+		filters = append(filters, f)
+	}
+	if f := pf.Any(filters...); f != nil {
+		skim := s.SkimFields()
+		o.Prefilter = f.Match
+		o.NewSkimDecoder = func() *doc.Decoder {
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: skim, Reuse: true})
+		}
+	}
+	return o, nil
+}
+
+// partial is one chunk's share of a sweep, merged into the Sweep in chunk
+// order so that results (group order, LIMIT picks, sort ties) are those of
+// a single-threaded sweep.
+type partial struct {
+	seq       int
+	chunk     *source.Chunk
+	rules     []sweepRule
+	unindexed int64
+	st        source.Stats
+}
+
+// worker holds one goroutine's reusable state.
+type worker struct {
+	s    *Sweep
+	dec  *doc.Decoder
+	skim *doc.Decoder
+	pre  func([]byte) bool
+}
+
+// Run reads files through r, splitting them into chunks at newline
+// boundaries, decodes and pushes them on o.Threads workers with per-chunk
+// executions, and merges everything into s in input order. After Run,
+// Finish works as after Push. It replaces r.Documents for a sweep.
+func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source.Stats, error) {
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	size := o.ChunkSize
+	if size <= 0 {
+		size = source.DefaultChunkSize
+	}
+	var st source.Stats
+	var mu sync.Mutex // st is written by the reader (long lines) and the merger
+	prevProblem := r.OnProblem
+	r.OnProblem = func(p source.Problem) {
+		mu.Lock()
+		defer mu.Unlock()
+		st.Malformed++
+		if len(st.Problems) < source.MaxProblems {
+			st.Problems = append(st.Problems, p)
+		}
+		if prevProblem != nil {
+			prevProblem(p)
+		}
+	}
+	defer func() { r.OnProblem = prevProblem }()
+	newWorker := func() *worker {
+		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter}
+		if o.Prefilter != nil {
+			w.skim = o.NewSkimDecoder()
+		}
+		return w
+	}
+
+	if threads == 1 {
+		pool := source.NewChunkPool(1, size)
+		w := newWorker()
+		err := r.Chunks(files, pool, func(c *source.Chunk) {
+			p := w.process(c)
+			pool.Release(c)
+			s.merge(p, &st)
+		})
+		st.Bytes = r.Consumed()
+		return st, err
+	}
+
+	// Each in-flight chunk holds a pool buffer until it is merged, so the
+	// pool size bounds both memory and the reorder backlog.
+	pool := source.NewChunkPool(2*threads+2, size)
+	work := make(chan *source.Chunk, threads)
+	done := make(chan *partial, 2*threads+2)
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker()
+			for c := range work {
+				done <- w.process(c)
+			}
+		}()
+	}
+	merged := make(chan struct{})
+	go func() {
+		defer close(merged)
+		pending := map[int]*partial{}
+		next := 0
+		for p := range done {
+			pending[p.seq] = p
+			for {
+				q, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				mu.Lock()
+				s.merge(q, &st)
+				mu.Unlock()
+				pool.Release(q.chunk)
+				next++
+			}
+		}
+	}()
+	err := r.Chunks(files, pool, func(c *source.Chunk) { work <- c })
+	close(work)
+	wg.Wait()
+	close(done)
+	<-merged
+	st.Bytes = r.Consumed()
+	return st, err
+}
+
+// process runs one chunk through fresh per-rule executions.
+func (w *worker) process(c *source.Chunk) *partial {
+	s := w.s
+	p := &partial{seq: c.Seq, chunk: c, rules: make([]sweepRule, len(s.rules))}
+	for i, r := range s.rules {
+		p.rules[i] = sweepRule{cr: r.cr, min: 1<<63 - 1, max: -1 << 63, window: r.window, newest: -1 << 63, oldest: 1<<63 - 1}
+	}
+	c.Lines(func(num int, line []byte) {
+		p.st.Lines++
+		dec, full := w.dec, true
+		if w.pre != nil && !w.pre(line) {
+			dec, full = w.skim, false
+		}
+		d, err := dec.Decode(line)
+		if err != nil {
+			p.st.Malformed++
+			if len(p.st.Problems) < source.MaxProblems {
+				p.st.Problems = append(p.st.Problems, source.Problem{File: c.File, Line: num, Err: err})
+			}
+			return
+		}
+		p.st.Events++
+		p.push(s, d, full)
+	})
+	return p
+}
+
+// push is Sweep.Push into a chunk's partial state; full is false for a
+// prefiltered-out document, which counts for routing and the time range but
+// cannot pass any rule's filters, so no execution sees it.
+func (p *partial) push(s *Sweep, d *doc.Document, full bool) {
+	index := IndexOf(d, s.IndexFallback)
+	if index == "" {
+		p.unindexed++
+		return
+	}
+	if d.Index == "" {
+		d.Index = index
+	}
+	stream := DataStreamOf(index)
+	for i := range p.rules {
+		r := &p.rules[i]
+		if !r.cr.Query.MatchesIndex(stream) && (stream == index || !r.cr.Query.MatchesIndex(index)) {
+			continue
+		}
+		r.pushed++
+		if ts := d.Get(timestampField(r.cr.Rule)); ts.T == doc.Date && !ts.IsMulti() {
+			r.min, r.max = min(r.min, ts.I), max(r.max, ts.I)
+		}
+		if r.window != "" {
+			r.notePartialWindow(d)
+		}
+		if !full {
+			continue
+		}
+		if r.exec == nil {
+			r.exec = r.cr.Query.NewExecution()
+		}
+		r.exec.Push(d)
+	}
+}
+
+// merge folds a chunk's partial into the sweep (called in chunk order).
+func (s *Sweep) merge(p *partial, st *source.Stats) {
+	for i, r := range s.rules {
+		pr := &p.rules[i]
+		r.pushed += pr.pushed
+		r.min, r.max = min(r.min, pr.min), max(r.max, pr.max)
+		if pr.exec != nil {
+			r.exec.Merge(pr.exec)
+		}
+		if r.window != "" && s.Lateness >= 0 && pr.oldest <= pr.newest {
+			// Chunks merge in input order: a chunk reaching back past the
+			// watermark brings late events; then the watermark advances.
+			if pr.oldest < r.watermark {
+				r.late += pr.lateCandidates(r.watermark)
+			}
+			r.newest = max(r.newest, pr.newest)
+			if wm := r.newest - s.Lateness.Milliseconds(); wm > r.watermark {
+				r.watermark = wm
+				r.exec.CloseWindows(wm)
+			}
+		}
+	}
+	s.Unindexed += p.unindexed
+	st.Lines += p.st.Lines
+	st.Events += p.st.Events
+	st.Malformed += p.st.Malformed
+	for _, pb := range p.st.Problems {
+		if len(st.Problems) < source.MaxProblems {
+			st.Problems = append(st.Problems, pb)
+		}
+	}
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"vigil/internal/doc"
+	"vigil/internal/esql"
+	"vigil/internal/rule"
+	"vigil/internal/sample"
+	"vigil/internal/source"
+)
+
+var huntNow = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+
+// huntMapping is what the CLI types documents with.
+func huntMapping() *doc.Mapping {
+	m := doc.NewMapping()
+	ecs, _ := doc.BuiltinMapping("ecs")
+	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
+	m.Merge(ecs)
+	m.Merge(endpoint)
+	return m
+}
+
+func seedRules(t testing.TB) []*CompiledRule {
+	t.Helper()
+	cr, err := Compile(rule.Builtin()[0], &Catalog{}, esql.Options{Now: huntNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*CompiledRule{cr}
+}
+
+// sweepFile hunts one file and returns the alerts as NDJSON, plus stats.
+func sweepFile(t testing.TB, rules []*CompiledRule, path string, threads int, prefilter bool, chunk int) (string, source.Stats, *Sweep) {
+	t.Helper()
+	s := NewSweep(rules)
+	o, err := s.Options(&Catalog{}, huntMapping(), threads, prefilter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefilter && o.Prefilter == nil {
+		t.Fatal("no prefilter derived")
+	}
+	o.ChunkSize = chunk
+	st, err := s.Run(&source.Reader{}, []string{path}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Finish(huntNow, "exec-uuid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	for _, rr := range res {
+		for _, a := range rr.Alerts {
+			j, err := a.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(j)
+			b.WriteByte('\n')
+		}
+		for _, w := range rr.Warnings {
+			b.WriteString("warning: " + w + "\n")
+		}
+	}
+	return b.String(), st, s
+}
+
+func writeSample(t testing.TB, cfg sample.Config) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "events.ndjson")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sample.Generate(f, cfg); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return path
+}
+
+// BenchmarkPipeline times the whole per-event pipeline (chunking, prefilter,
+// projected decoding, routing, the seed rule's streaming stage and merge)
+// on the sample generator's data, one worker.
+func BenchmarkPipeline(b *testing.B) {
+	cfg := sample.DefaultConfig()
+	cfg.Hosts, cfg.Duration = 20, time.Hour
+	path := os.Getenv("VIGIL_BENCH_FILE") // a bigger file for profiling
+	if path == "" {
+		path = writeSample(b, cfg)
+	}
+	st, _ := os.Stat(path)
+	rules := seedRules(b)
+	for _, bc := range []struct {
+		name      string
+		prefilter bool
+	}{{"prefilter", true}, {"decode-all", false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			for b.Loop() {
+				sweepFile(b, rules, path, 1, bc.prefilter, 0)
+			}
+		})
+	}
+}

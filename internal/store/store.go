@@ -1,0 +1,249 @@
+// Package store owns what `vigil serve` keeps on disk: alerts and their
+// workflow status in SQLite (modernc.org/sqlite, no cgo), small checkpoint
+// values, and the event spool (spool.go) that lets a restarted service
+// rebuild the windows that were open when it stopped.
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Workflow statuses, as Kibana names them.
+const (
+	StatusOpen         = "open"
+	StatusAcknowledged = "acknowledged"
+	StatusClosed       = "closed"
+)
+
+// ValidStatus reports whether s is a workflow status.
+func ValidStatus(s string) bool {
+	return s == StatusOpen || s == StatusAcknowledged || s == StatusClosed
+}
+
+// Record is one stored alert.
+type Record struct {
+	ID       string
+	RuleID   string
+	RuleName string
+	Severity string
+	Host     string
+	Status   string
+	Time     int64  // the alert's @timestamp, ms since the epoch (first detection)
+	Updated  int64  // last change, ms
+	Hash     string // content identity: an update with the same hash is not a change
+	Doc      []byte // alert document, JSON
+}
+
+// Outcome of Put.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota
+	Created
+	Updated
+)
+
+// ErrNotFound is returned for an unknown alert id.
+var ErrNotFound = errors.New("alert not found")
+
+// Store is the SQLite database. Safe for concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating) the database at path.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	// WAL: readers (the API) do not block the writer (the engine); a
+	// committed transaction survives kill -9.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4)
+	for _, stmt := range []string{
+		`CREATE TABLE IF NOT EXISTS alerts (
+			id TEXT PRIMARY KEY,
+			rule_id TEXT NOT NULL,
+			rule_name TEXT NOT NULL,
+			severity TEXT NOT NULL,
+			host TEXT NOT NULL,
+			status TEXT NOT NULL,
+			time INTEGER NOT NULL,
+			updated INTEGER NOT NULL,
+			hash TEXT NOT NULL,
+			doc BLOB NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time DESC, id)`,
+		`CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule_id)`,
+		`CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store %s: %w", path, err)
+		}
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Put inserts an alert or updates the stored one with the same id. An
+// update keeps the stored workflow status and first-detection time; an
+// identical hash is no change. The returned record is what is now stored.
+func (s *Store) Put(r Record) (Outcome, Record, error) {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return 0, r, err
+	}
+	defer tx.Rollback()
+	var old Record
+	err = tx.QueryRow(`SELECT status, time, hash FROM alerts WHERE id = ?`, r.ID).Scan(&old.Status, &old.Time, &old.Hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if r.Status == "" {
+			r.Status = StatusOpen
+		}
+		if r.Updated == 0 {
+			r.Updated = r.Time
+		}
+		_, err = tx.Exec(`INSERT INTO alerts (id, rule_id, rule_name, severity, host, status, time, updated, hash, doc) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			r.ID, r.RuleID, r.RuleName, r.Severity, r.Host, r.Status, r.Time, r.Updated, r.Hash, r.Doc)
+		if err != nil {
+			return 0, r, err
+		}
+		return Created, r, tx.Commit()
+	case err != nil:
+		return 0, r, err
+	}
+	if old.Hash == r.Hash {
+		return Unchanged, r, nil
+	}
+	r.Status, r.Time = old.Status, old.Time
+	_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, r.ID)
+	if err != nil {
+		return 0, r, err
+	}
+	return Updated, r, tx.Commit()
+}
+
+const cols = `id, rule_id, rule_name, severity, host, status, time, updated, hash, doc`
+
+func scan(row interface{ Scan(...any) error }) (Record, error) {
+	var r Record
+	err := row.Scan(&r.ID, &r.RuleID, &r.RuleName, &r.Severity, &r.Host, &r.Status, &r.Time, &r.Updated, &r.Hash, &r.Doc)
+	return r, err
+}
+
+// Get returns one alert.
+func (s *Store) Get(id string) (Record, error) {
+	r, err := scan(s.db.QueryRow(`SELECT `+cols+` FROM alerts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// Filter selects alerts; zero fields do not filter.
+type Filter struct {
+	Status   string
+	Rule     string // rule_id or rule name
+	Host     string
+	Severity string
+	From, To int64 // alert time range, ms, inclusive; 0 = open
+	Size     int   // page size; 0 = 100
+	Offset   int
+}
+
+// List returns a page of alerts, newest first, and the total matching.
+func (s *Store) List(f Filter) ([]Record, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Rule != "" {
+		where = append(where, "(rule_id = ? OR rule_name = ?)")
+		args = append(args, f.Rule, f.Rule)
+	}
+	if f.Host != "" {
+		add("host = ?", f.Host)
+	}
+	if f.Severity != "" {
+		add("severity = ?", f.Severity)
+	}
+	if f.From != 0 {
+		add("time >= ?", f.From)
+	}
+	if f.To != 0 {
+		add("time <= ?", f.To)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM alerts`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	size := f.Size
+	if size <= 0 {
+		size = 100
+	}
+	rows, err := s.db.Query(`SELECT `+cols+` FROM alerts`+cond+` ORDER BY time DESC, id LIMIT ? OFFSET ?`, append(args, size, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// SetStatus changes an alert's workflow status.
+func (s *Store) SetStatus(id, status string, now int64) (Record, error) {
+	if !ValidStatus(status) {
+		return Record{}, fmt.Errorf("invalid status %q: want open, acknowledged or closed", status)
+	}
+	res, err := s.db.Exec(`UPDATE alerts SET status = ?, updated = ? WHERE id = ?`, status, now, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Record{}, ErrNotFound
+	}
+	return s.Get(id)
+}
+
+// GetState reads a checkpoint value (nil when absent).
+func (s *Store) GetState(key string) ([]byte, error) {
+	var v []byte
+	err := s.db.QueryRow(`SELECT value FROM state WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// PutState writes a checkpoint value.
+func (s *Store) PutState(key string, value []byte) error {
+	_, err := s.db.Exec(`INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
