@@ -20,6 +20,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	rp := engine.NewReplay(compiled)
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
+	rp.Catalog = &engine.Catalog{User: user}
 	dec := doc.NewDecoder(decoderMapping(user), doc.DecodeOptions{Dynamic: true})
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"vigil/internal/doc"
@@ -24,6 +25,9 @@ type Replay struct {
 	KibanaDuplicates bool
 	IndexFallback    string
 	Unindexed        int64
+	// Catalog, when set, lets runs of a rule whose query calls NOW() be
+	// compiled with the run's own time, as each Kibana run evaluates it.
+	Catalog *Catalog
 }
 
 type replayRule struct {
@@ -83,13 +87,26 @@ func (rp *Replay) Push(d *doc.Document) {
 		for at := first; at <= t+lookback; at += interval {
 			run := r.runs[at]
 			if run == nil {
-				run = &replayRun{at: at, exec: q.NewExecution()}
+				run = &replayRun{at: at, exec: rp.runQuery(r, at).NewExecution()}
 				r.runs[at] = run
 			}
 			run.events++
 			run.exec.Push(d)
 		}
 	}
+}
+
+// runQuery is the query a run executes: compiled for the run's instant when
+// it calls NOW(), else the rule's shared compiled query.
+func (rp *Replay) runQuery(r *replayRule, at int64) *esql.Query {
+	if rp.Catalog == nil || !strings.Contains(strings.ToUpper(r.cr.Rule.Query), "NOW(") {
+		return r.cr.Query
+	}
+	cr, err := Compile(r.cr.Rule, rp.Catalog, esql.Options{Now: time.UnixMilli(at).UTC()})
+	if err != nil {
+		return r.cr.Query // it compiled once already; only NOW differs
+	}
+	return cr.Query
 }
 
 // eventTime reads the timestamp a rule's range filter uses: its

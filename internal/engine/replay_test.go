@@ -119,3 +119,49 @@ func TestReplayMaxSignals(t *testing.T) {
 		t.Errorf("%d alerts, want 200", len(alerts))
 	}
 }
+
+// A rule whose query calls NOW() sees each run's own time, as in Kibana.
+func TestReplayNowPerRun(t *testing.T) {
+	r, err := rule.Parse([]byte(`[rule]
+rule_id = "now-test"
+name = "Recent shells"
+type = "esql"
+severity = "low"
+risk_score = 21
+interval = "5m"
+from = "now-5m"
+query = '''
+FROM logs-endpoint.events.process-*
+| WHERE @timestamp > NOW() - 1 minute
+| STATS n = COUNT(*) BY host.name
+'''
+`), "now.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := &Catalog{}
+	cr, err := Compile(r, cat, esql.Options{Now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, _ := doc.BuiltinMapping("logs-endpoint.events.process")
+	dec := doc.NewDecoder(ep, doc.DecodeOptions{Dynamic: true})
+	rp := NewReplay([]*CompiledRule{cr})
+	rp.Catalog = cat
+	// 10:01:30 and 10:04:30: the 10:05 run's last minute holds only the second.
+	for _, ts := range []string{"2026-11-20T10:01:30Z", "2026-11-20T10:04:30Z"} {
+		s, l, a := c("sh", "-c", "x")
+		d, err := dec.Decode([]byte(ev(ts, "h1", "linux", "P", "python3", s, l, a, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp.Push(d)
+	}
+	alerts, runs, err := rp.Finish(func(id string, at time.Time) string { return at.String() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Rows != 1 || len(alerts) != 1 || alerts[0].Fields["n"] != int64(1) {
+		t.Fatalf("runs %+v alerts %d", runs, len(alerts))
+	}
+}
