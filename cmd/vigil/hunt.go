@@ -270,13 +270,60 @@ func stableUUID(parts ...string) string {
 
 func writeAlertTable(w io.Writer, results []*engine.RuleResult) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEVERITY\tRULE\tHOST\tREASON")
+	fmt.Fprintln(tw, "SEVERITY\tRULE\tHOST\tDETAILS")
 	for _, rr := range results {
 		for _, a := range rr.Alerts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Severity, a.RuleName, a.Host, a.Fields["kibana.alert.reason"])
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Severity, a.RuleName, a.Host, alertDetails(a))
 		}
 	}
 	tw.Flush()
+}
+
+// alertDetails summarises an alert's row for a terminal: its columns in
+// query order, lists shown by their size, cut to a readable width.
+func alertDetails(a *engine.Alert) string {
+	var parts []string
+	// Time window first, then the row's values, then the rest of the key
+	// (entity ids are long and last).
+	isKey := map[string]bool{}
+	for _, k := range a.GroupBy {
+		isKey[k] = true
+	}
+	var windows, values, keys []string
+	for _, c := range a.Columns {
+		_, isTime := a.Fields[c].(string)
+		switch {
+		case isKey[c] && isTime && strings.HasSuffix(a.Fields[c].(string), "Z") && strings.Contains(a.Fields[c].(string), "T"):
+			windows = append(windows, c)
+		case isKey[c]:
+			keys = append(keys, c)
+		default:
+			values = append(values, c)
+		}
+	}
+	order := append(append(windows, values...), keys...)
+	shown := map[string]bool{"host.name": true}
+	for _, c := range order {
+		v, ok := a.Fields[c]
+		if !ok || shown[c] {
+			continue
+		}
+		shown[c] = true
+		if c == "@timestamp" {
+			v = a.Fields["kibana.alert.original_time"]
+		}
+		switch x := v.(type) {
+		case []any:
+			parts = append(parts, fmt.Sprintf("%s=[%d values]", strings.TrimPrefix(c, "Esql."), len(x)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s=%v", strings.TrimPrefix(c, "Esql."), x))
+		}
+	}
+	s := strings.Join(parts, " ")
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:159]) + "…"
+	}
+	return s
 }
 
 func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult) {

@@ -21,6 +21,8 @@ type Alert struct {
 	Severity string
 	Host     string         // host.name of the row, when it has one (for summaries)
 	Fields   map[string]any // the alert document, flat dotted keys
+	Columns  []string       // the query's result columns, in order (for summaries)
+	GroupBy  []string       // the BY columns identifying the alert's group, if aggregating
 }
 
 // MarshalJSON writes the alert document: keys sorted, so output is stable,
@@ -158,7 +160,11 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 	f["kibana.space_ids"] = []string{"default"}
 	f["kibana.alert.reason"] = reason(r, f)
 	host, _ := f["host.name"].(string)
-	return &Alert{ID: id, RuleID: r.RuleID, RuleName: r.Name, Severity: r.Severity, Host: host, Fields: f}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return &Alert{ID: id, RuleID: r.RuleID, RuleName: r.Name, Severity: r.Severity, Host: host, Fields: f, Columns: names, GroupBy: by}
 }
 
 // reason words the alert as Kibana's security solution does for every rule
