@@ -18,7 +18,6 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
-	"vigil/internal/esql"
 	"vigil/internal/source"
 )
 
@@ -95,22 +94,6 @@ func loadMapping(path string) (*doc.Mapping, error) {
 	return m, nil
 }
 
-// decoderMapping is what documents are typed by: the built-in mappings and
-// the user's, with unmapped fields inferred dynamically.
-func decoderMapping(user *doc.Mapping) *doc.Mapping {
-	m := doc.NewMapping()
-	ecs, _ := doc.BuiltinMapping("ecs")
-	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
-	m.Merge(ecs)
-	m.Merge(endpoint)
-	if user != nil {
-		for _, f := range user.Fields() {
-			m.Add(*f)
-		}
-	}
-	return m
-}
-
 func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	stderr := cmd.ErrOrStderr()
 	now, err := parseNow(o.now)
@@ -125,18 +108,14 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	cat := &engine.Catalog{User: user}
-	var compiled []*engine.CompiledRule
-	for _, r := range rules {
-		cr, err := engine.Compile(r, cat, esql.Options{Now: now})
-		if err != nil {
-			return usageErr(err)
-		}
-		compiled = append(compiled, cr)
-	}
 	files, err := source.Expand(args)
 	if err != nil {
 		return inputErr(err)
+	}
+	cat := &engine.Catalog{User: user}
+	compiled, _, err := compileRules(stderr, rules, cat, now, files)
+	if err != nil {
+		return err
 	}
 
 	out, closeOut, err := openOut(cmd, o.out)
@@ -159,7 +138,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return usageErr(fmt.Errorf("--kibana-duplicates needs --replay"))
 	}
 	if o.replay {
-		return runReplay(cmd, o, compiled, files, user, out, format)
+		return runReplay(cmd, o, compiled, files, cat, out, format)
 	}
 	sweep := engine.NewSweep(compiled)
 	sweep.IndexFallback = o.index
@@ -170,7 +149,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		bar = newProgress(stderr, source.TotalSize(files))
 		reader.OnProgress = bar.update
 	}
-	popts, err := sweepOptions(o, cat, sweep, decoderMapping(user))
+	popts, err := sweepOptions(o, cat, sweep, decoderMapping(user, cat.Inferred))
 	if err != nil {
 		return err
 	}

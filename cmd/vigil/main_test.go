@@ -195,3 +195,24 @@ FROM logs-endpoint.events.process-* METADATA _id, _index, _version
 		}
 	}
 }
+
+// In a folder of rules, one that does not compile is reported and skipped;
+// fields no mapping knows are typed from the head of the input.
+func TestHuntSkipsInvalidRulesAndInfersFields(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.toml"), []byte("[rule]\nrule_id = \"b\"\nname = \"bad\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 1\nquery = '''\nFROM logs-*\n| WHERE nosuch.field == 1\n'''\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "custom.toml"), []byte("[rule]\nrule_id = \"c\"\nname = \"custom\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 1\nquery = '''\nFROM logs-*\n| WHERE myapp.login.failures > 3\n| KEEP myapp.user, myapp.login.failures\n'''\n"), 0o644)
+	input := filepath.Join(dir, "in.ndjson")
+	os.WriteFile(input, []byte(`{"data_stream":{"type":"logs","dataset":"myapp","namespace":"default"},"myapp":{"user":"bob","login":{"failures":5}}}`+"\n"+
+		`{"data_stream":{"type":"logs","dataset":"myapp","namespace":"default"},"myapp":{"user":"amy","login":{"failures":1}}}`+"\n"), 0o644)
+	out, stderr, code := run(t, "", "hunt", "--rules", dir, input)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "invalid rule skipped: "+filepath.Join(dir, "bad.toml")+":9:9: Unknown column [nosuch.field]") {
+		t.Errorf("bad rule not reported:\n%s", stderr)
+	}
+	if n := strings.Count(out, "\n"); n != 1 || !strings.Contains(out, `"myapp.user":"bob"`) || !strings.Contains(out, `"myapp.login.failures":5`) {
+		t.Errorf("custom rule alerts:\n%s", out)
+	}
+}

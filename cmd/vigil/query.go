@@ -70,19 +70,9 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		return usageErr(fmt.Errorf("--format %q: want table, csv, json or ndjson", format))
 	}
 
-	// Infer types for fields no mapping names, from the files (stdin is read once, so it is not scanned twice).
-	base := decoderMapping(user)
-	inferDec := doc.NewDecoder(base, doc.DecodeOptions{Dynamic: true, IgnoreMalformed: true})
-	var scan []string
-	for _, f := range files {
-		if f != "-" {
-			scan = append(scan, f)
-		}
-	}
-	if _, err := (&source.Reader{}).Documents(scan, inferDec, func(*doc.Document) {}); err != nil {
-		return inputErr(err)
-	}
-	cat := &engine.Catalog{User: user, Inferred: inferDec.Dynamic()}
+	// Type fields no mapping names from the data (stdin is read only once, so it is not scanned).
+	inferred := inferMapping(files, decoderMapping(user, nil), 0)
+	cat := &engine.Catalog{User: user, Inferred: inferred}
 	q, err := esql.Compile(query, cat, esql.Options{Now: now})
 	if err != nil {
 		return usageErr(err)
@@ -90,12 +80,7 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 	if len(files) == 0 && q.IndexPatterns() != nil {
 		return usageErr(fmt.Errorf("the query reads FROM %s: give input files or - for stdin", strings.Join(q.IndexPatterns(), ",")))
 	}
-	full := decoderMapping(user)
-	for _, f := range inferDec.Dynamic().Fields() {
-		if _, ok := full.Lookup(f.Name); !ok {
-			full.Add(*f)
-		}
-	}
+	full := decoderMapping(user, inferred)
 	dec := doc.NewDecoder(full, doc.DecodeOptions{Dynamic: true})
 	exec := q.NewExecution()
 	start := time.Now()

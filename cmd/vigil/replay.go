@@ -15,13 +15,13 @@ import (
 )
 
 // runReplay is `vigil hunt --replay`: Kibana's schedule simulated over the input.
-func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, user *doc.Mapping, out io.Writer, format string) error {
+func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog, out io.Writer, format string) error {
 	stderr := cmd.ErrOrStderr()
 	rp := engine.NewReplay(compiled)
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
-	rp.Catalog = &engine.Catalog{User: user}
-	dec := doc.NewDecoder(decoderMapping(user), doc.DecodeOptions{Dynamic: true})
+	rp.Catalog = cat
+	dec := doc.NewDecoder(decoderMapping(cat.User, cat.Inferred), doc.DecodeOptions{Dynamic: true})
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
 	st, readErr := reader.Documents(files, dec, rp.Push)

@@ -238,6 +238,9 @@ func joinErrors(errs []*Error) error {
 // MultiError is several analysis problems at once.
 type MultiError struct{ Errs []*Error }
 
+// Errors lists the problems, each with its position.
+func (m *MultiError) Errors() []*Error { return m.Errs }
+
 func (m *MultiError) Error() string {
 	var b strings.Builder
 	b.WriteString("Found " + itoa(len(m.Errs)) + " problems")

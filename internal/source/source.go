@@ -50,6 +50,9 @@ type Reader struct {
 	OnProgress func(n int64)
 	// OnProblem, when set, is told about unreadable lines; reading continues.
 	OnProblem func(Problem)
+	// MaxLines, when positive, stops reading each file after that many
+	// lines (a look at the head of each input, e.g. to infer field types).
+	MaxLines int
 
 	consumed int64
 }
@@ -198,7 +201,7 @@ func (r *Reader) scan(name string, src io.Reader, fn func(Line)) error {
 				long = nil // do not pin a huge buffer for the rest of the file
 			}
 		}
-		if err == io.EOF {
+		if err == io.EOF || (r.MaxLines > 0 && num >= r.MaxLines) {
 			return nil
 		}
 		if err != nil {
