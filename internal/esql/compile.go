@@ -128,6 +128,8 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		return constExpr(doc.TimeOf(c.now), doc.Date, e.Txt, e.P)
 	case "KQL":
 		return c.kqlCall(e, sc)
+	case "WEIGHTED_AVG":
+		return c.weightedAvg(e, sc)
 	case "MATCH", "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
 		return c.errf(e.P, "["+strings.ToUpper(e.Name)+"] function is not supported yet")
 	}
@@ -163,6 +165,30 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		return constExpr(doc.Value{}, doc.Null, e.Txt, e.P)
 	}
 	t, ev, err := f.Resolve(types, consts)
+	// A string literal where a datetime, ip or version is expected is cast
+	// to it, as Elasticsearch's analyzer does (date.csv-spec
+	// evalDateDiffString: DATE_DIFF("microseconds", d, "2023-12-02T11:00:00.001Z")).
+	for tries := 0; err != nil && tries < len(args); tries++ {
+		te, ok := err.(*fn.TypeError)
+		if !ok || te.Arg >= len(args) || !args[te.Arg].konst || args[te.Arg].t != doc.Keyword {
+			break
+		}
+		to := literalCastTarget(te.Expected)
+		if to == doc.Null {
+			break
+		}
+		cx := c.implicitCast(args[te.Arg], to)
+		if cx.t != to {
+			break
+		}
+		args[te.Arg], types[te.Arg] = cx, to
+		consts[te.Arg] = nil
+		if cx.konst {
+			v := cx.val
+			consts[te.Arg] = &v
+		}
+		t, ev, err = f.Resolve(types, consts)
+	}
 	if err != nil {
 		return c.errf(e.P, typeErr(err, e.Txt, e.Args, f.MaxArgs == 1))
 	}
@@ -363,4 +389,40 @@ func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
 		}
 		return doc.Bool(m(x.doc))
 	}}
+}
+
+// weightedAvg compiles WEIGHTED_AVG(v, w) as Elasticsearch plans it, through
+// its surrogate SUM(v * w) / SUM(w) in double arithmetic (WEIGHTED_AVG
+// reference page; result type double).
+func (c *compiler) weightedAvg(e *Call, sc *scope) *cexpr {
+	if c.aggCtx == nil {
+		return c.errf(e.P, "aggregate function ["+e.Txt+"] not allowed outside STATS command")
+	}
+	if len(e.Args) != 2 || e.Star {
+		return c.errf(e.P, arityMsg(e, 2, 2))
+	}
+	v, w := e.Args[0], e.Args[1]
+	n := func(txt string) node { return node{P: e.P, Txt: txt} }
+	prod := &Binary{node: n(v.Src() + " * " + w.Src()), Op: "*", L: v, R: w}
+	num := &Call{node: n("SUM(" + prod.Txt + ")"), Name: "SUM", Args: []Expr{prod}}
+	den := &Call{node: n("SUM(" + w.Src() + ")"), Name: "SUM", Args: []Expr{w}}
+	numD := &Call{node: n("TO_DOUBLE(" + num.Txt + ")"), Name: "TO_DOUBLE", Args: []Expr{num}}
+	div := &Binary{node: n(e.Txt), Op: "/", L: numD, R: den}
+	return c.expr(div, sc)
+}
+
+// literalCastTarget picks the type a string literal is implicitly cast to for
+// a parameter described as expected (a TypeError's wording), or Null.
+func literalCastTarget(expected string) doc.Type {
+	for _, w := range strings.FieldsFunc(expected, func(r rune) bool { return r == ' ' || r == ',' }) {
+		switch w {
+		case "datetime", "date":
+			return doc.Date
+		case "ip":
+			return doc.IP
+		case "version":
+			return doc.Version
+		}
+	}
+	return doc.Null
 }

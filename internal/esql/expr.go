@@ -2,6 +2,7 @@ package esql
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -179,6 +180,15 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 	case *Binary:
 		return c.binary(e, sc)
 	case *Neg:
+		// A signed integer literal is read whole, as Elasticsearch's grammar
+		// does (integerValue: (PLUS | MINUS)? INTEGER_LITERAL): -2147483648 is
+		// an integer, -9223372036854775808 a long and anything lower a double
+		// (capability fix_parsing_large_negative_numbers).
+		if lit, ok := e.X.(*Literal); ok && lit.Val.M == nil {
+			if v, ok := negIntegerLiteral(lit.Val); ok {
+				return constExpr(v, v.T, e.Txt, e.P)
+			}
+		}
 		x := c.expr(e.X, sc)
 		t, ev, err := fn.Negate(x.t)
 		if err != nil {
@@ -252,8 +262,10 @@ func (c *compiler) fold(r *cexpr, inputs ...*cexpr) *cexpr {
 }
 
 // apply wraps a fn.Eval over compiled arguments: arguments are pushed on the
-// execution's stack (no per-row allocation); a failure becomes null plus the
-// two-line warning.
+// execution's stack (no per-row allocation); a failure adds the two-line
+// warning and yields what the Eval returned with its error: null, except for
+// conversions of a multi-value, which keep the elements that converted
+// (TO_INTEGER([1, 501379200000]) is 1, per the TO_INTEGER reference page).
 func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexpr) *cexpr {
 	site := c.site(p, src)
 	var eval evalFn
@@ -267,7 +279,6 @@ func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexp
 			x.stack = x.stack[:base]
 			if err != nil {
 				x.fail(site, err)
-				return doc.Value{}
 			}
 			return v
 		}
@@ -282,7 +293,6 @@ func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexp
 			x.stack = x.stack[:base]
 			if err != nil {
 				x.fail(site, err)
-				return doc.Value{}
 			}
 			return v
 		}
@@ -301,7 +311,6 @@ func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexp
 			x.stack = x.stack[:base]
 			if err != nil {
 				x.fail(site, err)
-				return doc.Value{}
 			}
 			return v
 		}
@@ -351,6 +360,15 @@ func (c *compiler) binary(e *Binary, sc *scope) *cexpr {
 	op := opOf[e.Op]
 	if op >= fn.Eq {
 		l, r = c.implicitCast(l, r.t), c.implicitCast(r, l.t)
+	} else if e.Op == "+" || e.Op == "-" {
+		// A string constant added to a time span is a datetime
+		// (convert.csv-spec convertToDatePeriodTimeDuration: "2024-01-01" + u::date_period).
+		if r.t == doc.DatePeriod || r.t == doc.TimeDuration {
+			l = c.implicitCast(l, doc.Date)
+		}
+		if e.Op == "+" && (l.t == doc.DatePeriod || l.t == doc.TimeDuration) {
+			r = c.implicitCast(r, doc.Date)
+		}
 	}
 	t, ev, err := fn.Binary(op, l.t, r.t)
 	if err != nil {
@@ -548,4 +566,23 @@ func nth(i int) string {
 		}
 	}
 	return itoa(i) + suf
+}
+
+// negIntegerLiteral negates an integer literal into the narrowest type that
+// holds the result; ok is false for other literals.
+func negIntegerLiteral(v doc.Value) (doc.Value, bool) {
+	switch v.T {
+	case doc.Long:
+		if n := -v.I; n >= math.MinInt32 && n <= math.MaxInt32 {
+			return doc.Int(int32(n)), true
+		}
+		return doc.Long64(-v.I), true
+	case doc.UnsignedLong:
+		u := uint64(v.I)
+		if u == 1<<63 {
+			return doc.Long64(math.MinInt64), true
+		}
+		return doc.Float(-float64(u)), true
+	}
+	return doc.Value{}, false
 }

@@ -39,9 +39,13 @@ type dissectOp struct {
 func (s *dissectSpec) build(x *ctx, next sink) sink { return &dissectOp{x, s, next} }
 func (o *dissectOp) push(row []doc.Value) bool {
 	v := o.s.in(o.x, row)
+	if v.M != nil {
+		o.pushMulti(row, v)
+		return o.next.push(row)
+	}
 	var vals []string
 	ok := false
-	if !v.IsNull() && v.M == nil {
+	if !v.IsNull() {
 		vals, ok = o.s.pat.parse(v.S)
 	}
 	for i, s := range o.s.slots {
@@ -54,6 +58,23 @@ func (o *dissectOp) push(row []doc.Value) bool {
 	return o.next.push(row)
 }
 func (o *dissectOp) finish() { o.next.finish() }
+
+// pushMulti dissects every value of a multi-valued input: each key gets the
+// values of the elements that match, in order, and is null when none does
+// (Elasticsearch's dissect.csv-spec multivalueInput).
+func (o *dissectOp) pushMulti(row []doc.Value, v doc.Value) {
+	acc := make([][]doc.Value, len(o.s.slots))
+	for _, e := range v.M {
+		if vals, ok := o.s.pat.parse(e.S); ok {
+			for i := range acc {
+				acc[i] = append(acc[i], doc.KeywordOf(vals[i]))
+			}
+		}
+	}
+	for i, s := range o.s.slots {
+		row[s] = doc.Multi(doc.Keyword, acc[i])
+	}
+}
 
 func (c *compiler) dissect(cm *DissectCmd, sc *scope) opSpec {
 	x := c.expr(cm.X, sc)
@@ -91,9 +112,13 @@ type grokOp struct {
 func (s *grokSpec) build(x *ctx, next sink) sink { return &grokOp{x, s, next} }
 func (o *grokOp) push(row []doc.Value) bool {
 	v := o.s.in(o.x, row)
+	if v.M != nil {
+		o.pushMulti(row, v)
+		return o.next.push(row)
+	}
 	var vals []doc.Value
 	ok := false
-	if !v.IsNull() && v.M == nil {
+	if !v.IsNull() {
 		vals, ok = o.s.pat.match(v.S)
 	}
 	for i, s := range o.s.slots {
@@ -106,6 +131,33 @@ func (o *grokOp) push(row []doc.Value) bool {
 	return o.next.push(row)
 }
 func (o *grokOp) finish() { o.next.finish() }
+
+// pushMulti matches every value of a multi-valued input, as DISSECT does:
+// each column collects the captures of the matching elements in order.
+func (o *grokOp) pushMulti(row []doc.Value, v doc.Value) {
+	acc := make([][]doc.Value, len(o.s.slots))
+	t := make([]doc.Type, len(o.s.slots))
+	for _, e := range v.M {
+		vals, ok := o.s.pat.match(e.S)
+		if !ok {
+			continue
+		}
+		for i, x := range vals {
+			if x.IsNull() {
+				continue
+			}
+			t[i] = x.T
+			if x.M != nil {
+				acc[i] = append(acc[i], x.M...)
+			} else {
+				acc[i] = append(acc[i], x)
+			}
+		}
+	}
+	for i, s := range o.s.slots {
+		row[s] = doc.Multi(t[i], acc[i])
+	}
+}
 
 func (c *compiler) grok(cm *GrokCmd, sc *scope) opSpec {
 	x := c.expr(cm.X, sc)

@@ -195,17 +195,34 @@ func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 		group.add(a)
 		keyAttrs = append(keyAttrs, a)
 	}
+	// A BY expression repeated verbatim inside an aggregate expression means
+	// its key (BUCKET reference page: "invoked with the exact same
+	// expression"); the same BY expression names one key only.
+	byExpr := map[string]string{}
+	for _, f := range cm.By {
+		if _, isIdent := f.X.(*Ident); !isIdent {
+			if _, dup := byExpr[exprKey(f.X)]; !dup {
+				byExpr[exprKey(f.X)] = f.Name
+			}
+		}
+	}
 	out := &scope{}
 	ac := &aggCollector{input: in}
 	for _, f := range cm.Aggs {
 		c.aggCtx = ac
 		n := len(ac.aggs)
-		x := c.expr(f.X, group)
+		ax := f.X
+		if len(byExpr) > 0 {
+			ax = substGroupKeys(ax, byExpr)
+		}
+		x := c.expr(ax, group)
 		c.aggCtx = nil
+		// Expressions over grouping keys alone are allowed (`STATS s = b + 1
+		// BY b = …`, Elasticsearch PR #106579); a bare key is not.
 		if len(ac.aggs) == n && !x.konst {
 			if _, isIdent := f.X.(*Ident); isIdent {
 				c.errs = append(c.errs, errAt(f.X.Pos(), "column ["+f.X.Src()+"] must appear in the STATS BY clause or be used in an aggregate function"))
-			} else if len(c.errs) == 0 {
+			} else if len(c.errs) == 0 && !refsColumn(ax) {
 				c.errs = append(c.errs, errAt(f.X.Pos(), "expected an aggregate function but found ["+f.X.Src()+"]"))
 			}
 		}
@@ -237,6 +254,92 @@ func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 		out.add(a)
 	}
 	return spec, out
+}
+
+// exprKey identifies an expression by its source text without blanks, so
+// `a+1` and `a + 1` match as Elasticsearch's semantic equality would.
+func exprKey(e Expr) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(e.Src()))
+}
+
+// refsColumn reports whether e reads any column.
+func refsColumn(e Expr) bool {
+	found := false
+	walk(e, func(x Expr) {
+		if _, ok := x.(*Ident); ok {
+			found = true
+		}
+	})
+	return found
+}
+
+// substGroupKeys returns e with every sub-expression equal to a BY
+// expression replaced by a reference to that key. Aggregate calls are left
+// alone: their arguments read the input rows, not the groups.
+func substGroupKeys(e Expr, keys map[string]string) Expr {
+	if e == nil {
+		return nil
+	}
+	if _, isIdent := e.(*Ident); !isIdent {
+		if name, ok := keys[exprKey(e)]; ok {
+			return &Ident{node: node{P: e.Pos(), Txt: e.Src()}, Name: name}
+		}
+	}
+	sub := func(x Expr) Expr { return substGroupKeys(x, keys) }
+	switch x := e.(type) {
+	case *Call:
+		if _, isAgg := agg.Lookup(x.Name); isAgg || strings.EqualFold(x.Name, "WEIGHTED_AVG") {
+			return e
+		}
+		y := *x
+		y.Args = make([]Expr, len(x.Args))
+		for i, a := range x.Args {
+			y.Args[i] = sub(a)
+		}
+		return &y
+	case *Binary:
+		y := *x
+		y.L, y.R = sub(x.L), sub(x.R)
+		return &y
+	case *Logical:
+		y := *x
+		y.L, y.R = sub(x.L), sub(x.R)
+		return &y
+	case *Not:
+		y := *x
+		y.X = sub(x.X)
+		return &y
+	case *Neg:
+		y := *x
+		y.X = sub(x.X)
+		return &y
+	case *IsNull:
+		y := *x
+		y.X = sub(x.X)
+		return &y
+	case *Cast:
+		y := *x
+		y.X = sub(x.X)
+		return &y
+	case *In:
+		y := *x
+		y.X = sub(x.X)
+		y.List = make([]Expr, len(x.List))
+		for i, a := range x.List {
+			y.List[i] = sub(a)
+		}
+		return &y
+	case *Like:
+		y := *x
+		y.X = sub(x.X)
+		return &y
+	}
+	return e
 }
 
 func containsAgg(e Expr) bool {

@@ -407,15 +407,42 @@ func parseCell(raw string) (Cell, error) {
 		}
 		parts := splitUnescapedCommas(v[1 : len(v)-1])
 		if len(parts) == 1 {
-			return Cell{Vals: []string{strings.ReplaceAll(parts[0], `\,`, ",")}}, nil
+			return Cell{Vals: []string{unquoteElem(strings.ReplaceAll(parts[0], `\,`, ","))}}, nil
 		}
 		vals := make([]string, len(parts))
 		for i, s := range parts {
-			vals[i] = strings.ReplaceAll(strings.TrimSpace(s), `\,`, ",")
+			vals[i] = unquoteElem(strings.ReplaceAll(strings.TrimSpace(s), `\,`, ","))
 		}
 		return Cell{Vals: vals}, nil
 	}
 	return Cell{Vals: []string{v}}, nil
+}
+
+// unquoteElem drops the double quotes of a multi-value element as the CSV
+// tokenizer Elasticsearch reads spec rows with does: a '"' anywhere opens or
+// closes a quoted run and "" inside one is a literal quote, so
+// ["foo", "bar"] is [foo, bar] (string.csv-spec mvCount) and
+// ["[a] [b]"] the one value [a] [b].
+func unquoteElem(s string) string {
+	if !strings.Contains(s, `"`) {
+		return s
+	}
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '"' {
+			b.WriteByte(c)
+			continue
+		}
+		if quoted && i+1 < len(s) && s[i+1] == '"' {
+			b.WriteByte('"')
+			i++
+			continue
+		}
+		quoted = !quoted
+	}
+	return b.String()
 }
 
 // splitUnescapedCommas splits on ',' not preceded by '\', dropping trailing

@@ -134,6 +134,11 @@ func TestParseCell(t *testing.T) {
 		{"[a, b,]", Cell{Vals: []string{"a", "b"}}},
 		{"\x00 null", Cell{Null: true}},
 		{"\x00 q ", Cell{Vals: []string{" q "}}},
+		// Quotes inside a multi-value are CSV quoting, as Elasticsearch's reader has it.
+		{`["foo", "zoo", "bar"]`, Cell{Vals: []string{"foo", "zoo", "bar"}}},
+		{`["[a]   [b]"]`, Cell{Vals: []string{"[a]   [b]"}}},
+		{`["", "x"]`, Cell{Vals: []string{"", "x"}}},
+		{`["say ""hi"""]`, Cell{Vals: []string{`say "hi"`}}},
 	}
 	for _, c := range cases {
 		got, err := parseCell(c.in)

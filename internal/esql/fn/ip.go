@@ -64,25 +64,31 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 			}
 		}
 	}
-	// Any-value semantics (Elasticsearch 9.6, CIDRMatch.process): true when
-	// any IP value lies in any value of any block; a null IP or block counts
-	// as no match, so the result is never null.
+	// CIDRMatch.process is a plain @Evaluator over one IP and one value per
+	// block, so the generated evaluator's rules apply: a null argument gives
+	// null, a multi-valued one null with the single-value warning (the
+	// CIDR_MATCH reference example and ip.csv-spec cdirMatchMultipleArgs /
+	// cidrMatchNullField). Blocks are tried in order and the first match wins.
 	return doc.Boolean, func(a []doc.Value) (doc.Value, error) {
-		ipv := a[0]
+		for _, v := range a {
+			if v.T == doc.Null {
+				return doc.Value{}, nil
+			}
+			if v.M != nil {
+				return doc.Value{}, ErrMultiValue
+			}
+		}
+		ip := ipAddr16(a[0])
 		for i := 1; i < len(a); i++ {
-			for k := 0; k < a[i].Len(); k++ {
-				p, ok := pre[i], preOK[i]
-				if !ok || a[i].M != nil {
-					var err error
-					if p, err = ipParseBlock(a[i].At(k).S); err != nil {
-						return doc.Value{}, err
-					}
+			p := pre[i]
+			if !preOK[i] {
+				var err error
+				if p, err = ipParseBlock(a[i].S); err != nil {
+					return doc.Value{}, err
 				}
-				for j := 0; j < ipv.Len(); j++ {
-					if p.Contains(ipAddr16(ipv.At(j))) {
-						return doc.Bool(true), nil
-					}
-				}
+			}
+			if p.Contains(ip) {
+				return doc.Bool(true), nil
 			}
 		}
 		return doc.Bool(false), nil

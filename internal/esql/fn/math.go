@@ -144,11 +144,11 @@ func init() {
 		}
 		return math.Acos(x), nil
 	})
-	mathDouble("ATAN", mathPlain(math.Atan))
+	mathDouble("ATAN", mathPlain(fdAtan))
 	mathDouble("SINH", func(x float64) (float64, error) { return finiteOr(math.Sinh(x)) })
 	mathDouble("COSH", func(x float64) (float64, error) { return finiteOr(math.Cosh(x)) })
 	mathDouble("TANH", mathPlain(math.Tanh))
-	mathDouble2("ATAN2", func(y, x float64) (float64, error) { return math.Atan2(y, x), nil })
+	mathDouble2("ATAN2", func(y, x float64) (float64, error) { return fdAtan2(y, x), nil })
 	mathDouble2("HYPOT", func(x, y float64) (float64, error) { return finiteOr(math.Hypot(x, y)) })
 	mathDouble2("POW", func(b, e float64) (float64, error) { return finiteOr(math.Pow(b, e)) })
 	mathConst("PI", math.Pi)

@@ -146,7 +146,8 @@ func TestParseTimeSpan(t *testing.T) {
 		{1, "mo", doc.Period(1, 0), false},
 		{1, "Q", doc.Period(3, 0), false},
 		{2, "yr", doc.Period(24, 0), false},
-		{1, "m", doc.Value{}, true}, // "m" is no ES|QL unit
+		{1, "m", doc.Duration(time.Minute), false}, // minute (Elasticsearch PR #136448)
+		{1, "M", doc.Duration(time.Minute), false},
 		{1, "fortnight", doc.Value{}, true},
 	}
 	for _, c := range cases {

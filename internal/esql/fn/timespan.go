@@ -22,6 +22,8 @@ var spanUnits = map[string]spanUnit{
 	"MILLISECOND": {nanos: 1e6}, "MILLISECONDS": {nanos: 1e6}, "MS": {nanos: 1e6},
 	"SECOND": {nanos: 1e9}, "SECONDS": {nanos: 1e9}, "SEC": {nanos: 1e9}, "S": {nanos: 1e9},
 	"MINUTE": {nanos: 60e9}, "MINUTES": {nanos: 60e9}, "MIN": {nanos: 60e9},
+	// `m` is minute since Elasticsearch PR #136448 (the time-spans reference table lists it).
+	"M":    {nanos: 60e9},
 	"HOUR": {nanos: 3600e9}, "HOURS": {nanos: 3600e9}, "H": {nanos: 3600e9},
 	"DAY": {days: 1}, "DAYS": {days: 1}, "D": {days: 1},
 	"WEEK": {days: 7}, "WEEKS": {days: 7}, "W": {days: 7},
