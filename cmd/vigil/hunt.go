@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -35,6 +36,7 @@ type huntOptions struct {
 	threads     int
 	noPrefilter bool
 	lateness    time.Duration
+	chunkSize   int
 }
 
 func newHuntCmd() *cobra.Command {
@@ -60,7 +62,9 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
 	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
-	f.DurationVar(&o.lateness, "lateness", time.Hour, "how far behind the newest event a document may arrive and still count in its time window; windows older than that are closed to bound memory (negative: never close, exact for any input order)")
+	f.DurationVar(&o.lateness, "lateness", 10*time.Minute, "how far behind the newest event a document may arrive and still count in its time window; older windows are closed to bound memory. Files that turn out not to be in time order are re-read with every window open, so results stay exact; stdin keeps every window open unless this flag is given (negative: never close windows)")
+	f.IntVar(&o.chunkSize, "chunk-size", 0, "bytes of input per work unit (default 2 MiB)")
+	f.MarkHidden("chunk-size")
 	f.BoolVar(&o.replay, "replay", false, "replay Kibana's schedule over the input: a run every rule interval over [run-from, run], max_signals per run")
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
@@ -140,31 +144,52 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if o.replay {
 		return runReplay(cmd, o, compiled, files, cat, out, format)
 	}
-	sweep := engine.NewSweep(compiled)
-	sweep.IndexFallback = o.index
-	sweep.Lateness = o.lateness
-	reader := &source.Reader{Stdin: cmd.InOrStdin()}
-	var bar *progress
-	if !o.quiet && isTerminal(stderr) {
-		bar = newProgress(stderr, source.TotalSize(files))
-		reader.OnProgress = bar.update
-	}
-	popts, err := sweepOptions(o, cat, sweep, decoderMapping(user, cat.Inferred))
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	st, readErr := sweep.Run(reader, files, popts)
-	elapsed := time.Since(start)
-	bar.done()
-
 	execUUID := newUUID()
 	if o.now != "" {
 		execUUID = stableUUID("vigil-hunt", o.now) // a pinned --now makes the whole output reproducible
 	}
-	results, err := sweep.Finish(now, execUUID)
+	sweepOnce := func(lateness time.Duration) (*engine.Sweep, []*engine.RuleResult, source.Stats, time.Duration, error, error) {
+		sweep := engine.NewSweep(compiled)
+		sweep.IndexFallback = o.index
+		sweep.Lateness = lateness
+		reader := &source.Reader{Stdin: cmd.InOrStdin()}
+		var bar *progress
+		if !o.quiet && isTerminal(stderr) {
+			bar = newProgress(stderr, source.TotalSize(files))
+			reader.OnProgress = bar.update
+		}
+		popts, err := sweepOptions(o, cat, sweep, decoderMapping(user, cat.Inferred))
+		if err != nil {
+			return nil, nil, source.Stats{}, 0, nil, err
+		}
+		start := time.Now()
+		st, readErr := sweep.Run(reader, files, popts)
+		elapsed := time.Since(start)
+		bar.done()
+		results, err := sweep.Finish(now, execUUID)
+		return sweep, results, st, elapsed, readErr, err
+	}
+	lateness := o.lateness
+	if slices.Contains(files, "-") && !cmd.Flags().Changed("lateness") {
+		// Stdin cannot be re-read if it turns out to be out of order, so by
+		// default keep every window open: exact, at the cost of memory.
+		lateness = -1
+	}
+	sweep, results, st, elapsed, readErr, err := sweepOnce(lateness)
 	if err != nil {
 		return err
+	}
+	// Closing windows is exact only if no event came in behind the
+	// watermark. If some did and the input can be read again, read it again
+	// with every window open: one more pass instead of a wrong answer.
+	if late := lateEvents(results); late > 0 && readErr == nil && !slices.Contains(files, "-") {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order (%d events more than --lateness %s behind the newest); re-reading it with all windows open\n", late, o.lateness)
+		}
+		sweep, results, st, elapsed, readErr, err = sweepOnce(-1)
+		if err != nil {
+			return err
+		}
 	}
 	nAlerts := 0
 	for _, rr := range results {
@@ -209,6 +234,7 @@ func sweepOptions(o huntOptions, cat *engine.Catalog, sweep *engine.Sweep, m *do
 	if err != nil {
 		return popts, usageErr(err)
 	}
+	popts.ChunkSize = o.chunkSize
 	return popts, nil
 }
 
@@ -303,6 +329,14 @@ func alertDetails(a *engine.Alert) string {
 		s = string(r[:159]) + "…"
 	}
 	return s
+}
+
+func lateEvents(results []*engine.RuleResult) int64 {
+	var n int64
+	for _, rr := range results {
+		n += rr.Late
+	}
+	return n
 }
 
 func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult) {

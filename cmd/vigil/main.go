@@ -46,6 +46,7 @@ With no rule flags it runs its built-in rule, "Suspicious Python Shell Command E
 		Version:       version,
 	}
 	root.AddCommand(newHuntCmd(), newQueryCmd(), newRulesCmd(), newSampleCmd())
+	root.AddCommand(newServeCmd())
 	return root
 }
 

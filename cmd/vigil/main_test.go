@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"flag"
+	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -214,5 +218,41 @@ func TestHuntSkipsInvalidRulesAndInfersFields(t *testing.T) {
 	}
 	if n := strings.Count(out, "\n"); n != 1 || !strings.Contains(out, `"myapp.user":"bob"`) || !strings.Contains(out, `"myapp.login.failures":5`) {
 		t.Errorf("custom rule alerts:\n%s", out)
+	}
+}
+
+// Out-of-order input: windows closed early would lose events, so the hunt
+// notices the late events and re-reads the file with every window open.
+func TestHuntShuffledInputStaysExact(t *testing.T) {
+	sorted, _, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", sampleData)
+	if code != exitOK {
+		t.Fatal("sorted hunt failed")
+	}
+	f, _ := os.Open(sampleData)
+	zr, _ := gzip.NewReader(f)
+	data, _ := io.ReadAll(zr)
+	f.Close()
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	rand.New(rand.NewPCG(7, 7)).Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
+	shuffled := filepath.Join(t.TempDir(), "shuffled.ndjson")
+	os.WriteFile(shuffled, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	out, stderr, code := run(t, "", "hunt", "--lateness", "1m", "--chunk-size", "65536", "--now", "2026-11-20T11:00:00Z", shuffled)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "re-reading it with all windows open") {
+		t.Errorf("no re-read reported:\n%s", stderr)
+	}
+	ids := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			i := strings.Index(l, `"kibana.alert.uuid":"`)
+			out = append(out, l[i:i+84])
+		}
+		slices.Sort(out)
+		return out
+	}
+	if a, b := ids(sorted), ids(out); !slices.Equal(a, b) || len(a) != 4 {
+		t.Errorf("shuffled input gave different alerts:\n%v\n%v", a, b)
 	}
 }

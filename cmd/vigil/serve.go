@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vigil/internal/config"
+	"vigil/internal/engine"
+	"vigil/internal/esql"
+	"vigil/internal/server"
+)
+
+type serveOptions struct {
+	rules      ruleFlags
+	configPath string
+	listen     string
+	dataDir    string
+	mode       string
+	token      string
+	tokenFile  string
+	tlsCert    string
+	tlsKey     string
+	tail       []string
+	stdin      bool
+	index      string
+	mapping    string
+	stdout     bool
+	file       string
+	webhook    string
+	lateness   time.Duration
+	logLevel   string
+}
+
+func newServeCmd() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Run the detection service: Elasticsearch-compatible ingest, real-time alerts, alert API",
+		Long: `Runs Vigil as a service. Shippers send events to its Elasticsearch-compatible
+_bulk endpoint (or /api/events, --tail, --stdin); rules are evaluated as events
+arrive (real-time mode) or on Kibana's schedule (--mode scheduled); alerts go to
+the alert store and API, Server-Sent Events and the configured sinks.
+Flags override the config file. See docs/serve.md.`,
+		Example: `  vigil serve --data-dir /var/lib/vigil --file /var/log/vigil/alerts.ndjson
+  vigil serve --config /etc/vigil/serve.toml
+  vigil serve --listen 0.0.0.0:9200 --token-file /etc/vigil/token --tls-cert c.pem --tls-key k.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, o) },
+	}
+	o.rules.register(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&o.configPath, "config", "c", "", "config file (TOML); flags override it")
+	f.StringVar(&o.listen, "listen", "", "listen address (default 127.0.0.1:9200)")
+	f.StringVar(&o.dataDir, "data-dir", "", "directory for the alert store, spool and checkpoints (default ./vigil-data)")
+	f.StringVar(&o.mode, "mode", "", "realtime (default) or scheduled: Kibana's schedule on the wall clock")
+	f.StringVar(&o.token, "token", "", "require this token (Authorization: Bearer/ApiKey) on every request; mandatory off loopback")
+	var tokenFile string
+	f.StringVar(&tokenFile, "token-file", "", "read the token from a file")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "private key for --tls-cert (PEM)")
+	f.StringArrayVar(&o.tail, "tail", nil, "follow an NDJSON file across rotation (repeatable)")
+	f.BoolVar(&o.stdin, "stdin", false, "read NDJSON events from stdin")
+	f.StringVar(&o.index, "index", "", "index for events that name none (no _index, no data_stream.*)")
+	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON laid over the built-in ones")
+	f.BoolVar(&o.stdout, "stdout", false, "write alerts to stdout as NDJSON")
+	f.StringVar(&o.file, "file", "", "append alerts to this NDJSON file (rotated at 100 MiB)")
+	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
+	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end (default 1m)")
+	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if tokenFile != "" && o.token != "" {
+			return usageErr(fmt.Errorf("--token and --token-file are exclusive"))
+		}
+		o.tokenFile = tokenFile
+		return nil
+	}
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, o serveOptions) error {
+	cfg := config.Default()
+	if o.configPath != "" {
+		var err error
+		if cfg, err = config.Load(o.configPath); err != nil {
+			return usageErr(err)
+		}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.Listen, o.listen)
+	set(&cfg.DataDir, o.dataDir)
+	set(&cfg.Mode, o.mode)
+	set(&cfg.Auth.Token, o.token)
+	set(&cfg.Auth.TokenFile, o.tokenFile)
+	set(&cfg.TLS.Cert, o.tlsCert)
+	set(&cfg.TLS.Key, o.tlsKey)
+	set(&cfg.Index, o.index)
+	set(&cfg.Logging.Level, o.logLevel)
+	cfg.Inputs.Tail = append(cfg.Inputs.Tail, o.tail...)
+	cfg.Inputs.Stdin = cfg.Inputs.Stdin || o.stdin
+	cfg.Sinks.Stdout = cfg.Sinks.Stdout || o.stdout
+	if o.file != "" {
+		cfg.Sinks.File = &config.FileSink{Path: o.file}
+	}
+	if o.webhook != "" {
+		cfg.Sinks.Webhook = &config.WebhookSink{URL: o.webhook, MaxRetries: 5}
+	}
+	if o.lateness >= 0 {
+		cfg.AllowedLateness.Duration = o.lateness
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageErr(err)
+	}
+	if len(o.rules.paths) == 0 {
+		o.rules.paths = cfg.Rules
+	}
+	rules, err := o.rules.load(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	user, err := loadMapping(o.mapping)
+	if err != nil {
+		return err
+	}
+	cat := &engine.Catalog{User: user}
+	var compiled []*engine.CompiledRule
+	for _, r := range rules {
+		cr, err := engine.Compile(r, cat, esql.Options{})
+		if err != nil {
+			return usageErr(err)
+		}
+		compiled = append(compiled, cr)
+	}
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.Logging.Level))
+	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, Mapping: server.DecoderMapping(user), Catalog: cat,
+		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version})
+	if err != nil {
+		return inputErr(err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return inputErr(err)
+	}
+	scheme := "http"
+	if cfg.TLS.Cert != "" {
+		scheme = "https"
+	}
+	logger.Info("vigil serve listening", "url", scheme+"://"+ln.Addr().String(), "rules", len(compiled), "mode", cfg.Mode, "auth", cfg.Auth.Token != "")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			return &exitError{exitInternal, err}
+		}
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining ingest, flushing sinks, checkpointing")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return &exitError{exitInternal, err}
+	}
+	return nil
+}
