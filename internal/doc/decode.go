@@ -38,6 +38,12 @@ type DecodeOptions struct {
 	// document and drop it (routing, counting), it saves the line copy and
 	// the per-document allocations.
 	Reuse bool
+	// ReuseDocument makes Decode return the same Document every call, its
+	// map cleared and refilled, while its values own their memory as with
+	// fresh Documents: values may be kept, the Document may not. For
+	// callers such as esql.Execution.Push, which copy values out of the
+	// Document and never retain it.
+	ReuseDocument bool
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -122,10 +128,50 @@ type pathNode struct {
 	obj  *Object // container at this path, nil when none
 	want bool    // something to decode lies here or below
 	kids map[string]*pathNode
+	// With a projection, hot lists the only kids whose values are not
+	// simply skipped (wanted, or holding an alias or multi-field, which
+	// reject values even unread); a short linear scan beats hashing every
+	// key of every line. hotOK is false when kids changed since.
+	hot   []hotKid
+	hotOK bool
 }
 
-// lookup walks a (possibly dotted) key below n; nil when unmapped.
+type hotKid struct {
+	name string
+	n    *pathNode
+}
+
+// lookup walks a (possibly dotted) key below n; nil when unmapped, or when
+// under a projection the value would only be skipped.
 func (n *pathNode) lookup(key string) *pathNode {
+	for n != nil {
+		i := strings.IndexByte(key, '.')
+		seg := key
+		if i >= 0 {
+			seg = key[:i]
+		}
+		if n.hotOK {
+			var next *pathNode
+			for _, h := range n.hot {
+				if h.name == seg {
+					next = h.n
+					break
+				}
+			}
+			n = next
+		} else {
+			n = n.kids[seg]
+		}
+		if i < 0 {
+			return n
+		}
+		key = key[i+1:]
+	}
+	return nil
+}
+
+// lookupAll is lookup without the projection's shortcut.
+func (n *pathNode) lookupAll(key string) *pathNode {
 	for n != nil {
 		i := strings.IndexByte(key, '.')
 		if i < 0 {
@@ -135,6 +181,23 @@ func (n *pathNode) lookup(key string) *pathNode {
 		key = key[i+1:]
 	}
 	return nil
+}
+
+// buildHot fills the hot lists below n and reports whether n itself is hot.
+func (d *Decoder) buildHot(n *pathNode) bool {
+	special := false
+	n.hot = n.hot[:0]
+	for name, k := range n.kids {
+		if d.buildHot(k) {
+			n.hot = append(n.hot, hotKid{name, k})
+			special = true
+		}
+	}
+	n.hotOK = true
+	if n.plan >= 0 && (d.plans[n.plan].isAlias || d.plans[n.plan].isMulti) {
+		special = true
+	}
+	return special || n.want
 }
 
 // node returns the trie node of a dotted name, creating it and its ancestors.
@@ -153,6 +216,7 @@ func (d *Decoder) node(name string) *pathNode {
 				n.kids = map[string]*pathNode{}
 			}
 			n.kids[seg] = c
+			n.hotOK = false // back to the map until hot lists are rebuilt
 		}
 		n = c
 		if i < 0 {
@@ -234,6 +298,7 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 				d.markWanted(name)
 			}
 		}
+		d.buildHot(d.root)
 	}
 	return d
 }
@@ -307,7 +372,7 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 	}
 	d.touched = d.touched[:0]
 	var doc *Document
-	if d.opts.Reuse {
+	if d.opts.Reuse || d.opts.ReuseDocument {
 		if d.reuse == nil {
 			d.reuse = &Document{Fields: map[string]Value{}}
 		}
@@ -651,7 +716,7 @@ func (d *Decoder) dynamicField(kind int, s string) int32 {
 	// Under a nested object the field is a nested sub-field, which ES|QL cannot read.
 	for i := len(name) - 1; i > 0; i-- {
 		if name[i] == '.' {
-			if a := d.root.lookup(name[:i]); a != nil && a.obj != nil && a.obj.Nested {
+			if a := d.root.lookupAll(name[:i]); a != nil && a.obj != nil && a.obj.Nested {
 				f.Nested, f.Type = true, Unsupported
 				break
 			}
@@ -989,13 +1054,20 @@ func (d *Decoder) finish() {
 	}
 	var backing []Value
 	var fields map[string]Value
-	if d.opts.Reuse {
+	switch {
+	case d.opts.Reuse:
 		backing, fields = d.backing[:0], d.doc.Fields
 		if cap(backing) < nMulti {
 			backing = make([]Value, 0, nMulti)
 			d.backing = backing
 		}
-	} else {
+	case d.opts.ReuseDocument:
+		// Kept values may hold multi-values: their storage stays fresh.
+		fields = d.doc.Fields
+		if nMulti > 0 {
+			backing = make([]Value, 0, nMulti)
+		}
+	default:
 		backing = make([]Value, 0, nMulti) // one allocation for every multi-value
 		fields = make(map[string]Value, len(d.touched)+len(d.consts))
 	}
@@ -1329,6 +1401,15 @@ func hex4(data []byte, p int) (rune, bool) {
 
 // skipValue skips one JSON value, validating its syntax.
 func (d *Decoder) skipValue(depth int) bool {
+	if d.fastSkip(depth) {
+		return true
+	}
+	return d.slowSkip(depth)
+}
+
+// slowSkip is skipValue's reference path: it words errors and handles deep
+// nesting.
+func (d *Decoder) slowSkip(depth int) bool {
 	if depth > maxDepth {
 		return d.fail("document nested too deeply")
 	}
@@ -1357,7 +1438,7 @@ func (d *Decoder) skipValue(depth int) bool {
 				d.skipWS()
 			}
 			first = false
-			if !d.skipString() || !d.colon() || !d.skipValue(depth+1) {
+			if !d.skipString() || !d.colon() || !d.slowSkip(depth+1) {
 				return false
 			}
 		}
@@ -1380,7 +1461,7 @@ func (d *Decoder) skipValue(depth int) bool {
 				d.pos++
 			}
 			first = false
-			if !d.skipValue(depth + 1) {
+			if !d.slowSkip(depth + 1) {
 				return false
 			}
 		}
@@ -1391,6 +1472,212 @@ func (d *Decoder) skipValue(depth int) bool {
 	}
 	_, _, ok := d.scalar()
 	return ok
+}
+
+// fastSkip is skipValue without recursion or error reporting: it accepts
+// exactly the values skipValue accepts and, on anything it would reject (or
+// nesting near maxDepth), returns false with d.pos unchanged so skipValue
+// can word the error. Skipped values are most of a projected line.
+func (d *Decoder) fastSkip(depth int) bool {
+	data := d.data
+	p := d.pos
+	if depth >= maxDepth-1 {
+		return false
+	}
+	var arrays [maxDepth/64 + 1]uint64 // bit k: container k is an array
+	top := 0                           // open containers
+	for {
+		// A value is expected at p.
+		p = skipWSAt(data, p)
+		if p >= len(data) {
+			return false
+		}
+		switch c := data[p]; {
+		case c == '"':
+			end, ok := stringEnd(data, p)
+			if !ok {
+				return false
+			}
+			p = end
+		case c == '{' || c == '[':
+			if depth+top+1 > maxDepth-1 {
+				return false
+			}
+			if c == '[' {
+				arrays[top/64] |= 1 << (top % 64)
+			} else {
+				arrays[top/64] &^= 1 << (top % 64)
+			}
+			top++
+			p = skipWSAt(data, p+1)
+			if p >= len(data) {
+				return false
+			}
+			if (c == '[' && data[p] == ']') || (c == '{' && data[p] == '}') {
+				top--
+				p++
+				break
+			}
+			if c == '{' {
+				if p = d.keyColon(p); p < 0 {
+					return false
+				}
+			}
+			continue
+		case c == 't':
+			if !hasLit(data, p, "true") {
+				return false
+			}
+			p += 4
+		case c == 'f':
+			if !hasLit(data, p, "false") {
+				return false
+			}
+			p += 5
+		case c == 'n':
+			if !hasLit(data, p, "null") {
+				return false
+			}
+			p += 4
+		case c == '-' || (c >= '0' && c <= '9'):
+			end, ok := numberEnd(data, p)
+			if !ok {
+				return false
+			}
+			p = end
+		default:
+			return false
+		}
+		// After a value: close containers or move to the next member.
+		for {
+			if top == 0 {
+				d.pos = p
+				return true
+			}
+			p = skipWSAt(data, p)
+			if p >= len(data) {
+				return false
+			}
+			inArray := arrays[(top-1)/64]&(1<<((top-1)%64)) != 0
+			c := data[p]
+			if (inArray && c == ']') || (!inArray && c == '}') {
+				top--
+				p++
+				continue
+			}
+			if c != ',' {
+				return false
+			}
+			p++
+			if !inArray {
+				if p = d.keyColon(skipWSAt(data, p)); p < 0 {
+					return false
+				}
+			}
+			break
+		}
+	}
+}
+
+// keyColon passes an object key and its colon (and the whitespace after,
+// which must not end the input), returning the value's offset or -1.
+func (d *Decoder) keyColon(p int) int {
+	data := d.data
+	if p >= len(data) || data[p] != '"' {
+		return -1
+	}
+	end, ok := stringEnd(data, p)
+	if !ok {
+		return -1
+	}
+	p = skipWSAt(data, end)
+	if p >= len(data) || data[p] != ':' {
+		return -1
+	}
+	p = skipWSAt(data, p+1)
+	if p >= len(data) {
+		return -1
+	}
+	return p
+}
+
+func skipWSAt(data []byte, p int) int {
+	for p < len(data) {
+		switch data[p] {
+		case ' ', '\t', '\n', '\r':
+			p++
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// stringEnd finds the end of the string opening at p, as skipString
+// accepts it (escapes pass unchecked, control characters do not).
+func stringEnd(data []byte, p int) (int, bool) {
+	p++
+	for {
+		p = nextSpecial(data, p)
+		if p >= len(data) {
+			return 0, false
+		}
+		switch data[p] {
+		case '"':
+			return p + 1, true
+		case '\\':
+			p += 2
+		default:
+			return 0, false
+		}
+	}
+}
+
+func hasLit(data []byte, p int, lit string) bool {
+	return len(data)-p >= len(lit) && string(data[p:p+len(lit)]) == lit
+}
+
+// numberEnd is readNumber's grammar without its error reporting.
+func numberEnd(data []byte, p int) (int, bool) {
+	if data[p] == '-' {
+		p++
+	}
+	if p >= len(data) {
+		return 0, false
+	}
+	if data[p] == '0' {
+		p++
+	} else if data[p] >= '1' && data[p] <= '9' {
+		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+			p++
+		}
+	} else {
+		return 0, false
+	}
+	if p < len(data) && data[p] == '.' {
+		p++
+		q := p
+		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+			p++
+		}
+		if p == q {
+			return 0, false
+		}
+	}
+	if p < len(data) && (data[p] == 'e' || data[p] == 'E') {
+		p++
+		if p < len(data) && (data[p] == '+' || data[p] == '-') {
+			p++
+		}
+		q := p
+		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+			p++
+		}
+		if p == q {
+			return 0, false
+		}
+	}
+	return p, true
 }
 
 // skipString passes over a string without unescaping it.

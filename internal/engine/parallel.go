@@ -3,6 +3,7 @@ package engine
 import (
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"vigil/internal/doc"
@@ -32,12 +33,15 @@ type ParallelOptions struct {
 }
 
 // SkimFields are the fields the sweep itself reads from every document:
-// the data_stream fields that name its index and each rule's timestamp
-// field (for the alert's execution range).
+// the data_stream fields that name its index, each rule's timestamp field
+// (for the alert's execution range) and its window field (for closing).
 func (s *Sweep) SkimFields() []string {
 	set := map[string]bool{"data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, r := range s.rules {
 		set[timestampField(r.cr.Rule)] = true
+		if r.window != "" {
+			set[r.window] = true // windows close on it, skipped lines included
+		}
 	}
 	return sortedKeys(set)
 }
@@ -65,8 +69,11 @@ func (s *Sweep) ProjectedFields() []string {
 func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter bool) (ParallelOptions, error) {
 	fields := s.ProjectedFields()
 	o := ParallelOptions{
-		Threads:    threads,
-		NewDecoder: func() *doc.Decoder { return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: fields}) },
+		Threads: threads,
+		NewDecoder: func() *doc.Decoder {
+			// esql.Execution.Push copies values out and never keeps the Document.
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: fields, ReuseDocument: true})
+		},
 	}
 	for _, f := range fields {
 		if _, ok := m.Lookup(f); !ok {
@@ -117,6 +124,53 @@ type worker struct {
 	dec  *doc.Decoder
 	skim *doc.Decoder
 	pre  func([]byte) bool
+	// direct pushes into the sweep's own executions: with one worker,
+	// chunks arrive in order, so per-chunk executions and merges are waste.
+	direct bool
+	// routes caches route and Reads per index-naming values: nearly every
+	// line names one of a few data streams, and matching FROM patterns
+	// per document would dominate skipped lines.
+	routes map[routeKey]*routed
+}
+
+// routeKey is what IndexOf reads: _index, else the data_stream fields.
+type routeKey struct{ index, typ, dataset, namespace string }
+
+type routed struct {
+	index string
+	reads []bool // per rule: its FROM reads the index
+}
+
+// route is route() and Reads() for every rule, cached; nil when the
+// document names no index.
+func (w *worker) route(d *doc.Document) *routed {
+	var k routeKey
+	if d.Index != "" {
+		k.index = d.Index
+	} else {
+		t, ds, ns := d.Get("data_stream.type"), d.Get("data_stream.dataset"), d.Get("data_stream.namespace")
+		if isSingleString(t) && isSingleString(ds) && isSingleString(ns) {
+			k.typ, k.dataset, k.namespace = t.S, ds.S, ns.S
+		}
+	}
+	if rt, ok := w.routes[k]; ok {
+		return rt
+	}
+	index, stream, ok := route(&doc.Document{Index: d.Index, Fields: d.Fields}, w.s.IndexFallback)
+	var rt *routed
+	if ok {
+		rt = &routed{index: strings.Clone(index), reads: make([]bool, len(w.s.rules))}
+		for i, r := range w.s.rules {
+			rt.reads[i] = Reads(r.cr.Query, index, stream)
+		}
+	}
+	if w.routes == nil || len(w.routes) > 1024 {
+		w.routes = map[routeKey]*routed{}
+	}
+	// The key's strings may alias a reused line buffer: store copies.
+	k = routeKey{strings.Clone(k.index), strings.Clone(k.typ), strings.Clone(k.dataset), strings.Clone(k.namespace)}
+	w.routes[k] = rt
+	return rt
 }
 
 // Run reads files through r, splitting them into chunks at newline
@@ -158,6 +212,7 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 	if threads == 1 {
 		pool := source.NewChunkPool(1, size)
 		w := newWorker()
+		w.direct = true
 		err := r.Chunks(files, pool, func(c *source.Chunk) {
 			p := w.process(c)
 			pool.Release(c)
@@ -219,6 +274,9 @@ func (w *worker) process(c *source.Chunk) *partial {
 	p := &partial{seq: c.Seq, chunk: c, rules: make([]sweepRule, len(s.rules))}
 	for i, r := range s.rules {
 		p.rules[i] = sweepRule{cr: r.cr, min: 1<<63 - 1, max: -1 << 63, window: r.window, newest: -1 << 63, oldest: 1<<63 - 1}
+		if w.direct {
+			p.rules[i].exec = r.exec
+		}
 	}
 	c.Lines(func(num int, line []byte) {
 		p.st.Lines++
@@ -235,7 +293,7 @@ func (w *worker) process(c *source.Chunk) *partial {
 			return
 		}
 		p.st.Events++
-		p.push(s, d, full)
+		p.push(w, d, full)
 	})
 	return p
 }
@@ -243,19 +301,18 @@ func (w *worker) process(c *source.Chunk) *partial {
 // push is Sweep.Push into a chunk's partial state; full is false for a
 // prefiltered-out document, which counts for routing and the time range but
 // cannot pass any rule's filters, so no execution sees it.
-func (p *partial) push(s *Sweep, d *doc.Document, full bool) {
-	index := IndexOf(d, s.IndexFallback)
-	if index == "" {
+func (p *partial) push(w *worker, d *doc.Document, full bool) {
+	rt := w.route(d)
+	if rt == nil {
 		p.unindexed++
 		return
 	}
 	if d.Index == "" {
-		d.Index = index
+		d.Index = rt.index
 	}
-	stream := DataStreamOf(index)
 	for i := range p.rules {
 		r := &p.rules[i]
-		if !r.cr.Query.MatchesIndex(stream) && (stream == index || !r.cr.Query.MatchesIndex(index)) {
+		if !rt.reads[i] {
 			continue
 		}
 		r.pushed++
@@ -281,7 +338,7 @@ func (s *Sweep) merge(p *partial, st *source.Stats) {
 		pr := &p.rules[i]
 		r.pushed += pr.pushed
 		r.min, r.max = min(r.min, pr.min), max(r.max, pr.max)
-		if pr.exec != nil {
+		if pr.exec != nil && pr.exec != r.exec {
 			r.exec.Merge(pr.exec)
 		}
 		if r.window != "" && s.Lateness >= 0 && pr.oldest <= pr.newest {
@@ -291,6 +348,14 @@ func (s *Sweep) merge(p *partial, st *source.Stats) {
 				r.late += pr.lateCandidates(r.watermark)
 			}
 			r.newest = max(r.newest, pr.newest)
+			// Closing walks every open window, so do it every few chunks
+			// (like Push's closeEvery documents); chunk-counted, so results
+			// stay independent of the thread count.
+			r.sinceTick++
+			if r.sinceTick < closeEveryChunks {
+				continue
+			}
+			r.sinceTick = 0
 			if wm := r.newest - s.Lateness.Milliseconds(); wm > r.watermark {
 				r.watermark = wm
 				r.exec.CloseWindows(wm)
@@ -307,6 +372,9 @@ func (s *Sweep) merge(p *partial, st *source.Stats) {
 		}
 	}
 }
+
+// closeEveryChunks is how many merged chunks pass between window closings.
+const closeEveryChunks = 8
 
 func sortedKeys(set map[string]bool) []string {
 	out := make([]string, 0, len(set))

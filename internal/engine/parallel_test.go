@@ -36,9 +36,10 @@ func seedRules(t testing.TB) []*CompiledRule {
 }
 
 // sweepFile hunts one file and returns the alerts as NDJSON, plus stats.
-func sweepFile(t testing.TB, rules []*CompiledRule, path string, threads int, prefilter bool, chunk int) (string, source.Stats, *Sweep) {
+func sweepFile(t testing.TB, rules []*CompiledRule, path string, threads int, prefilter bool, chunk int, lateness time.Duration) (string, source.Stats, *Sweep) {
 	t.Helper()
 	s := NewSweep(rules)
+	s.Lateness = lateness
 	o, err := s.Options(&Catalog{}, huntMapping(), threads, prefilter)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(st.Size())
 			for b.Loop() {
-				sweepFile(b, rules, path, 1, bc.prefilter, 0)
+				sweepFile(b, rules, path, 1, bc.prefilter, 0, time.Hour)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package prefilter
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -47,6 +48,9 @@ walk:
 	if _, ok := ast.Commands[0].(*esql.FromCmd); !ok || len(req) == 0 {
 		return nil, nil
 	}
+	for i, c := range req {
+		req[i] = minimal(c)
+	}
 	// Most selective clauses first, so most lines fail after one search:
 	// long literals are rare; a clause is as weak as its shortest alternative.
 	sort.SliceStable(req, func(i, j int) bool {
@@ -57,6 +61,25 @@ walk:
 		return len(req[i]) < len(req[j])
 	})
 	return &Filter{alts: [][]clause{req}}, nil
+}
+
+// minimal drops alternatives that contain another alternative ("bash" when
+// "sh" is there): the clause accepts the same lines with fewer searches.
+func minimal(c clause) clause {
+	var out clause
+	for i, a := range c {
+		redundant := false
+		for j, b := range c {
+			if i != j && bytes.Contains(a.lit, b.lit) && (len(a.lit) > len(b.lit) || j < i) {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func weakest(c clause) int {

@@ -1,17 +1,23 @@
 // Package prefilter owns predicate pushdown to bytes: from an ES|QL query it
 // derives literal byte strings that every raw NDJSON line whose document can
-// pass the query's per-event filters must contain, so a hunt can skip other
-// lines before parsing any JSON.
+// pass the query's per-event filters (the WHERE conditions, KQL() included,
+// before the first STATS, SORT or LIMIT) must contain, so a hunt can skip
+// other lines before parsing any JSON.
 //
 // Soundness is the contract: Match returns false only when no document
-// encoded by that line could pass the filters. Every literal is matched
-// ASCII-case-insensitively (normalizers, TO_LOWER and KQL case_insensitive
-// all stay covered); a line holding a \u escape always passes (it could spell
-// any byte), as does a line with non-ASCII bytes when a literal holds a
-// letter with a non-ASCII case variant (K U+212A, ſ U+017F, İ U+0130).
-// Literal runs never span JSON-escapable bytes (" \ / and controls), so a
-// short escape such as \" or \/ cannot hide a match either. Key names are
-// never required: dotted and nested spellings of a field look different.
+// encoded by that line could pass the filters.
+//   - Every literal matches ASCII-case-insensitively, which covers TO_LOWER,
+//     lowercase normalizers and KQL's case-insensitive keyword matching.
+//   - A line holding a \u escape always passes: it could spell any byte.
+//   - Literal runs are split at bytes JSON may escape (" \ / and controls)
+//     and at non-ASCII bytes (whose case variants are other bytes), so no
+//     short escape such as \" or \/ can hide a match.
+//   - A literal holding i, k or s does not reject a line with non-ASCII
+//     bytes: İ (U+0130), K (U+212A) and ſ (U+017F) fold to them.
+//   - Only keyword/text fields whose value comes from the line count
+//     (not constant_keyword, numbers, dates or IPs, which have several
+//     spellings), and key names are never required: dotted and nested
+//     spellings of a field differ.
 package prefilter
 
 import (
@@ -21,16 +27,17 @@ import (
 
 // atom is "the line contains lit" (lit lower-cased ASCII).
 type atom struct {
-	lit    []byte
-	at     int  // anchor: the byte of lit searched for first
-	lo, up byte // the anchor byte in both cases
-	risky  bool // lit holds i, k or s: non-ASCII text could fold to it
+	lit   []byte
+	at    int      // where the anchor starts in lit
+	forms [][]byte // the anchor (a byte pair of lit) in every ASCII case
+	risky bool     // lit holds i, k or s: non-ASCII text could fold to it
 }
 
 // commonBytes ranks bytes by how often they occur in ECS NDJSON (most
-// common first, roughly): the anchor is lit's rarest byte, so IndexByte
-// stops at few false candidates. Unlisted bytes count as rarest.
-const commonBytes = "\"e:,tas0-r1i2on.c_l3d5m4p6u789 /fgh{}bxyk[]vwTZ"
+// common first, measured on the sample generator's output): the anchor is
+// the pair of lit's rarest neighbouring bytes, searched with bytes.Index
+// (vectorised) in each case spelling, so few false candidates need a check.
+const commonBytes = "\"etn:a,siomdrc01lyup2.zg4/-b3h56{}f8w9_xjvk 7[]q=@"
 
 func rank(c byte) int {
 	if c >= 'A' && c <= 'Z' {
@@ -40,6 +47,34 @@ func rank(c byte) int {
 		return i
 	}
 	return len(commonBytes)
+}
+
+func newAtom(lit string) atom {
+	l := []byte(strings.ToLower(lit))
+	a := atom{lit: l, risky: bytes.ContainsAny(l, "iks")}
+	width := min(2, len(l))
+	best := -1
+	for i := 0; i+width <= len(l); i++ {
+		score := 0
+		for _, c := range l[i : i+width] {
+			score += rank(c)
+		}
+		if score > best {
+			best, a.at = score, i
+		}
+	}
+	a.forms = [][]byte{nil}
+	for _, c := range l[a.at : a.at+width] {
+		var next [][]byte
+		for _, f := range a.forms {
+			next = append(next, append(append([]byte(nil), f...), c))
+			if c >= 'a' && c <= 'z' {
+				next = append(next, append(append([]byte(nil), f...), c-'a'+'A'))
+			}
+		}
+		a.forms = next
+	}
+	return a
 }
 
 // clause is a disjunction of atoms; a Filter's clauses form a conjunction.
@@ -55,22 +90,6 @@ type Filter struct {
 // maxClauses bounds CNF growth when distributing OR over AND; dropping
 // clauses only weakens the filter, which stays sound.
 const maxClauses = 64
-
-func newAtom(lit string) atom {
-	l := []byte(strings.ToLower(lit))
-	a := atom{lit: l}
-	for i := range l {
-		if rank(l[i]) > rank(l[a.at]) {
-			a.at = i
-		}
-	}
-	a.lo, a.up = l[a.at], l[a.at]
-	if a.lo >= 'a' && a.lo <= 'z' {
-		a.up = a.lo - 'a' + 'A'
-	}
-	a.risky = bytes.ContainsAny(l, "iks")
-	return a
-}
 
 // Any joins per-rule filters: a line passes when any passes. A nil among
 // them (a rule with no derivable literal) makes the result nil.
@@ -171,55 +190,24 @@ func clauseRisky(c clause) bool {
 
 // in reports an ASCII-case-insensitive occurrence of a.lit in line.
 func (a *atom) in(line []byte) bool {
-	n, at := len(a.lit), a.at
+	n := len(a.lit)
 	if n > len(line) {
 		return false
 	}
-	// Candidates are anchor positions j with the literal fitting around them.
-	if a.lo == a.up {
-		for i := at; i+n-at <= len(line); {
-			j := bytes.IndexByte(line[i:len(line)-(n-at-1)], a.lo)
-			if j < 0 {
-				return false
+	for _, form := range a.forms {
+		for off := 0; ; {
+			i := bytes.Index(line[off:], form)
+			if i < 0 {
+				break
 			}
-			if equalFold(line[i+j-at:i+j-at+n], a.lit) {
+			start := off + i - a.at
+			if start >= 0 && start+n <= len(line) && equalFold(line[start:start+n], a.lit) {
 				return true
 			}
-			i += j + 1
+			off += i + 1
 		}
-		return false
-	}
-	// Two anchors: track the next occurrence of each case.
-	end := len(line) - (n - at - 1)
-	nl, nu := -2, -2 // -2: not searched yet; -1: none left
-	for i := at; i < end; {
-		if nl != -1 && nl < i {
-			nl = index(line[:end], i, a.lo)
-		}
-		if nu != -1 && nu < i {
-			nu = index(line[:end], i, a.up)
-		}
-		j := nl
-		if j < 0 || (nu >= 0 && nu < j) {
-			j = nu
-		}
-		if j < 0 {
-			return false
-		}
-		if equalFold(line[j-at:j-at+n], a.lit) {
-			return true
-		}
-		i = j + 1
 	}
 	return false
-}
-
-func index(b []byte, from int, c byte) int {
-	j := bytes.IndexByte(b[from:], c)
-	if j < 0 {
-		return -1
-	}
-	return from + j
 }
 
 // equalFold compares s to the lower-case lit, folding ASCII letters in s.

@@ -11,7 +11,7 @@ import (
 // DefaultChunkSize is how many bytes of whole lines a Chunk holds: big
 // enough to amortise hand-offs between goroutines, small enough that a few
 // per worker keep memory flat.
-const DefaultChunkSize = 4 << 20
+const DefaultChunkSize = 2 << 20
 
 // Chunk is a run of whole lines from one file, cut at newline boundaries
 // for parallel workers. Data is only valid until the chunk is released.
@@ -142,16 +142,18 @@ func (r *Reader) chunkFile(name string, pool *ChunkPool, seq *int, fn func(*Chun
 		fill := copy(buf, carry)
 		carry = nil
 		eof := false
+		var readErr error
 		for fill < len(buf) {
 			m, err := src.Read(buf[fill:])
 			fill += m
-			if err == io.EOF {
-				eof = true
-				break
-			}
 			if err != nil {
-				pool.Release(&Chunk{buf: buf})
-				return fmt.Errorf("%s:%d: %w", name, line, err)
+				// Deliver what was read before a failure (a truncated gzip
+				// stream), like ReadFiles, then report it.
+				eof, readErr = true, err
+				if err == io.EOF {
+					readErr = nil
+				}
+				break
 			}
 		}
 		data := buf[:fill]
@@ -196,6 +198,9 @@ func (r *Reader) chunkFile(name string, pool *ChunkPool, seq *int, fn func(*Chun
 			fn(c)
 		} else {
 			pool.Release(&Chunk{buf: buf})
+		}
+		if readErr != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, readErr)
 		}
 		if eof && len(carry) == 0 {
 			return nil
