@@ -76,6 +76,10 @@ type LiveOptions struct {
 	Clock         Clock
 	// ExecUUID names a run's kibana.alert.rule.execution.uuid.
 	ExecUUID func(ruleID string, at time.Time) string
+	// MaxFutureSkew: an event stamped further than this ahead of the clock
+	// is still evaluated but does not move the watermark, so one bad clock
+	// cannot close every window (default 1h).
+	MaxFutureSkew time.Duration
 	// OnLate receives events too late for every run of a real-time rule.
 	OnLate func(r *rule.Rule, d *doc.Document, eventTime int64)
 }
@@ -131,6 +135,9 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 	if opts.MaxGroups <= 0 {
 		opts.MaxGroups = math.MaxInt
 	}
+	if opts.MaxFutureSkew <= 0 {
+		opts.MaxFutureSkew = time.Hour
+	}
 	l := &Live{opts: opts, watermark: math.MinInt64}
 	for _, cr := range rules {
 		m := Realtime
@@ -159,6 +166,7 @@ func (l *Live) Push(d *doc.Document) bool {
 	}
 	stream := DataStreamOf(index)
 	routed := false
+	horizon := int64(math.MaxInt64) // newest credible event time, computed once
 	for _, r := range l.rules {
 		q := r.cr.Query
 		if !q.MatchesIndex(stream) && (stream == index || !q.MatchesIndex(index)) {
@@ -178,7 +186,12 @@ func (l *Live) Push(d *doc.Document) bool {
 			r.buf = append(r.buf, bufferedDoc{t, d})
 			continue
 		}
-		l.watermark = max(l.watermark, t)
+		if horizon == math.MaxInt64 {
+			horizon = l.opts.Clock.Now().Add(l.opts.MaxFutureSkew).UnixMilli()
+		}
+		if t <= horizon {
+			l.watermark = max(l.watermark, t)
+		}
 		pushed := false
 		first := ceilDiv(t, r.interval) * r.interval
 		for at := first; at <= t+r.lookback; at += r.interval {
@@ -231,6 +244,7 @@ func (r *liveRule) groups() int {
 // rule.
 func (l *Live) Flush() ([]Update, error) {
 	var out []Update
+	idx := map[string]int{}
 	now := l.opts.Clock.Now()
 	lateness := l.opts.AllowedLateness.Milliseconds()
 	for _, r := range l.rules {
@@ -248,19 +262,18 @@ func (l *Live) Flush() ([]Update, error) {
 			if !final && !(r.monotone && run.dirty) {
 				continue
 			}
-			exec := run.exec
-			if !final {
-				// Evaluate a copy: Finish consumes an execution, and the
-				// run keeps filling. Merge copies every group's state.
-				exec = r.cr.Query.NewExecution()
-				exec.Merge(run.exec)
-			}
 			run.dirty = false
-			res, err := exec.Finish()
+			var res *esql.Result
+			var err error
+			if final {
+				res, err = run.exec.Finish()
+			} else {
+				res, err = peekExec(r.cr.Query, run.exec)
+			}
 			if err != nil {
 				return out, fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, time.UnixMilli(at).UTC().Format(time.RFC3339), err)
 			}
-			out = append(out, l.alerts(r, res, at, now, final, false)...)
+			out = mergeUpdates(out, l.alerts(r, res, at, now, final, false), idx)
 			if final {
 				delete(r.runs, at)
 				r.closed = max(r.closed, at)
@@ -268,6 +281,22 @@ func (l *Live) Flush() ([]Update, error) {
 		}
 	}
 	return out, nil
+}
+
+// mergeUpdates appends ups to out, replacing an earlier update of the same
+// alert in this flush (overlapping runs see the same group): the latest run
+// wins, final if either was. idx maps alert ids to positions in out.
+func mergeUpdates(out, ups []Update, idx map[string]int) []Update {
+	for _, u := range ups {
+		if i, ok := idx[u.Alert.ID]; ok {
+			u.Final = u.Final || out[i].Final
+			out[i] = u
+			continue
+		}
+		idx[u.Alert.ID] = len(out)
+		out = append(out, u)
+	}
+	return out
 }
 
 // alerts builds a run's alerts, keeping max_signals of them as Kibana does.
@@ -410,6 +439,14 @@ func (l *Live) Horizon() int64 {
 		}
 	}
 	return h
+}
+
+// Advance moves the watermark to an event time seen outside Push (events
+// no rule's filters can pass are not pushed, but their time still counts).
+func (l *Live) Advance(t int64) {
+	if t <= l.opts.Clock.Now().Add(l.opts.MaxFutureSkew).UnixMilli() {
+		l.watermark = max(l.watermark, t)
+	}
 }
 
 // Watermark is the newest event time seen by a real-time rule (ms), or
