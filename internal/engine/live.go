@@ -91,6 +91,11 @@ type liveRule struct {
 	interval int64
 	lookback int64
 	// real-time
+	// windowed: the query's STATS groups are time windows of the rule's
+	// timestamp (esql's WindowField), so windows older than cutoff are
+	// finalised in each run (CloseWindows) and events older than it are late.
+	windowed bool
+	cutoff   int64
 	runs     map[int64]*liveRun
 	closed   int64 // newest run time already final; runs at or before it are gone
 	late     int64
@@ -145,7 +150,8 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 			m = opts.Mode(cr.Rule)
 		}
 		l.rules = append(l.rules, &liveRule{
-			cr: cr, mode: m, monotone: monotone(cr.Rule.Query),
+			cr: cr, mode: m, monotone: monotone(cr.Rule.Query), cutoff: math.MinInt64,
+			windowed: cr.Query.WindowField() != "" && cr.Query.WindowField() == timestampField(cr.Rule),
 			interval: cr.Rule.Interval.Milliseconds(), lookback: cr.Rule.Lookback.Milliseconds(),
 			runs: map[int64]*liveRun{}, closed: math.MinInt64,
 		})
@@ -192,6 +198,17 @@ func (l *Live) Push(d *doc.Document) bool {
 		if t <= horizon {
 			l.watermark = max(l.watermark, t)
 		}
+		if r.windowed && t < r.cutoff {
+			// Its time window is final in every run: CloseWindows promised
+			// the execution no such event.
+			if !l.Replaying {
+				r.late++
+				if l.opts.OnLate != nil {
+					l.opts.OnLate(r.cr.Rule, d, t)
+				}
+			}
+			continue
+		}
 		pushed := false
 		first := ceilDiv(t, r.interval) * r.interval
 		for at := first; at <= t+r.lookback; at += r.interval {
@@ -225,16 +242,12 @@ func (l *Live) Push(d *doc.Document) bool {
 	return routed
 }
 
-// groups is the live state a rule holds, for the MaxGroups cap: STATS
-// groups when the execution can tell, else events pushed to open runs.
+// groups is the live state a rule holds, for the MaxGroups cap: open STATS
+// groups (or buffered rows) over its open runs.
 func (r *liveRule) groups() int {
 	n := 0
 	for _, run := range r.runs {
-		if g := execGroups(run.exec); g >= 0 {
-			n += g
-		} else {
-			n += int(run.events)
-		}
+		n += execGroups(run.exec)
 	}
 	return n
 }
@@ -250,6 +263,14 @@ func (l *Live) Flush() ([]Update, error) {
 	for _, r := range l.rules {
 		if r.mode != Realtime || len(r.runs) == 0 {
 			continue
+		}
+		if cut := l.watermark - lateness; r.windowed && l.watermark != math.MinInt64 && cut > r.cutoff {
+			// Finalise the time windows the watermark has passed: their
+			// state is freed, their rows kept for the run's evaluation.
+			r.cutoff = cut
+			for _, run := range r.runs {
+				run.exec.CloseWindows(cut)
+			}
 		}
 		times := make([]int64, 0, len(r.runs))
 		for at := range r.runs {

@@ -1,0 +1,89 @@
+package esql
+
+import (
+	"slices"
+	"sort"
+
+	"vigil/internal/doc"
+)
+
+// This file is the incremental side of an Execution, for a service that
+// keeps windows open while events arrive (vigil serve): how much state an
+// execution holds, and the result so far without finishing, so that the
+// execution keeps taking documents after it.
+
+// Groups is the live state an execution holds: open STATS groups, or rows
+// buffered by an INLINE STATS, SORT or LIMIT head.
+func (e *Execution) Groups() int {
+	switch h := e.head.(type) {
+	case *statsOp:
+		if h.s.inline {
+			return len(h.rows)
+		}
+		return len(h.groups)
+	case *sortOp:
+		return len(h.rows)
+	case *bufferSink:
+		return len(h.rows)
+	}
+	return 0
+}
+
+// Peek returns what Finish would return now without finishing: the
+// execution keeps its groups and may take more documents. It emits rows as
+// statsOp.finish does (creation order, closed groups included, the null
+// group first for a single key) from the aggregation states in place —
+// Result does not consume a state — through fresh operators for the
+// commands after STATS. ok is false when the head is not a STATS with BY
+// and at least one group (callers then Merge a copy and Finish that).
+func (e *Execution) Peek() (res *Result, ok bool) {
+	h, isStats := e.head.(*statsOp)
+	if !isStats || h.s.inline || e.q.patterns == nil || len(h.s.keys) == 0 || len(h.order)+len(h.closed) == 0 {
+		return nil, false
+	}
+	q := e.q
+	out := &outputSink{slots: q.outSlots}
+	tail := buildChain(e.x, q.rest, out)
+	type item struct {
+		g   *group
+		row []doc.Value
+		seq int
+	}
+	items := make([]item, 0, len(h.order)+len(h.closed))
+	for _, g := range h.order {
+		items = append(items, item{g: g, seq: g.seq})
+	}
+	for _, c := range h.closed {
+		items = append(items, item{row: c.row, seq: c.seq})
+	}
+	if len(h.closed) > 0 {
+		sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
+	}
+	if len(h.s.keys) == 1 {
+		for i, it := range items {
+			if it.g != nil && it.g.keys[0].IsNull() && i > 0 {
+				items = append([]item{it}, slices.Delete(slices.Clone(items), i, i+1)...)
+				break
+			}
+		}
+	}
+	for _, it := range items {
+		// A fresh row either way: the commands after STATS may write to it.
+		row := make([]doc.Value, e.x.width)
+		if it.g != nil {
+			h.emit(it.g, row)
+		} else {
+			copy(row, it.row)
+		}
+		if !tail.push(row) {
+			break
+		}
+	}
+	tail.finish()
+	res = &Result{Columns: q.Columns(), Rows: out.rows}
+	if res.Rows == nil {
+		res.Rows = [][]doc.Value{}
+	}
+	res.Warnings = append(append([]string(nil), q.compWarn...), e.x.warn.lines...)
+	return res, true
+}

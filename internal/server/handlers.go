@@ -1,0 +1,600 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"vigil/internal/doc"
+	"vigil/internal/store"
+)
+
+// Handler is the service's HTTP API, every endpoint behind auth.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.root)
+	mux.HandleFunc("POST /_bulk", s.bulk)
+	mux.HandleFunc("PUT /_bulk", s.bulk)
+	mux.HandleFunc("POST /{index}/_bulk", s.bulk)
+	mux.HandleFunc("PUT /{index}/_bulk", s.bulk)
+	mux.HandleFunc("POST /api/events", s.events)
+	mux.HandleFunc("GET /api/alerts", s.listAlerts)
+	mux.HandleFunc("GET /api/alerts/stream", s.stream)
+	mux.HandleFunc("GET /api/alerts/{id}", s.getAlert)
+	mux.HandleFunc("POST /api/alerts/{id}/status", s.setStatus)
+	mux.HandleFunc("GET /api/rules", s.listRules)
+	mux.HandleFunc("GET /api/rules/{id}", s.getRule)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("/", s.probe)
+	return s.withAuth(mux)
+}
+
+// esVersion is the Elasticsearch version Vigil answers as: shippers pick
+// their request format by it (8.x: no types, data streams).
+const esVersion = "8.19.7"
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// esError writes Elasticsearch's error shape.
+func esError(w http.ResponseWriter, status int, typ, reason string) {
+	cause := map[string]any{"type": typ, "reason": reason}
+	writeJSON(w, status, map[string]any{"error": map[string]any{"root_cause": []any{cause}, "type": typ, "reason": reason}, "status": status})
+}
+
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": "vigil", "cluster_name": "vigil", "cluster_uuid": "vigil-detection-service",
+		"version": map[string]any{
+			"number": esVersion, "build_flavor": "default", "build_type": "vigil", "build_hash": "vigil-" + s.opts.Version,
+			"build_date": "2026-01-01T00:00:00.000Z", "build_snapshot": false, "lucene_version": "9.12.2",
+			"minimum_wire_compatibility_version": "7.17.0", "minimum_index_compatibility_version": "7.0.0",
+		},
+		"tagline": "You Know, for Search",
+	})
+}
+
+// probe answers what Beats, Logstash, Vector and Agent ask before they
+// ship: licence and feature checks, cluster health, and template / ILM /
+// pipeline installs, which are acknowledged (and reported present) so
+// shippers proceed to _bulk unchanged.
+func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	io.Copy(io.Discard, io.LimitReader(r.Body, s.cfg.Limits.MaxBodyBytes))
+	switch {
+	case p == "/_license":
+		writeJSON(w, 200, map[string]any{"license": map[string]any{"status": "active", "uid": "vigil", "type": "basic", "issue_date_in_millis": 0, "max_nodes": 1000, "issued_to": "vigil", "issuer": "vigil", "start_date_in_millis": -1}})
+	case p == "/_xpack":
+		writeJSON(w, 200, map[string]any{"build": map[string]any{}, "license": map[string]any{"status": "active", "type": "basic", "mode": "basic"}, "features": map[string]any{}})
+	case p == "/_cluster/health" || strings.HasPrefix(p, "/_cluster/health/"):
+		writeJSON(w, 200, map[string]any{"cluster_name": "vigil", "status": "green", "timed_out": false, "number_of_nodes": 1, "number_of_data_nodes": 1, "active_primary_shards": 0, "active_shards": 0, "unassigned_shards": 0})
+	case p == "/_nodes" || strings.HasPrefix(p, "/_nodes/"):
+		writeJSON(w, 200, map[string]any{"_nodes": map[string]any{"total": 1, "successful": 1, "failed": 0}, "cluster_name": "vigil",
+			"nodes": map[string]any{"vigil": map[string]any{"name": "vigil", "version": esVersion, "roles": []string{"data", "ingest", "master"}, "http": map[string]any{"publish_address": r.Host}}}})
+	case hasAnyPrefix(p, "/_index_template/", "/_template/", "/_component_template/", "/_ilm/policy/", "/_ingest/pipeline/", "/_data_stream/"):
+		switch r.Method {
+		case http.MethodHead:
+			w.WriteHeader(200)
+		case http.MethodGet:
+			writeJSON(w, 200, map[string]any{})
+		default:
+			writeJSON(w, 200, map[string]any{"acknowledged": true})
+		}
+	case strings.HasSuffix(p, "/_refresh") || p == "/_refresh":
+		writeJSON(w, 200, map[string]any{"_shards": map[string]any{"total": 1, "successful": 1, "failed": 0}})
+	case r.Method == http.MethodHead:
+		w.WriteHeader(404)
+	default:
+		esError(w, 404, "resource_not_found_exception", "vigil does not serve ["+r.Method+" "+p+"]; it accepts _bulk ingest and its own /api")
+	}
+}
+
+func hasAnyPrefix(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// readBody reads a request body within the size limit, gunzipping it when
+// the client says so.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	limit := s.cfg.Limits.MaxBodyBytes
+	var rd io.Reader = http.MaxBytesReader(w, r.Body, limit)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			esError(w, 400, "parse_exception", "invalid gzip body: "+err.Error())
+			return nil, false
+		}
+		defer gz.Close()
+		rd = gz
+	}
+	body, err := io.ReadAll(io.LimitReader(rd, limit+1))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe) || int64(len(body)) > limit:
+		esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("request body is larger than %d bytes", limit))
+		return nil, false
+	case err != nil:
+		esError(w, 400, "parse_exception", "reading body: "+err.Error())
+		return nil, false
+	}
+	s.metrics.bytes.Add(float64(len(body)))
+	return body, true
+}
+
+// bulk is Elasticsearch's _bulk for index and create actions.
+func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	pathIndex := r.PathValue("index")
+	dec := s.decs.Get().(*doc.Decoder)
+	defer s.decs.Put(dec)
+	skim := s.skims.Get().(*doc.Decoder)
+	defer s.skims.Put(skim)
+	maxTime := int64(math.MinInt64)
+	skimmed := 0
+	type item struct {
+		op, index, id string
+		status        int
+		errType, msg  string
+	}
+	var items []item
+	var docs []*doc.Document
+	var raws [][]byte
+	lineNo := 0
+	next := func() ([]byte, bool) {
+		for len(body) > 0 {
+			i := bytes.IndexByte(body, '\n')
+			var line []byte
+			if i < 0 {
+				line, body = body, nil
+			} else {
+				line, body = body[:i], body[i+1:]
+			}
+			lineNo++
+			line = bytes.TrimRight(line, "\r")
+			if len(bytes.TrimSpace(line)) > 0 {
+				return line, true
+			}
+		}
+		return nil, false
+	}
+	failed := 0
+	for {
+		line, ok := next()
+		if !ok {
+			break
+		}
+		a, err := parseAction(line, lineNo)
+		if err != nil {
+			esError(w, 400, "illegal_argument_exception", fmt.Sprintf("Malformed action/metadata line [%d]: %v", lineNo, err))
+			return
+		}
+		it := item{op: a.Op, index: a.Index, id: a.ID}
+		if it.index == "" {
+			it.index = pathIndex
+		}
+		switch a.Op {
+		case "index", "create":
+		case "update", "delete":
+			if a.Op == "update" {
+				next() // its partial document
+			}
+			it.status, it.errType, it.msg = 400, "illegal_argument_exception", "vigil accepts index and create actions only"
+			items = append(items, it)
+			failed++
+			continue
+		default:
+			esError(w, 400, "illegal_argument_exception", fmt.Sprintf("Malformed action/metadata line [%d], expected field [create], [delete], [index] or [update] but found [%s]", lineNo, a.Op))
+			return
+		}
+		src, ok := next()
+		if !ok {
+			esError(w, 400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]; action on line "+strconv.Itoa(lineNo)+" has no document")
+			return
+		}
+		if it.id == "" {
+			it.id = s.newID()
+		}
+		if it.index == "" {
+			it.status, it.errType, it.msg = 400, "action_request_validation_exception", "Validation Failed: 1: index is missing;"
+			items = append(items, it)
+			failed++
+			continue
+		}
+		if s.prefilter != nil && !s.prefilter.Match(src) {
+			// No rule can use it: check it and note its time only.
+			d, err := skim.Decode(src)
+			if err != nil {
+				s.metrics.malformed.Inc()
+				it.status, it.errType, it.msg = 400, "document_parsing_exception", "[1:"+decodeCol(err)+"] "+err.Error()
+				items = append(items, it)
+				failed++
+				continue
+			}
+			maxTime = max(maxTime, timeOf(d))
+			skimmed++
+			it.status = 201
+			items = append(items, it)
+			continue
+		}
+		d, err := dec.Decode(src)
+		if err != nil {
+			s.metrics.malformed.Inc()
+			it.status, it.errType, it.msg = 400, "document_parsing_exception", "[1:"+decodeCol(err)+"] "+err.Error()
+			items = append(items, it)
+			failed++
+			continue
+		}
+		maxTime = max(maxTime, timeOf(d))
+		d.Index, d.ID, d.Version = it.index, it.id, 1
+		docs = append(docs, d)
+		raws = append(raws, src)
+		it.status = 201
+		items = append(items, it)
+	}
+	if err := s.enqueue(docs, raws, maxTime); err != nil {
+		if errors.Is(err, errQueueFull) {
+			w.Header().Set("Retry-After", "1")
+			esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution: vigil's ingest queue is full")
+			return
+		}
+		esError(w, http.StatusServiceUnavailable, "unavailable_shards_exception", err.Error())
+		return
+	}
+	s.metrics.events.Add(float64(len(docs) + skimmed))
+	// The response is written by hand: one small object per item.
+	var b bytes.Buffer
+	b.Grow(64 + len(items)*160)
+	b.WriteString(`{"took":`)
+	b.WriteString(strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+	b.WriteString(`,"errors":`)
+	b.WriteString(strconv.FormatBool(failed > 0))
+	b.WriteString(`,"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"`)
+		b.WriteString(it.op)
+		b.WriteString(`":{"_index":`)
+		appendString(&b, it.index)
+		b.WriteString(`,"_id":`)
+		appendString(&b, it.id)
+		if it.status < 300 {
+			b.WriteString(`,"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":`)
+			b.WriteString(strconv.FormatInt(s.seqNo.Add(1)-1, 10))
+			b.WriteString(`,"_primary_term":1,"status":201}}`)
+			continue
+		}
+		b.WriteString(`,"status":`)
+		b.WriteString(strconv.Itoa(it.status))
+		b.WriteString(`,"error":{"type":`)
+		appendString(&b, it.errType)
+		b.WriteString(`,"reason":`)
+		appendString(&b, it.msg)
+		b.WriteString(`}}}`)
+	}
+	b.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
+}
+
+func decodeCol(err error) string {
+	var de *doc.DecodeError
+	if errors.As(err, &de) {
+		return strconv.Itoa(de.Offset + 1)
+	}
+	return "1"
+}
+
+// appendString writes s as a JSON string.
+func appendString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\r':
+				b.WriteString(`\r`)
+			default:
+				fmt.Fprintf(b, `\u%04x`, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteString(`\ufffd`)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	b.WriteByte('"')
+}
+
+// events is POST /api/events: plain NDJSON, one event per line; the index
+// comes from ?index=, else each event's data_stream.* fields, else the
+// configured index.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.ingestLines(body, r.URL.Query().Get("index"))
+	if err != nil {
+		if errors.Is(err, errQueueFull) {
+			w.Header().Set("Retry-After", "1")
+			esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution: vigil's ingest queue is full")
+			return
+		}
+		esError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		return
+	}
+	writeJSON(w, 200, res)
+}
+
+type ingestResult struct {
+	Accepted  int      `json:"accepted"`
+	Malformed int      `json:"malformed"`
+	Errors    []string `json:"errors,omitempty"` // the first few problems, line:col
+}
+
+// ingestLines decodes NDJSON and enqueues it as one batch.
+func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
+	var res ingestResult
+	dec := s.decs.Get().(*doc.Decoder)
+	defer s.decs.Put(dec)
+	skim := s.skims.Get().(*doc.Decoder)
+	defer s.skims.Put(skim)
+	maxTime := int64(math.MinInt64)
+	var docs []*doc.Document
+	var raws [][]byte
+	lineNo := 0
+	for len(body) > 0 {
+		i := bytes.IndexByte(body, '\n')
+		var line []byte
+		if i < 0 {
+			line, body = body, nil
+		} else {
+			line, body = body[:i], body[i+1:]
+		}
+		lineNo++
+		line = bytes.TrimRight(line, "\r")
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		pass := s.prefilter == nil || s.prefilter.Match(line)
+		var d *doc.Document
+		var err error
+		if pass {
+			d, err = dec.Decode(line)
+		} else {
+			d, err = skim.Decode(line) // no rule can use it: check it and note its time only
+		}
+		if err != nil {
+			res.Malformed++
+			s.metrics.malformed.Inc()
+			if len(res.Errors) < 10 {
+				res.Errors = append(res.Errors, fmt.Sprintf("line %d:%s: %v", lineNo, decodeCol(err), err))
+			}
+			continue
+		}
+		maxTime = max(maxTime, timeOf(d))
+		if !pass {
+			res.Accepted++
+			continue
+		}
+		if index != "" {
+			d.Index = index
+		}
+		if d.ID == "" {
+			d.ID = s.newID()
+		}
+		docs = append(docs, d)
+		raws = append(raws, line)
+	}
+	if err := s.enqueue(docs, raws, maxTime); err != nil {
+		res.Accepted = 0
+		return res, err
+	}
+	res.Accepted += len(docs)
+	s.metrics.events.Add(float64(res.Accepted))
+	return res, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{"status": "ok", "queue": len(s.queue), "queue_capacity": cap(s.queue)})
+}
+
+// alertJSON is a stored alert with its current workflow status.
+func alertJSON(rec store.Record) json.RawMessage {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Doc, &m); err != nil {
+		return rec.Doc
+	}
+	st, _ := json.Marshal(rec.Status)
+	m["kibana.alert.workflow_status"] = st
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(m)
+	return bytes.TrimSpace(b.Bytes())
+}
+
+func parseTime(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fmt.Errorf("want RFC 3339 or epoch milliseconds, got %q", s)
+	}
+	return t.UnixMilli(), nil
+}
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.Filter{Status: q.Get("status"), Rule: q.Get("rule"), Host: q.Get("host"), Severity: q.Get("severity")}
+	var err error
+	bad := func(key string, e error) bool {
+		if e != nil {
+			esError(w, 400, "illegal_argument_exception", key+": "+e.Error())
+			return true
+		}
+		return false
+	}
+	if f.Status != "" && !store.ValidStatus(f.Status) {
+		esError(w, 400, "illegal_argument_exception", "status: want open, acknowledged or closed")
+		return
+	}
+	if f.From, err = parseTime(q.Get("from")); bad("from", err) {
+		return
+	}
+	if f.To, err = parseTime(q.Get("to")); bad("to", err) {
+		return
+	}
+	f.Size = 100
+	if v := q.Get("size"); v != "" {
+		if f.Size, err = strconv.Atoi(v); err != nil || f.Size < 1 || f.Size > 1000 {
+			bad("size", errors.New("want 1 to 1000"))
+			return
+		}
+	}
+	page := 1
+	if v := q.Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			bad("page", errors.New("want a positive integer"))
+			return
+		}
+	}
+	f.Offset = (page - 1) * f.Size
+	recs, total, err := s.store.List(f)
+	if err != nil {
+		esError(w, 500, "store_exception", err.Error())
+		return
+	}
+	alerts := make([]json.RawMessage, 0, len(recs))
+	for _, rec := range recs {
+		alerts = append(alerts, alertJSON(rec))
+	}
+	writeJSON(w, 200, map[string]any{"total": total, "page": page, "size": f.Size, "alerts": alerts})
+}
+
+func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.store.Get(r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		esError(w, 404, "resource_not_found_exception", "no alert ["+r.PathValue("id")+"]")
+		return
+	} else if err != nil {
+		esError(w, 500, "store_exception", err.Error())
+		return
+	}
+	writeJSON(w, 200, alertJSON(rec))
+}
+
+func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || !store.ValidStatus(req.Status) {
+		esError(w, 400, "illegal_argument_exception", `want {"status": "open" | "acknowledged" | "closed"}`)
+		return
+	}
+	rec, err := s.store.SetStatus(r.PathValue("id"), req.Status, s.clock.Now().UnixMilli())
+	if errors.Is(err, store.ErrNotFound) {
+		esError(w, 404, "resource_not_found_exception", "no alert ["+r.PathValue("id")+"]")
+		return
+	} else if err != nil {
+		esError(w, 500, "store_exception", err.Error())
+		return
+	}
+	doc := alertJSON(rec)
+	s.sse.publish("status", doc)
+	writeJSON(w, 200, doc)
+}
+
+func (s *Server) ruleSummary(i int, full bool) map[string]any {
+	cr := s.opts.Rules[i]
+	r := cr.Rule
+	m := map[string]any{
+		"rule_id": r.RuleID, "name": r.Name, "severity": r.Severity, "risk_score": r.RiskScore,
+		"interval": r.Interval.String(), "from": r.From, "max_signals": r.MaxSignals,
+		"index": cr.Query.IndexPatterns(), "tags": r.Tags, "version": r.Version,
+	}
+	if st := s.stats.Load(); st != nil && i < len(*st) {
+		x := (*st)[i]
+		m["mode"], m["alerts_on_arrival"], m["open_windows"], m["live_groups"], m["late_events"], m["refused_events"] =
+			x.Mode.String(), x.Monotone, x.OpenRuns, x.Groups, x.Late, x.Overflow
+	}
+	if full {
+		m["description"], m["note"], m["query"], m["threat"], m["references"], m["author"], m["license"], m["false_positives"] =
+			r.Description, r.Note, r.Query, r.Threat, r.References, r.Author, r.License, r.FalsePositives
+		m["stages"] = cr.Query.Stages()
+	}
+	return m
+}
+
+func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
+	out := make([]map[string]any, 0, len(s.opts.Rules))
+	for i := range s.opts.Rules {
+		out = append(out, s.ruleSummary(i, false))
+	}
+	writeJSON(w, 200, map[string]any{"total": len(out), "rules": out})
+}
+
+func (s *Server) getRule(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	for i, cr := range s.opts.Rules {
+		if cr.Rule.RuleID == id {
+			writeJSON(w, 200, s.ruleSummary(i, true))
+			return
+		}
+	}
+	esError(w, 404, "resource_not_found_exception", "no rule ["+id+"]")
+}

@@ -1,0 +1,188 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"vigil/internal/config"
+	"vigil/internal/engine"
+	"vigil/internal/esql"
+	"vigil/internal/rule"
+)
+
+type testServer struct {
+	*Server
+	url string
+}
+
+func seedRules(t *testing.T) []*engine.CompiledRule {
+	t.Helper()
+	var out []*engine.CompiledRule
+	for _, r := range rule.Builtin() {
+		cr, err := engine.Compile(r, &engine.Catalog{}, esql.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, cr)
+	}
+	return out
+}
+
+// start runs a server on 127.0.0.1:0 over dataDir ("" = a temp dir).
+func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(*Options)) *testServer {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = dataDir
+	if dataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if mut != nil {
+		mut(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Config: cfg, Rules: seedRules(t), Version: "test", EvalInterval: 20 * time.Millisecond}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	ts := &testServer{Server: srv, url: "http://" + ln.Addr().String()}
+	return ts
+}
+
+func (ts *testServer) stop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
+
+func do(t *testing.T, method, url, token, body string, hdr ...string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// execEvent is an Elastic Defend process exec event the seed rule reads.
+func execEvent(ts time.Time, host, parent, cmd string) string {
+	m := map[string]any{
+		"@timestamp":  ts.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"data_stream": map[string]any{"type": "logs", "dataset": "endpoint.events.process", "namespace": "default"},
+		"event":       map[string]any{"action": "exec", "type": []string{"start"}, "category": []string{"process"}},
+		"host":        map[string]any{"name": host, "os": map[string]any{"type": "linux"}},
+		"agent":       map[string]any{"id": "agent-" + host},
+		"process": map[string]any{
+			"name": "sh", "executable": "/bin/sh", "command_line": "sh -c " + cmd, "args": []string{"sh", "-c", cmd},
+			"parent": map[string]any{"name": "python3", "entity_id": parent, "executable": "/usr/bin/python3"},
+		},
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// bulkBody is a _bulk body of create actions.
+func bulkBody(index string, events ...string) string {
+	var b strings.Builder
+	for _, e := range events {
+		b.WriteString(`{"create":{"_index":"` + index + `"}}` + "\n" + e + "\n")
+	}
+	return b.String()
+}
+
+const processIndex = "logs-endpoint.events.process-default"
+
+// hook is a webhook receiver.
+type hook struct {
+	mu     sync.Mutex
+	events []struct {
+		Event string         `json:"event"`
+		Alert map[string]any `json:"alert"`
+	}
+}
+
+func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ev struct {
+		Event string         `json:"event"`
+		Alert map[string]any `json:"alert"`
+	}
+	json.NewDecoder(r.Body).Decode(&ev)
+	h.mu.Lock()
+	h.events = append(h.events, ev)
+	h.mu.Unlock()
+}
+
+func (h *hook) created() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for _, e := range h.events {
+		if e.Event == "alert.created" {
+			out[e.Alert["kibana.alert.uuid"].(string)]++
+		}
+	}
+	return out
+}
+
+type alertList struct {
+	Total  int              `json:"total"`
+	Alerts []map[string]any `json:"alerts"`
+}
+
+func (ts *testServer) alerts(t *testing.T, query string) alertList {
+	t.Helper()
+	code, _, body := do(t, "GET", ts.url+"/api/alerts"+query, ts.cfg.Auth.Token, "")
+	if code != 200 {
+		t.Fatalf("GET /api/alerts: %d %s", code, body)
+	}
+	var l alertList
+	if err := json.Unmarshal([]byte(body), &l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type hookServer struct{ *httptest.Server }
+
+func newTestHTTP(h http.Handler) *httptest.Server { return httptest.NewServer(h) }

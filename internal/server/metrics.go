@@ -1,0 +1,49 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics live in a registry per server (no process-global state), served
+// at /metrics.
+type metrics struct {
+	reg          *prometheus.Registry
+	events       prometheus.Counter
+	bytes        prometheus.Counter
+	malformed    prometheus.Counter
+	unrouted     prometheus.Counter
+	rejected     prometheus.Counter
+	late         *prometheus.CounterVec
+	alerts       *prometheus.CounterVec
+	sinkErrors   prometheus.Counter
+	evalSeconds  prometheus.Histogram
+	alertLatency prometheus.Histogram
+	groups       *prometheus.GaugeVec
+	openRuns     *prometheus.GaugeVec
+	overflow     *prometheus.GaugeVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
+	m.events = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_received_total", Help: "Events accepted (decoded and queued)."})
+	m.bytes = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_bytes_received_total", Help: "Request body bytes received (after decompression)."})
+	m.malformed = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_malformed_total", Help: "Events refused as malformed."})
+	m.unrouted = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_unrouted_total", Help: "Events no rule reads (no matching FROM, or no index)."})
+	m.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_rejected_total", Help: "Ingest requests refused with 429 because the queue was full."})
+	m.late = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_events_late_total", Help: "Events too late for every window of a rule."}, []string{"rule"})
+	m.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_alerts_total", Help: "New alerts."}, []string{"rule", "severity"})
+	m.sinkErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_sink_errors_total", Help: "Alert deliveries a sink refused."})
+	m.evalSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_evaluation_seconds", Help: "Time to evaluate live rules after a batch.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)})
+	m.alertLatency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_ingest_to_evaluation_seconds", Help: "From a batch's acknowledgement to the evaluation that saw it.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
+	m.groups = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_live_groups", Help: "Live state per rule: STATS groups (or buffered events)."}, []string{"rule"})
+	m.openRuns = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_open_windows", Help: "Open real-time windows per rule."}, []string{"rule"})
+	m.overflow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_group_limit_refused_events", Help: "Events refused by the per-rule live group limit."}, []string{"rule"})
+	for _, c := range []prometheus.Collector{m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.alerts, m.sinkErrors,
+		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		f(c)
+	}
+	return m
+}

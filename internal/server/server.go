@@ -1,0 +1,731 @@
+// Package server owns `vigil serve`'s HTTP side and its ingest pipeline: an
+// Elasticsearch-compatible _bulk endpoint and the probes shippers make at
+// start-up, /api/events, tailed files and stdin; the bounded queue into the
+// live engine (429 when full); alert handling (store, sinks, Server-Sent
+// Events); the alert and rule API; Prometheus metrics, health, auth, TLS and
+// request limits; checkpoints and graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"vigil/internal/config"
+	"vigil/internal/doc"
+	"vigil/internal/engine"
+	"vigil/internal/esql"
+	pf "vigil/internal/prefilter"
+	"vigil/internal/rule"
+	"vigil/internal/sink"
+	"vigil/internal/store"
+)
+
+// Options build a Server.
+type Options struct {
+	Config  *config.Config // validated
+	Rules   []*engine.CompiledRule
+	Mapping *doc.Mapping    // documents are typed by it (unmapped fields inferred)
+	Catalog *engine.Catalog // what the rules were compiled against (nil: built-in mappings)
+	Clock   engine.Clock    // nil: the system clock
+	Logger  *slog.Logger    // nil: discard
+	Stdout  io.Writer       // the stdout sink's writer (nil: os.Stdout)
+	Stdin   io.Reader       // read when Config.Inputs.Stdin
+	Version string
+	// EvalInterval bounds how long a real-time evaluation may wait while
+	// batches keep arriving (default 100ms).
+	EvalInterval time.Duration
+	// ExtraSinks receive alerts besides the configured ones (tests).
+	ExtraSinks []sink.Sink
+}
+
+// Server is a running detection service.
+type Server struct {
+	opts    Options
+	cfg     *config.Config
+	log     *slog.Logger
+	clock   engine.Clock
+	live    *engine.Live
+	store   *store.Store
+	spool   *store.Spool
+	sinks   sink.Multi
+	webhook *sink.Webhook
+	late    *sink.File
+	metrics *metrics
+	sse     *broker
+	http    *http.Server
+	token   []byte // sha256 of the token; nil = no auth
+	fields  []string
+	decs    sync.Pool
+	// prefilter rejects raw lines no rule's per-event filters can pass
+	// (nil: every line may); those are only skimmed for validity and time,
+	// never spooled or queued.
+	prefilter *pf.Filter
+	skims     sync.Pool
+
+	ingestMu sync.Mutex
+	queue    chan *batch
+	stopped  bool
+	started  atomic.Bool
+	engineWG sync.WaitGroup
+	inputsWG sync.WaitGroup
+	stop     chan struct{}
+	abandon  chan struct{}
+
+	idPrefix [8]byte
+	idSeq    atomic.Uint64
+	seqNo    atomic.Int64
+	lastSave []byte
+	stats    atomic.Pointer[[]engine.RuleStats] // the engine's view, for the API
+	// known caches stored alerts' content hashes (engine goroutine only), so
+	// re-evaluating an unchanged alert costs no store query. Bounded: reset
+	// past knownMax entries.
+	known map[string]string
+	// overflowSeen is each rule's refused-event count already alerted on.
+	overflowSeen map[string]int64
+}
+
+const knownMax = 100_000
+
+type batch struct {
+	docs     []*doc.Document
+	maxTime  int64 // newest event time in the request, pushed or not
+	accepted time.Time
+	fn       func() // a control batch: run on the engine goroutine, then close done
+	done     chan struct{}
+}
+
+// New opens the store and spool, restores the last checkpoint and replays
+// the spool, so windows open at a crash are rebuilt before ingest starts.
+func New(opts Options) (*Server, error) {
+	cfg := opts.Config
+	if opts.Clock == nil {
+		opts.Clock = engine.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.EvalInterval <= 0 {
+		opts.EvalInterval = 100 * time.Millisecond
+	}
+	if opts.Mapping == nil {
+		opts.Mapping = DecoderMapping(nil)
+	}
+	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, clock: opts.Clock, sse: newBroker(),
+		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), abandon: make(chan struct{}), known: map[string]string{}, overflowSeen: map[string]int64{}}
+	rand.Read(s.idPrefix[:])
+	if cfg.Auth.Token != "" {
+		h := sha256.Sum256([]byte(cfg.Auth.Token))
+		s.token = h[:]
+	}
+	s.metrics = newMetrics()
+	s.fields = projection(opts.Rules)
+	s.decs.New = func() any {
+		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields})
+	}
+	s.skims.New = func() any {
+		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: []string{"@timestamp"}, Reuse: true})
+	}
+	if err := s.buildPrefilter(); err != nil {
+		return nil, err
+	}
+	modes := map[string]engine.Mode{}
+	for id, m := range cfg.RuleModes {
+		modes[id] = modeOf(m)
+	}
+	s.live = engine.NewLive(opts.Rules, engine.LiveOptions{
+		Mode: func(r *rule.Rule) engine.Mode {
+			if m, ok := modes[r.RuleID]; ok {
+				return m
+			}
+			return modeOf(cfg.Mode)
+		},
+		AllowedLateness: cfg.AllowedLateness.Duration,
+		MaxGroups:       cfg.Limits.MaxGroupsPerRule,
+		IndexFallback:   cfg.Index,
+		Clock:           opts.Clock,
+		ExecUUID:        execUUID,
+		OnLate:          s.onLate,
+	})
+	var err error
+	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
+		return nil, err
+	}
+	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), 0); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if s.late, err = sink.NewFile(filepath.Join(cfg.DataDir, "late.ndjson"), 0, 0); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.openSinks(); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.recover(); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	return s, nil
+}
+
+func modeOf(m string) engine.Mode {
+	if m == config.ModeScheduled {
+		return engine.Scheduled
+	}
+	return engine.Realtime
+}
+
+// execUUID is stable per rule and run, so a restart re-deriving a run's
+// alerts gives them the execution id they had.
+func execUUID(ruleID string, at time.Time) string {
+	h := sha256.Sum256([]byte("vigil-serve\x00" + ruleID + "\x00" + at.UTC().Format(time.RFC3339Nano)))
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	x := hex.EncodeToString(b)
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// DecoderMapping is the mapping documents are typed by: the built-in ECS and
+// Elastic Defend mappings with the user's laid over them (as `vigil hunt`).
+func DecoderMapping(user *doc.Mapping) *doc.Mapping {
+	m := doc.NewMapping()
+	ecs, _ := doc.BuiltinMapping("ecs")
+	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
+	m.Merge(ecs)
+	m.Merge(endpoint)
+	if user != nil {
+		for _, f := range user.Fields() {
+			m.Add(*f)
+		}
+	}
+	return m
+}
+
+// projection is every field a rule reads plus what routing and time need:
+// decoding skips the rest of each event.
+func projection(rules []*engine.CompiledRule) []string {
+	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
+	for _, cr := range rules {
+		for _, f := range cr.Query.Fields() {
+			set[f] = true
+		}
+		if cr.Rule.TimestampField != "" {
+			set[cr.Rule.TimestampField] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Server) buildPrefilter() error {
+	cat := s.opts.Catalog
+	if cat == nil {
+		cat = &engine.Catalog{}
+	}
+	var filters []*pf.Filter
+	for _, cr := range s.opts.Rules {
+		qm, err := cat.Resolve(cr.Query.IndexPatterns())
+		if err != nil {
+			return err
+		}
+		f, err := pf.ForQuery(cr.Rule.Query, qm, s.opts.Mapping)
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			return nil // this rule reads every line
+		}
+		filters = append(filters, f)
+	}
+	if len(filters) > 0 {
+		s.prefilter = pf.Any(filters...)
+	}
+	return nil
+}
+
+func (s *Server) openSinks() error {
+	c := s.cfg.Sinks
+	if c.Stdout {
+		s.sinks = append(s.sinks, sink.NewWriter(s.opts.Stdout))
+	}
+	if c.File != nil {
+		f, err := sink.NewFile(c.File.Path, c.File.MaxBytes, c.File.MaxFiles)
+		if err != nil {
+			return fmt.Errorf("sinks.file: %w", err)
+		}
+		s.sinks = append(s.sinks, f)
+	}
+	if w := c.Webhook; w != nil {
+		s.webhook = sink.NewWebhook(w.URL, w.Headers, w.Timeout.Duration, w.MaxRetries, w.Backoff.Duration, 0, s.log)
+		s.sinks = append(s.sinks, s.webhook)
+	}
+	s.sinks = append(s.sinks, s.opts.ExtraSinks...)
+	return nil
+}
+
+const stateKey = "live"
+
+// checkpointState is what survives a restart besides the spool: which runs
+// are final, and the watermark (events skipped by the prefilter advanced it
+// but are not in the spool).
+type checkpointState struct {
+	Rules     map[string]engine.RuleState `json:"rules"`
+	Watermark int64                       `json:"watermark"`
+}
+
+// recover restores the checkpoint and replays the spool. Alerts the replay
+// re-derives carry their original ids and content, so the store reports
+// them unchanged and no sink sees them twice.
+func (s *Server) recover() error {
+	if b, err := s.store.GetState(stateKey); err != nil {
+		return err
+	} else if b != nil {
+		var st checkpointState
+		if err := json.Unmarshal(b, &st); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		s.live.Restore(st.Rules)
+		s.live.Advance(st.Watermark)
+	}
+	dec := s.decs.Get().(*doc.Decoder)
+	defer s.decs.Put(dec)
+	s.live.Replaying = true
+	n := 0
+	err := s.spool.Replay(func(e store.Entry) int64 {
+		d, err := dec.Decode(e.Raw)
+		if err != nil {
+			return math.MinInt64
+		}
+		d.Index, d.ID = e.Index, e.ID
+		s.live.Push(d)
+		n++
+		return timeOf(d)
+	})
+	s.live.Replaying = false
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("spool replayed", "events", n)
+	}
+	s.evaluate(time.Time{})
+	s.tick() // Kibana runs a rule as soon as it is enabled; after downtime, with catch-up
+	return nil
+}
+
+func timeOf(d *doc.Document) int64 {
+	v := d.Get("@timestamp")
+	if v.IsNull() || v.IsMulti() || !v.T.IsTemporal() {
+		return math.MinInt64
+	}
+	if v.T == doc.DateNanos {
+		return v.I / 1e6
+	}
+	return v.I
+}
+
+// Serve accepts connections on ln until Shutdown; it starts the engine and
+// the configured inputs first.
+func (s *Server) Serve(ln net.Listener) error {
+	s.Start()
+	var err error
+	if s.cfg.TLS.Cert != "" {
+		err = s.http.ServeTLS(ln, s.cfg.TLS.Cert, s.cfg.TLS.Key)
+	} else {
+		err = s.http.Serve(ln)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Start runs the engine goroutine and inputs (Serve calls it; idempotent).
+func (s *Server) Start() {
+	if s.started.Swap(true) {
+		return
+	}
+	s.engineWG.Add(1)
+	go s.engineLoop()
+	for _, p := range s.cfg.Inputs.Tail {
+		s.inputsWG.Add(1)
+		go func() { defer s.inputsWG.Done(); s.tail(p) }()
+	}
+	if s.cfg.Inputs.Stdin && s.opts.Stdin != nil {
+		// Not waited for on shutdown: a read from an open terminal cannot be
+		// interrupted. After shutdown its batches are refused.
+		go s.readStream(s.opts.Stdin, "stdin")
+	}
+}
+
+// errQueueFull is the 429 condition.
+var errQueueFull = errors.New("ingest queue full")
+
+// enqueue spools the batch (so an acknowledged event survives a crash) and
+// hands it to the engine, or refuses it whole when the queue is full.
+func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, maxTime int64) error {
+	if len(docs) == 0 && maxTime == math.MinInt64 {
+		return nil
+	}
+	entries := make([]store.Entry, len(docs))
+	for i, d := range docs {
+		entries[i] = store.Entry{Index: d.Index, ID: d.ID, Raw: raws[i], Time: timeOf(d)}
+	}
+	s.ingestMu.Lock()
+	defer s.ingestMu.Unlock()
+	if s.stopped {
+		return errors.New("shutting down")
+	}
+	if len(s.queue) == cap(s.queue) {
+		s.metrics.rejected.Inc()
+		return errQueueFull
+	}
+	if err := s.spool.Append(entries); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	s.queue <- &batch{docs: docs, maxTime: maxTime, accepted: time.Now()} // room: only enqueue sends, under ingestMu
+	return nil
+}
+
+func (s *Server) engineLoop() {
+	defer s.engineWG.Done()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var oldest time.Time // acceptance time of the oldest batch not yet evaluated
+	lastEval := time.Now()
+	lastSave := time.Now()
+	for {
+		select {
+		case <-s.abandon:
+			return
+		case b, ok := <-s.queue:
+			if !ok {
+				s.evaluate(oldest)
+				s.tick()
+				s.checkpoint()
+				return
+			}
+			if b.fn != nil {
+				s.evaluate(oldest)
+				oldest, lastEval = time.Time{}, time.Now()
+				b.fn()
+				close(b.done)
+				continue
+			}
+			s.live.Advance(b.maxTime)
+			for _, d := range b.docs {
+				if !s.live.Push(d) {
+					s.metrics.unrouted.Inc()
+				}
+			}
+			if oldest.IsZero() {
+				oldest = b.accepted
+			}
+			if len(s.queue) == 0 || time.Since(lastEval) >= s.opts.EvalInterval {
+				s.evaluate(oldest)
+				oldest, lastEval = time.Time{}, time.Now()
+			}
+		case <-tick.C:
+			if !oldest.IsZero() {
+				s.evaluate(oldest)
+				oldest, lastEval = time.Time{}, time.Now()
+			}
+			s.tick()
+			if time.Since(lastSave) >= time.Second {
+				s.checkpoint()
+				lastSave = time.Now()
+			}
+		}
+	}
+}
+
+// evaluate flushes real-time rules and handles their alerts.
+func (s *Server) evaluate(accepted time.Time) {
+	start := time.Now()
+	ups, err := s.live.Flush()
+	if err != nil {
+		s.log.Error("evaluation failed", "err", err)
+	}
+	s.handle(ups)
+	s.metrics.evalSeconds.Observe(time.Since(start).Seconds())
+	if !accepted.IsZero() {
+		s.metrics.alertLatency.Observe(time.Since(accepted).Seconds())
+	}
+	s.observeStats()
+}
+
+// tick runs scheduled rules that are due.
+func (s *Server) tick() {
+	if next := s.live.NextTick(); next.IsZero() || s.clock.Now().Before(next) {
+		return
+	}
+	ups, reports, err := s.live.Tick()
+	if err != nil {
+		s.log.Error("scheduled run failed", "err", err)
+	}
+	for _, r := range reports {
+		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
+	}
+	s.handle(ups)
+}
+
+// TickNow runs due scheduled rules at once (tests with a fake clock).
+func (s *Server) TickNow() { s.sync(func() { s.tick() }) }
+
+// sync runs fn on the engine goroutine once every batch accepted before
+// it is pushed and evaluated. Before Start it runs fn directly.
+func (s *Server) sync(fn func()) {
+	if !s.started.Load() {
+		fn()
+		return
+	}
+	b := &batch{fn: fn, done: make(chan struct{})}
+	s.ingestMu.Lock()
+	if s.stopped {
+		s.ingestMu.Unlock()
+		return
+	}
+	s.queue <- b // may wait for room: control batches are never refused
+	s.ingestMu.Unlock()
+	<-b.done
+}
+
+// Sync waits until every accepted event is evaluated and its alerts
+// handled.
+func (s *Server) Sync() { s.sync(func() {}) }
+
+// checkpoint saves the live engine's closed runs and prunes the spool.
+func (s *Server) checkpoint() {
+	st, err := json.Marshal(checkpointState{Rules: s.live.State(), Watermark: s.live.Watermark()})
+	if err == nil && string(st) != string(s.lastSave) {
+		if err := s.store.PutState(stateKey, st); err != nil {
+			s.log.Error("checkpoint failed", "err", err)
+			return
+		}
+		s.lastSave = st
+	}
+	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
+		s.log.Debug("spool pruned", "segments", n)
+	}
+}
+
+// volatile fields change between evaluations of the same alert without it
+// changing: they are left out of its content hash.
+var volatile = map[string]bool{
+	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
+	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
+	"kibana.alert.rule.execution.range.gte": true, "kibana.alert.rule.execution.range.lte": true,
+	"kibana.alert.workflow_status": true,
+}
+
+func contentHash(a *engine.Alert) string {
+	keys := make([]string, 0, len(a.Fields))
+	for k := range a.Fields {
+		if !volatile[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		b, _ := json.Marshal(a.Fields[k])
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// handle stores alerts and fans out the new and changed ones.
+func (s *Server) handle(ups []engine.Update) {
+	for _, u := range ups {
+		a := u.Alert
+		hash := contentHash(a)
+		if s.known[a.ID] == hash {
+			continue
+		}
+		old, err := s.store.Get(a.ID)
+		if err == nil {
+			if len(s.known) >= knownMax {
+				clear(s.known)
+			}
+			s.known[a.ID] = old.Hash
+			if old.Hash == hash {
+				continue
+			}
+			// An update keeps its first detection time and workflow status.
+			first := time.UnixMilli(old.Time).UTC().Format("2006-01-02T15:04:05.000Z")
+			a.Fields["@timestamp"], a.Fields["kibana.alert.start"] = first, first
+			a.Fields["kibana.alert.workflow_status"] = old.Status
+		}
+		body, err := a.MarshalJSON()
+		if err != nil {
+			s.log.Error("alert encoding failed", "alert", a.ID, "err", err)
+			continue
+		}
+		tm, _ := time.Parse("2006-01-02T15:04:05.000Z", a.Fields["@timestamp"].(string))
+		rec := store.Record{ID: a.ID, RuleID: a.RuleID, RuleName: a.RuleName, Severity: a.Severity, Host: a.Host,
+			Time: tm.UnixMilli(), Updated: s.clock.Now().UnixMilli(), Hash: hash, Doc: body}
+		out, _, err := s.store.Put(rec)
+		if err != nil {
+			s.log.Error("alert store failed", "alert", a.ID, "err", err)
+			continue
+		}
+		if len(s.known) >= knownMax {
+			clear(s.known)
+		}
+		s.known[a.ID] = hash
+		kind := "created"
+		switch out {
+		case store.Unchanged:
+			continue
+		case store.Updated:
+			kind = "updated"
+		case store.Created:
+			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
+		}
+		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
+		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
+		if err := s.sinks.Send(ev); err != nil {
+			s.metrics.sinkErrors.Inc()
+			s.log.Error("sink failed", "alert", a.ID, "err", err)
+		}
+		s.sse.publish(kind, body)
+	}
+}
+
+func (s *Server) onLate(r *rule.Rule, d *doc.Document, t int64) {
+	s.metrics.late.WithLabelValues(r.Name).Inc()
+	s.log.Warn("late event", "rule", r.Name, "event_time", time.UnixMilli(t).UTC(), "index", d.Index, "id", d.ID)
+	b, _ := json.Marshal(map[string]any{"rule_id": r.RuleID, "index": d.Index, "id": d.ID, "event_time": time.UnixMilli(t).UTC()})
+	s.late.Send(sink.Event{Kind: "late", Alert: b})
+}
+
+func (s *Server) observeStats() {
+	stats := s.live.Stats()
+	s.stats.Store(&stats)
+	for _, st := range stats {
+		if st.Overflow > s.overflowSeen[st.RuleID] {
+			s.overflowSeen[st.RuleID] = st.Overflow
+			s.handle([]engine.Update{{Alert: s.groupLimitAlert(st), Final: true}})
+		}
+		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
+		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
+		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+	}
+}
+
+// Shutdown stops accepting requests, drains the queue through the engine,
+// checkpoints, and flushes and closes the sinks and the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	close(s.stop)
+	s.inputsWG.Wait()
+	s.ingestMu.Lock()
+	if !s.stopped {
+		s.stopped = true
+		close(s.queue)
+	}
+	s.ingestMu.Unlock()
+	if s.started.Load() {
+		s.engineWG.Wait()
+	} else {
+		s.checkpoint()
+	}
+	if s.webhook != nil {
+		s.webhook.CloseContext(ctx)
+	}
+	s.sse.close()
+	return errors.Join(err, s.close())
+}
+
+// Abandon drops the server as a crash would: no drain, no checkpoint, no
+// flush (tests simulate kill -9 with it). Files are closed only so the
+// next instance can open them.
+func (s *Server) Abandon() {
+	s.http.Close()
+	s.ingestMu.Lock()
+	s.stopped = true
+	s.ingestMu.Unlock()
+	close(s.abandon)
+	close(s.stop)
+	s.engineWG.Wait()
+	s.inputsWG.Wait()
+	if s.webhook != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		s.webhook.CloseContext(ctx)
+	}
+	s.sse.close()
+	s.store.Close()
+	s.spool.Close()
+}
+
+func (s *Server) close() error {
+	var errs []error
+	for _, sk := range s.sinks {
+		if sk != sink.Sink(s.webhook) {
+			errs = append(errs, sk.Close())
+		}
+	}
+	if s.late != nil {
+		errs = append(errs, s.late.Close())
+	}
+	errs = append(errs, s.spool.Close(), s.store.Close())
+	return errors.Join(errs...)
+}
+
+// newID makes a 20-character URL-safe id, as Elasticsearch's auto ids.
+func (s *Server) newID() string {
+	var b [15]byte
+	copy(b[:7], s.idPrefix[:7])
+	binary.BigEndian.PutUint64(b[7:], s.idSeq.Add(1))
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// groupLimitAlert is the alert a rule flooding its live group limit raises:
+// one per rule (its id is the rule's), updated as the refused count grows.
+func (s *Server) groupLimitAlert(st engine.RuleStats) *engine.Alert {
+	r := &rule.Rule{
+		RuleID:      "vigil-group-limit",
+		Name:        "Vigil live group limit reached",
+		Description: "A rule holds limits.max_groups_per_rule live groups; events that would add more are refused for it (vigil_group_limit_refused_events). Detections of that rule may be missed: raise the limit or narrow the rule.",
+		Type:        "esql", Language: "esql", Severity: "high", RiskScore: 73, Version: 1,
+		Interval: time.Minute, From: "now-1m", MaxSignals: 1, Path: "builtin:vigil", License: "Elastic License v2",
+	}
+	cols := []esql.Column{{Name: "vigil.rule.rule_id", Type: doc.Keyword}, {Name: "vigil.rule.name", Type: doc.Keyword},
+		{Name: "vigil.refused_events", Type: doc.Long}, {Name: "vigil.max_groups_per_rule", Type: doc.Long}}
+	row := []doc.Value{doc.KeywordOf(st.RuleID), doc.KeywordOf(st.Name), doc.Long64(st.Overflow), doc.Long64(int64(s.cfg.Limits.MaxGroupsPerRule))}
+	now := s.clock.Now()
+	return engine.BuildAlert(r, cols, row, []string{"vigil.rule.rule_id"}, engine.Execution{UUID: execUUID(r.RuleID, now), Time: now})
+}
