@@ -141,7 +141,10 @@ func pushSweep(t *testing.T, sw *Sweep, dec *doc.Decoder, lines []string) {
 func TestLiveGroupCap(t *testing.T) {
 	cr, dec := liveFixture(t, nil)
 	l := NewLive([]*CompiledRule{cr}, LiveOptions{MaxGroups: 3, Clock: &fakeClock{}})
-	pushLines(t, l, dec, burst("h1", "P1", time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)))
+	at := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
+	for _, p := range []string{"P1", "P2", "P3"} { // three groups, each in two runs
+		pushLines(t, l, dec, burst("h1", p, at))
+	}
 	st := l.Stats()[0]
 	if st.Overflow == 0 || st.Groups > 3 {
 		t.Fatalf("cap not applied: %+v", st)
