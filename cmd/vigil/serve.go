@@ -73,7 +73,8 @@ Flags override the config file. See docs/serve.md.`,
 	f.BoolVar(&o.stdout, "stdout", false, "write alerts to stdout as NDJSON")
 	f.StringVar(&o.file, "file", "", "append alerts to this NDJSON file (rotated at 100 MiB)")
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
-	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end (default 1m)")
+	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end")
+	f.Lookup("allowed-lateness").DefValue = "1m" // -1 means "not given": the config file's value, else 1m
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if tokenFile != "" && o.token != "" {
