@@ -15,7 +15,7 @@ mkdir -p "$(dirname "$out")" bench/out
 hosts=850
 events=$(( size_mb * 1000000 / 1500 ))
 minutes=$(( (events + hosts * 4 - 1) / (hosts * 4) ))
-bench/out/vigil sample --hosts "$hosts" --duration "${minutes}m" --rate 4 --seed 1 -o "$out"
+bench/out/vigil sample --hosts "$hosts" --duration "${minutes}m" --rate 4 --seed 1 --python-share 0.41 -o "$out"
 bytes=$(stat -c %s "$out")
 lines=$(wc -l < "$out")
 python=$(grep -ci python "$out" || true)

@@ -47,7 +47,7 @@ run vigil-1 "$out/vigil" hunt --threads 1 -q --now "$now" "$file"
 run vigil-all "$out/vigil" hunt -q --now "$now" "$file"
 run vigil-1-noprefilter "$out/vigil" hunt --threads 1 --no-prefilter -q --now "$now" "$file"
 # Windows close once the newest event is --lateness past them; the default
-# (1h) holds an hour of groups, a short allowance keeps memory small.
+# (10m) holds ten minutes of groups, a shorter allowance keeps memory smaller.
 run vigil-1-lateness5m "$out/vigil" hunt --threads 1 --lateness 5m -q --now "$now" "$file"
 run vigil-all-lateness5m "$out/vigil" hunt --lateness 5m -q --now "$now" "$file"
 cmp -s "$out/vigil-1.out" "$out/vigil-1-lateness5m.out" || { echo "FAIL: alerts differ with --lateness 5m" >&2; exit 1; }

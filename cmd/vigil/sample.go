@@ -66,6 +66,7 @@ Scale it for benchmarks with --hosts, --duration and --rate.`,
 	f.DurationVar(&cfg.Duration, "duration", 2*time.Hour, "span of background activity")
 	f.Float64Var(&cfg.EventsPerHostMinute, "rate", 4, "mean background events per host per minute")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
+	f.Float64Var(&cfg.PythonShare, "python-share", 0, "fraction of background events from Python tools (0: the plain mix)")
 	f.StringVar(&start, "start", "2026-11-20T09:00:00Z", "time of the first event (RFC 3339)")
 	f.BoolVar(&noScenarios, "no-scenarios", false, "background activity only, no scripted bursts")
 	return cmd

@@ -28,6 +28,10 @@ type Config struct {
 	// Scenarios toggles the scripted attacks, near misses and edge cases
 	// (on in the bundled data set, off for pure background load).
 	Scenarios bool
+	// PythonShare, when in (0, 1], is the fraction of background events
+	// that come from Python tools (benchmarks shape the data's Python
+	// share with it); zero keeps the plain mix of activity.
+	PythonShare float64
 }
 
 // DefaultConfig is the bundled sample data set's configuration.
@@ -230,13 +234,16 @@ func (g *gen) emit(h host, t time.Time, action string, types []string, parent, c
 	g.events = append(g.events, event{t: t, doc: d})
 }
 
-var benignChains = []struct {
+// benignChain is a parent process and the children it commonly starts.
+type benignChain struct {
 	parentExe string
 	parent    []string
 	childExe  string
 	child     [][]string
 	user, cwd string
-}{
+}
+
+var benignChains = []benignChain{
 	{"/usr/sbin/cron", []string{"/usr/sbin/CRON", "-f"}, "/bin/sh", [][]string{
 		{"/bin/sh", "-c", "cd / && run-parts --report /etc/cron.hourly"},
 		{"/bin/sh", "-c", "test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }"},
@@ -257,7 +264,7 @@ var benignChains = []struct {
 func (g *gen) backgroundMinute(h host, m int) {
 	n := g.poisson(g.cfg.EventsPerHostMinute)
 	for i := 0; i < n; i++ {
-		c := benignChains[g.rng.IntN(len(benignChains))]
+		c := g.pickChain()
 		if h.osType == "macos" && strings.HasPrefix(c.childExe, "/usr/bin/apt") {
 			continue
 		}
@@ -266,6 +273,22 @@ func (g *gen) backgroundMinute(h host, m int) {
 		args := c.child[g.rng.IntN(len(c.child))]
 		g.exec(h, t, parent, g.newProc(h, c.childExe, args, c.cwd, c.user))
 	}
+}
+
+// pickChain chooses a benign process chain: uniformly, or with
+// PythonShare of the picks among the Python-parented ones.
+func (g *gen) pickChain() benignChain {
+	if g.cfg.PythonShare <= 0 {
+		return benignChains[g.rng.IntN(len(benignChains))]
+	}
+	var pool []benignChain
+	wantPython := g.rng.Float64() < g.cfg.PythonShare
+	for _, c := range benignChains {
+		if strings.Contains(c.parentExe, "python") == wantPython {
+			pool = append(pool, c)
+		}
+	}
+	return pool[g.rng.IntN(len(pool))]
 }
 
 func (g *gen) poisson(mean float64) int {

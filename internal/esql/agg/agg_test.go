@@ -568,3 +568,31 @@ func TestNoPerRowAllocation(t *testing.T) {
 		}
 	}
 }
+
+// VALUES de-duplicates the same way below and above the size where it
+// switches from scanning to a hash set, keeping first-seen order.
+func TestValuesAcrossLinearLimit(t *testing.T) {
+	f, _ := Lookup("VALUES")
+	_, factory, err := f.Resolve([]doc.Type{doc.Long}, []*doc.Value{nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := factory()
+	var want []int64
+	for i := 0; i < 3*valuesLinear; i++ {
+		n := int64((i * 7) % (2 * valuesLinear)) // every value twice, interleaved
+		st.Add(doc.Long64(n))
+		if !slices.Contains(want, n) {
+			want = append(want, n)
+		}
+	}
+	got := st.Result()
+	if got.Len() != len(want) {
+		t.Fatalf("%d values, want %d", got.Len(), len(want))
+	}
+	for i, n := range want {
+		if got.At(i).I != n {
+			t.Fatalf("value %d = %d, want %d (first-seen order)", i, got.At(i).I, n)
+		}
+	}
+}

@@ -61,14 +61,31 @@ type valuesState struct {
 	vals []doc.Value
 }
 
+// valuesLinear is how many values a VALUES state de-duplicates by scanning
+// before it builds a hash set: most groups hold a few values, and a map per
+// state would dominate memory when there are many groups.
+const valuesLinear = 16
+
 func (s *valuesState) add1(v doc.Value) {
 	v.T = s.t // text arrives as keyword
 	k := keyOf(v)
-	if _, dup := s.seen[k]; dup {
+	if s.seen == nil {
+		for _, o := range s.vals {
+			if keyOf(o) == k {
+				return
+			}
+		}
+		s.vals = append(s.vals, v)
+		if len(s.vals) > valuesLinear {
+			s.seen = make(map[vkey]struct{}, 2*len(s.vals))
+			for _, o := range s.vals {
+				s.seen[keyOf(o)] = struct{}{}
+			}
+		}
 		return
 	}
-	if s.seen == nil {
-		s.seen = make(map[vkey]struct{})
+	if _, dup := s.seen[k]; dup {
+		return
 	}
 	s.seen[k] = struct{}{}
 	s.vals = append(s.vals, v)
