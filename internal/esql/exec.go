@@ -411,7 +411,6 @@ func (o *statsOp) finish() {
 	if len(o.s.keys) == 0 && len(o.order) == 0 {
 		o.lookup(nil, true)
 	}
-	width := o.x.width
 	if o.s.inline {
 		for _, row := range o.rows {
 			kv := make([]doc.Value, len(o.s.keys))
@@ -436,7 +435,15 @@ func (o *statsOp) finish() {
 		o.next.finish()
 		return
 	}
-	// Output follows group creation order, closed groups included.
+	o.emitRows(o.next.push)
+	o.next.finish()
+}
+
+// emitRows pushes every group's output row to push, stopping when it
+// returns false: in group creation order, closed groups included, and for a
+// single key the null group first (Elasticsearch's single-key block hashes
+// reserve group 0 for null). Each row is a fresh slice the receiver may write.
+func (o *statsOp) emitRows(push func([]doc.Value) bool) {
 	type item struct {
 		g   *group
 		row []doc.Value
@@ -452,8 +459,7 @@ func (o *statsOp) finish() {
 	if len(o.closed) > 0 {
 		sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
 	}
-	// ES's single-key block hashes reserve group 0 for null: it comes first.
-	// (Null keys never close, so the null group is always an open one.)
+	// Null keys never close, so the null group is always an open one.
 	if len(o.s.keys) == 1 {
 		for i, it := range items {
 			if it.g != nil && it.g.keys[0].IsNull() && i > 0 {
@@ -463,16 +469,16 @@ func (o *statsOp) finish() {
 		}
 	}
 	for _, it := range items {
-		row := it.row
+		row := make([]doc.Value, o.x.width)
 		if it.g != nil {
-			row = make([]doc.Value, width)
 			o.emit(it.g, row)
+		} else {
+			copy(row, it.row)
 		}
-		if !o.next.push(row) {
-			break
+		if !push(row) {
+			return
 		}
 	}
-	o.next.finish()
 }
 
 // closeBefore finalises every group whose time window ends at or before

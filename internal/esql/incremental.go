@@ -1,9 +1,6 @@
 package esql
 
 import (
-	"slices"
-	"sort"
-
 	"vigil/internal/doc"
 )
 
@@ -44,41 +41,7 @@ func (e *Execution) Peek() (res *Result, ok bool) {
 	q := e.q
 	out := &outputSink{slots: q.outSlots}
 	tail := buildChain(e.x, q.rest, out)
-	type item struct {
-		g   *group
-		row []doc.Value
-		seq int
-	}
-	items := make([]item, 0, len(h.order)+len(h.closed))
-	for _, g := range h.order {
-		items = append(items, item{g: g, seq: g.seq})
-	}
-	for _, c := range h.closed {
-		items = append(items, item{row: c.row, seq: c.seq})
-	}
-	if len(h.closed) > 0 {
-		sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
-	}
-	if len(h.s.keys) == 1 {
-		for i, it := range items {
-			if it.g != nil && it.g.keys[0].IsNull() && i > 0 {
-				items = append([]item{it}, slices.Delete(slices.Clone(items), i, i+1)...)
-				break
-			}
-		}
-	}
-	for _, it := range items {
-		// A fresh row either way: the commands after STATS may write to it.
-		row := make([]doc.Value, e.x.width)
-		if it.g != nil {
-			h.emit(it.g, row)
-		} else {
-			copy(row, it.row)
-		}
-		if !tail.push(row) {
-			break
-		}
-	}
+	h.emitRows(tail.push)
 	tail.finish()
 	res = &Result{Columns: q.Columns(), Rows: out.rows}
 	if res.Rows == nil {
