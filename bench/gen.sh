@@ -8,14 +8,15 @@ cd "$(dirname "$0")/.."
 size_mb=${1:-1260}
 out=${2:-bench/out/events.ndjson}
 mkdir -p "$(dirname "$out")" bench/out
-[ -x bench/out/vigil ] || go build -o bench/out/vigil ./cmd/vigil
+vigil=${VIGIL:-bench/out/vigil}
+[ -n "${VIGIL:-}" ] || go build -o "$vigil" ./cmd/vigil
 # ~1,500 bytes an event. Size scales the time span, not the fleet: 850
 # hosts at 4 events/host/minute (~200k events an hour), so a bigger file is
 # a longer hunt at the same event rate, as exported history is.
 hosts=850
 events=$(( size_mb * 1000000 / 1500 ))
 minutes=$(( (events + hosts * 4 - 1) / (hosts * 4) ))
-bench/out/vigil sample --hosts "$hosts" --duration "${minutes}m" --rate 4 --seed 1 --python-share 0.41 -o "$out"
+"$vigil" sample --hosts "$hosts" --duration "${minutes}m" --rate 4 --seed 1 --python-share 0.41 -o "$out"
 bytes=$(stat -c %s "$out")
 lines=$(wc -l < "$out")
 python=$(grep -ci python "$out" || true)

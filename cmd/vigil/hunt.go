@@ -35,6 +35,7 @@ type huntOptions struct {
 	kibanaDups  bool
 	threads     int
 	noPrefilter bool
+	strictJSON  bool
 	lateness    time.Duration
 	chunkSize   int
 }
@@ -69,6 +70,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
+	f.BoolVar(&o.strictJSON, "strict-json", false, "read lines that cannot match to their end too, so every malformed line is reported (by default such a line is read only up to its timestamp and data_stream fields and must merely look like a whole {…} object)")
 	return cmd
 }
 
@@ -235,6 +237,7 @@ func sweepOptions(o huntOptions, cat *engine.Catalog, sweep *engine.Sweep, m *do
 		return popts, usageErr(err)
 	}
 	popts.ChunkSize = o.chunkSize
+	popts.ValidateSkipped = o.strictJSON
 	return popts, nil
 }
 

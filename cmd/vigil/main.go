@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -44,6 +45,28 @@ With no rule flags it runs its built-in rule, "Suspicious Python Shell Command E
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
+	}
+	// --cpuprofile is for performance work (docs/performance.md), hidden from help.
+	var cpuProfile string
+	var profFile *os.File
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return usageErr(err)
+		}
+		profFile = f
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if profFile != nil {
+			pprof.StopCPUProfile()
+			profFile.Close()
+		}
 	}
 	root.AddCommand(newHuntCmd(), newQueryCmd(), newRulesCmd(), newSampleCmd())
 	root.AddCommand(newServeCmd())

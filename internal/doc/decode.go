@@ -44,6 +44,15 @@ type DecodeOptions struct {
 	// callers such as esql.Execution.Push, which copy values out of the
 	// Document and never retain it.
 	ReuseDocument bool
+	// FirstValuesOnly stops scanning the line once every projected field
+	// has a value; the rest of the line is neither read nor validated, and
+	// a later duplicate spelling of a field (dotted vs nested) is not
+	// merged, nor is a search hit's envelope (_source…) seen after the
+	// fields. For callers that only need routing and a timestamp from
+	// lines no rule can match. It needs Fields; a projected field that is
+	// unmapped (until dynamic mapping types it) or never indexed makes
+	// every line scan to its end.
+	FirstValuesOnly bool
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -63,24 +72,32 @@ func (e *DecodeError) Error() string {
 
 // fieldPlan is a mapped field compiled for decoding.
 type fieldPlan struct {
+	// What decoding a value reads comes first, with the values accumulated
+	// for the line, within the first cache line: a line touches a few plans
+	// among thousands.
+	typ       Type
+	ignore    bool // Unsupported or nested: the value is skipped entirely
+	emit      bool // store values of this field in the document
+	need      bool // decode this field (emit, or a multi-field of it is emitted)
+	isAlias   bool
+	isMulti   bool // a multi-field: values come only from its parent
+	counted   bool // a projected field FirstValuesOnly waits for
+	order     int8 // orderSortDedup, orderSort or orderSource
+	plainMax  int  // > 0: a string value up to this long is its own Value (see refreshNeed)
+	acc       []Value
+	shownAt   uint64 // Decoder.gen when last put in a Document
+	keepLong  bool
+	lower     bool
+	hasConst  bool
+	checkTerm bool // Lucene rejects keyword terms over 32766 bytes
+
 	name        string
-	typ         Type
 	es          string
-	ignore      bool // Unsupported or nested: the value is skipped entirely
-	keepLong    bool
-	lower       bool
 	ignoreAbove int
 	scale       float64
-	hasConst    bool
 	constant    string
-	order       int8 // orderSortDedup, orderSort or orderSource
 	subs        []int32
-	aliases     []string
-	emit        bool // store values of this field in the document
-	need        bool // decode this field (emit, or a multi-field of it is emitted)
-	isAlias     bool
-	isMulti     bool // a multi-field: values come only from its parent
-	checkTerm   bool // Lucene rejects keyword terms over 32766 bytes
+	aliases     []int32 // the alias plans that show this field's value
 	dateFmts    []uint8
 }
 
@@ -113,12 +130,25 @@ type Decoder struct {
 	pos     int
 	path    []byte
 	buf     []byte
-	acc     [][]Value
 	touched []int32
 	doc     *Document
 	err     *DecodeError
 	reuse   *Document // the Document Reuse hands out
-	backing []Value   // Reuse: multi-value storage kept between calls
+	slab    []Value   // multi-value storage (see multi)
+	lineAt  uintptr   // address of data, to tell strings that alias it
+	strs    []byte    // string storage (see keep)
+	// A reused Document keeps its map: finish overwrites the names it
+	// shows again and deletes only those it no longer shows, cheaper
+	// than clearing and refilling.
+	gen       uint64  // finish calls so far
+	shown     []int32 // plans shown by the last finish
+	shownNext []int32
+	have      int // projected fields with a value (see FirstValuesOnly)
+	target    int // have at which FirstValuesOnly stops; MaxInt without it
+	inArray   int // open arrays of objects or unmapped values
+	// skipUnmapped: unmapped fields are only validated, as no dynamic
+	// mapping will type them (not Dynamic, or projected away).
+	skipUnmapped bool
 }
 
 // pathNode is one dotted-name segment of the trie the decoder walks, so each
@@ -128,49 +158,59 @@ type pathNode struct {
 	obj  *Object // container at this path, nil when none
 	want bool    // something to decode lies here or below
 	kids map[string]*pathNode
-	// With a projection, hot lists the only kids whose values are not
-	// simply skipped (wanted, or holding an alias or multi-field, which
-	// reject values even unread); a short linear scan beats hashing every
-	// key of every line. hotOK is false when kids changed since.
+	// With a projection, hot lists the only kids an undotted key can reach
+	// to some effect: wanted ones, and aliases and multi-fields, which
+	// reject values even unread (any other kid's value is skipped). hotOK
+	// is false when kids changed since. slots, when not nil, finds the one
+	// hot kid a key can be with one multiply (see hotSlot): cheaper than
+	// hashing the key for the map, or comparing it with each hot kid.
 	hot   []hotKid
 	hotOK bool
+	slots *[64]uint8 // hot index by hotSlot
+	mul   uint64
+}
+
+// hotSlot hashes a key's head and length to a slot; NewDecoder picks for
+// each node a multiplier that gives its hot kids distinct slots.
+func hotSlot(head uint64, n int, mul uint64) uint {
+	return uint(((head ^ uint64(n)) * mul) >> 58)
 }
 
 type hotKid struct {
+	head uint64 // the name's first 8 bytes, zero-padded (see keyInfo)
 	name string
 	n    *pathNode
 }
 
-// lookup walks a (possibly dotted) key below n; nil when unmapped, or when
-// under a projection the value would only be skipped.
-func (n *pathNode) lookup(key string) *pathNode {
-	for n != nil {
-		i := strings.IndexByte(key, '.')
-		seg := key
-		if i >= 0 {
-			seg = key[:i]
+// lookup finds the kid named by an object key: head and dotted are its
+// keyInfo. nil when unmapped, or when under a projection the value would
+// only be skipped.
+func (n *pathNode) lookup(key string, head uint64, dotted bool) *pathNode {
+	if n == nil || n.slots == nil || dotted {
+		return n.lookupSlow(key, head, dotted)
+	}
+	h := &n.hot[n.slots[hotSlot(head, len(key), n.mul)]]
+	if h.head != head || len(h.name) != len(key) || (len(key) > 8 && h.name[8:] != key[8:]) {
+		return nil
+	}
+	return h.n
+}
+
+// lookupSlow is lookup without slots.
+func (n *pathNode) lookupSlow(key string, head uint64, dotted bool) *pathNode {
+	if n == nil || !n.hotOK || dotted {
+		// The full trie: member skips what a hot list would have left out.
+		return n.lookupAll(key)
+	}
+	for _, h := range n.hot[1:] {
+		if h.head == head && h.name == key {
+			return h.n
 		}
-		if n.hotOK {
-			var next *pathNode
-			for _, h := range n.hot {
-				if h.name == seg {
-					next = h.n
-					break
-				}
-			}
-			n = next
-		} else {
-			n = n.kids[seg]
-		}
-		if i < 0 {
-			return n
-		}
-		key = key[i+1:]
 	}
 	return nil
 }
 
-// lookupAll is lookup without the projection's shortcut.
+// lookupAll walks a (possibly dotted) key below n; nil when unmapped.
 func (n *pathNode) lookupAll(key string) *pathNode {
 	for n != nil {
 		i := strings.IndexByte(key, '.')
@@ -183,21 +223,79 @@ func (n *pathNode) lookupAll(key string) *pathNode {
 	return nil
 }
 
-// buildHot fills the hot lists below n and reports whether n itself is hot.
-func (d *Decoder) buildHot(n *pathNode) bool {
-	special := false
-	n.hot = n.hot[:0]
+// buildHot fills the hot lists at and below n.
+func (d *Decoder) buildHot(n *pathNode) {
+	// hot[0] matches no key (a key's head is 0 when it is empty): slots
+	// point there when no hot kid has their hash.
+	n.hot = append(n.hot[:0], hotKid{head: ^uint64(0)})
 	for name, k := range n.kids {
-		if d.buildHot(k) {
-			n.hot = append(n.hot, hotKid{name, k})
-			special = true
+		d.buildHot(k)
+		if k.want || (k.plan >= 0 && (d.plans[k.plan].isAlias || d.plans[k.plan].isMulti)) {
+			head, _, _ := keyInfo([]byte(name))
+			n.hot = append(n.hot, hotKid{head, name, k})
 		}
 	}
 	n.hotOK = true
-	if n.plan >= 0 && (d.plans[n.plan].isAlias || d.plans[n.plan].isMulti) {
-		special = true
+	n.slots = nil
+	var slots [64]uint8
+	for try, mul := 0, uint64(0x9E3779B97F4A7C15); try < 64; try, mul = try+1, mul+0xC6A4A7935BD1E996 {
+		clear(slots[:])
+		ok := true
+		for i, h := range n.hot[1:] {
+			s := &slots[hotSlot(h.head, len(h.name), mul|1)]
+			if *s != 0 {
+				ok = false
+				break
+			}
+			*s = uint8(i + 1)
+		}
+		if ok {
+			n.slots, n.mul = &slots, mul|1
+			return
+		}
 	}
-	return special || n.want
+}
+
+// keyInfo reads a key: its first 8 bytes packed little-endian and
+// zero-padded (hotKid.head), whether it is ASCII, and whether it holds a
+// dot.
+func keyInfo(k []byte) (head uint64, isASCII, dotted bool) {
+	isASCII = true
+	for i, c := range k {
+		if i < 8 {
+			head |= uint64(c) << (8 * i)
+		}
+		isASCII = isASCII && c < utf8.RuneSelf
+		dotted = dotted || c == '.'
+	}
+	return head, isASCII, dotted
+}
+
+// keyScan is nextSpecial for a key starting at p, fused with keyInfo of
+// data[p:e]: one pass, a word at a time.
+func keyScan(data []byte, p int) (e int, head uint64, isASCII, dotted bool) {
+	const dots = '.' * lanes01
+	var acc, hits uint64
+	for q := p; q+8 <= len(data); q += 8 {
+		x := word(data, q)
+		t := specialLanes(x)
+		if t != 0 {
+			x &= 1<<(8*(bits.TrailingZeros64(t)/8)) - 1
+		}
+		if q == p {
+			head = x
+		}
+		acc |= x
+		y := x ^ dots
+		hits |= (y - lanes01) &^ y
+		if t != 0 {
+			return q + bits.TrailingZeros64(t)/8, head, acc&lanes80 == 0, hits&lanes80 != 0
+		}
+	}
+	// Too near the end of the line for whole words.
+	e = nextSpecial(data, p)
+	head, isASCII, dotted = keyInfo(data[p:e])
+	return e, head, isASCII, dotted
 }
 
 // node returns the trie node of a dotted name, creating it and its ancestors.
@@ -216,7 +314,7 @@ func (d *Decoder) node(name string) *pathNode {
 				n.kids = map[string]*pathNode{}
 			}
 			n.kids[seg] = c
-			n.hotOK = false // back to the map until hot lists are rebuilt
+			n.hotOK, n.slots = false, nil // back to the map until hot lists are rebuilt
 		}
 		n = c
 		if i < 0 {
@@ -253,6 +351,7 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 		m = NewMapping()
 	}
 	d := &Decoder{m: m, opts: opts, byName: map[string]int32{}, dyn: NewMapping()}
+	d.skipUnmapped = !opts.Dynamic || opts.Fields != nil
 	d.root = &pathNode{plan: -1, want: true}
 	if opts.Fields != nil {
 		d.wanted = map[string]bool{}
@@ -276,9 +375,9 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 				d.plans[pi].subs = append(d.plans[pi].subs, d.byName[f.Name])
 			}
 		}
-		if f.ESType == "alias" {
+		if f.ESType == "alias" && (d.wanted == nil || d.wanted[f.Name]) {
 			if ti, ok := d.byName[f.Path]; ok {
-				d.plans[ti].aliases = append(d.plans[ti].aliases, f.Name)
+				d.plans[ti].aliases = append(d.plans[ti].aliases, d.byName[f.Name])
 			}
 		}
 	}
@@ -300,7 +399,36 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 		}
 		d.buildHot(d.root)
 	}
+	d.countTarget()
 	return d
+}
+
+// countTarget sets the number of projected fields FirstValuesOnly waits
+// for, marking their plans. Aliases read their target (itself projected)
+// and constants fill in when absent; a projected name that can get no
+// value disables the early stop.
+func (d *Decoder) countTarget() {
+	d.target = math.MaxInt
+	if !d.opts.FirstValuesOnly || d.wanted == nil {
+		return
+	}
+	n := 0
+	for name := range d.wanted {
+		pi, ok := d.byName[name]
+		if !ok {
+			return
+		}
+		p := &d.plans[pi]
+		switch {
+		case p.isAlias, p.hasConst && p.emit:
+		case !p.emit:
+			return
+		default:
+			p.counted = true
+			n++
+		}
+	}
+	d.target = n
 }
 
 func (d *Decoder) addPlan(f *Field) int32 {
@@ -327,7 +455,6 @@ func (d *Decoder) addPlan(f *Field) int32 {
 	}
 	idx := int32(len(d.plans))
 	d.plans = append(d.plans, p)
-	d.acc = append(d.acc, nil)
 	d.byName[f.Name] = idx
 	d.node(f.Name).plan = idx
 	if p.hasConst {
@@ -353,6 +480,19 @@ func (d *Decoder) refreshNeed(i int32) {
 	if p.ignore || p.isAlias {
 		p.need = false
 	}
+	p.plainMax = 0
+	if p.emit && !p.isMulti && (p.typ == Keyword || p.typ == Text || p.typ == Version) && !p.lower && !p.hasConst &&
+		!slices.ContainsFunc(p.subs, func(s int32) bool { return d.plans[s].emit }) {
+		// convert returns such strings as they are, up to the first length
+		// ignore_above or the term limit could refuse.
+		p.plainMax = math.MaxInt
+		if p.typ == Keyword && p.ignoreAbove > 0 {
+			p.plainMax = p.ignoreAbove
+		}
+		if p.checkTerm {
+			p.plainMax = min(p.plainMax, maxTermBytes)
+		}
+	}
 }
 
 // Dynamic returns the fields this decoder has added by dynamic mapping so far.
@@ -367,19 +507,19 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 	d.pos = 0
 	d.path = d.path[:0]
 	d.err = nil
-	for _, t := range d.touched {
-		d.acc[t] = d.acc[t][:0]
+	d.lineAt = uintptr(unsafe.Pointer(unsafe.SliceData(line)))
+	d.resetValues()
+	d.inArray = 0
+	if d.opts.Reuse {
+		d.slab = d.slab[:0]
 	}
-	d.touched = d.touched[:0]
 	var doc *Document
 	if d.opts.Reuse || d.opts.ReuseDocument {
 		if d.reuse == nil {
 			d.reuse = &Document{Fields: map[string]Value{}}
 		}
 		doc = d.reuse
-		fields := doc.Fields
-		clear(fields)
-		*doc = Document{Fields: fields}
+		*doc = Document{Fields: doc.Fields} // finish updates the map
 	} else {
 		doc = &Document{}
 	}
@@ -389,14 +529,14 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
 		return nil, d.syntax("expected a JSON object")
 	}
-	if !d.topObject() {
+	if !d.object(0, 0, d.root, true) {
 		if d.err == nil {
 			return nil, &DecodeError{Offset: d.pos, Reason: "malformed document"}
 		}
 		return nil, d.err
 	}
 	d.skipWS()
-	if d.pos != len(d.data) {
+	if d.pos != len(d.data) && !d.complete() {
 		return nil, d.syntax("trailing data after the document")
 	}
 	d.finish()
@@ -428,57 +568,6 @@ var metaKeys = map[string]bool{
 	"_ignored": true, "_explanation": true, "_shard": true, "_node": true, "_nested": true,
 }
 
-// topObject decodes the outermost object: a bare document, or a search hit /
-// export line whose _source is the document. Documents cannot hold metadata
-// fields (Elasticsearch rejects them), so one such key marks a hit.
-func (d *Decoder) topObject() bool {
-	d.pos++ // '{'
-	hit := false
-	first := true
-	for {
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input in object")
-		}
-		if d.data[d.pos] == '}' {
-			d.pos++
-			return true
-		}
-		if !first {
-			if d.data[d.pos] != ',' {
-				return d.fail("expected ',' or '}' in object")
-			}
-			d.pos++
-			d.skipWS()
-		}
-		first = false
-		key, ok := d.readString()
-		if !ok {
-			return false
-		}
-		if !d.colon() {
-			return false
-		}
-		if !hit && metaKeys[key] {
-			hit = true
-			// Anything decoded so far belonged to the hit envelope, not the document.
-			for _, t := range d.touched {
-				d.acc[t] = d.acc[t][:0]
-			}
-			d.touched = d.touched[:0]
-		}
-		if hit {
-			if !d.metaValue(key) {
-				return false
-			}
-			continue
-		}
-		if !d.member(key, 0, 0, d.root) {
-			return false
-		}
-	}
-}
-
 func (d *Decoder) metaValue(key string) bool {
 	d.skipWS()
 	if d.pos >= len(d.data) {
@@ -489,7 +578,7 @@ func (d *Decoder) metaValue(key string) bool {
 		if d.data[d.pos] != '{' {
 			return d.skipValue(0)
 		}
-		return d.object(0, 1, d.root)
+		return d.object(0, 1, d.root, false)
 	case "_index", "_id":
 		if d.data[d.pos] == '"' {
 			s, ok := d.readString()
@@ -497,7 +586,7 @@ func (d *Decoder) metaValue(key string) bool {
 				return false
 			}
 			if !d.opts.Reuse {
-				s = strings.Clone(s)
+				s = d.keep(s)
 			}
 			if key == "_index" {
 				d.doc.Index = s
@@ -522,41 +611,122 @@ func (d *Decoder) metaValue(key string) bool {
 	return d.skipValue(0)
 }
 
-// object decodes an object's members under the current path.
-func (d *Decoder) object(base, depth int, n *pathNode) bool {
+// object decodes an object's members under the current path. top marks
+// the line's outermost object: a bare document, or a search hit / export
+// line whose _source is the document. Documents cannot hold metadata
+// fields (Elasticsearch rejects them), so one such key marks a hit.
+//
+// Plain keys (no escapes, valid UTF-8, a colon right after) and the
+// separators between members are read inline: they are most of a line's
+// tokens.
+func (d *Decoder) object(base, depth int, n *pathNode, top bool) bool {
 	if depth > maxDepth {
 		return d.fail("document nested too deeply")
 	}
-	d.pos++ // '{'
-	first := true
+	data := d.data
+	p := skipWSAt(data, d.pos+1)
+	if p >= len(data) {
+		d.pos = p
+		return d.fail("unexpected end of input in object")
+	}
+	if data[p] == '}' {
+		d.pos = p + 1
+		return true
+	}
+	hit := false
 	for {
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input in object")
-		}
-		if d.data[d.pos] == '}' {
-			d.pos++
-			return true
-		}
-		if !first {
-			if d.data[d.pos] != ',' {
-				return d.fail("expected ',' or '}' in object")
+		var k objKey
+		plain := false
+		if p < len(data) && data[p] == '"' {
+			e, head, isASCII, dotted := keyScan(data, p+1)
+			if e+2 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				k.head, k.dotted = head, dotted
+				q := e + 2
+				if data[q] <= ' ' {
+					q = skipWSAt(data, q)
+				}
+				if q < len(data) && (isASCII || utf8.Valid(data[p+1:e])) {
+					k.name = d.src[p+1 : e]
+					d.pos = q
+					plain = true
+				}
 			}
-			d.pos++
-			d.skipWS()
 		}
-		first = false
-		key, ok := d.readString()
+		if !plain {
+			d.pos = p
+			if k, plain = d.slowKey(); !plain {
+				return false
+			}
+		}
+		if top && !hit && len(k.name) > 1 && k.name[0] == '_' && metaKeys[k.name] {
+			hit = true
+			// Anything decoded so far belonged to the hit envelope, not the document.
+			d.resetValues()
+		}
+		var ok bool
+		switch kid := n.lookup(k.name, k.head, k.dotted); {
+		case hit:
+			ok = d.metaValue(k.name)
+		case k.name == "":
+			return d.fieldFail(string(d.path[:base]), "field name cannot be an empty string", d.pos)
+		case kid == nil && d.skipUnmapped:
+			// Unmapped, and nothing will map it: validate the JSON and move on.
+			ok = d.skipValue(depth)
+		default:
+			ok = d.member(k.name, kid, base, depth)
+		}
 		if !ok {
 			return false
 		}
-		if !d.colon() {
-			return false
+		if d.complete() {
+			return true
 		}
-		if !d.member(key, base, depth, n) {
-			return false
+		p = d.pos
+		if p < len(data) && data[p] == ',' {
+			p++
+			if p < len(data) && data[p] <= ' ' {
+				p = skipWSAt(data, p)
+			}
+			continue
+		}
+		p = skipWSAt(data, p)
+		if p >= len(data) {
+			d.pos = p
+			return d.fail("unexpected end of input in object")
+		}
+		switch data[p] {
+		case ',':
+			p = skipWSAt(data, p+1)
+		case '}':
+			d.pos = p + 1
+			return true
+		default:
+			d.pos = p
+			return d.fail("expected ',' or '}' in object")
 		}
 	}
+}
+
+// complete reports whether FirstValuesOnly may stop: every projected field
+// has its values, and no array is open (its later elements could add more).
+func (d *Decoder) complete() bool { return d.have >= d.target && d.inArray == 0 }
+
+// objKey is an object member's name with its keyInfo.
+type objKey struct {
+	name   string
+	head   uint64
+	dotted bool
+}
+
+// slowKey reads the key at d.pos that object's fast path declined (escapes,
+// whitespace, errors) and its colon, leaving d.pos at the value.
+func (d *Decoder) slowKey() (objKey, bool) {
+	name, ok := d.readString()
+	if !ok || !d.colon() {
+		return objKey{}, false
+	}
+	head, _, dotted := keyInfo(unsafe.Slice(unsafe.StringData(name), len(name)))
+	return objKey{name, head, dotted}, true
 }
 
 func (d *Decoder) colon() bool {
@@ -572,18 +742,25 @@ func (d *Decoder) colon() bool {
 	return true
 }
 
-// member handles one key: value pair whose parent path is d.path[:base].
-func (d *Decoder) member(key string, base, depth int, parent *pathNode) bool {
-	if key == "" {
-		return d.fieldFail(string(d.path[:base]), "field name cannot be an empty string", d.pos)
+// member decodes the value of the member key, whose parent path is
+// d.path[:base] and trie node n (nil when unmapped).
+// Only values decoded below a container extend d.path: leaves name
+// themselves by their plan, and skipped values need no name.
+func (d *Decoder) member(key string, n *pathNode, base, depth int) bool {
+	if n != nil {
+		if n.plan >= 0 {
+			return d.leafValue(n.plan, depth)
+		}
+		if !n.want || (n.obj != nil && n.obj.Disabled) {
+			return d.skipValue(depth)
+		}
 	}
 	d.path = d.path[:base]
 	if base > 0 {
 		d.path = append(d.path, '.')
 	}
 	d.path = append(d.path, key...)
-	end := len(d.path)
-	ok := d.value(end, depth, parent.lookup(key))
+	ok := d.value(len(d.path), depth, n)
 	d.path = d.path[:base]
 	return ok
 }
@@ -605,47 +782,12 @@ func (d *Decoder) value(end, depth int, n *pathNode) bool {
 	}
 	switch d.data[d.pos] {
 	case '{':
-		return d.object(end, depth+1, n)
+		return d.object(end, depth+1, n, false)
 	case '[':
-		d.pos++
-		first := true
-		for {
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.fail("unexpected end of input in array")
-			}
-			if d.data[d.pos] == ']' {
-				d.pos++
-				return true
-			}
-			if !first {
-				if d.data[d.pos] != ',' {
-					return d.fail("expected ',' or ']' in array")
-				}
-				d.pos++
-				d.skipWS()
-				if d.pos >= len(d.data) {
-					return d.fail("unexpected end of input in array")
-				}
-			}
-			first = false
-			if depth > maxDepth {
-				return d.fail("document nested too deeply")
-			}
-			if !d.value(end, depth+1, n) {
-				return false
-			}
-			d.path = d.path[:end]
-			// A dynamic field created by this element types the rest.
-			if n != nil && n.plan >= 0 {
-				return d.arrayRest(n.plan, depth)
-			}
-			if n == nil {
-				if pi, ok := d.byName[string(d.path)]; ok {
-					return d.arrayRest(pi, depth)
-				}
-			}
-		}
+		d.inArray++
+		ok := d.array(end, depth, n)
+		d.inArray--
+		return ok
 	case 'n':
 		return d.literal("null")
 	}
@@ -663,6 +805,49 @@ func (d *Decoder) value(end, depth int, n *pathNode) bool {
 	}
 	pi := d.dynamicField(kind, s)
 	return d.apply(pi, kind, s, off)
+}
+
+// array decodes the elements of an array of objects or unmapped values.
+func (d *Decoder) array(end, depth int, n *pathNode) bool {
+	d.pos++
+	first := true
+	for {
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return d.fail("unexpected end of input in array")
+		}
+		if d.data[d.pos] == ']' {
+			d.pos++
+			return true
+		}
+		if !first {
+			if d.data[d.pos] != ',' {
+				return d.fail("expected ',' or ']' in array")
+			}
+			d.pos++
+			d.skipWS()
+			if d.pos >= len(d.data) {
+				return d.fail("unexpected end of input in array")
+			}
+		}
+		first = false
+		if depth > maxDepth {
+			return d.fail("document nested too deeply")
+		}
+		if !d.value(end, depth+1, n) {
+			return false
+		}
+		d.path = d.path[:end]
+		// A dynamic field created by this element types the rest.
+		if n != nil && n.plan >= 0 {
+			return d.arrayRest(n.plan, depth)
+		}
+		if n == nil {
+			if pi, ok := d.byName[string(d.path)]; ok {
+				return d.arrayRest(pi, depth)
+			}
+		}
+	}
 }
 
 // arrayRest continues an array (after its first elements) once the field is known.
@@ -726,6 +911,7 @@ func (d *Decoder) dynamicField(kind int, s string) int32 {
 	stored, _ := d.dyn.Lookup(name)
 	pi := d.addPlan(stored)
 	d.refreshNeed(pi)
+	d.countTarget()
 	// Register the parent objects so a later scalar there is rejected as ES does.
 	for i := len(name) - 1; i > 0; i-- {
 		if name[i] == '.' {
@@ -765,10 +951,21 @@ func (d *Decoder) leafValue(pi int32, depth int) bool {
 	if p.ignore || !p.need {
 		return d.skipValue(depth)
 	}
+	if p.plainMax > 0 && d.data[d.pos] == '"' {
+		// The common case, without apply's generality.
+		off := d.pos
+		if s, ok := d.plainString(); ok {
+			if len(s) > p.plainMax {
+				return d.apply(pi, tokString, s, off)
+			}
+			d.push(pi, Value{T: p.typ, S: s})
+			return true
+		}
+	}
 	switch d.data[d.pos] {
 	case '[':
 		if p.typ == GeoPoint {
-			if v, ok, handled := d.geoArray(); handled {
+			if v, ok, handled := d.geoArray(pi); handled {
 				if !ok {
 					return false
 				}
@@ -867,10 +1064,26 @@ func (d *Decoder) apply(pi int32, kind int, s string, off int) bool {
 }
 
 func (d *Decoder) push(pi int32, v Value) {
-	if len(d.acc[pi]) == 0 {
+	p := &d.plans[pi]
+	if len(p.acc) == 0 {
 		d.touched = append(d.touched, pi)
+		if p.counted {
+			d.have++
+		}
 	}
-	d.acc[pi] = append(d.acc[pi], v)
+	if !d.opts.Reuse && uintptr(unsafe.Pointer(unsafe.StringData(v.S)))-d.lineAt < uintptr(len(d.data)) {
+		v.S = d.keep(v.S)
+	}
+	p.acc = append(p.acc, v)
+}
+
+// resetValues drops the values accumulated for the document.
+func (d *Decoder) resetValues() {
+	for _, t := range d.touched {
+		d.plans[t].acc = d.plans[t].acc[:0]
+	}
+	d.touched = d.touched[:0]
+	d.have = 0
 }
 
 // geoObject reads {"lat":…,"lon":…}.
@@ -931,7 +1144,7 @@ func (d *Decoder) geoObject(pi int32) bool {
 
 // geoArray recognises [lon, lat] (GeoJSON order). handled is false when the
 // array holds something else (then it is a list of points).
-func (d *Decoder) geoArray() (v Value, ok, handled bool) {
+func (d *Decoder) geoArray(pi int32) (v Value, ok, handled bool) {
 	start := d.pos
 	d.pos++
 	var nums [3]float64
@@ -981,99 +1194,63 @@ func (d *Decoder) geoArray() (v Value, ok, handled bool) {
 		if d.opts.IgnoreMalformed {
 			return Value{}, true, true
 		}
-		d.fieldFail(d.plans[d.byName[string(d.path)]].name, err.Error(), start)
+		d.fieldFail(d.plans[pi].name, err.Error(), start)
 		return Value{}, false, true
 	}
 	return gv, true, true
 }
 
-// own copies the emitted strings that alias the input line into one
-// allocation sized to them, so a kept Document pins only its own values,
-// not the whole line (a STATS VALUES over millions of events would
-// otherwise hold every matching line).
-func (d *Decoder) own() {
-	lo := uintptr(unsafe.Pointer(unsafe.StringData(d.src)))
-	hi := lo + uintptr(len(d.src))
-	in := func(s string) bool {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return len(s) > 0 && p >= lo && p < hi
+// strSlab is the size of one allocation of string storage (see keep).
+const strSlab = 2048
+
+// keep copies a string that aliases the line into storage shared by a few
+// lines' values and never written again, so a kept value pins neither the
+// line (a STATS VALUES over millions of events would otherwise hold every
+// matching line) nor more than one slab, at a fraction of an allocation
+// per line.
+func (d *Decoder) keep(s string) string {
+	if s == "" {
+		return "" // not even a pointer into the line
 	}
-	total := 0
-	for _, t := range d.touched {
-		if !d.plans[t].emit {
-			continue
-		}
-		for _, v := range d.acc[t] {
-			if in(v.S) {
-				total += len(v.S)
-			}
-		}
+	i := len(d.strs)
+	if cap(d.strs)-i < len(s) {
+		d.strs, i = make([]byte, 0, max(len(s), strSlab)), 0
 	}
-	if total == 0 {
-		return
+	d.strs = append(d.strs, s...)
+	return unsafe.String(&d.strs[i], len(s))
+}
+
+// multiSlab is how many values one allocation of multi-value storage
+// holds: it serves several lines, and a kept multi-value pins one slab.
+const multiSlab = 32 // 2 KB
+
+// multi returns storage for a multi-value of n values. With Reuse it is
+// the decoder's, rewritten each line; otherwise kept values own it.
+func (d *Decoder) multi(n int) []Value {
+	i := len(d.slab)
+	if cap(d.slab)-i < n {
+		size := multiSlab
+		if d.opts.Reuse {
+			size = 2 * cap(d.slab) // grows once to the largest line's need
+		}
+		d.slab, i = make([]Value, 0, max(n, size)), 0
 	}
-	arena := make([]byte, 0, total)
-	for _, t := range d.touched {
-		if !d.plans[t].emit {
-			continue
-		}
-		for _, v := range d.acc[t] {
-			if in(v.S) {
-				arena = append(arena, v.S...)
-			}
-		}
-	}
-	// arena is never written again, so strings may share it.
-	str := unsafe.String(unsafe.SliceData(arena), len(arena))
-	off := 0
-	for _, t := range d.touched {
-		if !d.plans[t].emit {
-			continue
-		}
-		vals := d.acc[t]
-		for i := range vals {
-			if in(vals[i].S) {
-				n := len(vals[i].S)
-				vals[i].S = str[off : off+n]
-				off += n
-			}
-		}
-	}
+	d.slab = d.slab[:i+n]
+	return d.slab[i : i+n : i+n]
 }
 
 // finish builds the document's field map from the accumulated values.
 func (d *Decoder) finish() {
-	if !d.opts.Reuse {
-		d.own()
-	}
-	nMulti := 0
-	for _, t := range d.touched {
-		if len(d.acc[t]) > 1 {
-			nMulti += len(d.acc[t])
-		}
-	}
-	var backing []Value
-	var fields map[string]Value
-	switch {
-	case d.opts.Reuse:
-		backing, fields = d.backing[:0], d.doc.Fields
-		if cap(backing) < nMulti {
-			backing = make([]Value, 0, nMulti)
-			d.backing = backing
-		}
-	case d.opts.ReuseDocument:
-		// Kept values may hold multi-values: their storage stays fresh.
-		fields = d.doc.Fields
-		if nMulti > 0 {
-			backing = make([]Value, 0, nMulti)
-		}
-	default:
-		backing = make([]Value, 0, nMulti) // one allocation for every multi-value
+	d.gen++
+	d.shownNext = d.shownNext[:0]
+	fields := d.doc.Fields
+	reused := fields != nil
+	if !reused {
 		fields = make(map[string]Value, len(d.touched)+len(d.consts))
 	}
 	for _, t := range d.touched {
 		p := &d.plans[t]
-		vals := d.acc[t]
+		vals := p.acc
 		if !p.emit || len(vals) == 0 {
 			continue
 		}
@@ -1091,34 +1268,49 @@ func (d *Decoder) finish() {
 			if len(vals) == 1 {
 				v = vals[0]
 			} else {
-				start := len(backing)
-				backing = append(backing, vals...)
-				v = Value{T: p.typ, M: backing[start:len(backing):len(backing)]}
+				m := d.multi(len(vals))
+				copy(m, vals)
+				v = Value{T: p.typ, M: m}
 			}
 		}
-		fields[p.name] = v
-		for _, a := range p.aliases {
-			if d.wanted == nil || d.wanted[a] {
-				fields[a] = v
-			}
-		}
+		d.show(fields, t, v)
 	}
 	for _, ci := range d.consts {
-		p := &d.plans[ci]
-		if !p.emit {
-			continue
+		if p := &d.plans[ci]; p.emit && p.shownAt != d.gen {
+			d.show(fields, ci, KeywordOf(p.constant))
 		}
-		if _, ok := fields[p.name]; !ok {
-			v := KeywordOf(p.constant)
-			fields[p.name] = v
-			for _, a := range p.aliases {
-				if d.wanted == nil || d.wanted[a] {
-					fields[a] = v
+	}
+	if reused {
+		for _, pi := range d.shown {
+			if p := &d.plans[pi]; p.shownAt != d.gen {
+				delete(fields, p.name)
+			}
+		}
+		if len(fields) != len(d.shownNext) {
+			// The caller added names of its own.
+			for name := range fields {
+				if pi, ok := d.byName[name]; !ok || d.plans[pi].shownAt != d.gen {
+					delete(fields, name)
 				}
 			}
 		}
 	}
+	d.shown, d.shownNext = d.shownNext, d.shown
 	d.doc.Fields = fields
+}
+
+// show puts a field's value in the document under its name and those of
+// its aliases.
+func (d *Decoder) show(fields map[string]Value, pi int32, v Value) {
+	p := &d.plans[pi]
+	fields[p.name] = v
+	p.shownAt = d.gen
+	d.shownNext = append(d.shownNext, pi)
+	for _, a := range p.aliases {
+		fields[d.plans[a].name] = v
+		d.plans[a].shownAt = d.gen
+		d.shownNext = append(d.shownNext, a)
+	}
 }
 
 // cmpValue orders single values of one type as their doc values sort.
@@ -1253,19 +1445,15 @@ func (d *Decoder) readNumber() (string, bool) {
 // readString reads a JSON string at d.pos. Strings without escapes are
 // substrings of the line's copy, so they cost no allocation.
 func (d *Decoder) readString() (string, bool) {
+	if s, ok := d.plainString(); ok {
+		return s, true
+	}
 	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 		return "", d.fail("expected a string")
 	}
 	d.pos++
 	start := d.pos
 	data := d.data
-	if e := nextSpecial(data, start); e < len(data) && data[e] == '"' {
-		seg := data[start:e]
-		if ascii(seg) || utf8.Valid(seg) {
-			d.pos = e + 1
-			return d.src[start:e], true
-		}
-	}
 	d.buf = d.buf[:0]
 	p := start
 	for {
@@ -1333,6 +1521,38 @@ func (d *Decoder) readString() (string, bool) {
 	}
 }
 
+// plainString reads the string at d.pos when it needs no unescaping and is
+// valid UTF-8 (nearly every string), as a substring of the line. Otherwise
+// it reports false and leaves d.pos unchanged.
+func (d *Decoder) plainString() (string, bool) {
+	data, p := d.data, d.pos
+	if p >= len(data) || data[p] != '"' {
+		return "", false
+	}
+	e, isASCII := stringScan(data, p+1)
+	if e >= len(data) || data[e] != '"' || !(isASCII || utf8.Valid(data[p+1:e])) {
+		return "", false
+	}
+	d.pos = e + 1
+	return d.src[p+1 : e], true
+}
+
+// stringScan is nextSpecial fused with ascii of data[p:e], in one pass.
+func stringScan(data []byte, p int) (e int, isASCII bool) {
+	var acc uint64
+	for q := p; q+8 <= len(data); q += 8 {
+		x := word(data, q)
+		if t := specialLanes(x); t != 0 {
+			n := bits.TrailingZeros64(t) / 8
+			acc |= x & (1<<(8*n) - 1)
+			return q + n, acc&lanes80 == 0
+		}
+		acc |= x
+	}
+	e = nextSpecial(data, p)
+	return e, ascii(data[p:e])
+}
+
 // SWAR constants: one byte value repeated in each lane of a word.
 const (
 	lanes01 = 0x0101010101010101
@@ -1344,14 +1564,7 @@ const (
 // bytes per step: string bodies are most of an NDJSON line.
 func nextSpecial(data []byte, p int) int {
 	for p+8 <= len(data) {
-		x := binary.LittleEndian.Uint64(data[p:])
-		q := x ^ ('"' * lanes01)
-		b := x ^ ('\\' * lanes01)
-		// Per lane: zero after the XOR (a quote or backslash), or below 0x20.
-		// Lanes above the first hit may be false positives (borrows), so
-		// only the lowest flagged lane is used.
-		t := ((q - lanes01) &^ q) | ((b - lanes01) &^ b) | ((x - 0x20*lanes01) &^ x)
-		if t &= lanes80; t != 0 {
+		if t := specialLanes(word(data, p)); t != 0 {
 			return p + bits.TrailingZeros64(t)/8
 		}
 		p += 8
@@ -1363,6 +1576,22 @@ func nextSpecial(data []byte, p int) int {
 		p++
 	}
 	return p
+}
+
+// word loads the 8 bytes at data[p:] little-endian; the caller has checked
+// p+8 <= len(data). Without the slice expression and its bounds checks:
+// it runs for every word of every string.
+func word(data []byte, p int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(data)), p)), 8))
+}
+
+// specialLanes flags (0x80 in its lane) each byte of the word x that is a
+// quote, a backslash or below 0x20. Lanes above the first hit may be false
+// positives (borrows), so only the lowest flagged lane is to be used.
+func specialLanes(x uint64) uint64 {
+	q := x ^ ('"' * lanes01)
+	b := x ^ ('\\' * lanes01)
+	return (((q - lanes01) &^ q) | ((b - lanes01) &^ b) | ((x - 0x20*lanes01) &^ x)) & lanes80
 }
 
 // ascii reports whether b is all ASCII, a word at a time.
@@ -1401,6 +1630,11 @@ func hex4(data []byte, p int) (rune, bool) {
 
 // skipValue skips one JSON value, validating its syntax.
 func (d *Decoder) skipValue(depth int) bool {
+	// Most skipped values are strings: no need for fastSkip's machinery.
+	if end, ok := stringEnd(d.data, d.pos); ok && depth <= maxDepth {
+		d.pos = end
+		return true
+	}
 	if d.fastSkip(depth) {
 		return true
 	}
@@ -1477,7 +1711,8 @@ func (d *Decoder) slowSkip(depth int) bool {
 // fastSkip is skipValue without recursion or error reporting: it accepts
 // exactly the values skipValue accepts and, on anything it would reject (or
 // nesting near maxDepth), returns false with d.pos unchanged so skipValue
-// can word the error. Skipped values are most of a projected line.
+// can word the error. Skipped values are most of a projected line, so it
+// is one loop: strings (keys and values alike) are scanned inline.
 func (d *Decoder) fastSkip(depth int) bool {
 	data := d.data
 	p := d.pos
@@ -1486,67 +1721,97 @@ func (d *Decoder) fastSkip(depth int) bool {
 	}
 	var arrays [maxDepth/64 + 1]uint64 // bit k: container k is an array
 	top := 0                           // open containers
+	isKey := false                     // a key is expected at p, not a value
 	for {
-		// A value is expected at p.
-		p = skipWSAt(data, p)
+		if p < len(data) && data[p] <= ' ' {
+			p = skipWSAt(data, p)
+		}
 		if p >= len(data) {
 			return false
 		}
-		switch c := data[p]; {
-		case c == '"':
-			end, ok := stringEnd(data, p)
-			if !ok {
-				return false
-			}
-			p = end
-		case c == '{' || c == '[':
-			if depth+top+1 > maxDepth-1 {
-				return false
-			}
-			if c == '[' {
-				arrays[top/64] |= 1 << (top % 64)
-			} else {
-				arrays[top/64] &^= 1 << (top % 64)
-			}
-			top++
-			p = skipWSAt(data, p+1)
-			if p >= len(data) {
-				return false
-			}
-			if (c == '[' && data[p] == ']') || (c == '{' && data[p] == '}') {
-				top--
-				p++
-				break
-			}
-			if c == '{' {
-				if p = d.keyColon(p); p < 0 {
+		c := data[p]
+		if c == '"' {
+			p++
+			for {
+				if p+8 <= len(data) {
+					t := specialLanes(word(data, p))
+					if t == 0 {
+						p += 8
+						continue
+					}
+					p += bits.TrailingZeros64(t) / 8
+				} else if p = nextSpecial(data, p); p >= len(data) {
 					return false
 				}
+				if data[p] == '"' {
+					break
+				}
+				if data[p] != '\\' {
+					return false
+				}
+				p += 2
 			}
-			continue
-		case c == 't':
-			if !hasLit(data, p, "true") {
-				return false
+			p++
+			if isKey {
+				if p < len(data) && data[p] <= ' ' {
+					p = skipWSAt(data, p)
+				}
+				if p >= len(data) || data[p] != ':' {
+					return false
+				}
+				p++
+				isKey = false
+				continue
 			}
-			p += 4
-		case c == 'f':
-			if !hasLit(data, p, "false") {
-				return false
-			}
-			p += 5
-		case c == 'n':
-			if !hasLit(data, p, "null") {
-				return false
-			}
-			p += 4
-		case c == '-' || (c >= '0' && c <= '9'):
-			end, ok := numberEnd(data, p)
-			if !ok {
-				return false
-			}
-			p = end
-		default:
+		} else if isKey {
 			return false
+		} else {
+			switch {
+			case c == '{' || c == '[':
+				if depth+top+1 > maxDepth-1 {
+					return false
+				}
+				if c == '[' {
+					arrays[top/64] |= 1 << (top % 64)
+				} else {
+					arrays[top/64] &^= 1 << (top % 64)
+				}
+				top++
+				p = skipWSAt(data, p+1)
+				if p >= len(data) {
+					return false
+				}
+				if data[p] == c+2 { // ']' and '}' come two after '[' and '{'
+					top--
+					p++
+					break
+				}
+				isKey = c == '{'
+				continue
+			case c == 't':
+				if !hasLit(data, p, "true") {
+					return false
+				}
+				p += 4
+			case c == 'f':
+				if !hasLit(data, p, "false") {
+					return false
+				}
+				p += 5
+			case c == 'n':
+				if !hasLit(data, p, "null") {
+					return false
+				}
+				p += 4
+			case c == '-' || (c >= '0' && c <= '9'):
+				end, ok := numberEnd(data, p)
+				if !ok {
+					return false
+				}
+				p = end
+			default:
+				return false
+			}
 		}
 		// After a value: close containers or move to the next member.
 		for {
@@ -1554,7 +1819,9 @@ func (d *Decoder) fastSkip(depth int) bool {
 				d.pos = p
 				return true
 			}
-			p = skipWSAt(data, p)
+			if p < len(data) && data[p] <= ' ' {
+				p = skipWSAt(data, p)
+			}
 			if p >= len(data) {
 				return false
 			}
@@ -1569,36 +1836,10 @@ func (d *Decoder) fastSkip(depth int) bool {
 				return false
 			}
 			p++
-			if !inArray {
-				if p = d.keyColon(skipWSAt(data, p)); p < 0 {
-					return false
-				}
-			}
+			isKey = !inArray
 			break
 		}
 	}
-}
-
-// keyColon passes an object key and its colon (and the whitespace after,
-// which must not end the input), returning the value's offset or -1.
-func (d *Decoder) keyColon(p int) int {
-	data := d.data
-	if p >= len(data) || data[p] != '"' {
-		return -1
-	}
-	end, ok := stringEnd(data, p)
-	if !ok {
-		return -1
-	}
-	p = skipWSAt(data, end)
-	if p >= len(data) || data[p] != ':' {
-		return -1
-	}
-	p = skipWSAt(data, p+1)
-	if p >= len(data) {
-		return -1
-	}
-	return p
 }
 
 func skipWSAt(data []byte, p int) int {
@@ -1614,12 +1855,22 @@ func skipWSAt(data []byte, p int) int {
 }
 
 // stringEnd finds the end of the string opening at p, as skipString
-// accepts it (escapes pass unchecked, control characters do not).
+// accepts it (escapes pass unchecked, control characters do not); false
+// when there is none.
 func stringEnd(data []byte, p int) (int, bool) {
+	if p >= len(data) || data[p] != '"' {
+		return 0, false
+	}
 	p++
 	for {
-		p = nextSpecial(data, p)
-		if p >= len(data) {
+		if p+8 <= len(data) {
+			t := specialLanes(word(data, p))
+			if t == 0 {
+				p += 8
+				continue
+			}
+			p += bits.TrailingZeros64(t) / 8
+		} else if p = nextSpecial(data, p); p >= len(data) {
 			return 0, false
 		}
 		switch data[p] {

@@ -107,6 +107,9 @@ func FuzzNextSpecial(f *testing.F) {
 	})
 }
 
+// skimFields are what the hunt's skim decoder reads: a timestamp and routing.
+var skimFields = []string{"@timestamp", "data_stream.type", "data_stream.dataset", "data_stream.namespace"}
+
 // BenchmarkFieldExtractor times the field extractor as the hunt uses it:
 // the seed rule's projection (fresh documents) and the skim decoder for
 // prefiltered-out lines (Reuse, timestamp and routing fields only).
@@ -123,7 +126,8 @@ func BenchmarkFieldExtractor(b *testing.B) {
 	}{
 		{"seed-projection", DecodeOptions{Dynamic: true, Fields: seed}},
 		{"seed-projection-reuse-doc", DecodeOptions{Dynamic: true, ReuseDocument: true, Fields: seed}},
-		{"skim-reuse", DecodeOptions{Dynamic: true, Reuse: true, Fields: []string{"@timestamp", "data_stream.type", "data_stream.dataset", "data_stream.namespace"}}},
+		{"skim-reuse", DecodeOptions{Dynamic: true, Reuse: true, Fields: skimFields}},
+		{"skim-first-values", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			d := NewDecoder(m, bc.opts)

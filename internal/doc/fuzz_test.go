@@ -1,6 +1,7 @@
 package doc
 
 import (
+	"bytes"
 	"os"
 	"testing"
 )
@@ -30,6 +31,23 @@ func FuzzDecode(f *testing.F) {
 			for _, name := range proj {
 				if a, b := full.Get(name).String(), part.Get(name).String(); a != b {
 					t.Fatalf("%s: full %s, projected %s", name, a, b)
+				}
+			}
+		}
+		// Stopping early never fails a line that decodes, and keeps a
+		// subset of its fields.
+		first, err := NewDecoder(m, DecodeOptions{Fields: proj, Reuse: true, FirstValuesOnly: true}).Decode(line)
+		if perr == nil {
+			if err != nil {
+				t.Fatalf("FirstValuesOnly failed where the projection decodes: %v", err)
+			}
+			// Unless a hit's envelope came after the fields, unread.
+			for name := range first.Fields {
+				if bytes.Contains(line, []byte(`"_`)) {
+					break
+				}
+				if part.Get(name).IsNull() {
+					t.Fatalf("%s: FirstValuesOnly found a value the projection did not", name)
 				}
 			}
 		}

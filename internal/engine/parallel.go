@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"runtime"
 	"sort"
 	"strings"
@@ -21,12 +22,18 @@ type ParallelOptions struct {
 	NewDecoder func() *doc.Decoder
 	// Prefilter, when set, says whether a raw line may hold a matching
 	// document. Lines it rejects are not handed to NewDecoder's decoder but
-	// to SkimDecoder's, which only needs what routing and the alert's time
-	// range read (see SkimFields), so results are identical.
+	// to NewSkimDecoder's, which only reads what routing, the alert's time
+	// range and window closing need (see SkimFields), so results are
+	// identical.
 	Prefilter func(line []byte) bool
 	// NewSkimDecoder makes a worker's decoder for prefiltered-out lines;
-	// required with Prefilter.
-	NewSkimDecoder func() *doc.Decoder
+	// required with Prefilter. With firstValues, it may stop reading a line
+	// once every skim field has a value (doc.DecodeOptions.FirstValuesOnly).
+	NewSkimDecoder func(firstValues bool) *doc.Decoder
+	// ValidateSkipped reads prefiltered-out lines to their end, so every
+	// malformed line is reported; otherwise one is read only up to its
+	// skim fields and must merely look like a whole object (see framed).
+	ValidateSkipped bool
 	// ChunkSize is the bytes of whole lines per work unit (default
 	// source.DefaultChunkSize).
 	ChunkSize int
@@ -100,8 +107,8 @@ func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter boo
 	if f := pf.Any(filters...); f != nil {
 		skim := s.SkimFields()
 		o.Prefilter = f.Match
-		o.NewSkimDecoder = func() *doc.Decoder {
-			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: skim, Reuse: true})
+		o.NewSkimDecoder = func(firstValues bool) *doc.Decoder {
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: skim, Reuse: true, FirstValuesOnly: firstValues})
 		}
 	}
 	return o, nil
@@ -120,10 +127,13 @@ type partial struct {
 
 // worker holds one goroutine's reusable state.
 type worker struct {
-	s    *Sweep
-	dec  *doc.Decoder
-	skim *doc.Decoder
-	pre  func([]byte) bool
+	s   *Sweep
+	dec *doc.Decoder
+	// skim reads prefiltered-out lines only as far as the skim fields;
+	// skimWhole reads a line that does not look like a whole object to its
+	// end, so it is reported as malformed as before.
+	skim, skimWhole *doc.Decoder
+	pre             func([]byte) bool
 	// direct pushes into the sweep's own executions: with one worker,
 	// chunks arrive in order, so per-chunk executions and merges are waste.
 	direct bool
@@ -204,20 +214,30 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 	newWorker := func() *worker {
 		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter}
 		if o.Prefilter != nil {
-			w.skim = o.NewSkimDecoder()
+			w.skim, w.skimWhole = o.NewSkimDecoder(!o.ValidateSkipped), o.NewSkimDecoder(false)
 		}
 		return w
 	}
 
 	if threads == 1 {
-		pool := source.NewChunkPool(1, size)
+		// Reading (and gunzipping) runs on its own goroutine, a chunk
+		// ahead, so the one worker never waits for input.
+		pool := source.NewChunkPool(3, size)
+		chunks := make(chan *source.Chunk, 2)
+		var err error
+		go func() {
+			defer close(chunks)
+			err = r.Chunks(files, pool, func(c *source.Chunk) { chunks <- c })
+		}()
 		w := newWorker()
 		w.direct = true
-		err := r.Chunks(files, pool, func(c *source.Chunk) {
+		for c := range chunks {
 			p := w.process(c)
 			pool.Release(c)
+			mu.Lock()
 			s.merge(p, &st)
-		})
+			mu.Unlock()
+		}
 		st.Bytes = r.Consumed()
 		return st, err
 	}
@@ -283,6 +303,9 @@ func (w *worker) process(c *source.Chunk) *partial {
 		dec, full := w.dec, true
 		if w.pre != nil && !w.pre(line) {
 			dec, full = w.skim, false
+			if !framed(line) {
+				dec = w.skimWhole
+			}
 		}
 		d, err := dec.Decode(line)
 		if err != nil {
@@ -296,6 +319,14 @@ func (w *worker) process(c *source.Chunk) *partial {
 		p.push(w, d, full)
 	})
 	return p
+}
+
+// framed reports whether line starts and ends like one JSON object. A
+// prefiltered-out line is otherwise read only up to its skim fields, so
+// this is what catches the usual malformation, a cut-off line, there.
+func framed(line []byte) bool {
+	line = bytes.TrimSpace(line)
+	return len(line) >= 2 && line[0] == '{' && line[len(line)-1] == '}'
 }
 
 // push is Sweep.Push into a chunk's partial state; full is false for a
@@ -339,7 +370,7 @@ func (s *Sweep) merge(p *partial, st *source.Stats) {
 		r.pushed += pr.pushed
 		r.min, r.max = min(r.min, pr.min), max(r.max, pr.max)
 		if pr.exec != nil && pr.exec != r.exec {
-			r.exec.Merge(pr.exec)
+			r.exec.Absorb(pr.exec) // the partial is dropped after
 		}
 		if r.window != "" && s.Lateness >= 0 && pr.oldest <= pr.newest {
 			// Chunks merge in input order: a chunk reaching back past the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,6 +108,50 @@ func BenchmarkPipeline(b *testing.B) {
 			b.SetBytes(st.Size())
 			for b.Loop() {
 				sweepFile(b, rules, path, 1, bc.prefilter, 0, time.Hour)
+			}
+		})
+	}
+}
+
+// TestSkippedLineValidation: a line the prefilter rejects is read only up
+// to its skim fields, so a cut-off line is still reported (it does not look
+// like a whole object) but one garbled past those fields only with
+// ValidateSkipped, or with the prefilter off.
+func TestSkippedLineValidation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.ndjson")
+	lines := `{"@timestamp":"2026-11-20T10:00:00Z","data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"},"process":{"name":"ls"}}
+{"@timestamp":"2026-11-20T10:00:01Z","data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"},"process":{"name":"ls"
+{"@timestamp":"2026-11-20T10:00:02Z","data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"},"process":{"name":"ls",,}}
+`
+	if err := os.WriteFile(path, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name              string
+		prefilter, strict bool
+		wantMalformed     []int // line numbers reported
+	}{
+		{"prefilter", true, false, []int{2}},
+		{"prefilter-validate-skipped", true, true, []int{2, 3}},
+		{"no-prefilter", false, false, []int{2, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewSweep(seedRules(t))
+			o, err := s.Options(&Catalog{}, huntMapping(), 1, tc.prefilter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.ValidateSkipped = tc.strict
+			st, err := s.Run(&source.Reader{}, []string{path}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, p := range st.Problems {
+				got = append(got, p.Line)
+			}
+			if !slices.Equal(got, tc.wantMalformed) || st.Malformed != int64(len(tc.wantMalformed)) || st.Events != int64(3-len(tc.wantMalformed)) {
+				t.Errorf("malformed lines %v (count %d, events %d), want %v", got, st.Malformed, st.Events, tc.wantMalformed)
 			}
 		})
 	}

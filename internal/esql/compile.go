@@ -36,6 +36,9 @@ type compiler struct {
 	// aggs collects aggregate calls while compiling one STATS.
 	aggCtx      *aggCollector
 	compileWarn []string
+	// reads, while set, collects the slots of the columns compiled
+	// expressions read (what a WHERE or EVAL depends on).
+	reads *[]int
 }
 
 func (c *compiler) use(a *attr) int {
@@ -45,6 +48,9 @@ func (c *compiler) use(a *attr) int {
 		if a.src != "" || a.meta != metaNone {
 			c.loads = append(c.loads, a)
 		}
+	}
+	if c.reads != nil {
+		*c.reads = append(*c.reads, a.slot)
 	}
 	return a.slot
 }

@@ -1,7 +1,9 @@
 package esql
 
 import (
+	"container/heap"
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -82,7 +84,11 @@ func (w *warnings) merge(o *warnings) {
 
 // ---- streaming operators ----
 
-type whereSpec struct{ cond evalFn }
+// reads (of whereSpec and evalSpec) are the slots the expressions read.
+type whereSpec struct {
+	cond  evalFn
+	reads []int
+}
 type whereOp struct {
 	x    *ctx
 	cond evalFn
@@ -102,6 +108,7 @@ func (o *whereOp) finish() { o.next.finish() }
 type evalSpec struct {
 	slots []int
 	evals []evalFn
+	reads []int
 }
 type evalOp struct {
 	x    *ctx
@@ -278,6 +285,12 @@ func (o *sortOp) finish() {
 type postEval struct {
 	slot int
 	eval evalFn
+	// aggFrom, aggTo delimit the aggregates (indexes into statsSpec.aggs)
+	// the expression reads.
+	aggFrom, aggTo int
+	// plain: the expression is a bare aggregate call, so evaluating it
+	// copies the aggregate's result and can neither fail nor warn.
+	plain bool
 }
 
 type statsSpec struct {
@@ -291,12 +304,55 @@ type statsSpec struct {
 	// document field (-1 when none); bucket is its provenance.
 	window int
 	bucket *timeBucket
+	// early and late split a closing group's output row (see closeBefore):
+	// early is what the survival test reads, plus every post evaluation
+	// that could warn; late holds the plain aggregate columns nothing reads
+	// before the row is known to be kept.
+	early, late emitPart
+}
+
+// emitPart is a subset of a STATS output row: aggregates and post
+// evaluations, by index.
+type emitPart struct{ aggs, posts []int }
+
+// splitEmit sets early and late for a survival test that reads the given
+// slots.
+func (s *statsSpec) splitEmit(reads []int) {
+	s.early, s.late = emitPart{}, emitPart{}
+	early := make([]bool, len(s.aggs))
+	for i, p := range s.post {
+		if !p.plain || slices.Contains(reads, p.slot) {
+			s.early.posts = append(s.early.posts, i)
+			for j := p.aggFrom; j < p.aggTo; j++ {
+				early[j] = true
+			}
+		} else {
+			s.late.posts = append(s.late.posts, i)
+		}
+	}
+	for j, e := range early {
+		if e {
+			s.early.aggs = append(s.early.aggs, j)
+		} else {
+			s.late.aggs = append(s.late.aggs, j)
+		}
+	}
 }
 
 type group struct {
 	keys   []doc.Value
 	states []agg.State
-	seq    int // creation order, which is output order
+	seq    int    // creation order, which is output order
+	next   *group // another group with the same key hash
+	closed bool   // closed by closeBefore; it lingers in order until compacted
+}
+
+// window holds the groups of one time window, which close together: a
+// hash per window, dropped whole, spares the deletions that would clutter
+// one long-lived hash.
+type window struct {
+	groups map[uint64]*group // by key hash, collisions chained
+	order  []*group          // creation order
 }
 
 // closedRow is the output row of a group whose window closed early.
@@ -308,20 +364,35 @@ type closedRow struct {
 // statsOp hashes rows into groups. Memory grows with groups, not rows
 // (INLINE STATS must also keep its input rows to annotate them).
 type statsOp struct {
-	x      *ctx
-	s      *statsSpec
-	groups map[string]*group
-	order  []*group
+	x *ctx
+	s *statsSpec
+	// groups holds the groups that never close (no window key, or a null
+	// one) by hash of their encoded keys, collisions chained.
+	groups map[uint64]*group
+	seed   maphash.Seed
+	order  []*group // creation order
+	open   int      // groups not closed
+	dead   int      // closed groups still in order
 	buf    []byte
 	kv     []doc.Value
 	rows   [][]doc.Value // INLINE STATS input
 	next   sink
 	seq    int         // next group's creation number
 	closed []closedRow // rows of groups closed by closeBefore that may still be output
+	arena  groupArena
+	// windows holds the other groups by the end of their time window;
+	// ends is a min-heap of its keys, so closeBefore touches only the
+	// groups that close. last caches the window of the latest key.
+	windows map[int64]*window
+	ends    endHeap
+	last    *window
+	lastKey doc.Value
+	closing []*group    // closeBefore's scratch
+	scratch []doc.Value // closeBefore's row before the survival test
 }
 
 func (s *statsSpec) build(x *ctx, next sink) sink {
-	return &statsOp{x: x, s: s, groups: map[string]*group{}, kv: make([]doc.Value, len(s.keys)), next: next}
+	return &statsOp{x: x, s: s, groups: map[uint64]*group{}, seed: maphash.MakeSeed(), kv: make([]doc.Value, len(s.keys)), next: next}
 }
 
 func (o *statsOp) push(row []doc.Value) bool {
@@ -355,21 +426,74 @@ func (o *statsOp) addCombos(row []doc.Value, i int) {
 }
 
 func (o *statsOp) lookup(kv []doc.Value, create bool) *group {
-	o.buf = encodeKey(o.buf[:0], kv)
-	if g, ok := o.groups[string(o.buf)]; ok {
-		return g
+	g, slot := o.find(kv)
+	if g == nil && create {
+		g = o.arena.newGroup(kv, o.s.aggs)
+		o.insert(g, slot)
 	}
-	if !create {
+	return g
+}
+
+// groupSlot is where a key's group goes: its hash and its window (nil for
+// groups that never close).
+type groupSlot struct {
+	h      uint64
+	groups map[uint64]*group
+	w      *window
+}
+
+func (o *statsOp) find(kv []doc.Value) (*group, groupSlot) {
+	o.buf = encodeKey(o.buf[:0], kv)
+	slot := groupSlot{h: maphash.Bytes(o.seed, o.buf), groups: o.groups, w: o.windowOf(kv)}
+	if slot.w != nil {
+		slot.groups = slot.w.groups
+	}
+	for g := slot.groups[slot.h]; g != nil; g = g.next {
+		if sameKey(g.keys, kv) {
+			return g, slot
+		}
+	}
+	return nil, slot
+}
+
+// insert makes g, new to o, the group at slot, last in creation order.
+func (o *statsOp) insert(g *group, slot groupSlot) {
+	groups, h, w := slot.groups, slot.h, slot.w
+	g.seq, g.next = o.seq, groups[h]
+	o.seq++
+	groups[h] = g
+	o.order = append(o.order, g)
+	o.open++
+	if w != nil {
+		w.order = append(w.order, g)
+	}
+}
+
+// windowOf returns the window a key's groups close with, made on first
+// use, or nil when they never close.
+func (o *statsOp) windowOf(kv []doc.Value) *window {
+	if o.s.window < 0 || o.s.inline {
 		return nil
 	}
-	g := &group{keys: slices.Clone(kv), states: make([]agg.State, len(o.s.aggs)), seq: o.seq}
-	o.seq++
-	for i, a := range o.s.aggs {
-		g.states[i] = a.factory()
+	k := kv[o.s.window]
+	if k.IsNull() || k.IsMulti() || !k.T.IsTemporal() {
+		return nil
 	}
-	o.groups[string(o.buf)] = g
-	o.order = append(o.order, g)
-	return g
+	if o.last != nil && k.T == o.lastKey.T && k.I == o.lastKey.I {
+		return o.last // consecutive rows mostly share a window
+	}
+	end := o.s.bucket.end(k)
+	w := o.windows[end]
+	if w == nil {
+		if o.windows == nil {
+			o.windows = map[int64]*window{}
+		}
+		w = &window{groups: map[uint64]*group{}}
+		o.windows[end] = w
+		heap.Push(&o.ends, end)
+	}
+	o.last, o.lastKey = w, k
+	return w
 }
 
 func (o *statsOp) addRow(g *group, row []doc.Value) {
@@ -392,13 +516,24 @@ func (o *statsOp) addRow(g *group, row []doc.Value) {
 	}
 }
 
-func (o *statsOp) merge(other *statsOp) {
+// merge folds other's groups into o. With take, other is dropped after:
+// a group new to o moves over with its states instead of being copied,
+// which keeps a parallel sweep's serial merge cheap.
+func (o *statsOp) merge(other *statsOp, take bool) {
 	for _, c := range other.closed {
 		o.closed = append(o.closed, closedRow{seq: o.seq, row: c.row})
 		o.seq++
 	}
-	for _, og := range other.order {
-		g := o.lookup(og.keys, true)
+	for _, og := range other.liveOrder() {
+		g, slot := o.find(og.keys)
+		if g == nil && take {
+			o.insert(og, slot)
+			continue
+		}
+		if g == nil {
+			g = o.arena.newGroup(og.keys, o.s.aggs)
+			o.insert(g, slot)
+		}
 		for i := range g.states {
 			g.states[i].Merge(og.states[i])
 		}
@@ -406,9 +541,27 @@ func (o *statsOp) merge(other *statsOp) {
 	o.rows = append(o.rows, other.rows...)
 }
 
+// liveOrder returns the open groups in creation order. Closed groups it
+// drops from order go back to the arena.
+func (o *statsOp) liveOrder() []*group {
+	if o.dead > 0 {
+		live := o.order[:0]
+		for _, g := range o.order {
+			if !g.closed {
+				live = append(live, g)
+			} else {
+				o.arena.release(g)
+			}
+		}
+		clear(o.order[len(live):])
+		o.order, o.dead = live, 0
+	}
+	return o.order
+}
+
 func (o *statsOp) finish() {
 	// STATS without BY yields one row even over no input.
-	if len(o.s.keys) == 0 && len(o.order) == 0 {
+	if len(o.s.keys) == 0 && o.open == 0 {
 		o.lookup(nil, true)
 	}
 	if o.s.inline {
@@ -449,8 +602,9 @@ func (o *statsOp) emitRows(push func([]doc.Value) bool) {
 		row []doc.Value
 		seq int
 	}
-	items := make([]item, 0, len(o.order)+len(o.closed))
-	for _, g := range o.order {
+	order := o.liveOrder()
+	items := make([]item, 0, len(order)+len(o.closed))
+	for _, g := range order {
 		items = append(items, item{g: g, seq: g.seq})
 	}
 	for _, c := range o.closed {
@@ -482,33 +636,68 @@ func (o *statsOp) emitRows(push func([]doc.Value) bool) {
 }
 
 // closeBefore finalises every group whose time window ends at or before
-// watermark (epoch ms): its row is computed now, kept only when survive says
-// the row-local commands after STATS would keep it, and its aggregation
-// state is dropped. It returns how many groups closed.
+// watermark (epoch ms): its row is kept only when survive says the
+// row-local commands after STATS would keep it, and its aggregation state
+// is dropped. The columns survive reads are computed first, the rest only
+// for kept rows. It returns how many groups closed.
 func (o *statsOp) closeBefore(watermark int64, survive func([]doc.Value) bool) int {
 	if o.s.window < 0 || o.s.inline {
 		return 0
 	}
-	n := 0
-	kept := o.order[:0]
-	for _, g := range o.order {
-		k := g.keys[o.s.window]
-		if k.IsNull() || k.IsMulti() || !k.T.IsTemporal() || o.s.bucket.end(k) > watermark {
-			kept = append(kept, g)
-			continue
+	closing, windows := o.closing[:0], 0
+	for len(o.ends) > 0 && o.ends[0] <= watermark {
+		end := heap.Pop(&o.ends).(int64)
+		w := o.windows[end]
+		closing = append(closing, w.order...)
+		delete(o.windows, end)
+		if o.last == w {
+			o.last = nil
 		}
-		row := make([]doc.Value, o.x.width)
-		o.emit(g, row)
-		if survive(row) {
-			o.closed = append(o.closed, closedRow{seq: g.seq, row: row})
-		}
-		o.buf = encodeKey(o.buf[:0], g.keys)
-		delete(o.groups, string(o.buf))
-		n++
+		windows++
 	}
-	clear(o.order[len(kept):])
-	o.order = kept
+	if windows > 1 {
+		// Creation order, as a walk over all groups would meet them (the
+		// order warnings are raised in).
+		slices.SortFunc(closing, func(a, b *group) int { return a.seq - b.seq })
+	}
+	if o.scratch == nil {
+		o.scratch = make([]doc.Value, o.x.width)
+	}
+	row := o.scratch
+	for _, g := range closing {
+		for i, s := range o.s.keySlots {
+			row[s] = g.keys[i]
+		}
+		o.emitPart(g, row, o.s.early)
+		if survive(row) {
+			kept := slices.Clone(row)
+			o.emitPart(g, kept, o.s.late)
+			o.closed = append(o.closed, closedRow{seq: g.seq, row: kept})
+		}
+		o.drop(g)
+	}
+	clear(row)
+	n := len(closing)
+	clear(closing)
+	o.closing = closing[:0]
+	if o.dead > len(o.order)/2 {
+		o.liveOrder()
+	}
 	return n
+}
+
+// drop empties a closed group (its window is gone already): it stays in
+// order until liveOrder compacts it, then serves a new group.
+func (o *statsOp) drop(g *group) {
+	for i, st := range g.states {
+		if !agg.Reset(st) {
+			g.states[i] = nil
+		}
+	}
+	clear(g.keys)
+	g.next, g.closed = nil, true
+	o.open--
+	o.dead++
 }
 
 func (o *statsOp) emit(g *group, row []doc.Value) {
@@ -527,6 +716,103 @@ func (o *statsOp) emit(g *group, row []doc.Value) {
 	for _, p := range o.s.post {
 		row[p.slot] = p.eval(o.x, row)
 	}
+}
+
+// emitPart computes part of a group's output row (its keys are in place).
+func (o *statsOp) emitPart(g *group, row []doc.Value, part emitPart) {
+	for _, i := range part.aggs {
+		row[o.s.aggs[i].slot] = g.states[i].Result()
+	}
+	for _, i := range part.posts {
+		p := &o.s.post[i]
+		row[p.slot] = p.eval(o.x, row)
+	}
+}
+
+// groupArena hands out groups, their keys and fresh aggregation states,
+// reusing closed groups or else from chunks, so that a new group costs no
+// allocation of its own: with windows closing, most groups of a detection
+// query live for one window.
+type groupArena struct {
+	free   []*group // closed, emptied groups
+	groups []group
+	keys   []doc.Value
+	states []agg.State
+	batch  []agg.State // scratch for agg.NewStates
+	chunk  int         // groups per refill, doubling up to maxArenaChunk
+}
+
+const maxArenaChunk = 256
+
+// maxArenaFree bounds the free list: an execution that absorbs other
+// executions' groups (Absorb) creates few of its own, and an unbounded
+// list would keep every group it ever closed.
+const maxArenaFree = 16 * maxArenaChunk
+
+// release keeps a closed group for reuse, or leaves it to the collector.
+func (a *groupArena) release(g *group) {
+	if len(a.free) < maxArenaFree {
+		a.free = append(a.free, g)
+	}
+}
+
+func (a *groupArena) newGroup(kv []doc.Value, aggs []*aggSpec) *group {
+	if n := len(a.free); n > 0 {
+		g := a.free[n-1]
+		a.free[n-1] = nil
+		a.free = a.free[:n-1]
+		copy(g.keys, kv)
+		for i, st := range g.states {
+			if st == nil {
+				g.states[i] = aggs[i].factory()
+			}
+		}
+		g.closed = false
+		return g
+	}
+	if len(a.groups) == 0 {
+		a.refill(len(kv), aggs)
+	}
+	g := &a.groups[0]
+	a.groups = a.groups[1:]
+	nk, na := len(kv), len(aggs)
+	g.keys, a.keys = a.keys[:nk:nk], a.keys[nk:]
+	copy(g.keys, kv)
+	g.states, a.states = a.states[:na:na], a.states[na:]
+	return g
+}
+
+func (a *groupArena) refill(nk int, aggs []*aggSpec) {
+	a.chunk = min(max(2*a.chunk, 1), maxArenaChunk)
+	n, na := a.chunk, len(aggs)
+	a.groups = make([]group, n)
+	a.keys = make([]doc.Value, n*nk)
+	a.states = make([]agg.State, n*na)
+	if cap(a.batch) < n {
+		a.batch = make([]agg.State, n)
+	}
+	b := a.batch[:n]
+	for i, s := range aggs {
+		agg.NewStates(s.factory, b)
+		for j, st := range b {
+			a.states[j*na+i] = st
+		}
+	}
+	clear(b)
+}
+
+// endHeap is a min-heap of window ends (container/heap).
+type endHeap []int64
+
+func (h endHeap) Len() int           { return len(h) }
+func (h endHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h endHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *endHeap) Push(x any)        { *h = append(*h, x.(int64)) }
+func (h *endHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // encodeKey writes a group key: type tag then payload for each value, so
@@ -553,6 +839,32 @@ func encodeKey(b []byte, kv []doc.Value) []byte {
 		}
 	}
 	return b
+}
+
+// sameKey reports whether two group keys encode equally (encodeKey).
+func sameKey(a, b []doc.Value) bool {
+	for i, x := range a {
+		y := b[i]
+		if x.T != y.T {
+			return false
+		}
+		switch x.T {
+		case doc.Null:
+		case doc.Double:
+			if x.F != y.F && math.Float64bits(x.F) != math.Float64bits(y.F) {
+				return false // equal floats (0 and -0) group; NaNs by their bits
+			}
+		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+			if x.S != y.S {
+				return false
+			}
+		default:
+			if x.I != y.I || x.T == doc.DatePeriod && math.Float64bits(x.F) != math.Float64bits(y.F) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ---- buffers and output ----

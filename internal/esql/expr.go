@@ -3,6 +3,7 @@ package esql
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -445,9 +446,17 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 	}
 	var items []item
 	var all = []*cexpr{x}
+	// strs holds the list when it is string constants against a string:
+	// equality is then byte equality, tested without an evaluation each.
+	strs, allStrs := []string{}, x.t.IsString()
 	for _, le := range e.List {
 		v := c.expr(le, sc)
 		all = append(all, v)
+		if allStrs && v.konst && v.t.IsString() && !v.val.IsNull() && !v.val.IsMulti() {
+			strs = append(strs, v.val.S)
+		} else {
+			allStrs = false
+		}
 		if v.t == doc.Null {
 			items = append(items, item{ev: v.eval})
 			continue
@@ -466,6 +475,20 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 	site := c.site(e.P, e.Txt)
 	not := e.Not
 	xe := x.eval
+	if allStrs {
+		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
+			v := xe(xc, row)
+			if v.IsNull() {
+				return v
+			}
+			if v.IsMulti() {
+				xc.fail(site, fn.ErrMultiValue)
+				return doc.Value{}
+			}
+			return doc.Bool(slices.Contains(strs, v.S) != not)
+		}}
+		return c.fold(r, all...)
+	}
 	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
 		v := xe(xc, row)
 		if v.IsNull() {

@@ -17,7 +17,7 @@ func (e *Execution) Groups() int {
 		if h.s.inline {
 			return len(h.rows)
 		}
-		return len(h.groups)
+		return h.open
 	case *sortOp:
 		return len(h.rows)
 	case *bufferSink:
@@ -35,7 +35,7 @@ func (e *Execution) Groups() int {
 // and at least one group (callers then Merge a copy and Finish that).
 func (e *Execution) Peek() (res *Result, ok bool) {
 	h, isStats := e.head.(*statsOp)
-	if !isStats || h.s.inline || e.q.patterns == nil || len(h.s.keys) == 0 || len(h.order)+len(h.closed) == 0 {
+	if !isStats || h.s.inline || e.q.patterns == nil || len(h.s.keys) == 0 || h.open+len(h.closed) == 0 {
 		return nil, false
 	}
 	q := e.q

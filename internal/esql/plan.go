@@ -85,7 +85,10 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 				c.errs = append(c.errs, errAt(kqlPos(cm.Cond), "[KQL] function cannot be used after "+lastBlocker))
 				continue
 			}
+			var reads []int
+			c.reads = &reads
 			x := c.expr(cm.Cond, sc)
+			c.reads = nil
 			c.kqlOK = false
 			if x.t != doc.Boolean && x.t != doc.Null {
 				c.errs = append(c.errs, errAt(cm.Cond.Pos(), "Condition expression needs to be boolean, found ["+strings.ToUpper(x.t.String())+"]"))
@@ -93,10 +96,11 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			if x.konst && !x.val.IsNull() && !x.val.IsMulti() && x.val.Bool() {
 				continue // WHERE true
 			}
-			ops = append(ops, &whereSpec{cond: x.eval})
+			ops = append(ops, &whereSpec{cond: x.eval, reads: reads})
 		case *EvalCmd:
 			kqlOK, lastBlocker = false, "EVAL"
 			spec := &evalSpec{}
+			c.reads = &spec.reads
 			for _, f := range cm.Fields {
 				x := c.expr(f.X, sc)
 				a := &attr{name: f.Name, t: x.t, slot: c.newSlot(), bucket: x.bucket}
@@ -108,6 +112,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 				spec.evals = append(spec.evals, x.eval)
 				sc.add(a)
 			}
+			c.reads = nil
 			ops = append(ops, spec)
 		case *StatsCmd:
 			kqlOK, lastBlocker = false, "STATS"
@@ -233,7 +238,9 @@ func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 			}
 		}
 		a := &attr{name: f.Name, t: x.t, slot: c.newSlot()}
-		spec.post = append(spec.post, postEval{slot: a.slot, eval: x.eval})
+		_, bare := agg.Lookup(callName(ax))
+		spec.post = append(spec.post, postEval{slot: a.slot, eval: x.eval, aggFrom: n, aggTo: len(ac.aggs),
+			plain: bare && len(ac.aggs) == n+1})
 		out.add(a)
 	}
 	spec.aggs = ac.aggs
@@ -340,6 +347,14 @@ func substGroupKeys(e Expr, keys map[string]string) Expr {
 		return &y
 	}
 	return e
+}
+
+// callName is e's function name when e is a call, else "".
+func callName(e Expr) string {
+	if cl, ok := e.(*Call); ok {
+		return cl.Name
+	}
+	return ""
 }
 
 func containsAgg(e Expr) bool {

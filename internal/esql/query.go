@@ -182,6 +182,9 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	}
 	q.stage1, q.head, q.rest = ops[:hi], ops[hi], ops[hi+1:]
 	q.headIndex = hi
+	if s, ok := q.head.(*statsSpec); ok && s.window >= 0 && !s.inline {
+		s.splitEmit(slotsRead(rowLocalPrefix(q.rest)))
+	}
 	q.nslots = c.nslots
 	q.loads = c.loads
 	q.sites = c.sites
@@ -438,27 +441,46 @@ func (e *Execution) CloseWindows(watermark int64) int {
 }
 
 // survivalTest runs a STATS output row through the row-local prefix of the
-// commands after STATS and reports whether it comes out.
+// commands after STATS and reports whether it comes out. The commands may
+// write the row (EVAL columns).
 func survivalTest(x *ctx, rest []opSpec) func([]doc.Value) bool {
+	out := &captureSink{}
+	chain := buildChain(x, rowLocalPrefix(rest), out)
+	return func(row []doc.Value) bool {
+		out.got = false
+		chain.push(row)
+		return out.got
+	}
+}
+
+// rowLocalPrefix returns the leading WHERE and EVAL commands of rest,
+// looking through SORTs: filters commute with sorting, which runs at Finish.
+func rowLocalPrefix(rest []opSpec) []opSpec {
 	var local []opSpec
-scan:
 	for _, s := range rest {
 		switch s.(type) {
 		case *whereSpec, *evalSpec:
 			local = append(local, s)
 		case *sortSpec:
-			// Filters commute with sorting; the sort runs at Finish.
 		default:
-			break scan
+			return local
 		}
 	}
-	out := &captureSink{}
-	chain := buildChain(x, local, out)
-	return func(row []doc.Value) bool {
-		out.got = false
-		chain.push(slices.Clone(row))
-		return out.got
+	return local
+}
+
+// slotsRead lists the slots WHERE and EVAL commands read.
+func slotsRead(specs []opSpec) []int {
+	var reads []int
+	for _, s := range specs {
+		switch s := s.(type) {
+		case *whereSpec:
+			reads = append(reads, s.reads...)
+		case *evalSpec:
+			reads = append(reads, s.reads...)
+		}
 	}
+	return reads
 }
 
 // captureSink notes that a row arrived.
@@ -517,10 +539,16 @@ func (e *Execution) Done() bool { return e.done }
 // e. STATS states merge exactly; a LIMIT n before any SORT/STATS keeps the
 // first n rows of e then other, which like Elasticsearch's own LIMIT
 // without SORT picks an unspecified subset.
-func (e *Execution) Merge(other *Execution) {
+func (e *Execution) Merge(other *Execution) { e.merge(other, false) }
+
+// Absorb is Merge for an other that is dropped afterwards: its aggregation
+// states may move into e instead of being copied.
+func (e *Execution) Absorb(other *Execution) { e.merge(other, true) }
+
+func (e *Execution) merge(other *Execution, take bool) {
 	switch h := e.head.(type) {
 	case *statsOp:
-		h.merge(other.head.(*statsOp))
+		h.merge(other.head.(*statsOp), take)
 	case *sortOp:
 		h.merge(other.head.(*sortOp))
 	case *bufferSink:
@@ -601,16 +629,17 @@ func matchIndex(patterns []string, index string) bool {
 	return doc.MatchIndex(ps, index)
 }
 
-// OpenGroups returns the keys of the STATS groups still open (not closed by
-// CloseWindows), for monitoring live state.
+// OpenGroups returns (copies of) the keys of the STATS groups still open
+// (not closed by CloseWindows), for monitoring live state.
 func (e *Execution) OpenGroups() [][]doc.Value {
 	h, ok := e.head.(*statsOp)
 	if !ok {
 		return nil
 	}
-	out := make([][]doc.Value, len(h.order))
-	for i, g := range h.order {
-		out[i] = g.keys
+	order := h.liveOrder()
+	out := make([][]doc.Value, len(order))
+	for i, g := range order {
+		out[i] = slices.Clone(g.keys)
 	}
 	return out
 }

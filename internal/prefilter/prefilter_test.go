@@ -1,11 +1,13 @@
 package prefilter
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"vigil/internal/doc"
 	"vigil/internal/rule"
@@ -83,6 +85,9 @@ func TestMatch(t *testing.T) {
 		{"short escape cannot hide python", strings.Replace(base, "python3", `py\thon`, 1), false},
 		{"no -c flag", strings.Replace(base, `"-c"`, `"-x"`, 1), false},
 		{"-lc flag", strings.Replace(base, `"-c"`, `"-LC"`, 1), true},
+		{"only an upper-case spelling", strings.Replace(base, "python3", "PYTHON3", 1), true},
+		{"literal ends the line", strings.Replace(base, "python3", "perl", 1) + "pytHon", true},
+		{"literal cut by the line's end", strings.Replace(base, "python3", "perl", 1) + "pytho", false},
 		{"kelvin sign near a k-less literal is still rejected", strings.Replace(base, "python3", "perl\u212a", 1), false},
 		{"empty", ``, false},
 	} {
@@ -136,7 +141,8 @@ func TestAtomIn(t *testing.T) {
 		line := randStr(rng, alpha, rng.IntN(20))
 		a := newAtom(lit)
 		want := strings.Contains(strings.ToLower(line), strings.ToLower(lit))
-		if got := a.in([]byte(line)); got != want {
+		var held uint64
+		if got := a.in([]byte(line), 0, &held); got != want {
 			t.Fatalf("in(%q, %q) = %v, want %v", lit, line, got, want)
 		}
 	}
@@ -151,25 +157,135 @@ func randStr(rng *rand.Rand, alpha string, n int) string {
 }
 
 // FuzzMatch checks soundness on one field: however a value holding the
-// literal is encoded as JSON (escapes, case), Match must pass the line.
+// literal is encoded as JSON (escapes, case), Match must pass the line. It
+// also checks Match against referenceMatch on every reference filter.
 func FuzzMatch(f *testing.F) {
 	f.Add("python3", uint8(0), "x")
 	f.Add("PyThOn", uint8(3), `"\`)
 	f.Add("xpython/y", uint8(7), "\u212a")
+	f.Add("/bin/SH -lc", uint8(2), `"exec","start","MacOS",\\u`)
 	m := doc.NewMapping()
 	m.Add(doc.Field{Name: "p", Type: doc.Keyword, ESType: "keyword"})
 	flt, err := ForQuery(`FROM x | WHERE TO_LOWER(p) like "*python*"`, m)
 	if err != nil || flt == nil {
 		f.Fatal(err)
 	}
+	refs := referenceFilters(f)
 	f.Fuzz(func(t *testing.T, value string, mode uint8, extra string) {
 		line := encode(value, mode) + extra
 		decoded := value
 		if strings.Contains(strings.ToLower(decoded), "python") && !flt.Match([]byte(line)) {
 			t.Fatalf("skipped a matching line %q", line)
 		}
-		flt.Match([]byte(extra)) // arbitrary bytes must not panic
+		for name, rf := range refs {
+			for _, l := range []string{line, extra} {
+				if got, want := rf.Match([]byte(l)), referenceMatch(rf, []byte(l)); got != want {
+					t.Fatalf("%s: Match(%q) = %v, reference %v", name, l, got, want)
+				}
+			}
+		}
 	})
+}
+
+// referenceFilters covers the search's cases: letter and non-letter
+// anchors, atoms sharing an anchor within and across clauses, literals
+// longer than a word, risky literals and joined rules.
+func referenceFilters(t testing.TB) map[string]*Filter {
+	m := endpointMapping(t)
+	out := map[string]*Filter{}
+	for name, q := range map[string]string{
+		"seed":    rule.Builtin()[0].Query,
+		"risky":   `FROM logs-* | WHERE TO_LOWER(process.name) == "kill"`,
+		"long":    `FROM logs-* | WHERE process.name IN ("xa", "xb") AND process.command_line LIKE "*powershell.exe*"`,
+		"or":      `FROM logs-* | WHERE process.name == "bash" or (process.name == "zsh" and host.name == "h1")`,
+		"escaped": `FROM logs-* | WHERE process.command_line == "say \"hi\" now"`,
+	} {
+		f, err := ForQuery(q, m)
+		if err != nil || f == nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = f
+	}
+	out["any"] = Any(out["seed"], out["risky"])
+	return out
+}
+
+// referenceMatch restates Match's contract naively (see the package doc):
+// a line with a \u escape passes; otherwise it passes when, for some rule,
+// every clause has an atom in the ASCII-lower-cased line, or has an atom
+// holding i, k or s while the line has a non-ASCII byte.
+func referenceMatch(f *Filter, line []byte) bool {
+	for i := 0; i+1 < len(line); i++ {
+		if line[i] == '\\' {
+			if line[i+1] == 'u' {
+				return true
+			}
+			i++ // the escaped byte
+		}
+	}
+	lower, nonASCII := make([]byte, len(line)), false
+	for i, c := range line {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i], nonASCII = c, nonASCII || c >= 0x80
+	}
+	for _, cnf := range f.alts {
+		pass := true
+		for _, c := range cnf {
+			held, risky := false, false
+			for _, a := range c {
+				held = held || bytes.Contains(lower, a.lit)
+				risky = risky || bytes.ContainsAny(a.lit, "iks")
+			}
+			pass = pass && (held || risky && nonASCII)
+		}
+		if pass {
+			return true
+		}
+	}
+	return false
+}
+
+// TestMatchReference compares Match with referenceMatch on random lines
+// built from the filters' literals in random case, cut by escapes, among
+// escapes, non-ASCII letters that fold to ASCII ones, and filler.
+func TestMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{`{"a":"`, `","`, `"}`, `\u0070`, `\\u`, `\\`, `\"`, `\/`, `\n`,
+		"İ", "\u212a", "ſ", "é", "x", "h", "-", "r", "c", " ", "0"}
+	for _, lit := range []string{"python", "start", "linux", "macos", "exec", "sh", "busybox",
+		"-c", "-lc", "kill", "xa", "xb", "powershell.exe", "bash", "zsh", "h1", "say ", " now", "hi"} {
+		pieces = append(pieces, lit, lit, lit)
+	}
+	refs := referenceFilters(t)
+	for range 50000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			p := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(4) == 0 { // a literal in random case, maybe cut
+				cut := rng.IntN(len(p) + 1)
+				for i := range len(p) {
+					c := p[i]
+					if rng.IntN(2) == 0 {
+						c = byte(unicode.ToUpper(rune(c)))
+					}
+					if i == cut && rng.IntN(2) == 0 {
+						b.WriteString([]string{`\u0041`, `\"`, "\u212a"}[rng.IntN(3)])
+					}
+					b.WriteByte(c)
+				}
+				continue
+			}
+			b.WriteString(p)
+		}
+		line := []byte(b.String())
+		for name, f := range refs {
+			if got, want := f.Match(line), referenceMatch(f, line); got != want {
+				t.Fatalf("%s: Match(%q) = %v, reference %v", name, line, got, want)
+			}
+		}
+	}
 }
 
 // encode writes {"p": value} with escapes chosen by mode's bits.

@@ -260,6 +260,20 @@ var benignChains = []benignChain{
 	{"/usr/bin/node", []string{"node", "server.js"}, "/bin/sh", [][]string{{"/bin/sh", "-c", "whoami"}}, "app", "/srv/web"},
 }
 
+// pythonTools is Python activity that does not spawn shells: Python as
+// the child of a scheduler, and Python parents running other programs.
+// With PythonShare set it joins the Python-parented benign chains, so the
+// lines that mention Python are not all python-spawned shells (a fleet's
+// Python activity is mostly not), only part of them.
+var pythonTools = []benignChain{
+	{"/usr/sbin/cron", []string{"/usr/sbin/CRON", "-f"}, "/usr/bin/python3", [][]string{
+		{"/usr/bin/python3", "/opt/backup/backup.py", "--incremental"}, {"python3", "/usr/local/bin/certbot", "renew", "-q"}}, "root", "/"},
+	{"/usr/bin/python3.11", []string{"python3", "-m", "pip", "install", "-r", "requirements.txt"}, "/usr/bin/git", [][]string{
+		{"git", "clone", "--depth", "1", "https://github.com/psf/requests"}, {"git", "rev-parse", "HEAD"}}, "deploy", "/srv/app"},
+	{"/usr/bin/python3", []string{"/usr/bin/python3", "/usr/bin/ansible-playbook", "site.yml"}, "/usr/bin/ssh", [][]string{
+		{"ssh", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s", "db-01"}}, "deploy", "/home/deploy"},
+}
+
 // backgroundMinute adds benign process activity on h during minute m.
 func (g *gen) backgroundMinute(h host, m int) {
 	n := g.poisson(g.cfg.EventsPerHostMinute)
@@ -287,6 +301,9 @@ func (g *gen) pickChain() benignChain {
 		if strings.Contains(c.parentExe, "python") == wantPython {
 			pool = append(pool, c)
 		}
+	}
+	if wantPython {
+		pool = append(pool, pythonTools...)
 	}
 	return pool[g.rng.IntN(len(pool))]
 }

@@ -2,10 +2,11 @@ package source
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultChunkSize is how many bytes of whole lines a Chunk holds: big

@@ -28,3 +28,53 @@ type Func struct {
 	// nil where an argument is not constant.
 	Resolve func(args []doc.Type, consts []*doc.Value) (doc.Type, Factory, error)
 }
+
+// NewStates fills dst with fresh states from f. The common aggregates'
+// states come from one allocation for the lot instead of one each: a STATS
+// whose groups mostly see a single row spends its time making states.
+func NewStates(f Factory, dst []State) {
+	if len(dst) == 0 {
+		return
+	}
+	dst[0] = f()
+	if b, ok := dst[0].(batchable); ok {
+		b.fresh(dst[1:])
+		return
+	}
+	for i := 1; i < len(dst); i++ {
+		dst[i] = f()
+	}
+}
+
+// Reset empties a state whose group closed so that it can serve a new
+// group, reporting whether it could (states from NewStates can); a state
+// that cannot is to be dropped. States from NewStates share their
+// allocation, so one kept full would keep its neighbours' values alive.
+func Reset(s State) bool {
+	b, ok := s.(batchable)
+	if ok {
+		b.reset()
+	}
+	return ok
+}
+
+// batchable states make fresh states of their own parameters in bulk, and
+// can be emptied in place.
+type batchable interface {
+	fresh(dst []State)
+	reset()
+}
+
+// freshBatch fills dst with empty states, all in one array; set gives each
+// its parameters (setting fields is cheaper than copying a prototype).
+func freshBatch[T any, P interface {
+	*T
+	State
+}](dst []State, set func(P)) {
+	arr := make([]T, len(dst))
+	for i := range arr {
+		p := P(&arr[i])
+		set(p)
+		dst[i] = p
+	}
+}

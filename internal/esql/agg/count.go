@@ -38,6 +38,9 @@ func (s *countState) Add(v doc.Value) {
 	}
 }
 
+func (s *countState) fresh(dst []State) { freshBatch(dst, func(n *countState) { n.star = s.star }) }
+func (s *countState) reset()            { *s = countState{star: s.star} }
+
 func (s *countState) Merge(o State)     { s.n += o.(*countState).n }
 func (s *countState) Result() doc.Value { return doc.Long64(s.n) }
 
@@ -87,7 +90,7 @@ func resolveCountDistinct(args []doc.Type, consts []*doc.Value) (doc.Type, Facto
 		return doc.Long, func() State { return &countDistinctBool{} }, nil
 	case doc.Integer, doc.Long, doc.Date, doc.DateNanos, doc.Double,
 		doc.Keyword, doc.Text, doc.IP, doc.Version:
-		return doc.Long, func() State { return &countDistinct{t: t, sk: hll.New(p)} }, nil
+		return doc.Long, func() State { return &countDistinct{t: t, sk: hll.Make(p)} }, nil
 	}
 	return 0, nil, &TypeError{Arg: 0, Expected: "any exact type except unsigned_long, _source, or counter types", Found: t}
 }
@@ -100,7 +103,7 @@ func resolveCountDistinct(args []doc.Type, consts []*doc.Value) (doc.Type, Facto
 // only estimates above the threshold can differ).
 type countDistinct struct {
 	t  doc.Type
-	sk *hll.Sketch
+	sk hll.Sketch
 }
 
 func (s *countDistinct) add1(v doc.Value) {
@@ -128,7 +131,13 @@ func (s *countDistinct) Add(v doc.Value) {
 	}
 }
 
-func (s *countDistinct) Merge(o State)     { s.sk.Merge(o.(*countDistinct).sk) }
+func (s *countDistinct) fresh(dst []State) {
+	p := s.sk.Precision()
+	freshBatch(dst, func(n *countDistinct) { n.t, n.sk = s.t, hll.Make(p) })
+}
+func (s *countDistinct) reset() { *s = countDistinct{t: s.t, sk: hll.Make(s.sk.Precision())} }
+
+func (s *countDistinct) Merge(o State)     { s.sk.Merge(&o.(*countDistinct).sk) }
 func (s *countDistinct) Result() doc.Value { return doc.Long64(s.sk.Cardinality()) }
 
 func (s *countDistinct) MarshalBinary() ([]byte, error) {
@@ -139,7 +148,7 @@ func (s *countDistinct) UnmarshalBinary(b []byte) error {
 	if len(b) < 2 || b[0] != tagCountDistinct || doc.Type(b[1]) != s.t {
 		return errCorrupt
 	}
-	sk := &hll.Sketch{}
+	var sk hll.Sketch
 	if err := sk.UnmarshalBinary(b[2:]); err != nil {
 		return err
 	}
@@ -162,6 +171,9 @@ func (s *countDistinctBool) Add(v doc.Value) {
 		}
 	})
 }
+
+func (s *countDistinctBool) fresh(dst []State) { freshBatch(dst, func(*countDistinctBool) {}) }
+func (s *countDistinctBool) reset()            { *s = countDistinctBool{} }
 
 func (s *countDistinctBool) Merge(o State) { s.seen |= o.(*countDistinctBool).seen }
 func (s *countDistinctBool) Result() doc.Value {

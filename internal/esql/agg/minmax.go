@@ -86,6 +86,9 @@ func (s *minMax) Add(v doc.Value) {
 	}
 }
 
+func (s *minMax) fresh(dst []State) { freshBatch(dst, func(n *minMax) { n.t, n.isMax = s.t, s.isMax }) }
+func (s *minMax) reset()            { *s = minMax{t: s.t, isMax: s.isMax} }
+
 func (s *minMax) Merge(o State) {
 	if os := o.(*minMax); os.has {
 		s.add1(os.best)

@@ -67,6 +67,9 @@ func (s *sumLong) Add(v doc.Value) {
 	}
 }
 
+func (s *sumLong) fresh(dst []State) { freshBatch(dst, func(n *sumLong) { n.avg = s.avg }) }
+func (s *sumLong) reset()            { *s = sumLong{avg: s.avg} }
+
 func (s *sumLong) Merge(o State) {
 	os := o.(*sumLong)
 	n := s.n
@@ -154,6 +157,9 @@ func (s *sumDouble) Add(v doc.Value) {
 		s.n++
 	}
 }
+
+func (s *sumDouble) fresh(dst []State) { freshBatch(dst, func(n *sumDouble) { n.avg = s.avg }) }
+func (s *sumDouble) reset()            { *s = sumDouble{avg: s.avg} }
 
 func (s *sumDouble) Merge(o State) {
 	os := o.(*sumDouble)

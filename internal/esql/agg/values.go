@@ -56,9 +56,21 @@ func keyOf(v doc.Value) vkey {
 }
 
 type valuesState struct {
-	t    doc.Type
-	seen map[vkey]struct{}
+	t doc.Type
+	// one: the state holds a single value, in i, f and s. Most groups of a
+	// high-cardinality STATS see one, and a slice per state would be an
+	// allocation per group.
+	one  bool
+	i    int64
+	f    float64
+	s    string
+	many *valueList // two values or more
+}
+
+// valueList holds VALUES' values in first-seen order.
+type valueList struct {
 	vals []doc.Value
+	seen map[vkey]struct{} // built past valuesLinear values
 }
 
 // valuesLinear is how many values a VALUES state de-duplicates by scanning
@@ -66,29 +78,54 @@ type valuesState struct {
 // state would dominate memory when there are many groups.
 const valuesLinear = 16
 
+func (s *valuesState) only() doc.Value { return doc.Value{T: s.t, I: s.i, F: s.f, S: s.s} }
+
+// list returns the values in first-seen order, for encoding.
+func (s *valuesState) list() []doc.Value {
+	switch {
+	case s.many != nil:
+		return s.many.vals
+	case s.one:
+		return []doc.Value{s.only()}
+	}
+	return nil
+}
+
 func (s *valuesState) add1(v doc.Value) {
 	v.T = s.t // text arrives as keyword
+	switch {
+	case s.many != nil:
+		s.many.add(v)
+	case !s.one:
+		s.one, s.i, s.f, s.s = true, v.I, v.F, v.S
+	case keyOf(s.only()) != keyOf(v):
+		s.many = &valueList{vals: append(make([]doc.Value, 0, 4), s.only(), v)}
+		s.one, s.i, s.f, s.s = false, 0, 0, ""
+	}
+}
+
+func (l *valueList) add(v doc.Value) {
 	k := keyOf(v)
-	if s.seen == nil {
-		for _, o := range s.vals {
+	if l.seen == nil {
+		for _, o := range l.vals {
 			if keyOf(o) == k {
 				return
 			}
 		}
-		s.vals = append(s.vals, v)
-		if len(s.vals) > valuesLinear {
-			s.seen = make(map[vkey]struct{}, 2*len(s.vals))
-			for _, o := range s.vals {
-				s.seen[keyOf(o)] = struct{}{}
+		l.vals = append(l.vals, v)
+		if len(l.vals) > valuesLinear {
+			l.seen = make(map[vkey]struct{}, 2*len(l.vals))
+			for _, o := range l.vals {
+				l.seen[keyOf(o)] = struct{}{}
 			}
 		}
 		return
 	}
-	if _, dup := s.seen[k]; dup {
+	if _, dup := l.seen[k]; dup {
 		return
 	}
-	s.seen[k] = struct{}{}
-	s.vals = append(s.vals, v)
+	l.seen[k] = struct{}{}
+	l.vals = append(l.vals, v)
 }
 
 func (s *valuesState) Add(v doc.Value) {
@@ -102,19 +139,37 @@ func (s *valuesState) Add(v doc.Value) {
 }
 
 func (s *valuesState) Merge(o State) {
-	for _, v := range o.(*valuesState).vals {
-		s.add1(v)
+	os := o.(*valuesState)
+	switch {
+	case os.many != nil:
+		for _, v := range os.many.vals {
+			s.add1(v)
+		}
+	case os.one:
+		s.add1(os.only())
 	}
 }
 
-func (s *valuesState) Result() doc.Value { return doc.Multi(s.t, slices.Clone(s.vals)) }
+func (s *valuesState) Result() doc.Value {
+	switch {
+	case s.many != nil:
+		return doc.Multi(s.t, slices.Clone(s.many.vals))
+	case s.one:
+		return s.only()
+	}
+	return doc.Value{}
+}
+
+func (s *valuesState) fresh(dst []State) { freshBatch(dst, func(n *valuesState) { n.t = s.t }) }
+func (s *valuesState) reset()            { *s = valuesState{t: s.t} }
 
 func (s *valuesState) MarshalBinary() ([]byte, error) {
 	e := enc{}
 	e.byte(tagValues)
 	e.byte(byte(s.t))
-	e.uvarint(uint64(len(s.vals)))
-	for _, v := range s.vals {
+	vals := s.list()
+	e.uvarint(uint64(len(vals)))
+	for _, v := range vals {
 		e.value(v)
 	}
 	return e.b, nil

@@ -50,17 +50,38 @@ func PrecisionFromThreshold(threshold int64) int {
 }
 
 // Sketch is one group's HyperLogLog++ state. The zero value is not usable;
-// make one with New.
+// make one with New or Make.
 type Sketch struct {
-	p    uint8
-	n    int      // entries in set while sparse
-	set  []uint32 // open-addressing table of encoded hashes (0 = empty); nil when dense or empty
-	regs []uint8  // dense registers; nil while sparse
+	p uint8
+	n int // encoded hashes held while sparse
+	// small holds the first encoded hashes, until a table is needed: most
+	// groups of a high-cardinality STATS see a value or two, and a table
+	// per sketch would be an allocation per group.
+	small [smallSize]uint32
+	set   []uint32 // open-addressing table of encoded hashes (0 = empty); nil until small overflows, and when dense
+	regs  []uint8  // dense registers; nil while sparse
 }
+
+const smallSize = 4
 
 // New returns an empty sketch of precision p (clamped to [4, 18]).
 func New(p int) *Sketch {
-	return &Sketch{p: uint8(min(max(p, MinPrecision), MaxPrecision))}
+	s := Make(p)
+	return &s
+}
+
+// Make is New by value, for sketches embedded in other structures.
+func Make(p int) Sketch {
+	return Sketch{p: uint8(min(max(p, MinPrecision), MaxPrecision))}
+}
+
+// sparse returns the storage of the encoded hashes while sparse: the
+// inline ones, or the table (where 0 marks an empty slot).
+func (s *Sketch) sparse() []uint32 {
+	if s.set == nil {
+		return s.small[:s.n]
+	}
+	return s.set
 }
 
 // Precision returns p.
@@ -119,12 +140,23 @@ func (s *Sketch) addEncoded(enc uint32) {
 	}
 }
 
-// insert adds enc to the sparse table, reporting whether it was new.
+// insert adds enc to the sparse hashes, reporting whether it was new.
 func (s *Sketch) insert(enc uint32) bool {
 	if s.set == nil {
-		s.set = make([]uint32, 8)
+		for _, e := range s.small[:s.n] {
+			if e == enc {
+				return false
+			}
+		}
+		if s.n < smallSize {
+			s.small[s.n] = enc
+			s.n++
+			return true
+		}
+		s.rehash(s.small[:], 2*smallSize)
+		s.small = [smallSize]uint32{}
 	} else if (s.n+1)*4 > len(s.set)*3 {
-		s.grow()
+		s.rehash(s.set, 2*len(s.set))
 	}
 	mask := uint32(len(s.set) - 1)
 	for i := (enc * 0x9e3779b1) >> 3 & mask; ; i = (i + 1) & mask {
@@ -139,10 +171,10 @@ func (s *Sketch) insert(enc uint32) bool {
 	}
 }
 
-func (s *Sketch) grow() {
-	old := s.set
-	s.set = make([]uint32, 2*len(old))
-	mask := uint32(len(s.set) - 1)
+// rehash moves the encoded hashes in old (0 = none) into a new table of size slots.
+func (s *Sketch) rehash(old []uint32, size int) {
+	s.set = make([]uint32, size)
+	mask := uint32(size - 1)
 	for _, e := range old {
 		if e == 0 {
 			continue
@@ -157,13 +189,13 @@ func (s *Sketch) grow() {
 
 func (s *Sketch) toDense() {
 	regs := make([]uint8, 1<<s.p)
-	for _, e := range s.set {
+	for _, e := range s.sparse() {
 		if e != 0 {
 			idx, run := decode(e, s.p)
 			regs[idx] = max(regs[idx], run)
 		}
 	}
-	s.regs, s.set, s.n = regs, nil, 0
+	s.regs, s.set, s.n, s.small = regs, nil, 0, [smallSize]uint32{}
 }
 
 // Merge folds o (same precision) into s. A sketch of another precision is a
@@ -173,7 +205,7 @@ func (s *Sketch) Merge(o *Sketch) {
 		panic("hll: merging sketches of different precision")
 	}
 	if o.regs == nil {
-		for _, e := range o.set {
+		for _, e := range o.sparse() {
 			if e != 0 {
 				s.addEncoded(e)
 			}
@@ -246,7 +278,7 @@ func (s *Sketch) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, 0)
 	b = binary.AppendUvarint(b, uint64(s.n))
 	hs := make([]uint32, 0, s.n)
-	for _, e := range s.set {
+	for _, e := range s.sparse() {
 		if e != 0 {
 			hs = append(hs, e)
 		}

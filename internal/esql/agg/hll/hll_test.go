@@ -227,3 +227,37 @@ func BenchmarkAdd(b *testing.B) {
 		s.Add(Mix64(uint64(i)))
 	}
 }
+
+// TestInlineHashes: a sketch keeps its first hashes inline, then spills
+// them into a table; counting, merging and encoding agree on both sides.
+func TestInlineHashes(t *testing.T) {
+	for _, p := range []int{4, 14} {
+		for n := range 2*smallSize + 2 {
+			s := New(p)
+			a, b := New(p), New(p)
+			for i := range n {
+				h := Mix64(uint64(i + 1))
+				s.Add(h)
+				s.Add(h)
+				if i%2 == 0 {
+					a.Add(h)
+				} else {
+					b.Add(h)
+				}
+			}
+			if !s.Dense() && s.Cardinality() != int64(n) {
+				t.Errorf("p=%d: %d distinct counted %d", p, n, s.Cardinality())
+			}
+			a.Merge(b)
+			enc, _ := s.MarshalBinary()
+			merged, _ := a.MarshalBinary()
+			if !bytes.Equal(enc, merged) {
+				t.Errorf("p=%d n=%d: merged halves encode %x, whole %x", p, n, merged, enc)
+			}
+			var r Sketch
+			if err := r.UnmarshalBinary(enc); err != nil || r.Cardinality() != s.Cardinality() {
+				t.Errorf("p=%d n=%d: round trip %d (%v), want %d", p, n, r.Cardinality(), err, s.Cardinality())
+			}
+		}
+	}
+}
