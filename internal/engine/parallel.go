@@ -141,12 +141,16 @@ type worker struct {
 	// line names one of a few data streams, and matching FROM patterns
 	// per document would dominate skipped lines.
 	routes map[routeKey]*routed
+	// last is the latest routed lookup: consecutive lines mostly share a
+	// stream, and comparing its key is cheaper than hashing.
+	last *routed
 }
 
 // routeKey is what IndexOf reads: _index, else the data_stream fields.
 type routeKey struct{ index, typ, dataset, namespace string }
 
 type routed struct {
+	key   routeKey // owned copies
 	index string
 	reads []bool // per rule: its FROM reads the index
 }
@@ -163,7 +167,13 @@ func (w *worker) route(d *doc.Document) *routed {
 			k.typ, k.dataset, k.namespace = t.S, ds.S, ns.S
 		}
 	}
+	if w.last != nil && k == w.last.key {
+		return w.last
+	}
 	if rt, ok := w.routes[k]; ok {
+		if rt != nil {
+			w.last = rt
+		}
 		return rt
 	}
 	index, stream, ok := route(&doc.Document{Index: d.Index, Fields: d.Fields}, w.s.IndexFallback)
@@ -180,6 +190,9 @@ func (w *worker) route(d *doc.Document) *routed {
 	// The key's strings may alias a reused line buffer: store copies.
 	k = routeKey{strings.Clone(k.index), strings.Clone(k.typ), strings.Clone(k.dataset), strings.Clone(k.namespace)}
 	w.routes[k] = rt
+	if rt != nil {
+		rt.key, w.last = k, rt
+	}
 	return rt
 }
 
