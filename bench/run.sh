@@ -46,6 +46,9 @@ run grep grep -ci python "$file"
 run vigil-1 "$out/vigil" hunt --threads 1 -q --now "$now" "$file"
 run vigil-all "$out/vigil" hunt -q --now "$now" "$file"
 run vigil-1-noprefilter "$out/vigil" hunt --threads 1 --no-prefilter -q --now "$now" "$file"
+# Lines the prefilter rejects are read only up to their skim fields unless
+# --strict-json asks for every line to be validated whole.
+run vigil-1-strict "$out/vigil" hunt --threads 1 --strict-json -q --now "$now" "$file"
 # Windows close once the newest event is --lateness past them; the default
 # (10m) holds ten minutes of groups, a shorter allowance keeps memory smaller.
 run vigil-1-lateness5m "$out/vigil" hunt --threads 1 --lateness 5m -q --now "$now" "$file"
@@ -53,6 +56,7 @@ run vigil-all-lateness5m "$out/vigil" hunt --lateness 5m -q --now "$now" "$file"
 cmp -s "$out/vigil-1.out" "$out/vigil-1-lateness5m.out" || { echo "FAIL: alerts differ with --lateness 5m" >&2; exit 1; }
 cmp -s "$out/vigil-1.out" "$out/vigil-all.out" || { echo "FAIL: alerts differ between 1 and $cores threads" >&2; exit 1; }
 cmp -s "$out/vigil-1.out" "$out/vigil-1-noprefilter.out" || { echo "FAIL: alerts differ with the prefilter off" >&2; exit 1; }
+cmp -s "$out/vigil-1.out" "$out/vigil-1-strict.out" || { echo "FAIL: alerts differ with --strict-json" >&2; exit 1; }
 if [ -n "$duck" ]; then
 	run duckdb-1 "$duck" -threads 1 "$file"
 	run duckdb-all "$duck" "$file"
