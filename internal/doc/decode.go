@@ -810,27 +810,10 @@ func (d *Decoder) value(end, depth int, n *pathNode) bool {
 // array decodes the elements of an array of objects or unmapped values.
 func (d *Decoder) array(end, depth int, n *pathNode) bool {
 	d.pos++
-	first := true
-	for {
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input in array")
+	for first := true; ; first = false {
+		if more, ok := d.arrayNext(first); !more {
+			return ok
 		}
-		if d.data[d.pos] == ']' {
-			d.pos++
-			return true
-		}
-		if !first {
-			if d.data[d.pos] != ',' {
-				return d.fail("expected ',' or ']' in array")
-			}
-			d.pos++
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.fail("unexpected end of input in array")
-			}
-		}
-		first = false
 		if depth > maxDepth {
 			return d.fail("document nested too deeply")
 		}
@@ -850,24 +833,36 @@ func (d *Decoder) array(end, depth int, n *pathNode) bool {
 	}
 }
 
-// arrayRest continues an array (after its first elements) once the field is known.
-func (d *Decoder) arrayRest(pi int32, depth int) bool {
-	for {
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input in array")
-		}
-		if d.data[d.pos] == ']' {
-			d.pos++
-			return true
-		}
+// arrayNext moves to an array's next element, past its ',' unless first:
+// more is false once the closing ']' is consumed, and ok false on a syntax
+// error.
+func (d *Decoder) arrayNext(first bool) (more, ok bool) {
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return false, d.fail("unexpected end of input in array")
+	}
+	if d.data[d.pos] == ']' {
+		d.pos++
+		return false, true
+	}
+	if !first {
 		if d.data[d.pos] != ',' {
-			return d.fail("expected ',' or ']' in array")
+			return false, d.fail("expected ',' or ']' in array")
 		}
 		d.pos++
 		d.skipWS()
 		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input in array")
+			return false, d.fail("unexpected end of input in array")
+		}
+	}
+	return true, true
+}
+
+// arrayRest continues an array (after its first elements) once the field is known.
+func (d *Decoder) arrayRest(pi int32, depth int) bool {
+	for {
+		if more, ok := d.arrayNext(false); !more {
+			return ok
 		}
 		if !d.leafValue(pi, depth+1) {
 			return false
@@ -976,27 +971,10 @@ func (d *Decoder) leafValue(pi int32, depth int) bool {
 			}
 		}
 		d.pos++
-		first := true
-		for {
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.fail("unexpected end of input in array")
+		for first := true; ; first = false {
+			if more, ok := d.arrayNext(first); !more {
+				return ok
 			}
-			if d.data[d.pos] == ']' {
-				d.pos++
-				return true
-			}
-			if !first {
-				if d.data[d.pos] != ',' {
-					return d.fail("expected ',' or ']' in array")
-				}
-				d.pos++
-				d.skipWS()
-				if d.pos >= len(d.data) {
-					return d.fail("unexpected end of input in array")
-				}
-			}
-			first = false
 			if depth > maxDepth {
 				return d.fail("document nested too deeply")
 			}
