@@ -475,20 +475,6 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 	site := c.site(e.P, e.Txt)
 	not := e.Not
 	xe := x.eval
-	if allStrs {
-		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
-			v := xe(xc, row)
-			if v.IsNull() {
-				return v
-			}
-			if v.IsMulti() {
-				xc.fail(site, fn.ErrMultiValue)
-				return doc.Value{}
-			}
-			return doc.Bool(slices.Contains(strs, v.S) != not)
-		}}
-		return c.fold(r, all...)
-	}
 	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
 		v := xe(xc, row)
 		if v.IsNull() {
@@ -497,6 +483,9 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 		if v.IsMulti() {
 			xc.fail(site, fn.ErrMultiValue)
 			return doc.Value{}
+		}
+		if allStrs {
+			return doc.Bool(slices.Contains(strs, v.S) != not)
 		}
 		sawNull := false
 		for _, it := range items {

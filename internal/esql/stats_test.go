@@ -167,23 +167,30 @@ var windowQueries = []string{
 	`FROM x | STATS c = COUNT_DISTINCT(n), v = VALUES(n) BY w = DATE_TRUNC(30 seconds, @timestamp), host.name`,
 }
 
+// compileWhole compiles src and returns it with its result over ds in one
+// execution, which the closing and merging variants must reproduce.
+func compileWhole(t *testing.T, src string, ds []*doc.Document) (*Query, *Result) {
+	t.Helper()
+	q, err := Compile(src, testCatalog{testMapping()}, Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	whole := q.NewExecution()
+	for _, d := range ds {
+		whole.Push(d)
+	}
+	want, _ := whole.Finish()
+	return q, want
+}
+
 // TestCloseWindowsKeepsResults: closing windows as time passes, every few
 // documents (so one call may close several windows), changes neither the
 // rows, their order, nor the warnings, whether or not rows survive the
 // commands after STATS.
 func TestCloseWindowsKeepsResults(t *testing.T) {
-	queries := windowQueries
 	ds := windowDocs()
-	for _, src := range queries {
-		q, err := Compile(src, testCatalog{testMapping()}, Options{})
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		whole := q.NewExecution()
-		for _, d := range ds {
-			whole.Push(d)
-		}
-		want, _ := whole.Finish()
+	for _, src := range windowQueries {
+		q, want := compileWhole(t, src, ds)
 		for _, every := range []int{1, 7, 100, len(ds)} {
 			e := q.NewExecution()
 			closed := 0
@@ -372,15 +379,7 @@ func TestInStringList(t *testing.T) {
 func TestAbsorbMatchesMerge(t *testing.T) {
 	ds := windowDocs()
 	for _, src := range windowQueries {
-		q, err := Compile(src, testCatalog{testMapping()}, Options{})
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		whole := q.NewExecution()
-		for _, d := range ds {
-			whole.Push(d)
-		}
-		want, _ := whole.Finish()
+		q, want := compileWhole(t, src, ds)
 		for _, absorb := range []bool{false, true} {
 			for _, chunk := range []int{1, 5, 13} {
 				e := q.NewExecution()
