@@ -46,11 +46,14 @@ With no rule flags it runs its built-in rule, "Suspicious Python Shell Command E
 		SilenceErrors: true,
 		Version:       version,
 	}
-	// --cpuprofile is for performance work (docs/performance.md), hidden from help.
-	var cpuProfile string
+	// --cpuprofile and --memprofile are for performance work
+	// (docs/performance.md), hidden from help.
+	var cpuProfile, memProfile string
 	var profFile *os.File
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE")
+	root.PersistentFlags().StringVar(&memProfile, "memprofile", "", "write a Go allocation profile to FILE at exit")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if cpuProfile == "" {
 			return nil
@@ -66,6 +69,12 @@ With no rule flags it runs its built-in rule, "Suspicious Python Shell Command E
 		if profFile != nil {
 			pprof.StopCPUProfile()
 			profFile.Close()
+		}
+		if memProfile != "" {
+			if f, err := os.Create(memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
 		}
 	}
 	root.AddCommand(newHuntCmd(), newQueryCmd(), newRulesCmd(), newSampleCmd())

@@ -53,6 +53,12 @@ type DecodeOptions struct {
 	// unmapped (until dynamic mapping types it) or never indexed makes
 	// every line scan to its end.
 	FirstValuesOnly bool
+	// Layout, when set, makes Documents carry their values in Slots by
+	// this layout instead of in the Fields map. Without Fields, the
+	// projection is the layout's names; with Fields, only those are
+	// decoded, and they must be among the layout's names (a decoder that
+	// reads less, e.g. a skim, can so share its consumers' bindings).
+	Layout *Layout
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -98,6 +104,7 @@ type fieldPlan struct {
 	constant    string
 	subs        []int32
 	aliases     []int32 // the alias plans that show this field's value
+	slot        int     // with a Layout: the field's slot, -1 for none
 	dateFmts    []uint8
 }
 
@@ -350,6 +357,9 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 	if m == nil {
 		m = NewMapping()
 	}
+	if opts.Layout != nil && opts.Fields == nil {
+		opts.Fields = opts.Layout.Names()
+	}
 	d := &Decoder{m: m, opts: opts, byName: map[string]int32{}, dyn: NewMapping()}
 	d.skipUnmapped = !opts.Dynamic || opts.Fields != nil
 	d.root = &pathNode{plan: -1, want: true}
@@ -433,7 +443,10 @@ func (d *Decoder) countTarget() {
 
 func (d *Decoder) addPlan(f *Field) int32 {
 	p := fieldPlan{name: f.Name, typ: f.Type, es: f.ESType, ignoreAbove: f.IgnoreAbove,
-		scale: f.Scaling, keepLong: d.opts.KeepIgnoredAbove}
+		scale: f.Scaling, keepLong: d.opts.KeepIgnoredAbove, slot: -1}
+	if d.opts.Layout != nil {
+		p.slot = d.opts.Layout.Slot(f.Name)
+	}
 	p.ignore = f.Type == Unsupported || f.Nested
 	p.lower = f.Normalizer == "lowercase"
 	if f.ESType == "constant_keyword" && !f.Constant.IsNull() {
@@ -519,7 +532,7 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 			d.reuse = &Document{Fields: map[string]Value{}}
 		}
 		doc = d.reuse
-		*doc = Document{Fields: doc.Fields} // finish updates the map
+		*doc = Document{Fields: doc.Fields, Slots: doc.Slots} // finish updates them
 	} else {
 		doc = &Document{}
 	}
@@ -1217,15 +1230,49 @@ func (d *Decoder) multi(n int) []Value {
 	return d.slab[i : i+n : i+n]
 }
 
-// finish builds the document's field map from the accumulated values.
+// finish builds the document's field map (or slots) from the accumulated
+// values.
 func (d *Decoder) finish() {
 	d.gen++
 	d.shownNext = d.shownNext[:0]
+	if l := d.opts.Layout; l != nil {
+		d.doc.Fields, d.doc.Layout = nil, l
+		if d.doc.Slots == nil {
+			d.doc.Slots = make([]Value, len(l.names))
+		} else {
+			clear(d.doc.Slots)
+		}
+		d.collect(nil)
+		return
+	}
 	fields := d.doc.Fields
 	reused := fields != nil
 	if !reused {
 		fields = make(map[string]Value, len(d.touched)+len(d.consts))
 	}
+	d.collect(fields)
+	if reused {
+		for _, pi := range d.shown {
+			if p := &d.plans[pi]; p.shownAt != d.gen {
+				delete(fields, p.name)
+			}
+		}
+		if len(fields) != len(d.shownNext) {
+			// The caller added names of its own.
+			for name := range fields {
+				if pi, ok := d.byName[name]; !ok || d.plans[pi].shownAt != d.gen {
+					delete(fields, name)
+				}
+			}
+		}
+	}
+	d.shown, d.shownNext = d.shownNext, d.shown
+	d.doc.Fields = fields
+}
+
+// collect shows every emitted field's value (see show): the accumulated
+// values, in doc-values order, then constants the line did not set.
+func (d *Decoder) collect(fields map[string]Value) {
 	for _, t := range d.touched {
 		p := &d.plans[t]
 		vals := p.acc
@@ -1258,31 +1305,26 @@ func (d *Decoder) finish() {
 			d.show(fields, ci, KeywordOf(p.constant))
 		}
 	}
-	if reused {
-		for _, pi := range d.shown {
-			if p := &d.plans[pi]; p.shownAt != d.gen {
-				delete(fields, p.name)
-			}
-		}
-		if len(fields) != len(d.shownNext) {
-			// The caller added names of its own.
-			for name := range fields {
-				if pi, ok := d.byName[name]; !ok || d.plans[pi].shownAt != d.gen {
-					delete(fields, name)
-				}
-			}
-		}
-	}
-	d.shown, d.shownNext = d.shownNext, d.shown
-	d.doc.Fields = fields
 }
 
 // show puts a field's value in the document under its name and those of
-// its aliases.
+// its aliases: in fields, or with a Layout (fields nil) in their slots.
 func (d *Decoder) show(fields map[string]Value, pi int32, v Value) {
 	p := &d.plans[pi]
-	fields[p.name] = v
 	p.shownAt = d.gen
+	if fields == nil {
+		if p.slot >= 0 {
+			d.doc.Slots[p.slot] = v
+		}
+		for _, a := range p.aliases {
+			d.plans[a].shownAt = d.gen
+			if s := d.plans[a].slot; s >= 0 {
+				d.doc.Slots[s] = v
+			}
+		}
+		return
+	}
+	fields[p.name] = v
 	d.shownNext = append(d.shownNext, pi)
 	for _, a := range p.aliases {
 		fields[d.plans[a].name] = v

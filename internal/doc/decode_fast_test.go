@@ -120,14 +120,17 @@ func BenchmarkFieldExtractor(b *testing.B) {
 		"event.action", "event.dataset", "event.type", "host.name", "host.os.type", "process.args",
 		"process.command_line", "process.executable", "process.name", "process.parent.entity_id",
 		"process.parent.executable", "process.parent.name", "process.parent.working_directory", "process.working_directory"}
+	layout := NewLayout(seed) // the hunt's: skim and projection share it
 	for _, bc := range []struct {
 		name string
 		opts DecodeOptions
 	}{
 		{"seed-projection", DecodeOptions{Dynamic: true, Fields: seed}},
 		{"seed-projection-reuse-doc", DecodeOptions{Dynamic: true, ReuseDocument: true, Fields: seed}},
+		{"seed-projection-layout", DecodeOptions{Dynamic: true, ReuseDocument: true, Layout: layout}},
 		{"skim-reuse", DecodeOptions{Dynamic: true, Reuse: true, Fields: skimFields}},
 		{"skim-first-values", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields}},
+		{"skim-first-values-layout", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields, Layout: layout}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			d := NewDecoder(m, bc.opts)

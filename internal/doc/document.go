@@ -3,12 +3,108 @@ package doc
 // Document is one event: its fields flattened to dotted names (the way
 // Elasticsearch names object sub-fields) with values typed by a mapping, plus
 // the metadata ES|QL's METADATA clause exposes.
+//
+// Values live either in Fields, by name, or — for documents from a Decoder
+// given a Layout — in Slots, by the layout's field numbers, so hot consumers
+// bind names to numbers once instead of hashing every name per event. Get,
+// Lookup and Range read both forms.
 type Document struct {
 	Index   string // concrete index name (_index)
 	ID      string // _id, empty when unknown
 	Version int64  // _version, 0 when unknown (Elasticsearch reports 1 for a first write)
 	Fields  map[string]Value
+	Layout  *Layout // when set, Slots holds the values and Fields is unused
+	Slots   []Value // Slots[i] is the value of Layout's field i, null when absent
 }
 
 // Get returns the value of a field, or null when absent.
-func (d *Document) Get(name string) Value { return d.Fields[name] }
+func (d *Document) Get(name string) Value {
+	v, _ := d.Lookup(name)
+	return v
+}
+
+// Lookup returns the value of a field and whether the document has one.
+func (d *Document) Lookup(name string) (Value, bool) {
+	if d.Layout != nil {
+		if i, ok := d.Layout.index[name]; ok && d.Slots[i].T != Null {
+			return d.Slots[i], true
+		}
+		return Value{}, false
+	}
+	v, ok := d.Fields[name]
+	return v, ok
+}
+
+// Range calls fn for every field with a value, in no particular order,
+// until fn returns false.
+func (d *Document) Range(fn func(name string, v Value) bool) {
+	if d.Layout != nil {
+		for i, v := range d.Slots {
+			if v.T != Null && !fn(d.Layout.names[i], v) {
+				return
+			}
+		}
+		return
+	}
+	for name, v := range d.Fields {
+		if !fn(name, v) {
+			return
+		}
+	}
+}
+
+// Layout numbers a fixed set of field names: the slots of the Documents a
+// Decoder fills for it. It is immutable and may be shared.
+type Layout struct {
+	names []string
+	index map[string]int
+}
+
+// NewLayout numbers names in order, dropping repeats.
+func NewLayout(names []string) *Layout {
+	l := &Layout{index: make(map[string]int, len(names))}
+	for _, n := range names {
+		if _, dup := l.index[n]; !dup {
+			l.index[n] = len(l.names)
+			l.names = append(l.names, n)
+		}
+	}
+	return l
+}
+
+// Names returns the field names in slot order; callers must not modify it.
+func (l *Layout) Names() []string { return l.names }
+
+// Slot returns the slot number of a field name, or -1 when it has none.
+func (l *Layout) Slot(name string) int {
+	if i, ok := l.index[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// FieldReader reads one field from documents of any form, binding its name
+// to a slot once per Layout. It is not safe for concurrent use: give each
+// goroutine its own.
+type FieldReader struct {
+	name   string
+	layout *Layout
+	slot   int
+}
+
+// NewFieldReader returns a reader of the named field.
+func NewFieldReader(name string) FieldReader { return FieldReader{name: name} }
+
+// Get returns the field's value in d, or null when absent.
+func (r *FieldReader) Get(d *Document) Value {
+	if d.Layout == nil {
+		return d.Fields[r.name]
+	}
+	if d.Layout != r.layout {
+		r.layout, r.slot = d.Layout, d.Layout.Slot(r.name)
+	}
+	if r.slot < 0 {
+		return Value{}
+	}
+	return d.Slots[r.slot]
+}

@@ -20,6 +20,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	ep, _ := BuiltinMapping("logs-endpoint.events.process")
 	proj := []string{"process.name", "n_long", "addr", "msg", "process.command_line.text", "host_alias"}
+	layout := NewLayout(proj)
 	f.Fuzz(func(t *testing.T, line []byte) {
 		// Projection must agree with a full decode on the fields it keeps.
 		full, ferr := NewDecoder(m, DecodeOptions{}).Decode(line)
@@ -31,6 +32,18 @@ func FuzzDecode(f *testing.F) {
 			for _, name := range proj {
 				if a, b := full.Get(name).String(), part.Get(name).String(); a != b {
 					t.Fatalf("%s: full %s, projected %s", name, a, b)
+				}
+			}
+		}
+		// Slots by a Layout hold what the projection's map holds.
+		laid, lerr := NewDecoder(m, DecodeOptions{Layout: layout, ReuseDocument: true}).Decode(line)
+		if (lerr == nil) != (perr == nil) {
+			t.Fatalf("layout decode error %v, projected %v", lerr, perr)
+		}
+		if lerr == nil {
+			for _, name := range proj {
+				if a, b := laid.Get(name).String(), part.Get(name).String(); a != b {
+					t.Fatalf("%s: layout %s, projected %s", name, a, b)
 				}
 			}
 		}

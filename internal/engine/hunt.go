@@ -88,10 +88,9 @@ type sweepRule struct {
 	times  []int64
 }
 
-// notePartialWindow records a chunk document's window-field times, so the
-// merge can advance the watermark and spot late events.
-func (r *sweepRule) notePartialWindow(d *doc.Document) {
-	v := d.Get(r.window)
+// notePartialWindow records a chunk document's window-field times (v), so
+// the merge can advance the watermark and spot late events.
+func (r *sweepRule) notePartialWindow(v doc.Value) {
 	if v.IsNull() || !v.T.IsTemporal() {
 		return
 	}

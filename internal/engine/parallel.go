@@ -75,11 +75,14 @@ func (s *Sweep) ProjectedFields() []string {
 // the lines it rejects.
 func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter bool) (ParallelOptions, error) {
 	fields := s.ProjectedFields()
+	// Both decoders lay documents out alike, so consumers bind field names
+	// to slots once.
+	layout := doc.NewLayout(fields)
 	o := ParallelOptions{
 		Threads: threads,
 		NewDecoder: func() *doc.Decoder {
 			// esql.Execution.Push copies values out and never keeps the Document.
-			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: fields, ReuseDocument: true})
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Layout: layout, ReuseDocument: true})
 		},
 	}
 	for _, f := range fields {
@@ -108,7 +111,7 @@ func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter boo
 		skim := s.SkimFields()
 		o.Prefilter = f.Match
 		o.NewSkimDecoder = func(firstValues bool) *doc.Decoder {
-			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: skim, Reuse: true, FirstValuesOnly: firstValues})
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: skim, Layout: layout, Reuse: true, FirstValuesOnly: firstValues})
 		}
 	}
 	return o, nil
@@ -144,6 +147,10 @@ type worker struct {
 	// last is the latest routed lookup: consecutive lines mostly share a
 	// stream, and comparing its key is cheaper than hashing.
 	last *routed
+	// Readers of the fields the sweep itself reads: the data_stream
+	// fields, and per rule its timestamp and window fields.
+	dsType, dsDataset, dsNamespace doc.FieldReader
+	timestamps, windows            []doc.FieldReader
 }
 
 // routeKey is what IndexOf reads: _index, else the data_stream fields.
@@ -162,7 +169,7 @@ func (w *worker) route(d *doc.Document) *routed {
 	if d.Index != "" {
 		k.index = d.Index
 	} else {
-		t, ds, ns := d.Get("data_stream.type"), d.Get("data_stream.dataset"), d.Get("data_stream.namespace")
+		t, ds, ns := w.dsType.Get(d), w.dsDataset.Get(d), w.dsNamespace.Get(d)
 		if isSingleString(t) && isSingleString(ds) && isSingleString(ns) {
 			k.typ, k.dataset, k.namespace = t.S, ds.S, ns.S
 		}
@@ -176,7 +183,8 @@ func (w *worker) route(d *doc.Document) *routed {
 		}
 		return rt
 	}
-	index, stream, ok := route(&doc.Document{Index: d.Index, Fields: d.Fields}, w.s.IndexFallback)
+	cp := *d // route may set Index, which the caller decides on
+	index, stream, ok := route(&cp, w.s.IndexFallback)
 	var rt *routed
 	if ok {
 		rt = &routed{index: strings.Clone(index), reads: make([]bool, len(w.s.rules))}
@@ -225,7 +233,12 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 	}
 	defer func() { r.OnProblem = prevProblem }()
 	newWorker := func() *worker {
-		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter}
+		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter, dsType: doc.NewFieldReader("data_stream.type"),
+			dsDataset: doc.NewFieldReader("data_stream.dataset"), dsNamespace: doc.NewFieldReader("data_stream.namespace")}
+		for _, r := range s.rules {
+			w.timestamps = append(w.timestamps, doc.NewFieldReader(timestampField(r.cr.Rule)))
+			w.windows = append(w.windows, doc.NewFieldReader(r.window))
+		}
 		if o.Prefilter != nil {
 			w.skim, w.skimWhole = o.NewSkimDecoder(!o.ValidateSkipped), o.NewSkimDecoder(false)
 		}
@@ -360,11 +373,11 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 			continue
 		}
 		r.pushed++
-		if ts := d.Get(timestampField(r.cr.Rule)); ts.T == doc.Date && !ts.IsMulti() {
+		if ts := w.timestamps[i].Get(d); ts.T == doc.Date && !ts.IsMulti() {
 			r.min, r.max = min(r.min, ts.I), max(r.max, ts.I)
 		}
 		if r.window != "" {
-			r.notePartialWindow(d)
+			r.notePartialWindow(w.windows[i].Get(d))
 		}
 		if !full {
 			continue

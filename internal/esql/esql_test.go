@@ -634,3 +634,53 @@ func TestGroupByAndLimit(t *testing.T) {
 		t.Errorf("Limit %d", q.Limit())
 	}
 }
+
+// TestPushLaidOutDocuments: documents whose values sit in slots by a
+// doc.Layout (as the hunt's decoders make them) give the same answers as
+// the same documents with a Fields map, with layouts changing midway.
+func TestPushLaidOutDocuments(t *testing.T) {
+	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
+	if !ok {
+		t.Skip("no built-in endpoint mapping")
+	}
+	queries := []string{
+		`FROM logs-* | WHERE process.name == "sh" AND KQL("process.args:-c and process.parent.name:python*") | STATS n = COUNT(*), c = VALUES(process.command_line) BY host.name`,
+		`FROM logs-* | WHERE KQL("process.*:whoami") | KEEP process.command_line | SORT process.command_line`,
+		`FROM logs-* METADATA _id | EVAL k = CASE(process.command_line LIKE "*curl*", "curl", "other") | STATS COUNT_DISTINCT(k) BY agent.id`,
+	}
+	if _, err := os.Stat(filepath.Join(sharedDir(t), "seed")); err == nil {
+		queries = append(queries, seedQuery(t))
+	}
+	for _, q := range queries {
+		cq, err := Compile(q, testCatalog{m}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two layouts: the query's fields plus noise, in different orders.
+		names := append([]string{"not.read"}, cq.Fields()...)
+		reversed := slices.Clone(names)
+		slices.Reverse(reversed)
+		layouts := []*doc.Layout{doc.NewLayout(names), doc.NewLayout(reversed)}
+		byMap, bySlots := cq.NewExecution(), cq.NewExecution()
+		for i, d := range seedDocs() {
+			byMap.Push(d)
+			l := layouts[i%2]
+			laid := &doc.Document{Index: d.Index, ID: d.ID, Version: d.Version, Layout: l, Slots: make([]doc.Value, len(l.Names()))}
+			for j, name := range l.Names() {
+				laid.Slots[j] = d.Get(name)
+			}
+			bySlots.Push(laid)
+		}
+		want, err := byMap.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := bySlots.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := render(got), render(want); !reflect.DeepEqual(g, w) || len(w) < 2 {
+			t.Errorf("%s:\nslots %q\nmap   %q", q, g, w)
+		}
+	}
+}

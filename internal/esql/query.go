@@ -367,6 +367,10 @@ type Execution struct {
 	// filter, for summaries).
 	matched int64
 	survive func([]doc.Value) bool // CloseWindows' row-local filter, built on first use
+	// layout is the doc.Layout the loads were last bound to, docSlots
+	// the document slot of each load (-1: not in the layout).
+	layout   *doc.Layout
+	docSlots []int
 }
 
 // NewExecution starts a run.
@@ -509,10 +513,19 @@ func (e *Execution) Push(d *doc.Document) {
 		return
 	}
 	row := e.row
-	for _, a := range e.q.loads {
+	if d.Layout != nil && d.Layout != e.layout {
+		e.bind(d.Layout)
+	}
+	for i, a := range e.q.loads {
 		switch a.meta {
 		case metaNone:
-			row[a.slot] = d.Fields[a.src]
+			if d.Layout == nil {
+				row[a.slot] = d.Fields[a.src]
+			} else if s := e.docSlots[i]; s >= 0 {
+				row[a.slot] = d.Slots[s]
+			} else {
+				row[a.slot] = doc.Value{}
+			}
 		case metaID:
 			row[a.slot] = doc.KeywordOf(d.ID)
 		case metaIndex:
@@ -530,6 +543,15 @@ func (e *Execution) Push(d *doc.Document) {
 		e.done = true
 	}
 	e.x.doc = nil
+}
+
+// bind maps the query's loads to the slots of documents laid out by l.
+func (e *Execution) bind(l *doc.Layout) {
+	e.layout = l
+	e.docSlots = e.docSlots[:0]
+	for _, a := range e.q.loads {
+		e.docSlots = append(e.docSlots, l.Slot(a.src))
+	}
 }
 
 // Done reports that a LIMIT is satisfied and further documents are ignored.

@@ -213,9 +213,9 @@ type fieldRef struct {
 // document does not carry is derived from its parent, as Elasticsearch
 // indexes it from the parent's source value.
 func (f *fieldRef) get(d *doc.Document) doc.Value {
-	v, ok := d.Fields[f.name]
+	v, ok := d.Lookup(f.name)
 	if !ok && f.parent != "" {
-		v = d.Fields[f.parent]
+		v = d.Get(f.parent)
 	}
 	return v
 }
@@ -224,12 +224,12 @@ func (f *fieldRef) get(d *doc.Document) doc.Value {
 // the first true.
 func (f *fieldRef) any(d *doc.Document, fn func(k kind, v doc.Value) bool) bool {
 	if f.pattern != nil {
-		for name, v := range d.Fields {
-			if f.pattern.match(name) && anyValue(kNone, v, 0, fn) {
-				return true
-			}
-		}
-		return false
+		found := false
+		d.Range(func(name string, v doc.Value) bool {
+			found = f.pattern.match(name) && anyValue(kNone, v, 0, fn)
+			return !found
+		})
+		return found
 	}
 	return anyValue(f.kind, f.get(d), f.ignAbv, fn)
 }
@@ -527,7 +527,7 @@ func (c *compiler) fieldMatch(n *Match, fs []fieldRef, strict, ci bool) (pred, e
 				eq = func(a string) bool { return equalFold(a, text) }
 			}
 			return func(d *doc.Document) bool {
-				v := d.Fields[name]
+				v := d.Get(name)
 				if v.M == nil {
 					return v.T != doc.Null && eq(v.S)
 				}
@@ -701,7 +701,7 @@ func (c *compiler) keywordSet(n *Bool, prefix string) pred {
 		return false
 	}
 	return func(d *doc.Document) bool {
-		v := d.Fields[name]
+		v := d.Get(name)
 		if v.M == nil {
 			return v.T != doc.Null && in(v.S)
 		}
