@@ -9,7 +9,9 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 )
 
 // Type is a value type as ES|QL sees it. Mapping types collapse onto these
@@ -310,4 +312,56 @@ func (v Value) JSON() any {
 		return json.Number(FormatDouble(v.F))
 	}
 	return v.String()
+}
+
+// Clone returns v with its own copy of the memory it refers to (its
+// strings and elements), for keeping a value that may alias a reused
+// buffer, such as a decoded line's.
+func (v Value) Clone() Value {
+	if v.M == nil {
+		v.S = strings.Clone(v.S)
+		return v
+	}
+	var one [1]Value
+	CloneInto(one[:], []Value{v})
+	return one[0]
+}
+
+// CloneInto sets dst[i] to src[i].Clone(), with all of their strings in
+// one allocation and all multi-value elements in another: a kept row
+// costs a few allocations, not one per value. dst and src may be the same.
+func CloneInto(dst, src []Value) {
+	size, elems := 0, 0
+	for _, v := range src {
+		size += len(v.S)
+		elems += len(v.M)
+		for _, e := range v.M {
+			size += len(e.S)
+		}
+	}
+	buf := make([]byte, 0, size)
+	own := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		start := len(buf)
+		buf = append(buf, s...)
+		return unsafe.String(&buf[start], len(s))
+	}
+	var store []Value
+	if elems > 0 {
+		store = make([]Value, 0, elems)
+	}
+	for i, v := range src {
+		v.S = own(v.S)
+		if v.M != nil {
+			start := len(store)
+			for _, e := range v.M {
+				e.S = own(e.S)
+				store = append(store, e)
+			}
+			v.M = store[start:len(store):len(store)]
+		}
+		dst[i] = v
+	}
 }

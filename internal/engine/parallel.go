@@ -81,8 +81,9 @@ func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter boo
 	o := ParallelOptions{
 		Threads: threads,
 		NewDecoder: func() *doc.Decoder {
-			// esql.Execution.Push copies values out and never keeps the Document.
-			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Layout: layout, ReuseDocument: true})
+			// esql.Execution.Push keeps copies of what it needs, so values
+			// may alias the chunk: most decoded lines leave nothing behind.
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Layout: layout, Reuse: true})
 		},
 	}
 	for _, f := range fields {

@@ -204,7 +204,8 @@ func (o *sortOp) push(row []doc.Value) bool {
 		}
 		ks[i] = v
 	}
-	o.rows = append(o.rows, slices.Clone(row))
+	o.rows = append(o.rows, keepRow(row))
+	doc.CloneInto(ks, ks)
 	o.keys = append(o.keys, ks)
 	if o.topN > 0 && len(o.rows) >= 2*o.topN+64 {
 		o.compact()
@@ -400,7 +401,7 @@ func (o *statsOp) push(row []doc.Value) bool {
 		o.kv[i] = k(o.x, row)
 	}
 	if o.s.inline {
-		o.rows = append(o.rows, slices.Clone(row))
+		o.rows = append(o.rows, keepRow(row))
 	}
 	o.addCombos(row, 0)
 	return true
@@ -761,7 +762,7 @@ func (a *groupArena) newGroup(kv []doc.Value, aggs []*aggSpec) *group {
 		g := a.free[n-1]
 		a.free[n-1] = nil
 		a.free = a.free[:n-1]
-		copy(g.keys, kv)
+		doc.CloneInto(g.keys, kv)
 		for i, st := range g.states {
 			if st == nil {
 				g.states[i] = aggs[i].factory()
@@ -777,7 +778,7 @@ func (a *groupArena) newGroup(kv []doc.Value, aggs []*aggSpec) *group {
 	a.groups = a.groups[1:]
 	nk, na := len(kv), len(aggs)
 	g.keys, a.keys = a.keys[:nk:nk], a.keys[nk:]
-	copy(g.keys, kv)
+	doc.CloneInto(g.keys, kv)
 	g.states, a.states = a.states[:na:na], a.states[na:]
 	return g
 }
@@ -879,8 +880,16 @@ func (b *bufferSink) push(row []doc.Value) bool {
 	if b.cap >= 0 && len(b.rows) >= b.cap {
 		return false
 	}
-	b.rows = append(b.rows, slices.Clone(row))
+	b.rows = append(b.rows, keepRow(row))
 	return b.cap < 0 || len(b.rows) < b.cap
+}
+
+// keepRow copies a row an operator keeps past push: rows of the per-event
+// stage may alias a reused line buffer (see Execution.Push).
+func keepRow(row []doc.Value) []doc.Value {
+	kept := make([]doc.Value, len(row))
+	doc.CloneInto(kept, row)
+	return kept
 }
 func (b *bufferSink) finish() {}
 

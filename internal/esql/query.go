@@ -507,7 +507,9 @@ func buildChain(x *ctx, specs []opSpec, last sink) sink {
 
 // Push streams one document through the per-event stage. The caller
 // routes documents: Push does not check d.Index against the FROM patterns
-// (see MatchesIndex). ROW queries ignore documents.
+// (see MatchesIndex). ROW queries ignore documents. Push keeps neither d
+// nor memory its values refer to, only copies of what it needs, so d may
+// alias a buffer the caller reuses (doc.DecodeOptions.Reuse).
 func (e *Execution) Push(d *doc.Document) {
 	if e.done || e.q.patterns == nil {
 		return

@@ -8,6 +8,8 @@ import "vigil/internal/doc"
 // State accumulates one group's values for one aggregate.
 type State interface {
 	// Add folds in one row's argument value (null, single or multi-valued).
+	// v may alias memory that is reused once Add returns (a decoded
+	// line): a state keeps only copies (doc.Value.Clone).
 	Add(v doc.Value)
 	// Merge folds in another state of the same aggregate and parameters.
 	Merge(other State)

@@ -57,7 +57,7 @@ type minMax struct {
 func (s *minMax) add1(v doc.Value) {
 	v.T = s.t // text arrives as keyword
 	if !s.has {
-		s.best, s.has = v, true
+		s.best, s.has = v.Clone(), true
 		return
 	}
 	if s.t == doc.Double {
@@ -66,13 +66,13 @@ func (s *minMax) add1(v doc.Value) {
 			return
 		}
 		if math.IsNaN(v.F) {
-			s.best = v
+			s.best = v.Clone()
 			return
 		}
 	}
 	c := cmpValues(v, s.best)
 	if s.isMax && c > 0 || !s.isMax && c < 0 {
-		s.best = v
+		s.best = v.Clone()
 	}
 }
 

@@ -64,6 +64,7 @@ func (s *sampleState) offer(k keyed) {
 		s.kept = append(s.kept, keyed{})
 	}
 	copy(s.kept[i+1:], s.kept[i:])
+	k.v = k.v.Clone()
 	s.kept[i] = k
 }
 

@@ -97,9 +97,9 @@ func (s *valuesState) add1(v doc.Value) {
 	case s.many != nil:
 		s.many.add(v)
 	case !s.one:
-		s.one, s.i, s.f, s.s = true, v.I, v.F, v.S
+		s.one, s.i, s.f, s.s = true, v.I, v.F, strings.Clone(v.S)
 	case keyOf(s.only()) != keyOf(v):
-		s.many = &valueList{vals: append(make([]doc.Value, 0, 4), s.only(), v)}
+		s.many = &valueList{vals: append(make([]doc.Value, 0, 4), s.only(), v.Clone())}
 		s.one, s.i, s.f, s.s = false, 0, 0, ""
 	}
 }
@@ -112,7 +112,7 @@ func (l *valueList) add(v doc.Value) {
 				return
 			}
 		}
-		l.vals = append(l.vals, v)
+		l.vals = append(l.vals, v.Clone())
 		if len(l.vals) > valuesLinear {
 			l.seen = make(map[vkey]struct{}, 2*len(l.vals))
 			for _, o := range l.vals {
@@ -124,7 +124,8 @@ func (l *valueList) add(v doc.Value) {
 	if _, dup := l.seen[k]; dup {
 		return
 	}
-	l.seen[k] = struct{}{}
+	v = v.Clone()
+	l.seen[keyOf(v)] = struct{}{}
 	l.vals = append(l.vals, v)
 }
 
@@ -277,7 +278,7 @@ func (s *topState) add1(v doc.Value) {
 		s.vals = append(s.vals, doc.Value{})
 	}
 	copy(s.vals[i+1:], s.vals[i:])
-	s.vals[i] = v
+	s.vals[i] = v.Clone()
 }
 
 func (s *topState) Add(v doc.Value) {
