@@ -408,6 +408,14 @@ func norm(sec, ns int64) instant {
 // yyyy[-MM[-dd]]['T'HH[:mm[:ss[.f{1,9}]]][Z|±HH[:mm]|±HHmm]]. Without an
 // offset the time is UTC.
 func parseISODate(s string) (instant, bool) {
+	if t, ok := parseISOMillisZ(s); ok {
+		return t, true
+	}
+	return parseISODateAny(s)
+}
+
+// parseISODateAny is parseISODate for every shape.
+func parseISODateAny(s string) (instant, bool) {
 	p := 0
 	num := func(n int) (int, bool) {
 		if p+n > len(s) {
@@ -522,6 +530,30 @@ func parseISODate(s string) (instant, bool) {
 	}
 	days := daysFromCivil(year, month, day)
 	return instant{sec: days*86400 + int64(hour*3600+minute*60+sec) - int64(offset), nsec: int32(nsec)}, true
+}
+
+// parseISOMillisZ is parseISODate's fast path for the shape nearly every
+// event timestamp has, yyyy-MM-ddTHH:mm:ss.SSSZ, at fixed positions. It
+// declines anything else, leaving it to the general parser.
+func parseISOMillisZ(s string) (instant, bool) {
+	if len(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
+		return instant{}, false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22} {
+		if s[i]-'0' > 9 {
+			return instant{}, false
+		}
+	}
+	d2 := func(i int) int { return int(s[i]-'0')*10 + int(s[i+1]-'0') }
+	year := d2(0)*100 + d2(2)
+	month, day := d2(5), d2(8)
+	hour, minute, sec := d2(11), d2(14), d2(17)
+	ms := int(s[20]-'0')*100 + d2(21)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
+		return instant{}, false
+	}
+	days := daysFromCivil(year, month, day)
+	return instant{sec: days*86400 + int64(hour*3600+minute*60+sec), nsec: int32(ms * 1e6)}, true
 }
 
 func daysIn(y, m int) int {
