@@ -60,7 +60,7 @@ walk:
 		}
 		return len(req[i]) < len(req[j])
 	})
-	return newFilter(req), nil
+	return &Filter{alts: [][]clause{req}}, nil
 }
 
 // minimal drops alternatives that contain another alternative ("bash" when

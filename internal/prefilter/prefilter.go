@@ -28,22 +28,17 @@ import (
 
 // atom is "the line contains lit" (lit lower-cased ASCII).
 type atom struct {
-	lit    []byte
-	at     int  // index in lit of the anchor, its rarest byte
-	lo, up byte // the anchor in lower and upper case (equal for a non-letter)
-	risky  bool // lit holds i, k or s: non-ASCII text could fold to it
+	lit   []byte
+	up    byte // lit[0] in upper case, for a one-byte lit
+	risky bool // lit holds i, k or s: non-ASCII text could fold to it
+	// A longer lit is searched by a pair scan (indexPair) for its bytes at
+	// p0 and p0+dist, case-folded by pat; each candidate is verified.
+	p0, dist int
+	pat      uint32
 	// For a lit of up to eight bytes, head holds them little-endian, fold
 	// has 0x20 under its letters and mask 0xff under its bytes, so
 	// (w|fold)&mask == head tests a line word case-insensitively.
 	head, fold, mask uint64
-	// siblings are the atoms of this and later clauses with the same
-	// anchor: each candidate of this atom's search is tried for them too.
-	siblings []sibling
-}
-
-type sibling struct {
-	clause int // index in the conjunction
-	atom   *atom
 }
 
 // byteFreq estimates how often bytes occur in ECS NDJSON, per 1,000 bytes
@@ -68,35 +63,50 @@ func toUpper(c byte) byte {
 	return c
 }
 
-// newAtom anchors lit at the byte whose two case spellings are rarest
-// together: each spelling is one vectorised bytes.IndexByte stream, and
-// every hit is a candidate to verify.
+// newAtom picks the two bytes of lit that are rarest together (assuming
+// independence) for its pair scan.
 func newAtom(lit string) atom {
 	l := []byte(strings.ToLower(lit))
 	a := atom{lit: l, risky: bytes.ContainsAny(l, "iks")}
-	best := -1
-	for i, c := range l {
-		freq := byteFreq[c]
+	if len(l) == 1 {
+		a.up = toUpper(l[0])
+	}
+	cost := func(c byte) int {
+		f := 1 + byteFreq[c]
 		if u := toUpper(c); u != c {
-			freq += byteFreq[u]
+			f += byteFreq[u]
 		}
-		if best < 0 || freq < best {
-			best, a.at = freq, i
+		return f
+	}
+	best := -1
+	for i := range l {
+		for j := i + 1; j < len(l); j++ {
+			if c := cost(l[i]) * cost(l[j]); best < 0 || c < best {
+				best, a.p0, a.dist = c, i, j-i
+			}
 		}
 	}
-	if len(l) > 0 {
-		a.lo, a.up = l[a.at], toUpper(l[a.at])
+	if len(l) > 1 {
+		c0, c1 := l[a.p0], l[a.p0+a.dist]
+		a.pat = pairPattern(c0, letterFold(c0), c1, letterFold(c1))
 	}
 	if len(l) <= 8 {
 		for i, c := range l {
 			a.head |= uint64(c) << (8 * i)
 			a.mask |= 0xff << (8 * i)
-			if c >= 'a' && c <= 'z' {
-				a.fold |= 0x20 << (8 * i)
-			}
+			a.fold |= uint64(letterFold(c)) << (8 * i)
 		}
 	}
 	return a
+}
+
+// letterFold is 0x20 for a lower-case letter (c|0x20 folds its upper case
+// to it) and 0 for other bytes, which match only themselves.
+func letterFold(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return 0x20
+	}
+	return 0
 }
 
 // clause is a disjunction of atoms; a Filter's clauses form a conjunction.
@@ -112,24 +122,6 @@ type Filter struct {
 // maxClauses bounds CNF growth when distributing OR over AND; dropping
 // clauses only weakens the filter, which stays sound.
 const maxClauses = 64
-
-// newFilter compiles one rule's conjunction, linking each atom to its
-// siblings (which is why cnf must not change afterwards).
-func newFilter(cnf []clause) *Filter {
-	for i, c := range cnf {
-		for k := range c {
-			a := &c[k]
-			for j := i; j < len(cnf); j++ {
-				for m := range cnf[j] {
-					if b := &cnf[j][m]; b != a && b.lo == a.lo && b.up == a.up {
-						a.siblings = append(a.siblings, sibling{j, b})
-					}
-				}
-			}
-		}
-	}
-	return &Filter{alts: [][]clause{cnf}}
-}
 
 // Any joins per-rule filters: a line passes when any passes. A nil among
 // them (a rule with no derivable literal) makes the result nil.
@@ -192,9 +184,8 @@ func (f *Filter) Match(line []byte) bool {
 // matchCNF reports whether line holds an atom of every clause, or has
 // non-ASCII bytes where a risky clause's atoms are missing.
 func matchCNF(cnf []clause, line []byte, nonASCII *int) bool {
-	var held uint64 // clauses found while searching earlier ones (maxClauses fits)
-	for i, c := range cnf {
-		if held&(1<<i) != 0 || c.in(line, i, &held) {
+	for _, c := range cnf {
+		if c.in(line) {
 			continue
 		}
 		if !c.risky() {
@@ -213,10 +204,10 @@ func matchCNF(cnf []clause, line []byte, nonASCII *int) bool {
 	return true
 }
 
-// in reports whether line holds an atom of c, the conjunction's clause i.
-func (c clause) in(line []byte, i int, held *uint64) bool {
+// in reports whether line holds an atom of c.
+func (c clause) in(line []byte) bool {
 	for k := range c {
-		if c[k].in(line, i, held) {
+		if c[k].in(line) {
 			return true
 		}
 	}
@@ -232,58 +223,37 @@ func (c clause) risky() bool {
 	return false
 }
 
-// in reports an ASCII-case-insensitive occurrence of a.lit in line, an
-// atom of clause self; siblings met on the way are marked in held. It runs
-// one vectorised bytes.IndexByte stream per spelling of the anchor, the
-// lower-case one first: it is the likely one, and a match there spares the
-// other stream.
-func (a *atom) in(line []byte, self int, held *uint64) bool {
-	if len(a.lit) == 0 {
+// in reports an ASCII-case-insensitive occurrence of a.lit in line. A
+// one-byte lit takes a bytes.IndexByte stream per spelling; a longer one a
+// pair scan, which reads the line once for both cases and stops far less
+// often than a one-byte anchor would.
+func (a *atom) in(line []byte) bool {
+	n := len(a.lit)
+	switch {
+	case n == 0:
 		return true
-	}
-	if len(a.lit) > len(line) {
+	case n > len(line):
 		return false
+	case n == 1:
+		return bytes.IndexByte(line, a.lit[0]) >= 0 || a.up != a.lit[0] && bytes.IndexByte(line, a.up) >= 0
 	}
-	// Anchors sit in s: a candidate at p starts a match at p-a.at.
-	s := line[:len(line)-len(a.lit)+a.at+1]
-	if a.stream(line, s, a.lo, self, held) {
-		return true
-	}
-	return a.up != a.lo && a.stream(line, s, a.up, self, held)
-}
-
-// stream tries every c in s as the anchor of a.lit (see in).
-func (a *atom) stream(line, s []byte, c byte, self int, held *uint64) bool {
-	for p := a.at; p < len(s); p++ {
-		i := bytes.IndexByte(s[p:], c)
-		if i < 0 {
+	// Candidate i of s starts a match at line[i]; s ends where lit would
+	// overrun the line.
+	s := line[a.p0 : len(line)-n+a.p0+a.dist+1]
+	for i := 0; ; i++ {
+		j := indexPair(s[i:], a.dist, a.pat)
+		if j < 0 {
 			return false
 		}
-		p += i
-		if a.matchAt(line, p-a.at) {
+		if i += j; a.matchAt(line, i) {
 			return true
 		}
-		for _, sib := range a.siblings {
-			if *held&(1<<sib.clause) == 0 && sib.atom.anchoredAt(line, p) {
-				*held |= 1 << sib.clause
-				if sib.clause == self {
-					return true
-				}
-			}
-		}
 	}
-	return false
-}
-
-// anchoredAt reports whether a.lit occurs in line with its anchor at p.
-func (a *atom) anchoredAt(line []byte, p int) bool {
-	start := p - a.at
-	return start >= 0 && start+len(a.lit) <= len(line) && a.matchAt(line, start)
 }
 
 // matchAt reports whether a.lit occurs in line at start (in bounds). Its
 // common case, a literal of up to eight bytes not at the line's very end,
-// is one word comparison and inlines into the candidate loop.
+// is one word comparison.
 func (a *atom) matchAt(line []byte, start int) bool {
 	if len(a.lit) <= 8 && start+8 <= len(line) {
 		return (binary.LittleEndian.Uint64(line[start:])|a.fold)&a.mask == a.head
@@ -322,21 +292,4 @@ func hasUnicodeEscape(line []byte) bool {
 			return false
 		}
 	}
-}
-
-// hasNonASCII tests eight bytes at a time for a set high bit.
-func hasNonASCII(line []byte) bool {
-	const high = 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(line); i += 8 {
-		if binary.LittleEndian.Uint64(line[i:])&high != 0 {
-			return true
-		}
-	}
-	for _, c := range line[i:] {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
