@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -22,13 +23,25 @@ type Chunk struct {
 	FirstLine int    // 1-based line number of Data's first line
 	Data      []byte // whole lines; each ends in '\n' except perhaps a file's last
 
-	buf []byte // the pooled buffer Data lives in (nil for an oversize line)
+	buf []byte  // the pooled buffer Data lives in (nil for an oversize line), or a mapped chunk's pool token
+	win *window // the mapping Data points into, for a chunk of a mapped file
 }
 
 // Lines calls fn for every non-blank line of c (without its line ending),
 // with its line number, the way ReadFiles delivers them.
+//
+// For a chunk of a mapped file, a fault on its data (the file was truncated
+// under the mapping) is reported as a Problem with ErrFileChanged through
+// the reader's OnProblem, from this goroutine, and the chunk's remaining
+// lines are dropped; without OnProblem it panics with that problem.
 func (c *Chunk) Lines(fn func(num int, line []byte)) {
 	data, num := c.Data, c.FirstLine
+	if c.win != nil {
+		// Touching a truncated mapping raises SIGBUS, which otherwise
+		// kills the process; as a panic it can be told apart and reported.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer c.win.recoverFault(c.File, &num)
+	}
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		var line []byte
@@ -75,6 +88,10 @@ func (p *ChunkPool) get() []byte {
 
 // Release returns a chunk's buffer to the pool; the chunk is unusable after.
 func (p *ChunkPool) Release(c *Chunk) {
+	if c.win != nil {
+		c.win.release()
+		c.win = nil
+	}
 	b := c.buf
 	if cap(b) != p.size {
 		b = nil // an oversize line's buffer is left to the GC
@@ -88,6 +105,11 @@ func (p *ChunkPool) Release(c *Chunk) {
 // later, from another goroutine); Chunks blocks while every buffer is out.
 // Over-long lines are reported through OnProblem and left out. Stats.Bytes
 // semantics (Consumed, OnProgress) are those of ReadFiles.
+//
+// Plain regular files are mapped into memory window by window where the
+// system allows (see mapFile) and their chunks point into the mapping
+// instead of a pool buffer, which saves copying every byte; the pool then
+// only bounds how many chunks are out.
 func (r *Reader) Chunks(files []string, pool *ChunkPool, fn func(*Chunk)) error {
 	seq := 0
 	for _, f := range files {
@@ -111,6 +133,9 @@ func (r *Reader) chunkFile(name string, pool *ChunkPool, seq *int, fn func(*Chun
 			return err
 		}
 		defer f.Close()
+		if mapped, err := r.mapFile(f, name, pool, seq, fn); mapped {
+			return err
+		}
 		in = f
 	}
 	var src io.Reader = &countingReader{r: in, reader: r}
@@ -181,7 +206,7 @@ func (r *Reader) chunkFile(name string, pool *ChunkPool, seq *int, fn func(*Chun
 		}
 		if cut == 0 && !eof {
 			// No line ends in the buffer: carry it over, or give up on the line.
-			if len(data) > MaxLineBytes {
+			if len(data) > r.maxLine() {
 				skipping = true
 			} else {
 				carry = append([]byte(nil), data...)

@@ -56,6 +56,17 @@ type Reader struct {
 	MaxLines int
 
 	consumed int64
+	// Test knobs, zero for the defaults: the longest line kept
+	// (MaxLineBytes), and the bytes a mapped window spans (defaultWindow;
+	// negative: never map, always read).
+	maxLineBytes, mapWindow int
+}
+
+func (r *Reader) maxLine() int {
+	if r.maxLineBytes > 0 {
+		return r.maxLineBytes
+	}
+	return MaxLineBytes
 }
 
 // Expand turns paths into the list of files to read: directories are walked
@@ -175,7 +186,7 @@ func (r *Reader) scan(name string, src io.Reader, fn func(Line)) error {
 			inLong = true
 			if !tooLong {
 				long = append(long, chunk...)
-				if len(long) > MaxLineBytes {
+				if len(long) > r.maxLine() {
 					tooLong, long = true, nil
 				}
 			}
