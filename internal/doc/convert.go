@@ -539,16 +539,21 @@ func parseISOMillisZ(s string) (instant, bool) {
 	if len(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
 		return instant{}, false
 	}
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22} {
-		if s[i]-'0' > 9 {
-			return instant{}, false
-		}
+	// Every digit is checked at once: a byte outside '0'..'9' wraps (or
+	// stays) above 9 once '0' is taken away.
+	bad := false
+	d2 := func(i int) int {
+		a, b := s[i]-'0', s[i+1]-'0'
+		bad = bad || a > 9 || b > 9
+		return int(a)*10 + int(b)
 	}
-	d2 := func(i int) int { return int(s[i]-'0')*10 + int(s[i+1]-'0') }
 	year := d2(0)*100 + d2(2)
 	month, day := d2(5), d2(8)
 	hour, minute, sec := d2(11), d2(14), d2(17)
-	ms := int(s[20]-'0')*100 + d2(21)
+	ms := d2(20)*10 + int(s[22]-'0')
+	if bad || s[22]-'0' > 9 {
+		return instant{}, false
+	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
 		return instant{}, false
 	}

@@ -141,6 +141,10 @@ type worker struct {
 	// direct pushes into the sweep's own executions: with one worker,
 	// chunks arrive in order, so per-chunk executions and merges are waste.
 	direct bool
+	// spare holds merged partials' window-time buffers for reuse: a chunk
+	// notes a time per line, and allocating them anew dominated the
+	// collector's work.
+	spare chan []int64
 	// routes caches route and Reads per index-naming values: nearly every
 	// line names one of a few data streams, and matching FROM patterns
 	// per document would dominate skipped lines.
@@ -233,8 +237,19 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 		}
 	}
 	defer func() { r.OnProblem = prevProblem }()
+	spare := make(chan []int64, 2*threads+2)
+	recycle := func(p *partial) {
+		for i := range p.rules {
+			if t := p.rules[i].times; t != nil {
+				select {
+				case spare <- t[:0]:
+				default:
+				}
+			}
+		}
+	}
 	newWorker := func() *worker {
-		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter, dsType: doc.NewFieldReader("data_stream.type"),
+		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter, spare: spare, dsType: doc.NewFieldReader("data_stream.type"),
 			dsDataset: doc.NewFieldReader("data_stream.dataset"), dsNamespace: doc.NewFieldReader("data_stream.namespace")}
 		for _, r := range s.rules {
 			w.timestamps = append(w.timestamps, doc.NewFieldReader(timestampField(r.cr.Rule)))
@@ -264,6 +279,7 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 			mu.Lock()
 			s.merge(p, &st)
 			mu.Unlock()
+			recycle(p)
 		}
 		st.Bytes = r.Consumed()
 		return st, err
@@ -302,6 +318,7 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 				s.merge(q, &st)
 				mu.Unlock()
 				pool.Release(q.chunk)
+				recycle(q)
 				next++
 			}
 		}
@@ -323,6 +340,12 @@ func (w *worker) process(c *source.Chunk) *partial {
 		p.rules[i] = sweepRule{cr: r.cr, min: 1<<63 - 1, max: -1 << 63, window: r.window, newest: -1 << 63, oldest: 1<<63 - 1}
 		if w.direct {
 			p.rules[i].exec = r.exec
+		}
+		if r.window != "" {
+			select {
+			case p.rules[i].times = <-w.spare:
+			default:
+			}
 		}
 	}
 	c.Lines(func(num int, line []byte) {

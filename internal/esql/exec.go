@@ -384,12 +384,13 @@ type statsOp struct {
 	// windows holds the other groups by the end of their time window;
 	// ends is a min-heap of its keys, so closeBefore touches only the
 	// groups that close. last caches the window of the latest key.
-	windows map[int64]*window
-	ends    endHeap
-	last    *window
-	lastKey doc.Value
-	closing []*group    // closeBefore's scratch
-	scratch []doc.Value // closeBefore's row before the survival test
+	windows  map[int64]*window
+	ends     endHeap
+	last     *window
+	lastKey  doc.Value
+	sizeHint int         // groups the latest window had when the next one began
+	closing  []*group    // closeBefore's scratch
+	scratch  []doc.Value // closeBefore's row before the survival test
 }
 
 func (s *statsSpec) build(x *ctx, next sink) sink {
@@ -489,7 +490,12 @@ func (o *statsOp) windowOf(kv []doc.Value) *window {
 		if o.windows == nil {
 			o.windows = map[int64]*window{}
 		}
-		w = &window{groups: map[uint64]*group{}}
+		if o.last != nil {
+			o.sizeHint = min(len(o.last.order), 1<<16)
+		}
+		// Windows of a steady stream hold about as many groups each:
+		// sizing the hash from the last one spares growing it step by step.
+		w = &window{groups: make(map[uint64]*group, o.sizeHint)}
 		o.windows[end] = w
 		heap.Push(&o.ends, end)
 	}
@@ -551,7 +557,7 @@ func (o *statsOp) liveOrder() []*group {
 			if !g.closed {
 				live = append(live, g)
 			} else {
-				o.arena.release(g)
+				o.arena.release(g, o.open)
 			}
 		}
 		clear(o.order[len(live):])
@@ -745,14 +751,18 @@ type groupArena struct {
 
 const maxArenaChunk = 256
 
-// maxArenaFree bounds the free list: an execution that absorbs other
-// executions' groups (Absorb) creates few of its own, and an unbounded
-// list would keep every group it ever closed.
+// maxArenaFree bounds the free list, with the number of open groups
+// (see release): an execution that absorbs other executions' groups
+// (Absorb) creates few of its own, and an unbounded list would keep every
+// group it ever closed.
 const maxArenaFree = 16 * maxArenaChunk
 
 // release keeps a closed group for reuse, or leaves it to the collector.
-func (a *groupArena) release(g *group) {
-	if len(a.free) < maxArenaFree {
+// As many as are open are kept: windows close in waves about as large as
+// the open set, and the next wave of new groups reuses them instead of
+// allocating (and collecting) as many again.
+func (a *groupArena) release(g *group, open int) {
+	if len(a.free) < max(maxArenaFree, open) {
 		a.free = append(a.free, g)
 	}
 }
