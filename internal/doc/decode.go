@@ -148,6 +148,7 @@ type Decoder struct {
 	// shows again and deletes only those it no longer shows, cheaper
 	// than clearing and refilling.
 	gen       uint64  // finish calls so far
+	slotsSet  []int32 // with a Layout: the slots the last finish set (a reused Document's to clear)
 	shown     []int32 // plans shown by the last finish
 	shownNext []int32
 	have      int // projected fields with a value (see FirstValuesOnly)
@@ -1240,8 +1241,12 @@ func (d *Decoder) finish() {
 		if d.doc.Slots == nil {
 			d.doc.Slots = make([]Value, len(l.names))
 		} else {
-			clear(d.doc.Slots)
+			// Only what the last line set: a skim sets few of many slots.
+			for _, s := range d.slotsSet {
+				d.doc.Slots[s] = Value{}
+			}
 		}
+		d.slotsSet = d.slotsSet[:0]
 		d.collect(nil)
 		return
 	}
@@ -1315,11 +1320,13 @@ func (d *Decoder) show(fields map[string]Value, pi int32, v Value) {
 	if fields == nil {
 		if p.slot >= 0 {
 			d.doc.Slots[p.slot] = v
+			d.slotsSet = append(d.slotsSet, int32(p.slot))
 		}
 		for _, a := range p.aliases {
 			d.plans[a].shownAt = d.gen
 			if s := d.plans[a].slot; s >= 0 {
 				d.doc.Slots[s] = v
+				d.slotsSet = append(d.slotsSet, int32(s))
 			}
 		}
 		return

@@ -128,7 +128,7 @@ func BenchmarkFieldExtractor(b *testing.B) {
 	}{
 		{"seed-projection", DecodeOptions{Dynamic: true, Fields: seed}},
 		{"seed-projection-reuse-doc", DecodeOptions{Dynamic: true, ReuseDocument: true, Fields: seed}},
-		{"seed-projection-layout", DecodeOptions{Dynamic: true, ReuseDocument: true, Layout: layout}},
+		{"seed-projection-layout", DecodeOptions{Dynamic: true, Reuse: true, Layout: layout}},
 		{"skim-reuse", DecodeOptions{Dynamic: true, Reuse: true, Fields: skimFields}},
 		{"skim-first-values", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields}},
 		{"skim-first-values-layout", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields, Layout: layout}},
