@@ -143,8 +143,8 @@ type worker struct {
 	// chunks arrive in order, so per-chunk executions and merges are waste.
 	direct bool
 	// spare holds merged partials' window-time buffers for reuse: a chunk
-	// notes a time per line, and allocating them anew dominated the
-	// collector's work.
+	// notes a time per line, and fresh buffers were a tenth of a hunt's
+	// allocations.
 	spare chan []int64
 	// execs holds, per rule, executions recycled after their chunk was
 	// merged (esql.Execution.Recycled), which reuse closed groups.
