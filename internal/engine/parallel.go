@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"vigil/internal/doc"
-	"vigil/internal/esql"
 	pf "vigil/internal/prefilter"
 	"vigil/internal/source"
 )
@@ -146,9 +145,6 @@ type worker struct {
 	// notes a time per line, and fresh buffers were a tenth of a hunt's
 	// allocations.
 	spare chan []int64
-	// execs holds, per rule, executions recycled after their chunk was
-	// merged (esql.Execution.Recycled), which reuse closed groups.
-	execs []chan *esql.Execution
 	// routes caches route and Reads per index-naming values: nearly every
 	// line names one of a few data streams, and matching FROM patterns
 	// per document would dominate skipped lines.
@@ -242,12 +238,8 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 	}
 	defer func() { r.OnProblem = prevProblem }()
 	spare := make(chan []int64, 2*threads+2)
-	execs := make([]chan *esql.Execution, len(s.rules))
-	for i := range execs {
-		execs[i] = make(chan *esql.Execution, 2*threads+2) // as many as chunks in flight
-	}
-	// recycle hands a merged partial's buffers back to the workers (it runs
-	// where merges do, which own the sweep's executions).
+	// recycle hands a merged partial's window-time buffers back to the
+	// workers.
 	recycle := func(p *partial) {
 		for i := range p.rules {
 			if t := p.rules[i].times; t != nil {
@@ -256,16 +248,10 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 				default:
 				}
 			}
-			if e := p.rules[i].exec; e != nil && e != s.rules[i].exec {
-				select {
-				case execs[i] <- e.Recycled(s.rules[i].exec, recycledGroups):
-				default:
-				}
-			}
 		}
 	}
 	newWorker := func() *worker {
-		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter, spare: spare, execs: execs, dsType: doc.NewFieldReader("data_stream.type"),
+		w := &worker{s: s, dec: o.NewDecoder(), pre: o.Prefilter, spare: spare, dsType: doc.NewFieldReader("data_stream.type"),
 			dsDataset: doc.NewFieldReader("data_stream.dataset"), dsNamespace: doc.NewFieldReader("data_stream.namespace")}
 		for _, r := range s.rules {
 			w.timestamps = append(w.timestamps, doc.NewFieldReader(timestampField(r.cr.Rule)))
@@ -423,11 +409,7 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 			continue
 		}
 		if r.exec == nil {
-			select {
-			case r.exec = <-w.execs[i]:
-			default:
-				r.exec = r.cr.Query.NewExecution()
-			}
+			r.exec = r.cr.Query.NewExecution()
 		}
 		r.exec.Push(d)
 	}
@@ -473,11 +455,6 @@ func (s *Sweep) merge(p *partial, st *source.Stats) {
 		}
 	}
 }
-
-// recycledGroups is how many closed groups a recycled chunk execution
-// takes from the sweep's: about twice what a 2 MiB chunk of the bench data
-// creates. More would pile up unused in the recycled executions.
-const recycledGroups = 512
 
 // closeEveryChunks is how many merged chunks pass between window closings.
 const closeEveryChunks = 8

@@ -767,15 +767,6 @@ func (a *groupArena) release(g *group, open int) {
 	}
 }
 
-// lend moves up to n of a's free groups to b (an arena of the same query).
-func (a *groupArena) lend(b *groupArena, n int) {
-	k := min(n, len(a.free))
-	tail := a.free[len(a.free)-k:]
-	b.free = append(b.free, tail...)
-	clear(tail)
-	a.free = a.free[:len(a.free)-k]
-}
-
 func (a *groupArena) newGroup(kv []doc.Value, aggs []*aggSpec) *group {
 	if n := len(a.free); n > 0 {
 		g := a.free[n-1]

@@ -569,26 +569,6 @@ func (e *Execution) Merge(other *Execution) { e.merge(other, false) }
 // states may move into e instead of being copied.
 func (e *Execution) Absorb(other *Execution) { e.merge(other, true) }
 
-// Recycled returns a fresh execution of the query for an absorbed
-// execution (see Absorb), which must not be used afterwards: the new one
-// keeps its memory for groups, topped up with up to donate groups that
-// donor (the execution that absorbed it) has closed. A parallel sweep's
-// per-chunk executions so reuse the groups their merge closes instead of
-// allocating every group anew.
-func (e *Execution) Recycled(donor *Execution, donate int) *Execution {
-	n := e.q.NewExecution()
-	old, ok := e.head.(*statsOp)
-	if !ok {
-		return n
-	}
-	fresh := n.head.(*statsOp)
-	fresh.arena = old.arena
-	if d, ok := donor.head.(*statsOp); ok && d.s == fresh.s {
-		d.arena.lend(&fresh.arena, donate)
-	}
-	return n
-}
-
 func (e *Execution) merge(other *Execution, take bool) {
 	switch h := e.head.(type) {
 	case *statsOp:
