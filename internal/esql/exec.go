@@ -747,6 +747,7 @@ type groupArena struct {
 	states []agg.State
 	batch  []agg.State // scratch for agg.NewStates
 	chunk  int         // groups per refill, doubling up to maxArenaChunk
+	made   int         // groups handed out so far
 }
 
 const maxArenaChunk = 256
@@ -760,14 +761,17 @@ const maxArenaFree = 16 * maxArenaChunk
 // release keeps a closed group for reuse, or leaves it to the collector.
 // As many as are open are kept: windows close in waves about as large as
 // the open set, and the next wave of new groups reuses them instead of
-// allocating (and collecting) as many again.
+// allocating (and collecting) as many again. An arena that has made no
+// group keeps none: a parallel sweep's merge target takes its chunks'
+// groups over (Absorb) and would never reuse one.
 func (a *groupArena) release(g *group, open int) {
-	if len(a.free) < max(maxArenaFree, open) {
+	if a.made > 0 && len(a.free) < max(maxArenaFree, open) {
 		a.free = append(a.free, g)
 	}
 }
 
 func (a *groupArena) newGroup(kv []doc.Value, aggs []*aggSpec) *group {
+	a.made++
 	if n := len(a.free); n > 0 {
 		g := a.free[n-1]
 		a.free[n-1] = nil
