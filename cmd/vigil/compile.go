@@ -84,26 +84,7 @@ func inferMapping(files []string, base *doc.Mapping, maxLines int) *doc.Mapping 
 	return dec.Dynamic()
 }
 
-// decoderMapping is what documents are typed by: the built-in ECS and
-// Elastic Defend mappings, the user's over them, then fields inferred from
-// the data that neither names.
+// decoderMapping is what documents are typed by (engine.Catalog.DecoderMapping).
 func decoderMapping(user, inferred *doc.Mapping) *doc.Mapping {
-	m := doc.NewMapping()
-	ecs, _ := doc.BuiltinMapping("ecs")
-	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
-	m.Merge(ecs)
-	m.Merge(endpoint)
-	if user != nil {
-		for _, f := range user.Fields() {
-			m.Add(*f)
-		}
-	}
-	if inferred != nil {
-		for _, f := range inferred.Fields() {
-			if _, ok := m.Lookup(f.Name); !ok {
-				m.Add(*f)
-			}
-		}
-	}
-	return m
+	return (&engine.Catalog{User: user, Inferred: inferred}).DecoderMapping()
 }

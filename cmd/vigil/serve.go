@@ -146,7 +146,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, Mapping: server.DecoderMapping(user), Catalog: cat,
+	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, Mapping: cat.DecoderMapping(), Catalog: cat,
 		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version})
 	if err != nil {
 		return inputErr(err)

@@ -56,3 +56,27 @@ func (c *Catalog) Resolve(patterns []string) (*doc.Mapping, error) {
 	}
 	return m, nil
 }
+
+// DecoderMapping is what documents are typed by whatever index they route
+// to: the built-in ECS and Elastic Defend mappings, the user's laid over
+// them, then inferred fields that none of those names.
+func (c *Catalog) DecoderMapping() *doc.Mapping {
+	m := doc.NewMapping()
+	ecs, _ := doc.BuiltinMapping("ecs")
+	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
+	m.Merge(ecs)
+	m.Merge(endpoint)
+	if c.User != nil {
+		for _, f := range c.User.Fields() {
+			m.Add(*f)
+		}
+	}
+	if c.Inferred != nil {
+		for _, f := range c.Inferred.Fields() {
+			if _, ok := m.Lookup(f.Name); !ok {
+				m.Add(*f)
+			}
+		}
+	}
+	return m
+}

@@ -53,7 +53,7 @@ func TestEndToEndBulkIndexer(t *testing.T) {
 
 	// What hunt finds over the same data.
 	sw := engine.NewSweep(rules)
-	dec := doc.NewDecoder(DecoderMapping(nil), doc.DecodeOptions{Dynamic: true})
+	dec := doc.NewDecoder((&engine.Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true})
 	for _, l := range lines {
 		d, err := dec.Decode(l)
 		if err != nil {

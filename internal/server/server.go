@@ -129,7 +129,7 @@ func New(opts Options) (*Server, error) {
 		opts.EvalInterval = 100 * time.Millisecond
 	}
 	if opts.Mapping == nil {
-		opts.Mapping = DecoderMapping(nil)
+		opts.Mapping = (&engine.Catalog{}).DecoderMapping()
 	}
 	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, clock: opts.Clock, sse: newBroker(),
 		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), abandon: make(chan struct{}), known: map[string]string{}, overflowSeen: map[string]int64{}}
@@ -208,22 +208,6 @@ func execUUID(ruleID string, at time.Time) string {
 	b[8] = b[8]&0x3f | 0x80
 	x := hex.EncodeToString(b)
 	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
-
-// DecoderMapping is the mapping documents are typed by: the built-in ECS and
-// Elastic Defend mappings with the user's laid over them (as `vigil hunt`).
-func DecoderMapping(user *doc.Mapping) *doc.Mapping {
-	m := doc.NewMapping()
-	ecs, _ := doc.BuiltinMapping("ecs")
-	endpoint, _ := doc.BuiltinMapping("logs-endpoint.events.process")
-	m.Merge(ecs)
-	m.Merge(endpoint)
-	if user != nil {
-		for _, f := range user.Fields() {
-			m.Add(*f)
-		}
-	}
-	return m
 }
 
 // projection is every field a rule reads plus what routing and time need:
