@@ -165,30 +165,14 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	var items []item
 	var docs []*doc.Document
 	var raws [][]byte
-	lineNo := 0
-	next := func() ([]byte, bool) {
-		for len(body) > 0 {
-			i := bytes.IndexByte(body, '\n')
-			var line []byte
-			if i < 0 {
-				line, body = body, nil
-			} else {
-				line, body = body[:i], body[i+1:]
-			}
-			lineNo++
-			line = bytes.TrimRight(line, "\r")
-			if len(bytes.TrimSpace(line)) > 0 {
-				return line, true
-			}
-		}
-		return nil, false
-	}
+	lines := ndjson{body: body}
 	failed := 0
 	for {
-		line, ok := next()
+		line, ok := lines.next()
 		if !ok {
 			break
 		}
+		lineNo := lines.num
 		a, err := parseAction(line, lineNo)
 		if err != nil {
 			esError(w, 400, "illegal_argument_exception", fmt.Sprintf("Malformed action/metadata line [%d]: %v", lineNo, err))
@@ -202,7 +186,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		case "index", "create":
 		case "update", "delete":
 			if a.Op == "update" {
-				next() // its partial document
+				lines.next() // its partial document
 			}
 			it.status, it.errType, it.msg = 400, "illegal_argument_exception", "vigil accepts index and create actions only"
 			items = append(items, it)
@@ -212,7 +196,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			esError(w, 400, "illegal_argument_exception", fmt.Sprintf("Malformed action/metadata line [%d], expected field [create], [delete], [index] or [update] but found [%s]", lineNo, a.Op))
 			return
 		}
-		src, ok := next()
+		src, ok := lines.next()
 		if !ok {
 			esError(w, 400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]; action on line "+strconv.Itoa(lineNo)+" has no document")
 			return
@@ -226,23 +210,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			failed++
 			continue
 		}
-		if s.prefilter != nil && !s.prefilter.Match(src) {
-			// No rule can use it: check it and note its time only.
-			d, err := skim.Decode(src)
-			if err != nil {
-				s.metrics.malformed.Inc()
-				it.status, it.errType, it.msg = 400, "document_parsing_exception", "[1:"+decodeCol(err)+"] "+err.Error()
-				items = append(items, it)
-				failed++
-				continue
-			}
-			maxTime = max(maxTime, timeOf(d))
-			skimmed++
-			it.status = 201
-			items = append(items, it)
-			continue
-		}
-		d, err := dec.Decode(src)
+		d, pass, err := s.decodeEvent(dec, skim, src)
 		if err != nil {
 			s.metrics.malformed.Inc()
 			it.status, it.errType, it.msg = 400, "document_parsing_exception", "[1:"+decodeCol(err)+"] "+err.Error()
@@ -251,6 +219,12 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		maxTime = max(maxTime, timeOf(d))
+		if !pass {
+			skimmed++
+			it.status = 201
+			items = append(items, it)
+			continue
+		}
 		d.Index, d.ID, d.Version = it.index, it.id, 1
 		docs = append(docs, d)
 		raws = append(raws, src)
@@ -378,6 +352,42 @@ type ingestResult struct {
 	Errors    []string `json:"errors,omitempty"` // the first few problems, line:col
 }
 
+// ndjson walks a request body's non-blank lines; num is the 1-based number
+// of the line last returned, blank lines counted.
+type ndjson struct {
+	body []byte
+	num  int
+}
+
+func (n *ndjson) next() ([]byte, bool) {
+	for len(n.body) > 0 {
+		i := bytes.IndexByte(n.body, '\n')
+		var line []byte
+		if i < 0 {
+			line, n.body = n.body, nil
+		} else {
+			line, n.body = n.body[:i], n.body[i+1:]
+		}
+		n.num++
+		line = bytes.TrimRight(line, "\r")
+		if len(bytes.TrimSpace(line)) > 0 {
+			return line, true
+		}
+	}
+	return nil, false
+}
+
+// decodeEvent decodes an event line with dec when a rule may use it (pass),
+// else only checks it and reads its time with skim.
+func (s *Server) decodeEvent(dec, skim *doc.Decoder, line []byte) (d *doc.Document, pass bool, err error) {
+	if s.prefilter != nil && !s.prefilter.Match(line) {
+		d, err = skim.Decode(line)
+		return d, false, err
+	}
+	d, err = dec.Decode(line)
+	return d, true, err
+}
+
 // ingestLines decodes NDJSON and enqueues it as one batch.
 func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 	var res ingestResult
@@ -388,33 +398,18 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 	maxTime := int64(math.MinInt64)
 	var docs []*doc.Document
 	var raws [][]byte
-	lineNo := 0
-	for len(body) > 0 {
-		i := bytes.IndexByte(body, '\n')
-		var line []byte
-		if i < 0 {
-			line, body = body, nil
-		} else {
-			line, body = body[:i], body[i+1:]
+	lines := ndjson{body: body}
+	for {
+		line, ok := lines.next()
+		if !ok {
+			break
 		}
-		lineNo++
-		line = bytes.TrimRight(line, "\r")
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		pass := s.prefilter == nil || s.prefilter.Match(line)
-		var d *doc.Document
-		var err error
-		if pass {
-			d, err = dec.Decode(line)
-		} else {
-			d, err = skim.Decode(line) // no rule can use it: check it and note its time only
-		}
+		d, pass, err := s.decodeEvent(dec, skim, line)
 		if err != nil {
 			res.Malformed++
 			s.metrics.malformed.Inc()
 			if len(res.Errors) < 10 {
-				res.Errors = append(res.Errors, fmt.Sprintf("line %d:%s: %v", lineNo, decodeCol(err), err))
+				res.Errors = append(res.Errors, fmt.Sprintf("line %d:%s: %v", lines.num, decodeCol(err), err))
 			}
 			continue
 		}
