@@ -232,12 +232,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		items = append(items, it)
 	}
 	if err := s.enqueue(docs, raws, maxTime); err != nil {
-		if errors.Is(err, errQueueFull) {
-			w.Header().Set("Retry-After", "1")
-			esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution: vigil's ingest queue is full")
-			return
-		}
-		esError(w, http.StatusServiceUnavailable, "unavailable_shards_exception", err.Error())
+		ingestRefused(w, err, "unavailable_shards_exception")
 		return
 	}
 	s.metrics.events.Add(float64(len(docs) + skimmed))
@@ -335,12 +330,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.ingestLines(body, r.URL.Query().Get("index"))
 	if err != nil {
-		if errors.Is(err, errQueueFull) {
-			w.Header().Set("Retry-After", "1")
-			esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution: vigil's ingest queue is full")
-			return
-		}
-		esError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		ingestRefused(w, err, "unavailable")
 		return
 	}
 	writeJSON(w, 200, res)
@@ -350,6 +340,17 @@ type ingestResult struct {
 	Accepted  int      `json:"accepted"`
 	Malformed int      `json:"malformed"`
 	Errors    []string `json:"errors,omitempty"` // the first few problems, line:col
+}
+
+// ingestRefused answers a batch enqueue refused: 429 with Retry-After when
+// the queue is full (shippers back off and resend), else 503 of errType.
+func ingestRefused(w http.ResponseWriter, err error, errType string) {
+	if errors.Is(err, errQueueFull) {
+		w.Header().Set("Retry-After", "1")
+		esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution: vigil's ingest queue is full")
+		return
+	}
+	esError(w, http.StatusServiceUnavailable, errType, err.Error())
 }
 
 // ndjson walks a request body's non-blank lines; num is the 1-based number
