@@ -285,24 +285,36 @@ type instant struct {
 
 // Date format alternatives Vigil interprets (a mapping "format" is a "||" list).
 const (
-	fmtISO = iota // strict_date_optional_time and its relatives
+	fmtISO      = iota // strict_date_optional_time and its relatives
+	fmtISONanos        // strict_date_optional_time_nanos: a time needs HH:mm:ss
 	fmtEpochMillis
 	fmtEpochSecond
 )
 
-var defaultDateFormats = []uint8{fmtISO, fmtEpochMillis}
+// The default formats: date's strict_date_optional_time||epoch_millis and
+// date_nanos's strict_date_optional_time_nanos||epoch_millis
+// (https://www.elastic.co/docs/reference/elasticsearch/mapping-reference/date_nanos).
+var (
+	defaultDateFormats  = []uint8{fmtISO, fmtEpochMillis}
+	defaultNanosFormats = []uint8{fmtISONanos, fmtEpochMillis}
+)
 
 // compileDateFormats maps a mapping's format list onto the parsers Vigil has.
 // Named ISO formats (date_optional_time, strict_date_time, date…) all use the
 // ISO parser, which is more lenient than the stricter ones; custom patterns
 // ("yyyy/MM/dd HH:mm") are not interpreted and fall back to ISO.
-func compileDateFormats(format string) []uint8 {
+func compileDateFormats(t Type, format string) []uint8 {
+	if format == "" && t == DateNanos {
+		return defaultNanosFormats
+	}
 	if format == "" {
 		return defaultDateFormats
 	}
 	var out []uint8
 	for _, f := range strings.Split(format, "||") {
 		switch strings.TrimSpace(f) {
+		case "strict_date_optional_time_nanos":
+			out = append(out, fmtISONanos)
 		case "epoch_millis":
 			out = append(out, fmtEpochMillis)
 		case "epoch_second":
@@ -325,6 +337,8 @@ func parseDate(s string, formats []uint8) (instant, bool) {
 		switch f {
 		case fmtISO:
 			t, ok = parseISODate(s)
+		case fmtISONanos:
+			t, ok = parseISODateNanos(s)
 		case fmtEpochMillis:
 			t, ok = parseEpoch(s, 1e6)
 		case fmtEpochSecond:
@@ -402,192 +416,6 @@ func norm(sec, ns int64) instant {
 		sec--
 	}
 	return instant{sec: sec, nsec: int32(ns)}
-}
-
-// parseISODate parses strict_date_optional_time:
-// yyyy[-MM[-dd]]['T'HH[:mm[:ss[.f{1,9}]]][Z|±HH[:mm]|±HHmm]]. Without an
-// offset the time is UTC.
-func parseISODate(s string) (instant, bool) {
-	if t, ok := parseISOMillisZ(s); ok {
-		return t, true
-	}
-	return parseISODateAny(s)
-}
-
-// parseISODateAny is parseISODate for every shape.
-func parseISODateAny(s string) (instant, bool) {
-	p := 0
-	num := func(n int) (int, bool) {
-		if p+n > len(s) {
-			return 0, false
-		}
-		v := 0
-		for i := 0; i < n; i++ {
-			c := s[p+i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		p += n
-		return v, true
-	}
-	neg := false
-	if s != "" && s[0] == '-' {
-		neg, p = true, 1
-	}
-	year, ok := num(4) // strict: exactly four digits (elastic/elasticsearch#73034)
-	if !ok {
-		return instant{}, false
-	}
-	if neg {
-		year = -year
-	}
-	month, day := 1, 1
-	hour, minute, sec, nsec := 0, 0, 0, 0
-	offset := 0
-	if p < len(s) && s[p] == '-' {
-		p++
-		if month, ok = num(2); !ok || month < 1 || month > 12 {
-			return instant{}, false
-		}
-		if p < len(s) && s[p] == '-' {
-			p++
-			if day, ok = num(2); !ok || day < 1 || day > daysIn(year, month) {
-				return instant{}, false
-			}
-			if p < len(s) && (s[p] == 'T' || s[p] == 't') {
-				p++
-				if hour, ok = num(2); !ok || hour > 23 {
-					return instant{}, false
-				}
-				if p < len(s) && s[p] == ':' {
-					p++
-					if minute, ok = num(2); !ok || minute > 59 {
-						return instant{}, false
-					}
-					if p < len(s) && s[p] == ':' {
-						p++
-						if sec, ok = num(2); !ok || sec > 59 {
-							return instant{}, false
-						}
-						if p < len(s) && (s[p] == '.' || s[p] == ',') {
-							p++
-							digits := 0
-							for p < len(s) && s[p] >= '0' && s[p] <= '9' {
-								if digits < 9 {
-									nsec = nsec*10 + int(s[p]-'0')
-								} else {
-									return instant{}, false
-								}
-								digits++
-								p++
-							}
-							if digits == 0 {
-								return instant{}, false
-							}
-							for ; digits < 9; digits++ {
-								nsec *= 10
-							}
-						}
-					}
-				}
-				if p < len(s) {
-					switch s[p] {
-					case 'Z', 'z':
-						p++
-					case '+', '-':
-						sign := 1
-						if s[p] == '-' {
-							sign = -1
-						}
-						p++
-						oh, ok := num(2)
-						if !ok || oh > 18 {
-							return instant{}, false
-						}
-						om := 0
-						if p < len(s) && s[p] == ':' {
-							p++
-							if om, ok = num(2); !ok || om > 59 {
-								return instant{}, false
-							}
-						} else if p+2 <= len(s) {
-							if om, ok = num(2); !ok || om > 59 {
-								return instant{}, false
-							}
-						}
-						offset = sign * (oh*3600 + om*60)
-					default:
-						return instant{}, false
-					}
-				}
-			}
-		}
-	}
-	if p != len(s) {
-		return instant{}, false
-	}
-	days := daysFromCivil(year, month, day)
-	return instant{sec: days*86400 + int64(hour*3600+minute*60+sec) - int64(offset), nsec: int32(nsec)}, true
-}
-
-// parseISOMillisZ is parseISODate's fast path for the shape nearly every
-// event timestamp has, yyyy-MM-ddTHH:mm:ss.SSSZ, at fixed positions. It
-// declines anything else, leaving it to the general parser.
-func parseISOMillisZ(s string) (instant, bool) {
-	if len(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
-		return instant{}, false
-	}
-	// Every digit is checked at once: a byte outside '0'..'9' wraps (or
-	// stays) above 9 once '0' is taken away.
-	bad := false
-	d2 := func(i int) int {
-		a, b := s[i]-'0', s[i+1]-'0'
-		bad = bad || a > 9 || b > 9
-		return int(a)*10 + int(b)
-	}
-	year := d2(0)*100 + d2(2)
-	month, day := d2(5), d2(8)
-	hour, minute, sec := d2(11), d2(14), d2(17)
-	ms := d2(20)*10 + int(s[22]-'0')
-	if bad || s[22]-'0' > 9 {
-		return instant{}, false
-	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
-		return instant{}, false
-	}
-	days := daysFromCivil(year, month, day)
-	return instant{sec: days*86400 + int64(hour*3600+minute*60+sec), nsec: int32(ms * 1e6)}, true
-}
-
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil counts days since 1970-01-01 in the proleptic Gregorian calendar.
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // parseGeoString reads the string forms of a geo_point: "lat,lon" and WKT

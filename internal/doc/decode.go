@@ -456,7 +456,7 @@ func (d *Decoder) addPlan(f *Field) int32 {
 	p.isAlias = f.ESType == "alias"
 	p.isMulti = f.Parent != ""
 	if f.Type == Date || f.Type == DateNanos {
-		p.dateFmts = compileDateFormats(f.Format)
+		p.dateFmts = compileDateFormats(f.Type, f.Format)
 	}
 	p.checkTerm = f.ESType == "keyword" && !(f.NoIndex && f.NoDocValues)
 	switch {

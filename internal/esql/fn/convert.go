@@ -345,8 +345,12 @@ func stringConverter(to doc.Type) convFn {
 		if nanos {
 			format = "strict_date_optional_time_nanos"
 		}
+		parse := parseISODate
+		if nanos {
+			parse = parseISODateNanos
+		}
 		return func(v doc.Value) (doc.Value, error) {
-			ns, ok := parseISODate(v.S)
+			ns, ok := parse(v.S)
 			if !ok {
 				return doc.Value{}, EvalError("java.lang.IllegalArgumentException: failed to parse date field [" + v.S + "] with format [" + format + "]")
 			}
@@ -354,7 +358,7 @@ func stringConverter(to doc.Type) convFn {
 				if ns.sec < 0 {
 					return doc.Value{}, EvalError("java.lang.IllegalArgumentException: date[" + v.S + "] is before the epoch in 1970 and cannot be stored in nanosecond resolution")
 				}
-				if ns.sec > math.MaxInt64/1_000_000_000-1 {
+				if ns.sec > math.MaxInt64/1_000_000_000 || (ns.sec == math.MaxInt64/1_000_000_000 && ns.nano > math.MaxInt64%1_000_000_000) { // DateUtils.MAX_NANOSECOND_INSTANT
 					return doc.Value{}, EvalError("java.lang.IllegalArgumentException: date[" + v.S + "] is after 2262-04-11T23:47:16.854775807 and cannot be stored in nanosecond resolution")
 				}
 				return doc.DateNano(ns.sec*1e9 + ns.nano), nil

@@ -60,111 +60,17 @@ func monthDays(y, m int64) int64 {
 	return 31
 }
 
-// parseISODate parses strict_date_optional_time (and its _nanos variant):
-// yyyy[-MM[-dd]][THH[:mm[:ss[.fraction]]][Z|±HH[:mm]|±HHmm]].
+// parseISODate parses strict_date_optional_time with the parser document
+// decoding uses (doc.ParseISODate), so ES|QL and indexing agree.
 func parseISODate(s string) (instant, bool) {
-	p := 0
-	num := func(n int) (int64, bool) {
-		if p+n > len(s) {
-			return 0, false
-		}
-		var v int64
-		for i := 0; i < n; i++ {
-			c := s[p+i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int64(c-'0')
-		}
-		p += n
-		return v, true
-	}
-	year, ok := num(4)
-	if !ok {
-		return instant{}, false
-	}
-	month, day := int64(1), int64(1)
-	var hh, mm, ss, frac, off int64
-	if p < len(s) && s[p] == '-' {
-		p++
-		if month, ok = num(2); !ok || month < 1 || month > 12 {
-			return instant{}, false
-		}
-		if p < len(s) && s[p] == '-' {
-			p++
-			if day, ok = num(2); !ok || day < 1 || day > monthDays(year, month) {
-				return instant{}, false
-			}
-		}
-	}
-	if p < len(s) && s[p] == 'T' {
-		p++
-		if hh, ok = num(2); !ok || hh > 23 {
-			return instant{}, false
-		}
-		if p < len(s) && s[p] == ':' {
-			p++
-			if mm, ok = num(2); !ok || mm > 59 {
-				return instant{}, false
-			}
-			if p < len(s) && s[p] == ':' {
-				p++
-				if ss, ok = num(2); !ok || ss > 59 {
-					return instant{}, false
-				}
-				if p < len(s) && (s[p] == '.' || s[p] == ',') {
-					p++
-					start := p
-					for p < len(s) && p-start < 9 && s[p] >= '0' && s[p] <= '9' {
-						frac = frac*10 + int64(s[p]-'0')
-						p++
-					}
-					if p == start {
-						return instant{}, false
-					}
-					for i := p - start; i < 9; i++ {
-						frac *= 10
-					}
-				}
-			}
-		}
-		if p < len(s) {
-			switch s[p] {
-			case 'Z':
-				p++
-			case '+', '-':
-				sign := int64(1)
-				if s[p] == '-' {
-					sign = -1
-				}
-				p++
-				oh, ok := num(2)
-				if !ok || oh > 18 {
-					return instant{}, false
-				}
-				var om int64
-				if p < len(s) && s[p] == ':' {
-					p++
-					if om, ok = num(2); !ok {
-						return instant{}, false
-					}
-				} else if p < len(s) {
-					if om, ok = num(2); !ok {
-						return instant{}, false
-					}
-				}
-				if om > 59 {
-					return instant{}, false
-				}
-				off = sign * (oh*3600 + om*60)
-			}
-		}
-	}
-	if p != len(s) {
-		return instant{}, false
-	}
-	sec := daysFromCivil(year, month, day)*86400 + hh*3600 + mm*60 + ss - off
-	return instant{sec, frac}, true
+	sec, nano, ok := doc.ParseISODate(s)
+	return instant{sec, nano}, ok
+}
+
+// parseISODateNanos parses strict_date_optional_time_nanos (doc.ParseISODateNanos).
+func parseISODateNanos(s string) (instant, bool) {
+	sec, nano, ok := doc.ParseISODateNanos(s)
+	return instant{sec, nano}, ok
 }
 
 // ---- DATE_TRUNC ----

@@ -13,8 +13,9 @@ import (
 // English names.
 type datePattern struct {
 	toks []dateTok
-	// iso marks Elasticsearch's named ISO formats, handled by parseISODate.
-	iso bool
+	// iso marks Elasticsearch's named ISO formats, handled by parseISODate
+	// (isoNanos: strict_date_optional_time_nanos, by parseISODateNanos).
+	iso, isoNanos bool
 }
 
 // isoFormatNames are built-in Elasticsearch format names DateFormatter.forPattern
@@ -43,7 +44,7 @@ var dateLetters = map[byte]int{
 // other characters as literals.
 func compileDatePattern(pat string) (*datePattern, error) {
 	if isoFormatNames[pat] {
-		return &datePattern{iso: true}, nil
+		return &datePattern{iso: true, isoNanos: pat == "strict_date_optional_time_nanos"}, nil
 	}
 	p := &datePattern{}
 	for i := 0; i < len(pat); {
@@ -238,6 +239,9 @@ func (p *datePattern) format(in instant) string {
 // parse reads s strictly against the pattern; absent fields default to
 // 1970-01-01T00:00:00Z.
 func (p *datePattern) parse(s string) (instant, bool) {
+	if p.isoNanos {
+		return parseISODateNanos(s)
+	}
 	if p.iso {
 		return parseISODate(s)
 	}
