@@ -1,7 +1,7 @@
 package server
 
 import (
-	"errors"
+	"encoding/json"
 	"strconv"
 )
 
@@ -171,59 +171,15 @@ func (p *jsonParser) strSlow() (string, error) {
 	if err := p.skipString(); err != nil {
 		return "", err
 	}
-	s, err := strconv.Unquote(string(p.b[start:p.i]))
-	if err != nil {
-		// JSON's \/ is not a Go escape; the rest match for valid JSON.
-		s, err = unquoteJSON(p.b[start+1 : p.i-1])
-		if err != nil {
-			p.i = start
-			return "", p.err("invalid string escape")
-		}
+	// Escapes are rare in action lines: encoding/json decodes them exactly
+	// as JSON defines them (surrogate pairs included), which Go's Unquote
+	// does not (it takes \x41 and misses \/).
+	var s string
+	if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {
+		p.i = start
+		return "", p.err("invalid string escape")
 	}
 	return s, nil
-}
-
-func unquoteJSON(b []byte) (string, error) {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' {
-			out = append(out, b[i])
-			continue
-		}
-		i++
-		if i >= len(b) {
-			return "", errors.New("bad escape")
-		}
-		switch b[i] {
-		case '/':
-			out = append(out, '/')
-		case '"', '\\':
-			out = append(out, b[i])
-		case 'n':
-			out = append(out, '\n')
-		case 't':
-			out = append(out, '\t')
-		case 'r':
-			out = append(out, '\r')
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'u':
-			if i+5 > len(b) {
-				return "", errors.New("bad escape")
-			}
-			n, err := strconv.ParseUint(string(b[i+1:i+5]), 16, 32)
-			if err != nil {
-				return "", err
-			}
-			out = append(out, string(rune(n))...)
-			i += 4
-		default:
-			return "", errors.New("bad escape")
-		}
-	}
-	return string(out), nil
 }
 
 func (p *jsonParser) skipString() error {

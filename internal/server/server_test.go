@@ -25,6 +25,8 @@ func TestParseAction(t *testing.T) {
 		{` { "index" : { "_id" : "x\"y\\u0041", "pipeline": "p", "routing": null, "x": [1, {"a": true}], "_index": "i" } } `, bulkAction{"index", "i", `x"y\u0041`}, ""},
 		{`{"create":{"_id":"a\u0041\/"}}`, bulkAction{"create", "", "aA/"}, ""},
 		{`{"create":{}}`, bulkAction{"create", "", ""}, ""},
+		{`{"create":{"_id":"\ud83d\ude00\n\t"}}`, bulkAction{"create", "", "\U0001F600\n\t"}, ""}, // a surrogate pair is one rune
+		{`{"create":{"_id":"a\x41"}}`, bulkAction{}, "invalid string escape"},                     // Go's escapes are not JSON's
 		{`{"delete":{"_index":"a","_id":"b"}}`, bulkAction{"delete", "a", "b"}, ""},
 		{`{"create":{"_index":null}}`, bulkAction{"create", "", ""}, ""},
 		{`{"create":{"_index":"a\/b"}}`, bulkAction{"create", "a/b", ""}, ""},
