@@ -92,96 +92,128 @@ func parseISOMillisZ(s string) (instant, bool) {
 	return instant{sec: days*86400 + int64(hour*3600+minute*60+sec), nsec: int32(ms * 1e6)}, true
 }
 
-// parseISO is the general parser; nanos selects the _nanos variant. Like
-// Elasticsearch's, it reads fields at fixed positions after an optional '-'.
+// ISODateParts is a strict_date_optional_time string read field by field:
+// the local date and time, the zone's offset in seconds east of UTC, and
+// Given, how many fields after the year the string has (0 for "2024", 2 for
+// "2024-03-05", 6 with a fraction). Date math rounding (KQL ranges) needs
+// them: a missing field rounds to the unit's start or end.
+type ISODateParts struct {
+	Year, Month, Day, Hour, Minute, Second, Nano int
+	Offset                                       int
+	Given                                        int
+}
+
+// ParseISODateParts is ParseISODate without the conversion to an instant.
+func ParseISODateParts(s string) (ISODateParts, bool) {
+	var t ISODateParts
+	ok := parseISOParts(s, false, &t)
+	return t, ok
+}
+
+// parseISO is the general parser; nanos selects the _nanos variant.
 func parseISO(s string, nanos bool) (instant, bool) {
+	var t ISODateParts
+	if !parseISOParts(s, nanos, &t) {
+		return instant{}, false
+	}
+	days := daysFromCivil(t.Year, t.Month, t.Day)
+	return instant{sec: days*86400 + int64(t.Hour*3600+t.Minute*60+t.Second-t.Offset), nsec: int32(t.Nano)}, true
+}
+
+// parseISOParts reads s; like Elasticsearch's parser, it takes fields at
+// fixed positions after an optional '-'.
+func parseISOParts(s string, nanos bool, t *ISODateParts) bool {
+	*t = ISODateParts{Month: 1, Day: 1}
 	neg := s != "" && s[0] == '-'
 	if neg {
 		s = s[1:]
 	}
 	n := len(s)
-	year, ok := digitsAt(s, 0, 4)
-	if !ok {
-		return instant{}, false
+	var ok bool
+	if t.Year, ok = digitsAt(s, 0, 4); !ok {
+		return false
 	}
 	if neg {
-		year = -year // "-0000" is year 0, as in Elasticsearch
+		t.Year = -t.Year // "-0000" is year 0, as in Elasticsearch
 	}
-	month, day := 1, 1
-	hour, minute, sec, nsec, off := 0, 0, 0, 0, 0
 	p := n // where the zone starts; n when there is none
 	switch {
 	case n == 4:
 	case s[4] != '-':
-		return instant{}, false
+		return false
 	default:
-		if month, ok = digitsAt(s, 5, 2); !ok || month < 1 || month > 12 {
-			return instant{}, false
+		if t.Month, ok = digitsAt(s, 5, 2); !ok || t.Month < 1 || t.Month > 12 {
+			return false
 		}
+		t.Given = 1
 		if n == 7 {
 			break
 		}
 		if s[7] != '-' {
-			return instant{}, false
+			return false
 		}
-		if day, ok = digitsAt(s, 8, 2); !ok || day < 1 || day > daysIn(year, month) {
-			return instant{}, false
+		if t.Day, ok = digitsAt(s, 8, 2); !ok || t.Day < 1 || t.Day > daysIn(t.Year, t.Month) {
+			return false
 		}
+		t.Given = 2
 		if n == 10 {
 			break
 		}
 		if s[10] != 'T' {
-			return instant{}, false
+			return false
 		}
 		if n == 11 { // "yyyy-MM-ddT" is midnight (DateFormattersTests)
 			if nanos {
-				return instant{}, false
+				return false
 			}
 			break
 		}
-		if hour, ok = digitsAt(s, 11, 2); !ok || hour > 23 {
-			return instant{}, false
+		if t.Hour, ok = digitsAt(s, 11, 2); !ok || t.Hour > 23 {
+			return false
 		}
+		t.Given = 3
 		if p = 13; p == n || s[p] != ':' {
 			if nanos { // the _nanos variant needs minutes and seconds
-				return instant{}, false
+				return false
 			}
 			break
 		}
-		if minute, ok = digitsAt(s, 14, 2); !ok || minute > 59 {
-			return instant{}, false
+		if t.Minute, ok = digitsAt(s, 14, 2); !ok || t.Minute > 59 {
+			return false
 		}
+		t.Given = 4
 		if p = 16; p == n || s[p] != ':' {
 			if nanos {
-				return instant{}, false
+				return false
 			}
 			break
 		}
-		if sec, ok = digitsAt(s, 17, 2); !ok || sec > 59 {
-			return instant{}, false
+		if t.Second, ok = digitsAt(s, 17, 2); !ok || t.Second > 59 {
+			return false
 		}
+		t.Given = 5
 		if p = 19; p < n && (s[p] == '.' || s[p] == ',') {
 			p++
 			start := p
 			for p < n && p-start < 9 && s[p] >= '0' && s[p] <= '9' {
-				nsec = nsec*10 + int(s[p]-'0')
+				t.Nano = t.Nano*10 + int(s[p]-'0')
 				p++
 			}
 			if p == start {
-				return instant{}, false
+				return false
 			}
 			for i := p - start; i < 9; i++ {
-				nsec *= 10
+				t.Nano *= 10
 			}
+			t.Given = 6
 		}
 	}
 	if p < n {
-		if off, ok = parseZone(s[p:]); !ok {
-			return instant{}, false
+		if t.Offset, ok = parseZone(s[p:]); !ok {
+			return false
 		}
 	}
-	days := daysFromCivil(year, month, day)
-	return instant{sec: days*86400 + int64(hour*3600+minute*60+sec-off), nsec: int32(nsec)}, true
+	return true
 }
 
 // maxOffset is java.time's ZoneOffset limit, ±18:00.

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"vigil/internal/doc"
 )
 
 // Dates in queries are read as Elasticsearch's default date format
@@ -131,22 +133,7 @@ func roundTo(t time.Time, u byte, up bool) (time.Time, bool) {
 	return next.Add(-time.Millisecond), true
 }
 
-func digits(s string, n int) (int, bool) {
-	if len(s) < n {
-		return 0, false
-	}
-	v := 0
-	for i := 0; i < n; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
-	}
-	return v, true
-}
-
-// parseDate reads yyyy[-MM[-dd[THH[:mm[:ss[.fff…]]]]]][Z|±HH[:]mm], or
+// parseDate reads strict_date_optional_time (doc.ParseISODateParts) or
 // epoch milliseconds. Missing fields are the unit's start, or with roundUp
 // its end.
 func parseDate(s string, roundUp bool) (time.Time, bool) {
@@ -160,80 +147,21 @@ func parseDate(s string, roundUp bool) (time.Time, bool) {
 }
 
 func parseISO(s string, roundUp bool) (time.Time, bool) {
-	year, ok := digits(s, 4)
+	p, ok := doc.ParseISODateParts(s)
 	if !ok {
 		return time.Time{}, false
 	}
-	s = s[4:]
-	month, day, hour, minute, sec, nano := 1, 1, 0, 0, 0, 0
-	level := 0 // how many fields after the year were given
-	field := func(sep byte, max int, dst *int) bool {
-		if len(s) == 0 || s[0] != sep {
-			return false
-		}
-		v, ok := digits(s[1:], 2)
-		if !ok || v > max {
-			return false
-		}
-		*dst = v
-		s = s[3:]
-		level++
-		return true
-	}
-	if field('-', 12, &month) && field('-', 31, &day) && field('T', 23, &hour) && field(':', 59, &minute) && field(':', 59, &sec) {
-		if len(s) > 0 && (s[0] == '.' || s[0] == ',') {
-			j := 1
-			for j < len(s) && j <= 9 && s[j] >= '0' && s[j] <= '9' {
-				j++
-			}
-			if j == 1 {
-				return time.Time{}, false
-			}
-			frac := s[1:j]
-			n, _ := strconv.Atoi(frac + strings.Repeat("0", 9-len(frac)))
-			nano = n
-			s = s[j:]
-			level++
-		}
-	}
-	if month < 1 || day < 1 {
-		return time.Time{}, false
-	}
 	loc := time.UTC
-	switch {
-	case s == "":
-	case s == "Z" && level >= 3:
-	case (s[0] == '+' || s[0] == '-') && level >= 3:
-		rest := strings.ReplaceAll(s[1:], ":", "")
-		hh, ok1 := digits(rest, 2)
-		mm := 0
-		ok2 := true
-		if len(rest) == 4 {
-			mm, ok2 = digits(rest[2:], 2)
-		} else if len(rest) != 2 {
-			ok2 = false
-		}
-		if !ok1 || !ok2 {
-			return time.Time{}, false
-		}
-		off := hh*3600 + mm*60
-		if s[0] == '-' {
-			off = -off
-		}
-		loc = time.FixedZone("", off)
-	default:
-		return time.Time{}, false
+	if p.Offset != 0 {
+		loc = time.FixedZone("", p.Offset)
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nano, loc)
-	if t.Day() != day {
-		return time.Time{}, false // e.g. February 30th
-	}
+	t := time.Date(p.Year, time.Month(p.Month), p.Day, p.Hour, p.Minute, p.Second, p.Nano, loc)
 	if roundUp {
-		switch level {
+		switch p.Given {
 		case 0:
-			t = time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
+			t = time.Date(p.Year+1, 1, 1, 0, 0, 0, 0, loc)
 		case 1:
-			t = time.Date(year, time.Month(month)+1, 1, 0, 0, 0, 0, loc)
+			t = time.Date(p.Year, time.Month(p.Month)+1, 1, 0, 0, 0, 0, loc)
 		case 2:
 			t = t.AddDate(0, 0, 1)
 		case 3:

@@ -156,6 +156,13 @@ func TestMatch(t *testing.T) {
 		{`@timestamp >= now/d`, "1,2", both},
 		{`@timestamp < now/d`, "3", both},
 		{`@timestamp:"2024-01-03T00:00:00.000Z"`, "2", both},
+		// The date itself is read by doc.ParseISODateParts: offsets (also
+		// after a bare hour), month precision rounding up to its end.
+		{`@timestamp:"2024-01-03T01:00:00+01:00"`, "2", both},
+		{`@timestamp >= "2024-01-02T11+01"`, "1,2", both},
+		{`@timestamp > "2024-01-02T11+01"`, "2", both},
+		{`@timestamp <= 2023-12`, "3", both},
+		{`@timestamp > 2023-12`, "1,2", both},
 		// String ranges compare bytes.
 		{`event.action < f`, "1,2", both},
 		{`event.action >= "fork"`, "3", both},
@@ -246,6 +253,8 @@ func TestCompileErrors(t *testing.T) {
 		`process.pid:abc`,
 		`process.pid > abc`,
 		`@timestamp:yesterday`,
+		`@timestamp < "2024-01-02t10:00:00Z"`, // lower-case t is not a date
+		`@timestamp < "2024-01-02+01:00"`,     // a zone needs an hour
 		`host.ip:foo`,
 		`event.success:maybe`,
 		`not_nested:{ a:b }`,
