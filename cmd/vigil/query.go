@@ -71,7 +71,7 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 	}
 
 	// Type fields no mapping names from the data (stdin is read only once, so it is not scanned).
-	inferred := inferMapping(files, decoderMapping(user, nil), 0)
+	inferred := engine.InferFields(files, decoderMapping(user, nil), 0, 0)
 	cat := &engine.Catalog{User: user, Inferred: inferred}
 	q, err := esql.Compile(query, cat, esql.Options{Now: now})
 	if err != nil {
