@@ -11,7 +11,6 @@ import (
 	"vigil/internal/engine"
 	"vigil/internal/esql"
 	"vigil/internal/rule"
-	"vigil/internal/source"
 )
 
 // inferLines bounds how much of each input file hunt reads ahead to type
@@ -40,7 +39,7 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	}
 	try(rules)
 	if len(failed) > 0 && mentionsUnknownColumn(errs) {
-		if inferred := inferMapping(files, decoderMapping(cat.User, nil), inferLines); inferred.Len() > 0 {
+		if inferred := engine.InferMapping(files, decoderMapping(cat.User, nil), inferLines); inferred.Len() > 0 {
 			cat.Inferred = inferred
 			try(append([]*rule.Rule(nil), failed...))
 		}
@@ -66,22 +65,6 @@ func mentionsUnknownColumn(errs []error) bool {
 		}
 	}
 	return false
-}
-
-// inferMapping types the fields of the first maxLines lines of each file
-// (all lines when maxLines <= 0) that base does not map, as Elasticsearch's
-// dynamic mapping would. Stdin is skipped: it can be read only once.
-func inferMapping(files []string, base *doc.Mapping, maxLines int) *doc.Mapping {
-	dec := doc.NewDecoder(base, doc.DecodeOptions{Dynamic: true, IgnoreMalformed: true})
-	var scan []string
-	for _, f := range files {
-		if f != "-" {
-			scan = append(scan, f)
-		}
-	}
-	// Unreadable files are reported by the real read that follows.
-	_ = (&source.Reader{MaxLines: maxLines}).ReadFiles(scan, func(l source.Line) { dec.Decode(l.Bytes) })
-	return dec.Dynamic()
 }
 
 // decoderMapping is what documents are typed by (engine.Catalog.DecoderMapping).

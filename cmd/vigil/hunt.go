@@ -229,8 +229,8 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 
 // sweepOptions sets up the parallel sweep (see engine.Sweep.Options).
 func sweepOptions(o huntOptions, cat *engine.Catalog, sweep *engine.Sweep, m *doc.Mapping) (engine.ParallelOptions, error) {
-	if o.threads < 0 {
-		return engine.ParallelOptions{}, usageErr(fmt.Errorf("--threads %d: want 1 or more (0: all cores)", o.threads))
+	if err := checkThreads(o.threads); err != nil {
+		return engine.ParallelOptions{}, err
 	}
 	popts, err := sweep.Options(cat, m, o.threads, !o.noPrefilter)
 	if err != nil {
@@ -239,6 +239,13 @@ func sweepOptions(o huntOptions, cat *engine.Catalog, sweep *engine.Sweep, m *do
 	popts.ChunkSize = o.chunkSize
 	popts.ValidateSkipped = o.strictJSON
 	return popts, nil
+}
+
+func checkThreads(n int) error {
+	if n < 0 {
+		return usageErr(fmt.Errorf("--threads %d: want 1 or more (0: all cores)", n))
+	}
+	return nil
 }
 
 func openOut(cmd *cobra.Command, path string) (io.Writer, func(), error) {

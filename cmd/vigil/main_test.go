@@ -103,6 +103,51 @@ func TestQueryFormats(t *testing.T) {
 	}
 }
 
+// vigil query on 1, 2 and 4 threads, in chunks of a few lines, answers as
+// the sequential query did: testdata/query-exact.txt is the output of the
+// version before the parallel sweep, over input with malformed lines, a bad
+// value in a field few queries read, fields no mapping names, multi-valued
+// fields, documents with no index, and stdin.
+func TestQueryThreadsGolden(t *testing.T) {
+	const input = "testdata/query-input.ndjson"
+	want, err := os.ReadFile("testdata/query-exact.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := os.ReadFile(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, l := range strings.Split(string(want), "\n") {
+		if q, ok := strings.CutPrefix(l, "== "); ok && strings.HasSuffix(q, " "+input) {
+			queries = append(queries, strings.TrimSuffix(q, " "+input))
+		}
+	}
+	for _, threads := range []string{"1", "2", "4"} {
+		var b strings.Builder
+		for _, q := range queries {
+			for _, in := range []string{input, "-"} {
+				out, stderr, _ := run(t, string(stdin), "query", "--threads", threads, "--chunk-size", "4096", "--format", "csv", q, in)
+				stderr = strings.Replace(stderr, "error: ", "vigil: ", 1) // as main prints it
+				b.WriteString("== " + q + " " + in + "\n" + out + stderr)
+			}
+		}
+		if got := b.String(); got != string(want) {
+			t.Errorf("--threads %s:\n%s\nwant:\n%s", threads, got, want)
+		}
+	}
+	// --fast gives the same rows where no bad line matches, but reports only
+	// the malformed lines the query reads far enough to see.
+	out, stderr, code := run(t, "", "query", "--fast", "--threads", "2", "--chunk-size", "4096", "--format", "csv", queries[1], input)
+	if code != exitOK || !strings.Contains(string(want), out) {
+		t.Errorf("--fast: exit %d, rows:\n%s", code, out)
+	}
+	if !strings.Contains(stderr, "malformed lines: 2 (skipped)\n  testdata/query-input.ndjson:51: ") {
+		t.Errorf("--fast reports:\n%s", stderr)
+	}
+}
+
 func TestExitCodesAndBadInput(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.toml")

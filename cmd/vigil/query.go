@@ -19,6 +19,8 @@ import (
 
 type queryOptions struct {
 	index, mapping, format, now string
+	threads, chunkSize          int
+	fast                        bool
 }
 
 func newQueryCmd() *cobra.Command {
@@ -41,6 +43,10 @@ inferred from the data (strings as keyword). Documents with no index
 	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input")
 	f.StringVar(&o.format, "format", "", "output: table, csv, json (Elasticsearch's _query response) or ndjson (default: table on a terminal, else json)")
 	f.StringVar(&o.now, "now", "", "the query's NOW(), RFC 3339 (default: the current time)")
+	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
+	f.BoolVar(&o.fast, "fast", false, "decode only the fields the query reads and skip lines its WHERE cannot match, as hunt does: the same rows for input Elasticsearch would index whole, but a bad value in a field the query does not read no longer rejects its line, and skipped lines raise no warnings")
+	f.IntVar(&o.chunkSize, "chunk-size", 0, "bytes of input per work unit (default 2 MiB)")
+	f.MarkHidden("chunk-size")
 	return cmd
 }
 
@@ -70,32 +76,21 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		return usageErr(fmt.Errorf("--format %q: want table, csv, json or ndjson", format))
 	}
 
-	// Type fields no mapping names from the data (stdin is read only once, so it is not scanned).
-	inferred := inferMapping(files, decoderMapping(user, nil), 0)
-	cat := &engine.Catalog{User: user, Inferred: inferred}
-	q, err := esql.Compile(query, cat, esql.Options{Now: now})
+	if err := checkThreads(o.threads); err != nil {
+		return err
+	}
+	q, err := engine.PrepareQuery(query, user, files, engine.QueryOptions{Now: now, IndexFallback: o.index,
+		Threads: o.threads, ChunkSize: o.chunkSize, Fast: o.fast, Stdin: cmd.InOrStdin()})
 	if err != nil {
 		return usageErr(err)
 	}
-	if len(files) == 0 && q.IndexPatterns() != nil {
-		return usageErr(fmt.Errorf("the query reads FROM %s: give input files or - for stdin", strings.Join(q.IndexPatterns(), ",")))
+	if len(files) == 0 && q.Compiled.IndexPatterns() != nil {
+		return usageErr(fmt.Errorf("the query reads FROM %s: give input files or - for stdin", strings.Join(q.Compiled.IndexPatterns(), ",")))
 	}
-	full := decoderMapping(user, inferred)
-	dec := doc.NewDecoder(full, doc.DecodeOptions{Dynamic: true})
-	exec := q.NewExecution()
 	start := time.Now()
-	st, readErr := (&source.Reader{Stdin: cmd.InOrStdin()}).Documents(files, dec, func(d *doc.Document) {
-		index := engine.IndexOf(d, o.index)
-		if d.Index == "" {
-			d.Index = index
-		}
-		if index == "" || engine.Reads(q, index, engine.DataStreamOf(index)) {
-			exec.Push(d)
-		}
-	})
-	res, err := exec.Finish()
-	if err != nil {
-		return err
+	res, st, readErr := q.Run()
+	if res == nil {
+		return readErr
 	}
 	took := time.Since(start)
 	out := cmd.OutOrStdout()

@@ -60,6 +60,9 @@ type Sweep struct {
 	// nor data_stream fields (the CLI's --index).
 	IndexFallback string
 	Unindexed     int64 // documents no index could be named for
+	// UnindexedMatchAll sends documents no index can be named for to every
+	// rule instead of none, as `vigil query` treats them.
+	UnindexedMatchAll bool
 	// Lateness bounds how far behind the newest event a document may arrive
 	// and still be counted in its window. Windowed rules (STATS BY a time
 	// bucket) close windows older than that, which keeps memory bounded by
@@ -86,6 +89,11 @@ type sweepRule struct {
 	// In a parallel chunk's partial: the window-field times it saw.
 	oldest int64
 	times  []int64
+	// limit bounds the rows of the LIMIT that starts the query's blocking
+	// stage, -1 when a STATS or SORT starts it (see headLimit).
+	limit int
+	// In a parallel chunk's partial: the merge has filled that LIMIT.
+	filled bool
 }
 
 // notePartialWindow records a chunk document's window-field times (v), so
@@ -117,9 +125,30 @@ func NewSweep(rules []*CompiledRule) *Sweep {
 	s := &Sweep{Lateness: -1, closeEvery: 4096}
 	for _, cr := range rules {
 		s.rules = append(s.rules, &sweepRule{cr: cr, exec: cr.Query.NewExecution(), min: 1<<63 - 1, max: -1 << 63,
-			window: cr.Query.WindowField(), newest: -1 << 63, watermark: -1 << 63})
+			window: cr.Query.WindowField(), newest: -1 << 63, watermark: -1 << 63, limit: headLimit(cr)})
 	}
 	return s
+}
+
+// headLimit is the row bound of the LIMIT that starts cr's blocking stage
+// (the implicit one when the query has no STATS, SORT or LIMIT), or -1 when
+// a STATS or SORT starts it.
+func headLimit(cr *CompiledRule) int {
+	agg := cr.Query.Stages().Aggregating
+	if len(agg) == 0 {
+		return esql.DefaultLimit
+	}
+	if agg[0] != "LIMIT" {
+		return -1
+	}
+	if ast, err := esql.Parse(cr.Rule.Query); err == nil {
+		for _, c := range ast.Commands {
+			if l, ok := c.(*esql.LimitCmd); ok {
+				return l.N // the first LIMIT is the one that blocks first
+			}
+		}
+	}
+	return -1
 }
 
 // Push routes one document to every rule whose FROM names its index.
@@ -127,10 +156,12 @@ func (s *Sweep) Push(d *doc.Document) {
 	index, stream, ok := route(d, s.IndexFallback)
 	if !ok {
 		s.Unindexed++
-		return
+		if !s.UnindexedMatchAll {
+			return
+		}
 	}
 	for _, r := range s.rules {
-		if !Reads(r.cr.Query, index, stream) {
+		if ok && !Reads(r.cr.Query, index, stream) {
 			continue
 		}
 		r.pushed++

@@ -2,10 +2,12 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"vigil/internal/doc"
 	pf "vigil/internal/prefilter"
@@ -141,6 +143,10 @@ type worker struct {
 	// direct pushes into the sweep's own executions: with one worker,
 	// chunks arrive in order, so per-chunk executions and merges are waste.
 	direct bool
+	// only, when set, limits a replaying worker (see merge) to these rules.
+	only []bool
+	// filled, when set, marks rules whose merged LIMIT is filled.
+	filled []atomic.Bool
 	// spare holds merged partials' window-time buffers for reuse: a chunk
 	// notes a time per line, and fresh buffers were a tenth of a hunt's
 	// allocations.
@@ -223,15 +229,10 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 		size = source.DefaultChunkSize
 	}
 	var st source.Stats
-	var mu sync.Mutex // st is written by the reader (long lines) and the merger
+	log := &problemLog{st: &st}
 	prevProblem := r.OnProblem
 	r.OnProblem = func(p source.Problem) {
-		mu.Lock()
-		defer mu.Unlock()
-		st.Malformed++
-		if len(st.Problems) < source.MaxProblems {
-			st.Problems = append(st.Problems, p)
-		}
+		log.early(p)
 		if prevProblem != nil {
 			prevProblem(p)
 		}
@@ -271,18 +272,20 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 		var err error
 		go func() {
 			defer close(chunks)
-			err = r.Chunks(files, pool, func(c *source.Chunk) { chunks <- c })
+			err = r.Chunks(files, pool, func(c *source.Chunk) {
+				log.cut()
+				chunks <- c
+			})
 		}()
 		w := newWorker()
 		w.direct = true
 		for c := range chunks {
 			p := w.process(c)
 			pool.Release(c)
-			mu.Lock()
-			s.merge(p, &st)
-			mu.Unlock()
+			s.merge(p, log) // direct: nothing to replay
 			recycle(p)
 		}
+		log.flush()
 		st.Bytes = r.Consumed()
 		return st, err
 	}
@@ -290,6 +293,9 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 	// Each in-flight chunk holds a pool buffer until it is merged, so the
 	// pool size bounds both memory and the reorder backlog.
 	pool := source.NewChunkPool(2*threads+2, size)
+	// filled marks rules whose LIMIT the merge has filled: workers stop
+	// evaluating them, as the merge drops what they would add.
+	filled := make([]atomic.Bool, len(s.rules))
 	work := make(chan *source.Chunk, threads)
 	done := make(chan *partial, 2*threads+2)
 	var wg sync.WaitGroup
@@ -298,6 +304,7 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 		go func() {
 			defer wg.Done()
 			w := newWorker()
+			w.filled = filled
 			for c := range work {
 				done <- w.process(c)
 			}
@@ -306,6 +313,7 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 	merged := make(chan struct{})
 	go func() {
 		defer close(merged)
+		var replayer *worker // made on first use
 		pending := map[int]*partial{}
 		next := 0
 		for p := range done {
@@ -316,22 +324,105 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 					break
 				}
 				delete(pending, next)
-				mu.Lock()
-				s.merge(q, &st)
-				mu.Unlock()
+				if replay := s.merge(q, log); replay != nil {
+					if replayer == nil {
+						replayer = newWorker()
+						replayer.direct = true
+					}
+					replayer.only = replay
+					replayer.process(q.chunk)
+					for i, r := range s.rules {
+						if replay[i] && r.exec.Done() {
+							filled[i].Store(true)
+						}
+					}
+				}
 				pool.Release(q.chunk)
 				recycle(q)
 				next++
 			}
 		}
 	}()
-	err := r.Chunks(files, pool, func(c *source.Chunk) { work <- c })
+	err := r.Chunks(files, pool, func(c *source.Chunk) {
+		log.cut()
+		work <- c
+	})
 	close(work)
 	wg.Wait()
 	close(done)
 	<-merged
+	log.flush()
 	st.Bytes = r.Consumed()
 	return st, err
+}
+
+// problemLog gathers a sweep's malformed lines in input order. The reader
+// reports over-long lines while it cuts chunks ahead of the merge; such a
+// report waits until the chunks before it are merged, so the list (and
+// which MaxProblems it keeps) is the one a sequential read gives.
+type problemLog struct {
+	mu      sync.Mutex
+	st      *source.Stats
+	cuts    int // chunks cut so far
+	waiting []earlyProblem
+}
+
+type earlyProblem struct {
+	before int // the Seq of the chunk cut after it
+	p      source.Problem
+}
+
+// cut notes that the reader handed out a chunk.
+func (l *problemLog) cut() {
+	l.mu.Lock()
+	l.cuts++
+	l.mu.Unlock()
+}
+
+// early takes a problem the reader reports.
+func (l *problemLog) early(p source.Problem) {
+	l.mu.Lock()
+	l.waiting = append(l.waiting, earlyProblem{l.cuts, p})
+	l.mu.Unlock()
+}
+
+// add counts a chunk's stats, merged in chunk order, after the reader's
+// problems that precede the chunk.
+func (l *problemLog) add(seq int, cst *source.Stats) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.release(seq)
+	l.st.Lines += cst.Lines
+	l.st.Events += cst.Events
+	for _, p := range cst.Problems {
+		l.note(p)
+	}
+	// Problems past MaxProblems were counted but not kept.
+	l.st.Malformed += cst.Malformed - int64(len(cst.Problems))
+}
+
+// flush counts the reader's problems after the last chunk.
+func (l *problemLog) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.release(math.MaxInt)
+}
+
+// release counts the reader's problems that precede chunk seq.
+func (l *problemLog) release(seq int) {
+	n := 0
+	for n < len(l.waiting) && l.waiting[n].before <= seq {
+		l.note(l.waiting[n].p)
+		n++
+	}
+	l.waiting = l.waiting[n:]
+}
+
+func (l *problemLog) note(p source.Problem) {
+	l.st.Malformed++
+	if len(l.st.Problems) < source.MaxProblems {
+		l.st.Problems = append(l.st.Problems, p)
+	}
 }
 
 // process runs one chunk through fresh per-rule executions.
@@ -343,6 +434,7 @@ func (w *worker) process(c *source.Chunk) *partial {
 		if w.direct {
 			p.rules[i].exec = r.exec
 		}
+		p.rules[i].filled = w.filled != nil && w.filled[i].Load()
 		if r.window != "" {
 			select {
 			case p.rules[i].times = <-w.spare:
@@ -388,14 +480,15 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 	rt := w.route(d)
 	if rt == nil {
 		p.unindexed++
-		return
-	}
-	if d.Index == "" {
+		if !w.s.UnindexedMatchAll {
+			return
+		}
+	} else if d.Index == "" {
 		d.Index = rt.index
 	}
 	for i := range p.rules {
 		r := &p.rules[i]
-		if !rt.reads[i] {
+		if (rt != nil && !rt.reads[i]) || (w.only != nil && !w.only[i]) {
 			continue
 		}
 		r.pushed++
@@ -405,7 +498,7 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 		if r.window != "" {
 			r.notePartialWindow(w.windows[i].Get(d))
 		}
-		if !full {
+		if !full || r.filled {
 			continue
 		}
 		if r.exec == nil {
@@ -415,14 +508,27 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 	}
 }
 
-// merge folds a chunk's partial into the sweep (called in chunk order).
-func (s *Sweep) merge(p *partial, st *source.Stats) {
+// merge folds a chunk's partial into the sweep (called in chunk order). It
+// returns which rules must instead replay the chunk (nil for none): a rule
+// whose LIMIT fills within it, since a sequential run stops evaluating
+// (and raising warnings) at the row that fills it, not at the chunk's end.
+func (s *Sweep) merge(p *partial, log *problemLog) (replay []bool) {
 	for i, r := range s.rules {
 		pr := &p.rules[i]
 		r.pushed += pr.pushed
 		r.min, r.max = min(r.min, pr.min), max(r.max, pr.max)
 		if pr.exec != nil && pr.exec != r.exec {
-			r.exec.Absorb(pr.exec) // the partial is dropped after
+			switch {
+			case r.limit >= 0 && r.exec.Done():
+				// Filled by an earlier chunk: a sequential run reads no further.
+			case r.limit >= 0 && pr.exec.Matched() > 0 && r.exec.Groups()+pr.exec.Groups() >= r.limit:
+				if replay == nil {
+					replay = make([]bool, len(s.rules))
+				}
+				replay[i] = true
+			default:
+				r.exec.Absorb(pr.exec) // the partial is dropped after
+			}
 		}
 		if r.window != "" && s.Lateness >= 0 && pr.oldest <= pr.newest {
 			// Chunks merge in input order: a chunk reaching back past the
@@ -446,14 +552,8 @@ func (s *Sweep) merge(p *partial, st *source.Stats) {
 		}
 	}
 	s.Unindexed += p.unindexed
-	st.Lines += p.st.Lines
-	st.Events += p.st.Events
-	st.Malformed += p.st.Malformed
-	for _, pb := range p.st.Problems {
-		if len(st.Problems) < source.MaxProblems {
-			st.Problems = append(st.Problems, pb)
-		}
-	}
+	log.add(p.seq, &p.st)
+	return replay
 }
 
 // closeEveryChunks is how many merged chunks pass between window closings.

@@ -18,12 +18,10 @@ import (
 // hit envelopes, and a few malformed lines.
 func randomEvents(t testing.TB, n int, seed uint64) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "random.ndjson")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
+	return eventFile(t, "random.ndjson", func(w *bufio.Writer) { writeRandomEvents(w, n, seed) })
+}
+
+func writeRandomEvents(w *bufio.Writer, n int, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	kinds := []string{"grep root /etc/passwd", "find / -name id_rsa", "curl http://x/", "env ", "wget http://y/", "whoami", "uname -a", "hostname", "ls /tmp", "id"}
@@ -66,19 +64,41 @@ func randomEvents(t testing.TB, n int, seed uint64) string {
 			[2]any{"process.working_directory", "/srv"},
 			[2]any{"process.pid", rng.IntN(60000)},
 		)
-		rng.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
-		body := encodeEvent(rng, fields)
-		if rng.IntN(50) == 0 {
-			body = fmt.Sprintf(`{"_index":".ds-logs-endpoint.events.process-default-2026.11.20-000001","_id":"id%d","_source":%s}`, i, body)
-		}
-		w.WriteString(body)
-		w.WriteString(pick("\n", "\n", "\n", "\r\n", "\n\n", "  \n"))
+		writeEvent(w, rng, fields, func(body string) string {
+			if rng.IntN(50) == 0 {
+				body = fmt.Sprintf(`{"_index":".ds-logs-endpoint.events.process-default-2026.11.20-000001","_id":"id%d","_source":%s}`, i, body)
+			}
+			return body
+		})
 	}
+}
+
+// eventFile writes what gen writes to a new file and returns its path.
+func eventFile(t testing.TB, name string, gen func(w *bufio.Writer)) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	gen(w)
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return path
+}
+
+// writeEvent writes fields in random order (see encodeEvent), passed
+// through wrap (which may put a hit envelope around them), as one line with
+// a random ending (and blank lines).
+func writeEvent(w *bufio.Writer, rng *rand.Rand, fields [][2]any, wrap func(body string) string) {
+	rng.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
+	w.WriteString(wrap(encodeEvent(rng, fields)))
+	w.WriteString([]string{"\n", "\n", "\n", "\r\n", "\n\n", "  \n"}[rng.IntN(6)])
 }
 
 // encodeEvent writes fields nested, dotted or mixed, with random escapes
@@ -151,8 +171,13 @@ func encodeEvent(rng *rand.Rand, fields [][2]any) string {
 	return b.String()
 }
 
+// rawJSON is a value written as it is.
+type rawJSON string
+
 func jsonValue(rng *rand.Rand, v any) string {
 	switch v := v.(type) {
+	case rawJSON:
+		return string(v)
 	case string:
 		return jsonString(rng, v)
 	case []string:

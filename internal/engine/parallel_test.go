@@ -156,3 +156,40 @@ func TestSkippedLineValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestProblemLogOrder: problems the reader reports ahead of the merge (an
+// over-long line) take their place among the chunks' own, and which
+// MaxProblems are kept is what a sequential read keeps.
+func TestProblemLogOrder(t *testing.T) {
+	var st source.Stats
+	log := &problemLog{st: &st}
+	pb := func(line int) source.Problem { return source.Problem{File: "f", Line: line} }
+	chunk := func(lines ...int) *source.Stats {
+		c := &source.Stats{Lines: int64(len(lines)), Malformed: int64(len(lines))}
+		for _, l := range lines {
+			c.Problems = append(c.Problems, pb(l))
+		}
+		return c
+	}
+	// The reader cuts chunks 0 and 1, reports line 25, cuts chunk 2 and
+	// reports line 40 before any chunk is merged.
+	log.cut()
+	log.cut()
+	log.early(pb(25))
+	log.cut()
+	log.early(pb(40))
+	log.add(0, chunk(1, 2, 3))
+	log.add(1, chunk(11, 12, 13, 14))
+	log.add(2, chunk(31, 32, 33))
+	log.flush()
+	var got []int
+	for _, p := range st.Problems {
+		got = append(got, p.Line)
+	}
+	if want := []int{1, 2, 3, 11, 12, 13, 14, 25, 31, 32}; !slices.Equal(got, want) {
+		t.Errorf("problems at lines %v, want %v", got, want)
+	}
+	if st.Malformed != 12 || st.Lines != 10 {
+		t.Errorf("malformed %d, lines %d; want 12, 10", st.Malformed, st.Lines)
+	}
+}
