@@ -90,7 +90,7 @@ type sweepRule struct {
 	oldest int64
 	times  []int64
 	// limit bounds the rows of the LIMIT that starts the query's blocking
-	// stage, -1 when a STATS or SORT starts it (see headLimit).
+	// stage, -1 when a STATS or SORT starts it (esql.Query.HeadLimit).
 	limit int
 	// In a parallel chunk's partial: the merge has filled that LIMIT.
 	filled bool
@@ -125,30 +125,9 @@ func NewSweep(rules []*CompiledRule) *Sweep {
 	s := &Sweep{Lateness: -1, closeEvery: 4096}
 	for _, cr := range rules {
 		s.rules = append(s.rules, &sweepRule{cr: cr, exec: cr.Query.NewExecution(), min: 1<<63 - 1, max: -1 << 63,
-			window: cr.Query.WindowField(), newest: -1 << 63, watermark: -1 << 63, limit: headLimit(cr)})
+			window: cr.Query.WindowField(), newest: -1 << 63, watermark: -1 << 63, limit: cr.Query.HeadLimit()})
 	}
 	return s
-}
-
-// headLimit is the row bound of the LIMIT that starts cr's blocking stage
-// (the implicit one when the query has no STATS, SORT or LIMIT), or -1 when
-// a STATS or SORT starts it.
-func headLimit(cr *CompiledRule) int {
-	agg := cr.Query.Stages().Aggregating
-	if len(agg) == 0 {
-		return esql.DefaultLimit
-	}
-	if agg[0] != "LIMIT" {
-		return -1
-	}
-	if ast, err := esql.Parse(cr.Rule.Query); err == nil {
-		for _, c := range ast.Commands {
-			if l, ok := c.(*esql.LimitCmd); ok {
-				return l.N // the first LIMIT is the one that blocks first
-			}
-		}
-	}
-	return -1
 }
 
 // Push routes one document to every rule whose FROM names its index.

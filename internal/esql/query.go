@@ -44,6 +44,16 @@ func (q *Query) GroupBy() []string { return slices.Clone(q.groupBy) }
 // MaxLimit, or the implicit DefaultLimit).
 func (q *Query) Limit() int { return q.limit }
 
+// HeadLimit is the row bound of the LIMIT that starts the query's blocking
+// stage (the implicit one when nothing else bounds it), or -1 when a STATS
+// or SORT starts it: the row at which a run in input order stops adding.
+func (q *Query) HeadLimit() int {
+	if l, ok := q.head.(*limitSpec); ok {
+		return l.n
+	}
+	return -1
+}
+
 // DefaultLimit is the implicit LIMIT Elasticsearch appends; MaxLimit caps
 // explicit ones (esql.query.result_truncation_max_size).
 const (
