@@ -245,7 +245,7 @@ func renderQuery(t *testing.T, res *esql.Result, st source.Stats, withWarnings b
 // columns, rows and their order, warnings, malformed lines — for every
 // query; with Fast, the same columns and rows on clean input.
 func TestQueryDifferential(t *testing.T) {
-	n := 3000
+	n := 1500 // ~75 chunks of 4 KiB: plenty of merges, and the test stays ~15 s
 	if testing.Short() {
 		n = 1000
 	}
