@@ -120,14 +120,13 @@ func readsUnmapped(src string, c *esql.Query, user *doc.Mapping, opts esql.Optio
 //
 // Unless Fast, every line is decoded whole, so it is rejected exactly when
 // a sequential decode rejects it, and pushed, so it raises the same
-// warnings. Three things could still set the parallel read apart. A LIMIT
-// filled within a chunk: the merge replays that chunk (Sweep.merge).
-// Workers typing fields no mapping names (when PrepareQuery inferred none)
-// each from the first value it saw: checked after the read (typedAlike),
-// which is then made again with the fields inferred. An expression failing
-// more than 20 times, each worker recording the messages of its first 20:
-// checked after the read (mergedWarningsExact), which is then made again
-// on one thread.
+// warnings (per-chunk executions merge their warnings as one execution
+// would word them, esql's Absorb). Two things could still set the
+// parallel read apart. A LIMIT filled within a chunk: the merge replays
+// that chunk (Sweep.merge). Workers typing fields no mapping names (when
+// PrepareQuery inferred none) each from the first value it saw: checked
+// after the read (typedAlike), which is then made again with the fields
+// inferred.
 func (q *Query) Run() (*esql.Result, source.Stats, error) {
 	threads := q.o.Threads
 	if threads <= 0 {
@@ -145,7 +144,7 @@ func (q *Query) Run() (*esql.Result, source.Stats, error) {
 		case !typed && q.cat.Inferred == nil:
 			// Type every field as the definition does, and read again.
 			q.cat.Inferred = InferFields(q.files, q.cat.DecoderMapping(), q.o.Threads, q.o.ChunkSize)
-		case threads > 1 && !(typed && mergedWarningsExact(res, q.Compiled)):
+		case !typed && threads > 1:
 			threads = 1 // the definition itself
 		default:
 			return res, st, err
@@ -176,33 +175,6 @@ func (q *Query) pass(threads int) (*esql.Result, source.Stats, *decoderSet, erro
 		return nil, st, decs, err
 	}
 	return res, st, decs, readErr
-}
-
-// mergedWarningsExact reports whether res, merged from per-chunk
-// executions, has the warnings one execution gives. Each execution records
-// the first 20 failures of an expression (de-duplicated), so a merge can
-// hold messages a sequential run would have stopped recording — unless the
-// expression failed with one message only. Warnings an execution with no
-// input gives (compile-time ones) do not count.
-func mergedWarningsExact(res *esql.Result, q *esql.Query) bool {
-	var base []string
-	if empty, err := q.NewExecution().Finish(); err == nil {
-		base = empty.Warnings
-	}
-	messages := map[string]int{} // per expression, by its "Line l:c: " prefix
-	for _, w := range res.Warnings {
-		if slices.Contains(base, w) || strings.HasSuffix(w, "Only first 20 failures recorded.") {
-			continue
-		}
-		site, _, ok := strings.Cut(w, ": ")
-		if !ok || !strings.HasPrefix(site, "Line ") {
-			return false
-		}
-		if messages[site]++; messages[site] > 1 {
-			return false
-		}
-	}
-	return true
 }
 
 // InferMapping types the fields of the first maxLines lines of each file

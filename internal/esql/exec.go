@@ -33,9 +33,18 @@ type ctx struct {
 // expression a header line then up to 20 exception lines, de-duplicated.
 type warnings struct {
 	sites  *[]warnSite
-	counts []int
+	counts []int // failures per site
 	lines  []string
 	seen   map[string]bool
+	// recorded lists the failures that made lines, in order: merging
+	// replays them, so that executions merged in input order keep exactly
+	// the first 20 failures per site that one execution would have.
+	recorded []failure
+}
+
+type failure struct {
+	site int
+	msg  string
 }
 
 func newWarnings(sites *[]warnSite) *warnings {
@@ -49,36 +58,45 @@ func (w *warnings) add(line string) {
 	}
 }
 
-func (x *ctx) fail(site int, err error) {
-	w := x.warn
+func (x *ctx) fail(site int, err error) { x.warn.record(site, err.Error()) }
+
+// record counts a failure at site, and words it while the site has had
+// fewer than 20.
+func (w *warnings) record(site int, msg string) {
 	for site >= len(w.counts) { // sites registered after this ctx was made (folding)
 		w.counts = append(w.counts, 0)
 	}
-	s := (*w.sites)[site]
-	pre := "Line " + itoa(s.pos.Line) + ":" + itoa(s.pos.Col) + ": "
-	if w.counts[site] == 0 {
-		how := "null"
-		if s.asFalse {
-			how = "false"
-		}
-		w.add(pre + "evaluation of [" + s.src + "] failed, treating result as " + how + ". Only first 20 failures recorded.")
-	}
 	if w.counts[site] < 20 {
-		w.add(pre + err.Error())
+		s := (*w.sites)[site]
+		pre := "Line " + itoa(s.pos.Line) + ":" + itoa(s.pos.Col) + ": "
+		if w.counts[site] == 0 {
+			how := "null"
+			if s.asFalse {
+				how = "false"
+			}
+			w.add(pre + "evaluation of [" + s.src + "] failed, treating result as " + how + ". Only first 20 failures recorded.")
+		}
+		w.add(pre + msg)
+		w.recorded = append(w.recorded, failure{site, msg})
 	}
 	w.counts[site]++
 }
 
-// merge folds another execution's warnings in (parallel workers).
+// merge folds in the warnings of an execution over later input (parallel
+// workers, merged in input order): its recorded failures are replayed, so
+// the lines are those of one execution over both inputs, then its
+// unrecorded failures are counted.
 func (w *warnings) merge(o *warnings) {
+	replayed := make([]int, len(o.counts))
+	for _, f := range o.recorded {
+		w.record(f.site, f.msg)
+		replayed[f.site]++
+	}
 	for i, n := range o.counts {
 		for i >= len(w.counts) {
 			w.counts = append(w.counts, 0)
 		}
-		w.counts[i] += n
-	}
-	for _, l := range o.lines {
-		w.add(l)
+		w.counts[i] += n - replayed[i]
 	}
 }
 

@@ -165,6 +165,9 @@ var windowQueries = []string{
 	`FROM x | STATS c = COUNT(*), mn = MIN(name) BY w = DATE_TRUNC(2 minutes, @timestamp) | WHERE w IS NULL OR c > 10`,
 	// Nothing after STATS.
 	`FROM x | STATS c = COUNT_DISTINCT(n), v = VALUES(n) BY w = DATE_TRUNC(30 seconds, @timestamp), host.name`,
+	// An expression failing on most rows, each with its own message: only
+	// the first 20 failures are worded, however the input was split.
+	`FROM x | EVAL l = TO_LONG(CONCAT("x", TO_STRING(n))) | STATS c = COUNT(l) BY host.name, w = DATE_TRUNC(1 minute, @timestamp)`,
 }
 
 // compileWhole compiles src and returns it with its result over ds in one
