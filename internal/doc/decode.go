@@ -176,6 +176,12 @@ type pathNode struct {
 	hotOK bool
 	slots *[64]uint8 // hot index by hotSlot
 	mul   uint64
+	// Without hot lists, lines of one source repeat their keys in the same
+	// order: first is the kid the last object here began with, next the
+	// sibling that followed this node last time. A key equal to the
+	// prediction skips the map (see predict).
+	firstName, nextName string
+	first, next         *pathNode
 }
 
 // hotSlot hashes a key's head and length to a slot; NewDecoder picks for
@@ -648,6 +654,7 @@ func (d *Decoder) object(base, depth int, n *pathNode, top bool) bool {
 		return true
 	}
 	hit := false
+	var prev *pathNode // the last kid predict found in this object
 	for {
 		var k objKey
 		plain := false
@@ -678,7 +685,13 @@ func (d *Decoder) object(base, depth int, n *pathNode, top bool) bool {
 			d.resetValues()
 		}
 		var ok bool
-		switch kid := n.lookup(k.name, k.head, k.dotted); {
+		var kid *pathNode
+		if n == nil || n.slots != nil || n.hotOK || k.dotted {
+			kid = n.lookup(k.name, k.head, k.dotted) // hot lists are cheaper already
+		} else if kid = predict(n, prev, k.name); kid != nil {
+			prev = kid
+		}
+		switch {
 		case hit:
 			ok = d.metaValue(k.name)
 		case k.name == "":
@@ -719,6 +732,24 @@ func (d *Decoder) object(base, depth int, n *pathNode, top bool) bool {
 			return d.fail("expected ',' or '}' in object")
 		}
 	}
+}
+
+// predict is n.lookup of an undotted key on a map-backed node, for the key
+// after prev (nil: the object's first key): the kid that came there last
+// time is checked before the map is asked.
+func predict(n, prev *pathNode, key string) *pathNode {
+	name, kid := &n.firstName, &n.first
+	if prev != nil {
+		name, kid = &prev.nextName, &prev.next
+	}
+	if *kid != nil && *name == key {
+		return *kid
+	}
+	found := n.kids[key]
+	if found != nil {
+		*name, *kid = strings.Clone(key), found // key may alias the line
+	}
+	return found
 }
 
 // complete reports whether FirstValuesOnly may stop: every projected field
