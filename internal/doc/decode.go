@@ -59,6 +59,12 @@ type DecodeOptions struct {
 	// decoded, and they must be among the layout's names (a decoder that
 	// reads less, e.g. a skim, can so share its consumers' bindings).
 	Layout *Layout
+	// Whole, with a Layout and no Fields, reads every field as a decoder
+	// without projection does (typed, validated, dynamically mapped: a line
+	// is rejected exactly when it would be) but keeps only the layout's
+	// names: for callers that must refuse what Elasticsearch refuses yet
+	// read few fields.
+	Whole bool
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -359,12 +365,28 @@ func (d *Decoder) markWanted(name string) {
 	}
 }
 
+// keeps reports whether a plan's values go into documents: under a
+// projection those of wanted names; with Whole, those the layout (or an
+// alias's slot) shows.
+func (d *Decoder) keeps(p *fieldPlan) bool {
+	switch {
+	case d.wanted != nil:
+		return d.wanted[p.name]
+	case d.opts.Whole && d.opts.Layout != nil:
+		if p.slot >= 0 {
+			return true
+		}
+		return slices.ContainsFunc(p.aliases, func(a int32) bool { return d.plans[a].slot >= 0 })
+	}
+	return true
+}
+
 // NewDecoder compiles a mapping for decoding; m may be nil (an empty mapping).
 func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 	if m == nil {
 		m = NewMapping()
 	}
-	if opts.Layout != nil && opts.Fields == nil {
+	if opts.Layout != nil && opts.Fields == nil && !opts.Whole {
 		opts.Fields = opts.Layout.Names()
 	}
 	d := &Decoder{m: m, opts: opts, byName: map[string]int32{}, dyn: NewMapping()}
@@ -488,11 +510,12 @@ func (d *Decoder) addPlan(f *Field) int32 {
 
 func (d *Decoder) refreshNeed(i int32) {
 	p := &d.plans[i]
-	p.emit = !p.ignore && !p.isAlias && (d.wanted == nil || d.wanted[p.name])
-	p.need = p.emit
+	p.emit = !p.ignore && !p.isAlias && d.keeps(p)
+	// need: read (type and validate) the value; Whole reads every one.
+	p.need = p.emit || d.opts.Whole
 	for _, s := range p.subs {
 		sp := &d.plans[s]
-		sp.emit = !sp.ignore && (d.wanted == nil || d.wanted[sp.name])
+		sp.emit = !sp.ignore && d.keeps(sp)
 		if sp.emit {
 			p.need = true
 		}
@@ -1072,6 +1095,12 @@ func (d *Decoder) apply(pi int32, kind int, s string, off int) bool {
 	for _, si := range p.subs {
 		sp := &d.plans[si]
 		if !sp.emit {
+			if d.opts.Whole && !d.opts.IgnoreMalformed {
+				// A bad multi-field value rejects the document, kept or not.
+				if _, err := sp.convert(kind, s); err != nil && err != errSkip {
+					return d.fieldFail(sp.name, err.Error(), off)
+				}
+			}
 			continue
 		}
 		v, err := sp.convert(kind, s)

@@ -35,6 +35,25 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
+		// A Whole decoder rejects exactly the lines a full decode rejects
+		// (dynamic mapping on or off) and keeps the layout's values.
+		for _, dynamic := range []bool{false, true} {
+			ref, rerr := full, ferr
+			if dynamic {
+				ref, rerr = NewDecoder(m, DecodeOptions{Dynamic: true}).Decode(line)
+			}
+			whole, werr := NewDecoder(m, DecodeOptions{Dynamic: dynamic, Layout: layout, Whole: true, Reuse: true}).Decode(line)
+			if (werr == nil) != (rerr == nil) {
+				t.Fatalf("dynamic %v: whole decode error %v, full %v", dynamic, werr, rerr)
+			}
+			if werr == nil {
+				for _, name := range proj {
+					if a, b := whole.Get(name).String(), ref.Get(name).String(); a != b {
+						t.Fatalf("dynamic %v: %s: whole %s, full %s", dynamic, name, a, b)
+					}
+				}
+			}
+		}
 		// Slots by a Layout hold what the projection's map holds.
 		laid, lerr := NewDecoder(m, DecodeOptions{Layout: layout, ReuseDocument: true}).Decode(line)
 		if (lerr == nil) != (perr == nil) {

@@ -161,7 +161,10 @@ func (q *Query) pass(threads int) (*esql.Result, source.Stats, *decoderSet, erro
 	s.UnindexedMatchAll = true
 	m := q.cat.DecoderMapping()
 	decs := &decoderSet{}
-	o := ParallelOptions{Threads: threads, NewDecoder: decs.maker(m, doc.DecodeOptions{Dynamic: true, Reuse: true})}
+	// Every line is read whole, so it is typed and rejected as the
+	// definition does; only what the query and the sweep read is kept.
+	layout := doc.NewLayout(s.ProjectedFields())
+	o := ParallelOptions{Threads: threads, NewDecoder: decs.maker(m, doc.DecodeOptions{Dynamic: true, Reuse: true, Layout: layout, Whole: true})}
 	if q.o.Fast {
 		var err error
 		if o, err = s.Options(q.cat, m, threads, true); err != nil {
@@ -183,12 +186,16 @@ func (q *Query) pass(threads int) (*esql.Result, source.Stats, *decoderSet, erro
 // skipped, as it can be read only once; an unreadable file ends the scan
 // (the read that follows reports it).
 func InferMapping(files []string, base *doc.Mapping, maxLines int) *doc.Mapping {
-	dec := doc.NewDecoder(base, inferOptions)
+	dec := doc.NewDecoder(base, inferOptions())
 	_ = (&source.Reader{MaxLines: maxLines}).ReadFiles(withoutStdin(files), func(l source.Line) { dec.Decode(l.Bytes) })
 	return dec.Dynamic()
 }
 
-var inferOptions = doc.DecodeOptions{Dynamic: true, IgnoreMalformed: true, Reuse: true}
+// inferOptions type every field and keep none: the inference wants only
+// the decoder's dynamic mapping.
+func inferOptions() doc.DecodeOptions {
+	return doc.DecodeOptions{Dynamic: true, IgnoreMalformed: true, Reuse: true, Layout: doc.NewLayout(nil), Whole: true}
+}
 
 // InferFields is InferMapping over whole files, read by the parallel
 // sweep: each worker types what it sees, and their fields are the ones a
@@ -197,7 +204,7 @@ var inferOptions = doc.DecodeOptions{Dynamic: true, IgnoreMalformed: true, Reuse
 func InferFields(files []string, base *doc.Mapping, threads, chunkSize int) *doc.Mapping {
 	decs := &decoderSet{}
 	_, _ = NewSweep(nil).Run(&source.Reader{}, withoutStdin(files),
-		ParallelOptions{Threads: threads, ChunkSize: chunkSize, NewDecoder: decs.maker(base, inferOptions)})
+		ParallelOptions{Threads: threads, ChunkSize: chunkSize, NewDecoder: decs.maker(base, inferOptions())})
 	if m, ok := decs.union(); ok {
 		return m
 	}
