@@ -50,7 +50,7 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 		return 0, nil, &TypeError{Arg: 0, Expected: "ip", Found: args[0]}
 	}
 	for i := 1; i < len(args); i++ {
-		if !bStr(args[i]) {
+		if !stringOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "string", Found: args[i]}
 		}
 	}
@@ -100,11 +100,11 @@ func resolveIPPrefix(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "ip", Found: args[0]}
 	}
 	for i := 1; i < 3; i++ {
-		if !bInt(args[i]) {
+		if !integerOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "integer", Found: args[i]}
 		}
 	}
-	return doc.IP, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.IP, strictN(func(a []doc.Value) (doc.Value, error) {
 		v4, v6 := a[1].I, a[2].I
 		if v4 < 0 || v4 > 32 {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: Prefix length v4 must be in range [0, 32], found " + strconv.FormatInt(v4, 10))

@@ -96,3 +96,16 @@ func TestMvFunctions(t *testing.T) {
 		{name: "difference null second", fn: "MV_DIFFERENCE", args: []doc.Value{bKws("a", "b"), bNullV}, want: "[a, b]"},
 	})
 }
+
+// Examples from the MV_CONTAINS reference page, and the edges around it.
+func TestMvContains(t *testing.T) {
+	runB(t, []bCase{
+		{name: "mv_contains element", fn: "MV_CONTAINS", args: []doc.Value{bKws("a", "b", "c"), bKw("a")}, want: "true"},
+		{name: "mv_contains subset", fn: "MV_CONTAINS", args: []doc.Value{bKws("a", "b", "c"), bKws("a", "c")}, want: "true"},
+		{name: "mv_contains superset", fn: "MV_CONTAINS", args: []doc.Value{bKws("a", "c"), bKws("a", "b", "c")}, want: "false"},
+		{name: "mv_contains null subset", fn: "MV_CONTAINS", args: []doc.Value{bKws("a"), bNullV}, types: []doc.Type{doc.Keyword, doc.Keyword}, want: "true"},
+		{name: "mv_contains null superset", fn: "MV_CONTAINS", args: []doc.Value{bNullV, bKw("a")}, types: []doc.Type{doc.Keyword, doc.Keyword}, want: "false"},
+		{name: "mv_contains ints", fn: "MV_CONTAINS", args: []doc.Value{bInts(1, 2, 3), bInts(3, 1)}, want: "true"},
+		{name: "mv_contains mixed types", fn: "MV_CONTAINS", args: []doc.Value{bInts(1), bKw("a")}, resErr: true},
+	})
+}

@@ -90,3 +90,13 @@ func parseSpanString(s string, want doc.Type) (doc.Value, error) {
 	}
 	return v, nil
 }
+
+// asciiUpper upper-cases ASCII letters (unit and field names are ASCII).
+func asciiUpper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'a' <= c && c <= 'z' {
+			return upper(s)
+		}
+	}
+	return s
+}

@@ -15,9 +15,8 @@ func bDate(s string) doc.Value {
 	return doc.Value{T: doc.Date, I: t.UnixMilli()}
 }
 
-// Examples from the BUCKET, COPY_SIGN and MV_CONTAINS reference pages, and
-// the edges around them.
-func TestBucketCopySignMvContains(t *testing.T) {
+// Examples from the BUCKET reference page, and the edges around them.
+func TestBucket(t *testing.T) {
 	week := doc.Value{T: doc.DatePeriod, F: 7}
 	year := doc.Value{T: doc.DatePeriod, I: 12}
 	hour := doc.Value{T: doc.TimeDuration, I: int64(time.Hour)}
@@ -42,55 +41,7 @@ func TestBucketCopySignMvContains(t *testing.T) {
 		{name: "span must be constant", fn: "BUCKET", args: []doc.Value{hired, week}, resErr: true},
 		{name: "date needs four with a count", fn: "BUCKET", args: []doc.Value{hired, doc.Int(20)}, consts: true, resErr: true},
 		{name: "keyword field", fn: "BUCKET", args: []doc.Value{bKw("x"), doc.Int(2)}, consts: true, resErr: true},
-
-		{name: "copy_sign doc example", fn: "COPY_SIGN", args: []doc.Value{doc.Float(5.2), doc.Float(-9)}, want: "-5.2"},
-		{name: "copy_sign negative zero", fn: "COPY_SIGN", args: []doc.Value{doc.Float(5.2), doc.Float(negZero())}, want: "-5.2"},
-		{name: "copy_sign int positive", fn: "COPY_SIGN", args: []doc.Value{doc.Int(-3), doc.Long64(1)}, want: "3", checkT: true, wantT: doc.Integer},
-		{name: "copy_sign long negative", fn: "COPY_SIGN", args: []doc.Value{doc.Long64(3), doc.Float(-0.5)}, want: "-3", checkT: true, wantT: doc.Long},
-		{name: "copy_sign null", fn: "COPY_SIGN", args: []doc.Value{doc.Float(1), bNullV}, types: []doc.Type{doc.Double, doc.Null}, want: "null"},
-		{name: "copy_sign keyword", fn: "COPY_SIGN", args: []doc.Value{bKw("a"), doc.Float(1)}, resErr: true},
-
-		{name: "mv_contains element", fn: "MV_CONTAINS", args: []doc.Value{bKws("a", "b", "c"), bKw("a")}, want: "true"},
-		{name: "mv_contains subset", fn: "MV_CONTAINS", args: []doc.Value{bKws("a", "b", "c"), bKws("a", "c")}, want: "true"},
-		{name: "mv_contains superset", fn: "MV_CONTAINS", args: []doc.Value{bKws("a", "c"), bKws("a", "b", "c")}, want: "false"},
-		{name: "mv_contains null subset", fn: "MV_CONTAINS", args: []doc.Value{bKws("a"), bNullV}, types: []doc.Type{doc.Keyword, doc.Keyword}, want: "true"},
-		{name: "mv_contains null superset", fn: "MV_CONTAINS", args: []doc.Value{bNullV, bKw("a")}, types: []doc.Type{doc.Keyword, doc.Keyword}, want: "false"},
-		{name: "mv_contains ints", fn: "MV_CONTAINS", args: []doc.Value{bInts(1, 2, 3), bInts(3, 1)}, want: "true"},
-		{name: "mv_contains mixed types", fn: "MV_CONTAINS", args: []doc.Value{bInts(1), bKw("a")}, resErr: true},
 	})
-}
-
-func negZero() float64 {
-	z := 0.0
-	return -z
-}
-
-// A conversion of a multi-value keeps the elements that convert and reports
-// the first failure (TO_INTEGER and TO_DATETIME reference pages).
-func TestConversionKeepsConvertedElements(t *testing.T) {
-	cases := []struct {
-		fn   string
-		arg  doc.Value
-		want string
-	}{
-		{"TO_INTEGER", bLongs(5013792, 2147483647, 501379200000), "[5013792, 2147483647]"},
-		{"TO_DATETIME", bKws("1953-09-02T00:00:00.000Z", "1964-06-02 00:00:00"), "1953-09-02T00:00:00.000Z"},
-		{"TO_LONG", bKws("foo", "bar"), "null"},
-	}
-	for _, c := range cases {
-		f, _ := Lookup(c.fn)
-		_, ev, err := f.Resolve([]doc.Type{c.arg.T}, []*doc.Value{nil})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := ev([]doc.Value{c.arg})
-		if err == nil {
-			t.Errorf("%s(%s): want a failure to warn about", c.fn, c.arg)
-		}
-		if got.String() != c.want {
-			t.Errorf("%s(%s) = %s, want %s", c.fn, c.arg, got, c.want)
-		}
-	}
 }
 
 func TestBucketDegenerateCounts(t *testing.T) {
