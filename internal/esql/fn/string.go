@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"vigil/internal/doc"
+	"vigil/internal/match/javaregex"
 )
 
 // strMaxBytes is Elasticsearch's cap on strings built by REPEAT, SPACE and CONCAT.
@@ -593,7 +594,7 @@ func resolveReplace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error
 	// A constant pattern compiles once; a bad one fails the query, as in
 	// Elasticsearch (Replace.toEvaluator rethrows PatternSyntaxException).
 	if len(consts) > 1 && consts[1] != nil && consts[1].T != doc.Null && consts[1].M == nil {
-		re, err := CompileJavaRegex(consts[1].S)
+		re, err := javaregex.Compile(consts[1].S)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -606,7 +607,7 @@ func resolveReplace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error
 		}), nil
 	}
 	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
-		re, err := CompileJavaRegex(a[1].S)
+		re, err := javaregex.Compile(a[1].S)
 		if err != nil {
 			return doc.Value{}, EvalError("java.util.regex.PatternSyntaxException: " + err.Error())
 		}
