@@ -182,6 +182,23 @@ func (d *dec) bool() bool {
 	return false
 }
 
+// expect checks a state's tag.
+func (d *dec) expect(tag byte) {
+	if d.byte() != tag {
+		d.fail()
+	}
+}
+
+// count64 reads a number of rows, which cannot be negative.
+func (d *dec) count64() int64 {
+	n := d.varint()
+	if n < 0 {
+		d.fail()
+		return 0
+	}
+	return n
+}
+
 // count reads a length whose items each take at least minSize bytes.
 func (d *dec) count(minSize int) int {
 	n := d.uvarint()

@@ -592,13 +592,19 @@ func mvPairType(a, b doc.Type) (doc.Type, error) {
 	return 0, &TypeError{Arg: 1, Expected: a.String(), Found: b}
 }
 
-func resolveMvAppend(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
+// mvPairArgs type-checks the two arguments of MV_APPEND and the set
+// functions and returns the result type.
+func mvPairArgs(args []doc.Type) (doc.Type, error) {
 	for i, t := range args {
 		if !mvAnyType(t) {
-			return 0, nil, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
+			return 0, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
 		}
 	}
-	out, err := mvPairType(args[0], args[1])
+	return mvPairType(args[0], args[1])
+}
+
+func resolveMvAppend(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
+	out, err := mvPairArgs(args)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -659,12 +665,7 @@ func resolveMvZip(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 
 func mvResolveSet(op func(x, y doc.Value) doc.Value) func([]doc.Type, []*doc.Value) (doc.Type, Eval, error) {
 	return func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-		for i, t := range args {
-			if !mvAnyType(t) {
-				return 0, nil, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
-			}
-		}
-		out, err := mvPairType(args[0], args[1])
+		out, err := mvPairArgs(args)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -803,12 +804,7 @@ func valuesOf(v doc.Value) []doc.Value {
 // is among the first's; a null argument is an empty set, so a null subset is
 // always contained (mv-functions#esql-mv_contains).
 func resolveMvContains(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-	for i, t := range args {
-		if !mvAnyType(t) {
-			return 0, nil, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
-		}
-	}
-	if _, err := mvPairType(args[0], args[1]); err != nil {
+	if _, err := mvPairArgs(args); err != nil {
 		return 0, nil, err
 	}
 	return doc.Boolean, func(a []doc.Value) (doc.Value, error) {
