@@ -86,3 +86,33 @@ func TestArgumentOrder(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBinaryAdd is the per-row cost of an operator on single values:
+// the argument check and the arithmetic.
+func BenchmarkBinaryAdd(b *testing.B) {
+	_, ev, err := Binary(Add, doc.Long, doc.Long)
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []doc.Value{doc.Long64(1), doc.Long64(2)}
+	for b.Loop() {
+		if _, err := ev(args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConcat is the variadic path (strictN).
+func BenchmarkConcat(b *testing.B) {
+	f, _ := Lookup("CONCAT")
+	_, ev, err := f.Resolve([]doc.Type{doc.Keyword, doc.Keyword, doc.Keyword}, make([]*doc.Value, 3))
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []doc.Value{doc.KeywordOf("a"), doc.KeywordOf("b"), doc.KeywordOf("c")}
+	for b.Loop() {
+		if _, err := ev(args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
