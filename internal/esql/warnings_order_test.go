@@ -38,7 +38,8 @@ func argOrderDoc() *doc.Document {
 // TestArgumentCheckOrder pins the order in which a single-value function or
 // operator checks its arguments, per position and left to right, as
 // Elasticsearch's generated evaluators do (AddIntsEvaluator,
-// EqualsKeywordsEvaluator, DateDiffMillisEvaluator, ConcatEvaluator): a null
+// EqualsKeywordsEvaluator, InsensitiveEqualsEvaluator, DateDiffMillisEvaluator,
+// ConcatEvaluator): a null
 // argument gives null silently, a multi-valued one gives null with the
 // multi-value warning, and the first argument that is either decides. So a
 // multi-value before a null warns, a null before a multi-value does not.
@@ -65,6 +66,8 @@ func TestArgumentCheckOrder(t *testing.T) {
 		{"lt multi then null", "mi < nl", true},
 		{"lt null then multi", "nl < mi", false},
 		{"lt dates multi then null", "mt < nt", true},
+		{"insensitive eq multi then null", "mk =~ nk", true},
+		{"insensitive eq null then multi", "nk =~ mk", false},
 		{"date_diff multi then null", `DATE_DIFF("second", mt, nt)`, true},
 		{"date_diff null then multi", `DATE_DIFF("second", nt, mt)`, false},
 		{"date_format multi then null", `DATE_FORMAT(mk, nt)`, true},

@@ -167,6 +167,12 @@ var cmpTests = [...]func(int) bool{
 	Mod: nil,
 }
 
+// InsensitiveEquals is the =~ operator on two strings: equality under
+// Unicode case folding, with the argument checks of InsensitiveEqualsEvaluator.
+var InsensitiveEquals = strict2(func(a, b doc.Value) (doc.Value, error) {
+	return doc.Bool(strings.EqualFold(a.S, b.S)), nil
+})
+
 // Compare is the total order of two non-null single values of one type
 // family, as SORT and MIN/MAX use it: numbers across integer, long,
 // unsigned_long and double (NaN last and -0.0 < 0.0, like Double.compare);
