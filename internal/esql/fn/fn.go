@@ -3,6 +3,11 @@
 // type conversions and casts, and the total order SORT uses. It knows nothing
 // of syntax: the analyzer resolves a call once by argument types and gets
 // back a specialised evaluator.
+//
+// Files hold one function family each (string, math, date, ip, mv, convert,
+// conditional, compare, ops, hash, json, bucket); args.go holds the argument
+// checks every family shares, in Elasticsearch's order (a multi-value before
+// a null warns, a null before a multi-value does not).
 package fn
 
 import (
