@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"vigil/internal/doc"
+	"vigil/internal/esql/fn"
 	"vigil/internal/esql/registry"
 )
 
@@ -20,22 +21,9 @@ func Lookup(name string) (*Func, bool) { return aggs.Lookup(name) }
 // Names lists the registered aggregates, sorted.
 func Names() []string { return aggs.Names() }
 
-// TypeError reports an argument of an unsupported type; fields match
-// fn.TypeError so the analyzer can word both alike.
-type TypeError struct {
-	Arg      int    // 0-based argument index
-	Expected string // e.g. "numeric except unsigned_long or counter types"
-	Found    doc.Type
-}
-
-func (e *TypeError) Error() string {
-	names := []string{"first", "second", "third"}
-	ord := "later"
-	if e.Arg < len(names) {
-		ord = names[e.Arg]
-	}
-	return "argument " + ord + " must be [" + e.Expected + "], found type [" + e.Found.String() + "]"
-}
+// TypeError reports an argument of an unsupported type; it is fn's, so the
+// analyzer words both alike.
+type TypeError = fn.TypeError
 
 // constInt reads an integral constant parameter.
 func constInt(consts []*doc.Value, i int, what string) (int64, error) {
