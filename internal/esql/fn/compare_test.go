@@ -116,9 +116,9 @@ func TestCompareFamilies(t *testing.T) {
 		{doc.Float(math.Copysign(0, -1)), doc.Float(0), -1},
 		{doc.Float(1), doc.Int(2), -1},
 		{doc.ULong(1 << 63), doc.Long64(1), 1},
-		{bKw("b"), bKw("a"), 1},
+		{kwOf("b"), kwOf("a"), 1},
 		{doc.VersionOf("1.10.0"), doc.VersionOf("1.9.0"), 1},
-		{bIP("10.0.0.1"), bIP("9.0.0.1"), 1},
+		{ipOf("10.0.0.1"), ipOf("9.0.0.1"), 1},
 	}
 	for _, c := range cases {
 		if got := Compare(c.a, c.b); got != c.want {

@@ -186,9 +186,9 @@ func TestConversionKeepsConvertedElements(t *testing.T) {
 		arg  doc.Value
 		want string
 	}{
-		{"TO_INTEGER", bLongs(5013792, 2147483647, 501379200000), "[5013792, 2147483647]"},
-		{"TO_DATETIME", bKws("1953-09-02T00:00:00.000Z", "1964-06-02 00:00:00"), "1953-09-02T00:00:00.000Z"},
-		{"TO_LONG", bKws("foo", "bar"), "null"},
+		{"TO_INTEGER", longsOf(5013792, 2147483647, 501379200000), "[5013792, 2147483647]"},
+		{"TO_DATETIME", kwsOf("1953-09-02T00:00:00.000Z", "1964-06-02 00:00:00"), "1953-09-02T00:00:00.000Z"},
+		{"TO_LONG", kwsOf("foo", "bar"), "null"},
 	}
 	for _, c := range cases {
 		f, _ := Lookup(c.fn)
