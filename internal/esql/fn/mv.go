@@ -135,14 +135,7 @@ func resolveMvConcat(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
-	return doc.Keyword, func(a []doc.Value) (doc.Value, error) {
-		v, d := a[0], a[1]
-		if v.T == doc.Null || d.T == doc.Null {
-			return doc.Value{}, nil
-		}
-		if d.M != nil {
-			return doc.Value{}, ErrMultiValue
-		}
+	return doc.Keyword, strictAfterFirst(func(v, d doc.Value) (doc.Value, error) {
 		if v.M == nil {
 			return mvRetype(v, doc.Keyword), nil
 		}
@@ -159,7 +152,7 @@ func resolveMvConcat(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 			sb.WriteString(e.S)
 		}
 		return doc.KeywordOf(sb.String()), nil
-	}, nil
+	}), nil
 }
 
 // mvDedupe keeps the first occurrence of each value, in order.
