@@ -69,15 +69,7 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 	// null, a multi-valued one null with the single-value warning (the
 	// CIDR_MATCH reference example and ip.csv-spec cdirMatchMultipleArgs /
 	// cidrMatchNullField). Blocks are tried in order and the first match wins.
-	return doc.Boolean, func(a []doc.Value) (doc.Value, error) {
-		for _, v := range a {
-			if v.T == doc.Null {
-				return doc.Value{}, nil
-			}
-			if v.M != nil {
-				return doc.Value{}, ErrMultiValue
-			}
-		}
+	return doc.Boolean, strictN(func(a []doc.Value) (doc.Value, error) {
 		ip := ipAddr16(a[0])
 		for i := 1; i < len(a); i++ {
 			p := pre[i]
@@ -92,7 +84,7 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 			}
 		}
 		return doc.Bool(false), nil
-	}, nil
+	}), nil
 }
 
 func resolveIPPrefix(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {

@@ -244,13 +244,8 @@ func resolveMvSlice(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error
 		if v.T == doc.Null {
 			return doc.Value{}, nil
 		}
-		for _, x := range a[1:] {
-			if x.T == doc.Null {
-				return doc.Value{}, nil
-			}
-			if x.M != nil {
-				return doc.Value{}, ErrMultiValue
-			}
+		if ok, err := singleArgs(a[1:]); !ok {
+			return doc.Value{}, err
 		}
 		start := a[1].I
 		end := start
