@@ -72,7 +72,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		now = time.Now()
 	}
 	q := &Query{src: query}
-	c := &compiler{q: q, now: now}
+	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions}
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
 	var sc *scope
