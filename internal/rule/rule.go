@@ -132,7 +132,10 @@ type Error struct {
 	Path      string
 	Line, Col int
 	Msg       string
+	Kind      error // what errors.Is matches, e.g. ErrUnsupportedType; nil for plain problems
 }
+
+func (e *Error) Unwrap() error { return e.Kind }
 
 func (e *Error) Error() string {
 	switch {
@@ -290,7 +293,8 @@ func Parse(data []byte, path string) (*Rule, error) {
 		return out, errors.Join(errs...)
 	}
 	if unsupported {
-		return out, fmt.Errorf("%s: rule %q has type %q: %w (only esql rules run yet)", path, out.Name, out.Type, ErrUnsupportedType)
+		return out, &Error{Path: path, Line: p.ix.line("rule.type"), Kind: ErrUnsupportedType,
+			Msg: fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (only esql rules run)", out.Name, out.Type)}
 	}
 	return out, nil
 }
