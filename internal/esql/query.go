@@ -336,6 +336,17 @@ func (q *Query) Fields() []string {
 	return out
 }
 
+// ReadsID reports whether the query loads METADATA _id, so that documents
+// without one must be given one (doc.DecodeOptions.AutoID).
+func (q *Query) ReadsID() bool {
+	for _, a := range q.loads {
+		if a.meta == metaID {
+			return true
+		}
+	}
+	return false
+}
+
 // Stages describes the plan split: PerEvent commands stream one document at
 // a time with no shared state; Aggregating ones start at the first blocking
 // command (STATS, SORT or LIMIT) and run after parallel partials merge.
