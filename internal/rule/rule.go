@@ -232,9 +232,11 @@ func Parse(data []byte, path string) (*Rule, error) {
 		out.Threat = append(out.Threat, th)
 	}
 	if md.IsDefined("rule") {
-		for _, req := range []string{"rule_id", "name", "type", "severity", "risk_score"} {
-			if !md.IsDefined("rule", req) {
-				p.errorf("rule", "missing required key rule.%s", req)
+		for _, req := range []struct{ key, val string }{
+			{"rule_id", r.RuleID}, {"name", r.Name}, {"type", r.Type}, {"severity", r.Severity}, {"risk_score", "n"},
+		} {
+			if !md.IsDefined("rule", req.key) || (md.Type("rule", req.key) == "String" && strings.TrimSpace(req.val) == "") {
+				p.errorf("rule", "missing required key rule.%s", req.key)
 			}
 		}
 	}

@@ -160,7 +160,7 @@ FROM a
 	if err == nil || err.Error() != "b.toml: missing required table [rule]" {
 		t.Errorf("no [rule]: %v", err)
 	}
-	_, err = Parse([]byte("[rule]\ntype = \"esql\"\nquery = \"FROM a\"\n"), "c.toml")
+	_, err = Parse([]byte("[rule]\ntype = \"esql\"\nname = \" \"\nquery = \"FROM a\"\n"), "c.toml")
 	if err == nil || strings.Count(err.Error(), "missing required key") != 4 {
 		t.Errorf("want the 4 missing keys, got %v", err)
 	}
