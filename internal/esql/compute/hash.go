@@ -1,0 +1,330 @@
+package compute
+
+import (
+	"hash/maphash"
+	"math"
+
+	"vigil/internal/doc"
+	"vigil/internal/esql/agg"
+)
+
+// Grouper maps the key columns of STATS … BY to dense group ids, numbered
+// in order of first appearance (the row engine's group creation order,
+// which is its output order). It hashes column by column, never encoding
+// a row's key to bytes: one keyword key or one integer-like key use a Go
+// map of their typed value; other shapes combine per-column hashes and
+// compare the stored keys. A null key value is a key like any other (null
+// keys group together); a multi-valued key puts the row in the group of
+// each of its values, every combination with the other keys, first key
+// slowest, as the row engine does.
+type Grouper struct {
+	types []doc.Type
+	// single keyword / single integer-like key
+	strIDs  map[string]int32
+	intIDs  map[int64]int32
+	nullID  int32 // the null key's group, -1 before it has one
+	strKeys []string
+	intKeys []int64
+	arena   arena
+	// any keys: per group its key values (owned), chained by hash
+	seed  maphash.Seed
+	heads map[uint64]int32
+	next  []int32
+	keys  [][]doc.Value
+	combo []doc.Value
+	elems [][]doc.Value
+	// Add's results
+	pos, ids []int32
+	n        int32
+}
+
+// NewGrouper returns a grouper for keys of the given types.
+func NewGrouper(types []doc.Type) *Grouper {
+	g := &Grouper{types: types, nullID: -1, seed: maphash.MakeSeed()}
+	switch {
+	case len(types) == 1 && RepOf(types[0]) == RepBytes:
+		g.strIDs = map[string]int32{}
+	case len(types) == 1 && RepOf(types[0]) == RepInt:
+		g.intIDs = map[int64]int32{}
+	default:
+		g.heads = map[uint64]int32{}
+	}
+	return g
+}
+
+// Len is the number of groups.
+func (g *Grouper) Len() int { return int(g.n) }
+
+// Add assigns groups to the selected positions of the key blocks (one per
+// key type). It returns, in row order, each (position, group) pair: one
+// per position unless a key is multi-valued. The slices are the
+// grouper's, valid until the next Add.
+func (g *Grouper) Add(keys []*Block, sel []int32) (pos, ids []int32) {
+	g.pos, g.ids = g.pos[:0], g.ids[:0]
+	switch {
+	case g.strIDs != nil && keys[0].Rep == RepBytes:
+		g.addStrings(keys[0], sel)
+	case g.intIDs != nil && keys[0].Rep == RepInt:
+		g.addInts(keys[0], sel)
+	default:
+		g.addAny(keys, sel)
+	}
+	return g.pos, g.ids
+}
+
+func (g *Grouper) emit(p, id int32) {
+	g.pos = append(g.pos, p)
+	g.ids = append(g.ids, id)
+}
+
+func (g *Grouper) newID() int32 {
+	g.n++
+	return g.n - 1
+}
+
+func (g *Grouper) nullGroup() int32 {
+	if g.nullID < 0 {
+		g.nullID = g.newID()
+		g.strKeys = append(g.strKeys, "")
+		g.intKeys = append(g.intKeys, 0)
+	}
+	return g.nullID
+}
+
+func (g *Grouper) addStrings(b *Block, sel []int32) {
+	for _, p := range sel {
+		i, n := b.span(p)
+		if n == 0 {
+			g.emit(p, g.nullGroup())
+			continue
+		}
+		for k := i; k < i+n; k++ {
+			s := b.Strs[k]
+			id, ok := g.strIDs[s]
+			if !ok {
+				id = g.newID()
+				s = g.arena.add(s) // own it: s may alias the chunk
+				g.strIDs[s] = id
+				g.strKeys = append(g.strKeys, s)
+				g.intKeys = append(g.intKeys, 0)
+			}
+			g.emit(p, id)
+		}
+	}
+}
+
+func (g *Grouper) addInts(b *Block, sel []int32) {
+	for _, p := range sel {
+		i, n := b.span(p)
+		if n == 0 {
+			g.emit(p, g.nullGroup())
+			continue
+		}
+		for k := i; k < i+n; k++ {
+			x := b.Ints[k]
+			id, ok := g.intIDs[x]
+			if !ok {
+				id = g.newID()
+				g.intIDs[x] = id
+				g.intKeys = append(g.intKeys, x)
+				g.strKeys = append(g.strKeys, "")
+			}
+			g.emit(p, id)
+		}
+	}
+}
+
+// addAny handles every other shape, and blocks not stored as their key
+// type declares (whole values).
+func (g *Grouper) addAny(keys []*Block, sel []int32) {
+	if g.heads == nil {
+		g.migrate()
+	}
+	g.combo = grow(g.combo, len(keys))
+	for len(g.elems) < len(keys) {
+		g.elems = append(g.elems, nil)
+	}
+	for _, p := range sel {
+		for i, b := range keys {
+			g.combo[i], g.elems[i] = b.ValueInto(p, g.elems[i])
+		}
+		g.combos(p, 0)
+	}
+}
+
+// combos emits p's group for every combination of its key values from key i on.
+func (g *Grouper) combos(p int32, i int) {
+	if i == len(g.combo) {
+		g.emit(p, g.lookup(g.combo))
+		return
+	}
+	v := g.combo[i]
+	if v.M == nil {
+		g.combos(p, i+1)
+		return
+	}
+	for _, e := range v.M {
+		g.combo[i] = e
+		g.combos(p, i+1)
+	}
+	g.combo[i] = v
+}
+
+func (g *Grouper) lookup(kv []doc.Value) int32 {
+	var h uint64
+	for _, v := range kv {
+		h = h*0x9E3779B97F4A7C15 ^ hashValue(g.seed, v)
+	}
+	id, ok := g.heads[h]
+	for ; ok && id >= 0; id = g.next[id] {
+		if sameKey(g.keys[id], kv) {
+			return id
+		}
+	}
+	id = g.newID()
+	own := make([]doc.Value, len(kv))
+	doc.CloneInto(own, kv)
+	g.keys = append(g.keys, own)
+	head, ok := g.heads[h]
+	if !ok {
+		head = -1
+	}
+	g.next = append(g.next, head)
+	g.heads[h] = id
+	return id
+}
+
+// migrate moves a single-key grouper to the general table when a block
+// arrives stored otherwise than its type declares; ids stay.
+func (g *Grouper) migrate() {
+	all := make([][]doc.Value, g.n)
+	for id := range g.n {
+		all[id] = g.Keys(id)
+	}
+	g.strIDs, g.intIDs = nil, nil
+	g.heads, g.n = map[uint64]int32{}, 0
+	for _, kv := range all {
+		g.lookup(kv)
+	}
+}
+
+// Keys returns group id's key values (owned by the grouper).
+func (g *Grouper) Keys(id int32) []doc.Value {
+	switch {
+	case g.heads != nil:
+		return g.keys[id]
+	case id == g.nullID:
+		return []doc.Value{{}}
+	case g.strIDs != nil:
+		return []doc.Value{{T: g.types[0], S: g.strKeys[id]}}
+	}
+	return []doc.Value{{T: g.types[0], I: g.intKeys[id]}}
+}
+
+// hashValue hashes a key value consistently with sameKey.
+func hashValue(seed maphash.Seed, v doc.Value) uint64 {
+	h := uint64(v.T) * 0xff51afd7ed558ccd
+	switch v.T {
+	case doc.Null:
+		return h
+	case doc.Double:
+		f := v.F
+		if f == 0 {
+			f = 0 // -0.0 groups with 0.0
+		}
+		return mix(h ^ math.Float64bits(f))
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+		return h ^ maphash.String(seed, v.S)
+	case doc.DatePeriod:
+		return mix(h ^ uint64(v.I) ^ mix(math.Float64bits(v.F)))
+	}
+	return mix(h ^ uint64(v.I))
+}
+
+func mix(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+// sameKey is the row engine's key equality: same type and payload; equal
+// doubles (0 and -0) group, NaNs by their bits.
+func sameKey(a, b []doc.Value) bool {
+	for i, x := range a {
+		y := b[i]
+		if x.T != y.T {
+			return false
+		}
+		switch x.T {
+		case doc.Null:
+		case doc.Double:
+			if x.F != y.F && math.Float64bits(x.F) != math.Float64bits(y.F) {
+				return false
+			}
+		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+			if x.S != y.S {
+				return false
+			}
+		default:
+			if x.I != y.I || x.T == doc.DatePeriod && math.Float64bits(x.F) != math.Float64bits(y.F) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Aggregates holds the aggregate states of a Grouper's groups: one
+// mergeable agg.State per group and aggregate, made in batches
+// (agg.NewStates).
+type Aggregates struct {
+	factories []agg.Factory
+	states    [][]agg.State // [aggregate][group]
+	scratch   []doc.Value
+}
+
+// NewAggregates returns states for the aggregates of the given factories.
+func NewAggregates(factories []agg.Factory) *Aggregates {
+	return &Aggregates{factories: factories, states: make([][]agg.State, len(factories))}
+}
+
+// ensure makes states for groups up to n.
+func (a *Aggregates) ensure(n int) {
+	for i, f := range a.factories {
+		s := a.states[i]
+		if len(s) >= n {
+			continue
+		}
+		batch := make([]agg.State, max(n-len(s), min(max(len(s), 16), 256)))
+		agg.NewStates(f, batch)
+		a.states[i] = append(s, batch...)
+	}
+}
+
+// Add folds into aggregate i the values of arg at pos[k] for group
+// ids[k], as the row engine's STATS does per row: a nil arg (COUNT(*))
+// adds a null per row; a null value is skipped. The states get values
+// that may alias the page (they copy what they keep).
+func (a *Aggregates) Add(i int, arg *Block, pos, ids []int32, groups int) {
+	a.ensure(groups)
+	states := a.states[i]
+	if arg == nil {
+		for _, id := range ids {
+			states[id].Add(doc.Value{})
+		}
+		return
+	}
+	for k, p := range pos {
+		var v doc.Value
+		v, a.scratch = arg.ValueInto(p, a.scratch)
+		if v.T != doc.Null {
+			states[ids[k]].Add(v)
+		}
+	}
+}
+
+// State returns aggregate i's state of group id.
+func (a *Aggregates) State(i int, id int32) agg.State { return a.states[i][id] }
