@@ -30,7 +30,7 @@ func (r *Recorder) Len() int { return len(r.fails) }
 
 // Flush calls f for every failure recorded since the last Flush in row
 // evaluation order, then forgets them.
-func (r *Recorder) Flush(f func(site int, err error)) {
+func (r *Recorder) Flush(f func(Failure)) {
 	slices.SortStableFunc(r.fails, func(a, b Failure) int {
 		if a.Pos != b.Pos {
 			return int(a.Pos - b.Pos)
@@ -38,7 +38,7 @@ func (r *Recorder) Flush(f func(site int, err error)) {
 		return int(a.Rank - b.Rank)
 	})
 	for _, x := range r.fails {
-		f(x.Site, x.Err)
+		f(x)
 	}
 	clear(r.fails)
 	r.fails = r.fails[:0]
