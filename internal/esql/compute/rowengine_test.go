@@ -1,0 +1,217 @@
+package compute_test
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"vigil/internal/doc"
+	"vigil/internal/esql"
+	"vigil/internal/esql/compute"
+	"vigil/internal/esql/fn"
+)
+
+type catalog struct{ m *doc.Mapping }
+
+func (c catalog) Resolve([]string) (*doc.Mapping, error) { return c.m, nil }
+
+// site is a warning site of a hand-lowered query: the source text of the
+// expression (found in the query to place it) and whether its failures
+// make false (CASE) rather than null.
+type site struct {
+	src     string
+	asFalse bool
+}
+
+// warnLines replays failures into Warning lines the way the row engine
+// words them: per site a header then up to 20 exception lines, each line
+// once.
+type warnLines struct {
+	query  string
+	sites  []site
+	counts map[int]int
+	seen   map[string]bool
+	lines  []string
+}
+
+func (w *warnLines) add(s string) {
+	if !w.seen[s] {
+		w.seen[s] = true
+		w.lines = append(w.lines, s)
+	}
+}
+
+func (w *warnLines) record(f compute.Failure) {
+	if w.counts == nil {
+		w.counts, w.seen = map[int]int{}, map[string]bool{}
+	}
+	s := w.sites[f.Site]
+	if w.counts[f.Site] < 20 {
+		pre := "Line 1:" + strconv.Itoa(strings.Index(w.query, s.src)+1) + ": "
+		if w.counts[f.Site] == 0 {
+			how := "null"
+			if s.asFalse {
+				how = "false"
+			}
+			w.add(pre + "evaluation of [" + s.src + "] failed, treating result as " + how + ". Only first 20 failures recorded.")
+		}
+		w.add(pre + f.Err.Error())
+	}
+	w.counts[f.Site]++
+}
+
+func must(e compute.Expr, err error) compute.Expr {
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func ptr(s string) *string { return &s }
+
+// rowEngineDocs are random documents over the fields of the seed rule's
+// shapes, with nulls and multi-values everywhere.
+func rowEngineDocs(r *rand.Rand, n int) []*doc.Document {
+	pick := func(vals ...string) doc.Value {
+		switch r.IntN(8) {
+		case 0:
+			return doc.Value{}
+		case 1:
+			return doc.Value{T: doc.Keyword, M: []doc.Value{doc.KeywordOf(vals[r.IntN(len(vals))]), doc.KeywordOf(vals[r.IntN(len(vals))])}}
+		}
+		return doc.KeywordOf(vals[r.IntN(len(vals))])
+	}
+	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	ds := make([]*doc.Document, n)
+	for i := range ds {
+		f := map[string]doc.Value{
+			"host.os.type":         pick("linux", "macos", "windows"),
+			"event.type":           pick("start", "end"),
+			"process.parent.name":  pick("python3", "Python3.11", "PYTHON", "node", "İpython"),
+			"process.name":         pick("sh", "bash", "zsh", "cmd.exe"),
+			"process.command_line": pick("sh -c whoami", "curl x", "grep y", "env x", "ls", "uname -a"),
+			"n":                    value(r, doc.Integer),
+			"@timestamp":           value(r, doc.Date),
+		}
+		if r.IntN(10) == 0 {
+			f["@timestamp"] = doc.TimeOf(base.Add(time.Duration(r.IntN(600)) * time.Second))
+		}
+		for k, v := range f {
+			if v.IsNull() {
+				delete(f, k)
+			}
+		}
+		ds[i] = &doc.Document{Index: "logs-x", ID: strconv.Itoa(i), Fields: f}
+	}
+	return ds
+}
+
+// TestAgainstRowEngine runs a query through the row engine and the same
+// query lowered by hand onto kernels (WHERE as a selection, then EVAL
+// columns at the selected positions), over random documents in pages:
+// the same rows, values and Warning lines. It covers the seed rule's
+// shapes: IN, LIKE over TO_LOWER, AND/OR/NOT, IS NULL, lazy CASE of
+// LIKEs, DATE_TRUNC and a comparison that fails on multi-values.
+func TestAgainstRowEngine(t *testing.T) {
+	m := doc.NewMapping()
+	fields := []compute.Field{
+		{Name: "host.os.type", Type: doc.Keyword}, {Name: "event.type", Type: doc.Keyword},
+		{Name: "process.parent.name", Type: doc.Keyword}, {Name: "process.name", Type: doc.Keyword},
+		{Name: "process.command_line", Type: doc.Keyword}, {Name: "n", Type: doc.Integer}, {Name: "@timestamp", Type: doc.Date},
+	}
+	for _, f := range fields {
+		m.Add(doc.Field{Name: f.Name, Type: f.Type, ESType: f.Type.String()})
+	}
+	const q = `FROM x | WHERE host.os.type in ("linux", "macos") and TO_LOWER(process.parent.name) like "python*" and (NOT event.type == "end" or n > 3 or @timestamp IS NULL)` +
+		` | EVAL w = DATE_TRUNC(1 minutes, @timestamp), p = CASE(process.command_line like "*grep*", "grep", process.command_line like "*curl*" or n < 0, "curl", "other"), k = n * 2` +
+		` | KEEP w, p, k, process.name`
+	// Sites in the order of failure ranks: what a lowering would register.
+	sites := []site{
+		{src: `host.os.type in ("linux", "macos")`},
+		{src: `TO_LOWER(process.parent.name) like "python*"`},
+		{src: `event.type == "end"`},
+		{src: `NOT event.type == "end"`},
+		{src: `n > 3`},
+		{src: `NOT event.type == "end" or n > 3`},
+		{src: `NOT event.type == "end" or n > 3 or @timestamp IS NULL`},
+		{src: `host.os.type in ("linux", "macos") and TO_LOWER(process.parent.name) like "python*"`},
+		{src: `host.os.type in ("linux", "macos") and TO_LOWER(process.parent.name) like "python*" and (NOT event.type == "end" or n > 3 or @timestamp IS NULL)`},
+		{src: `DATE_TRUNC(1 minutes, @timestamp)`},
+		{src: `process.command_line like "*grep*"`},
+		{src: `process.command_line like "*curl*"`},
+		{src: `n < 0`},
+		{src: `process.command_line like "*curl*" or n < 0`},
+		{src: `CASE(process.command_line like "*grep*", "grep", process.command_line like "*curl*" or n < 0, "curl", "other")`, asFalse: true},
+		{src: `n * 2`},
+	}
+	col := func(i int) compute.Expr { return compute.Col(i, fields[i].Type) }
+	kw := func(s string) compute.Expr { return compute.Lit(doc.KeywordOf(s), doc.Keyword) }
+	where := compute.And(
+		compute.And(
+			must(compute.In(col(0), []doc.Value{doc.KeywordOf("linux"), doc.KeywordOf("macos")}, false, 0)),
+			must(compute.Like(must(compute.ToLower(col(2))), []*string{ptr("python*")}, false, false, 1)), 7),
+		compute.Or(compute.Or(
+			compute.Not(must(compute.Binary(fn.Eq, col(1), kw("end"), 2)), 3),
+			must(compute.Binary(fn.Gt, col(5), compute.Lit(doc.Int(3), doc.Integer), 4)), 5),
+			compute.IsNull(col(6), false), 6), 8)
+	w := must(compute.DateTrunc(doc.Duration(time.Minute), col(6), 9))
+	p := compute.Case(doc.Keyword, 14, nil,
+		must(compute.Like(col(4), []*string{ptr("*grep*")}, false, false, 10)), kw("grep"),
+		compute.Or(must(compute.Like(col(4), []*string{ptr("*curl*")}, false, false, 11)),
+			must(compute.Binary(fn.Lt, col(5), compute.Lit(doc.Int(0), doc.Integer), 12)), 13), kw("curl"),
+		kw("other"))
+	k := must(compute.Binary(fn.Mul, col(5), compute.Lit(doc.Int(2), doc.Integer), 15))
+	compute.Number(where, w, p, k)
+
+	cq, err := esql.Compile(q, catalog{m}, esql.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	nrows, nwarn := 0, 0
+	for round := range cases(20) {
+		ds := rowEngineDocs(r, 1+r.IntN(300))
+		e := cq.NewExecution()
+		for _, d := range ds {
+			e.Push(d)
+		}
+		want, err := e.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wl := &warnLines{query: q, sites: sites}
+		var rows [][]doc.Value
+		c := &compute.Ctx{}
+		pb := compute.NewPageBuilder(fields)
+		for start := 0; start < len(ds); start += 64 { // several pages
+			page := pb.Build(ds[start:min(start+64, len(ds))])
+			sel := compute.Select(where.Eval(c, page, c.All(page)), c.All(page), nil)
+			wb, pbk, kb := w.Eval(c, page, sel), p.Eval(c, page, sel), k.Eval(c, page, sel)
+			for _, pos := range sel {
+				rows = append(rows, []doc.Value{wb.Value(pos), pbk.Value(pos), kb.Value(pos), page.Blocks[3].Value(pos)})
+			}
+			c.Warn.Flush(wl.record)
+		}
+		if len(rows) != len(want.Rows) {
+			t.Fatalf("round %d: %d rows, row engine %d", round, len(rows), len(want.Rows))
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if !same(v, want.Rows[i][j]) {
+					t.Fatalf("round %d row %d col %d: %v, row engine %v", round, i, j, v, want.Rows[i][j])
+				}
+			}
+		}
+		nrows, nwarn = nrows+len(rows), nwarn+len(wl.lines)
+		if !reflect.DeepEqual(wl.lines, want.Warnings) {
+			t.Fatalf("round %d warnings:\n%s\nrow engine:\n%s", round, strings.Join(wl.lines, "\n"), strings.Join(want.Warnings, "\n"))
+		}
+	}
+	if nrows == 0 || nwarn == 0 {
+		t.Fatalf("%d rows, %d warning lines: the test checks nothing", nrows, nwarn)
+	}
+	t.Logf("%d rows, %d warning lines", nrows, nwarn)
+}
