@@ -85,9 +85,13 @@ func (b *Block) IsNull(p int32) bool {
 }
 
 // span returns the storage index of position p's first value and its
-// number of values (0 for null).
+// number of values (0 for null). For RepValue blocks the index is that of
+// the whole value in Vals.
 func (b *Block) span(p int32) (int32, int32) {
 	q := b.pos(p)
+	if b.Rep == RepValue {
+		return q, int32(b.Vals[q].Len())
+	}
 	if b.Rep == RepNone || b.Nulls != nil && b.Nulls[q] {
 		return 0, 0
 	}
