@@ -47,11 +47,15 @@ type PageBuilder struct {
 	readers []doc.FieldReader
 	page    Page
 	writers []writer
+	// layout and slots bind the fields to the slots of the last Layout
+	// seen (-1: not in it; -2: metadata).
+	layout *doc.Layout
+	slots  []int
 }
 
 // NewPageBuilder returns a builder of pages with one block per field, in order.
 func NewPageBuilder(fields []Field) *PageBuilder {
-	pb := &PageBuilder{fields: fields, readers: make([]doc.FieldReader, len(fields)), writers: make([]writer, len(fields))}
+	pb := &PageBuilder{fields: fields, readers: make([]doc.FieldReader, len(fields)), writers: make([]writer, len(fields)), slots: make([]int, len(fields))}
 	pb.page.Blocks = make([]*Block, len(fields))
 	for i, f := range fields {
 		pb.readers[i] = doc.NewFieldReader(f.Name)
@@ -76,10 +80,32 @@ func (pb *PageBuilder) Build(docs []*doc.Document) *Page {
 	}
 	for j, d := range docs {
 		pos := int32(j)
+		if d.Layout != nil && d.Layout != pb.layout {
+			pb.bind(d.Layout)
+		}
 		for i := range pb.fields {
-			v := pb.value(i, d)
+			var v doc.Value
+			if s := pb.slots[i]; d.Layout != nil && s >= 0 {
+				v = d.Slots[s]
+			} else if d.Layout == nil || s == -2 {
+				v = pb.value(i, d)
+			}
 			w := &pb.writers[i]
-			if !fits(v, w.b.Type) && w.b.Rep != RepValue {
+			b := w.b
+			// The common case inline: a single value of the column's type.
+			if v.T == b.Type && v.M == nil && b.Offs == nil {
+				switch b.Rep {
+				case RepBytes:
+					b.Strs[j] = v.S
+					b.Nulls[j] = false
+					continue
+				case RepInt:
+					b.Ints[j] = v.I
+					b.Nulls[j] = false
+					continue
+				}
+			}
+			if !fits(v, b.Type) && b.Rep != RepValue {
 				pb.toValues(i, pos, docs)
 			}
 			w.set(pos, v)
@@ -89,6 +115,19 @@ func (pb *PageBuilder) Build(docs []*doc.Document) *Page {
 		pb.writers[i].finish()
 	}
 	return p
+}
+
+// bind maps the fields to the slots of documents laid out by l.
+func (pb *PageBuilder) bind(l *doc.Layout) {
+	pb.layout = l
+	pb.slots = pb.slots[:0]
+	for _, f := range pb.fields {
+		s := l.Slot(f.Name)
+		if f.Meta != MetaNone {
+			s = -2
+		}
+		pb.slots = append(pb.slots, s)
+	}
 }
 
 // value reads field i of d as the row engine's Push does.
