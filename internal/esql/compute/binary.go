@@ -32,14 +32,14 @@ func Binary(op fn.Op, l, r Expr, site int) (Expr, error) {
 type kernel uint8
 
 const (
-	kGeneric kernel = iota
-	kCmpInt         // int64 against int64 (integer, long, same-type dates)
-	kCmpUint        // unsigned_long
-	kCmpFloat       // numbers with a double: both widened to float64
-	kCmpStr         // byte-wise (keyword/text, ip)
-	kCmpBool        // == and != of booleans
-	kArithInt       // integer result
-	kArithLong      // long result from integers and longs
+	kGeneric   kernel = iota
+	kCmpInt           // int64 against int64 (integer, long, same-type dates)
+	kCmpUint          // unsigned_long
+	kCmpFloat         // numbers with a double: both widened to float64
+	kCmpStr           // byte-wise (keyword/text, ip)
+	kCmpBool          // == and != of booleans
+	kArithInt         // integer result
+	kArithLong        // long result from integers and longs
 	kArithUlong
 	kArithFloat
 )

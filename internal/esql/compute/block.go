@@ -211,7 +211,7 @@ func ConstBlock(v doc.Value, t doc.Type, n int) *Block {
 // positions they selected. It starts single-valued and moves to offsets at
 // the first multi-value.
 type writer struct {
-	b     *Block
+	b       *Block
 	next    int32   // in offset mode: the next position whose Offs entry is unset
 	spare   []int32 // the offsets of the previous use, for reuse
 	nulls   []bool  // the null mask's memory, kept while Nulls is nil

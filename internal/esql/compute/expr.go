@@ -64,9 +64,9 @@ type col struct {
 	t doc.Type
 }
 
-func (e *col) Type() doc.Type                          { return e.t }
+func (e *col) Type() doc.Type                         { return e.t }
 func (e *col) Eval(_ *Ctx, p *Page, _ []int32) *Block { return p.Blocks[e.i] }
-func (e *col) number(*int32)                           {}
+func (e *col) number(*int32)                          {}
 
 // Lit is a constant.
 func Lit(v doc.Value, t doc.Type) Expr { return &lit{b: ConstBlock(v, t, 0), v: v} }

@@ -92,7 +92,7 @@ type perDoc struct {
 	res []doc.Value
 }
 
-func (e *perDoc) Type() doc.Type      { return e.t }
+func (e *perDoc) Type() doc.Type     { return e.t }
 func (e *perDoc) number(next *int32) { e.fp.number(next) }
 
 func (e *perDoc) Eval(c *Ctx, p *Page, sel []int32) *Block {

@@ -54,10 +54,14 @@ func setTri(out *output, p int32, v uint8) {
 // the right operand is evaluated only at the positions the left one does
 // not decide, so its failures are reported only there. A multi-valued
 // operand counts as null and fails at the operator's site.
-func And(l, r Expr, site int) Expr { return &logical{and: true, l: l, r: r, fl: failPoint{site: site}, fr: failPoint{site: site}} }
+func And(l, r Expr, site int) Expr {
+	return &logical{and: true, l: l, r: r, fl: failPoint{site: site}, fr: failPoint{site: site}}
+}
 
 // Or: see And.
-func Or(l, r Expr, site int) Expr { return &logical{l: l, r: r, fl: failPoint{site: site}, fr: failPoint{site: site}} }
+func Or(l, r Expr, site int) Expr {
+	return &logical{l: l, r: r, fl: failPoint{site: site}, fr: failPoint{site: site}}
+}
 
 type logical struct {
 	and    bool
@@ -158,7 +162,7 @@ type isNull struct {
 	out    output
 }
 
-func (e *isNull) Type() doc.Type      { return doc.Boolean }
+func (e *isNull) Type() doc.Type     { return doc.Boolean }
 func (e *isNull) number(next *int32) { e.x.number(next) }
 
 func (e *isNull) Eval(c *Ctx, p *Page, sel []int32) *Block {

@@ -84,26 +84,27 @@ func (pb *PageBuilder) Build(docs []*doc.Document) *Page {
 			pb.bind(d.Layout)
 		}
 		for i := range pb.fields {
+			w := &pb.writers[i]
+			b := w.b
 			var v doc.Value
 			if s := pb.slots[i]; d.Layout != nil && s >= 0 {
+				// The common case inline, without copying the value: a
+				// single value of the column's type.
+				if sv := &d.Slots[s]; sv.T == b.Type && sv.M == nil && b.Offs == nil {
+					switch b.Rep {
+					case RepBytes:
+						b.Strs[j] = sv.S
+						b.Nulls[j] = false
+						continue
+					case RepInt:
+						b.Ints[j] = sv.I
+						b.Nulls[j] = false
+						continue
+					}
+				}
 				v = d.Slots[s]
 			} else if d.Layout == nil || s == -2 {
 				v = pb.value(i, d)
-			}
-			w := &pb.writers[i]
-			b := w.b
-			// The common case inline: a single value of the column's type.
-			if v.T == b.Type && v.M == nil && b.Offs == nil {
-				switch b.Rep {
-				case RepBytes:
-					b.Strs[j] = v.S
-					b.Nulls[j] = false
-					continue
-				case RepInt:
-					b.Ints[j] = v.I
-					b.Nulls[j] = false
-					continue
-				}
 			}
 			if !fits(v, b.Type) && b.Rep != RepValue {
 				pb.toValues(i, pos, docs)
@@ -159,4 +160,3 @@ func (pb *PageBuilder) toValues(i int, upto int32, docs []*doc.Document) {
 		w.set(j, pb.value(i, docs[j]))
 	}
 }
-

@@ -269,7 +269,7 @@ type matchAny struct {
 	out  output
 }
 
-func (e *matchAny) Type() doc.Type      { return doc.Boolean }
+func (e *matchAny) Type() doc.Type     { return doc.Boolean }
 func (e *matchAny) number(next *int32) { e.x.number(next) }
 
 func (e *matchAny) Eval(c *Ctx, p *Page, sel []int32) *Block {
@@ -350,7 +350,7 @@ type caseMapper struct {
 	arg    [1]doc.Value
 }
 
-func (e *caseMapper) Type() doc.Type      { return doc.Keyword }
+func (e *caseMapper) Type() doc.Type     { return doc.Keyword }
 func (e *caseMapper) number(next *int32) { e.x.number(next) }
 
 // mapOne maps one string: ASCII here, the rest by the function.
