@@ -19,33 +19,40 @@ import (
 // slowest, as the row engine does.
 type Grouper struct {
 	types []doc.Type
-	// single keyword / single integer-like key
-	strIDs  map[string]int32
-	intIDs  map[int64]int32
-	nullID  int32 // the null key's group, -1 before it has one
-	strKeys []string
-	intKeys []int64
-	arena   arena
+	// a single keyword or integer-like key (at most one is set)
+	strs   *singleKey[string]
+	ints   *singleKey[int64]
+	nullID int32 // the null key's group, -1 before it has one
+	arena  arena
 	// any keys: per group its key values (owned), chained by hash
-	seed  maphash.Seed
-	heads map[uint64]int32
-	next  []int32
-	keys  [][]doc.Value
-	combo []doc.Value
-	elems [][]doc.Value
+	seed   maphash.Seed
+	mask   uint64 // applied to combined hashes; tests clear it to force collisions
+	heads  map[uint64]int32
+	next   []int32
+	keys   [][]doc.Value
+	combo  []doc.Value
+	elems  [][]doc.Value
+	hashes []uint64 // per selected position: its combined key hash
+	multi  []bool   // per selected position: a key is multi-valued
 	// Add's results
 	pos, ids []int32
 	n        int32
 }
 
+// singleKey is the table of a one-column key of a Go-comparable type.
+type singleKey[K comparable] struct {
+	ids  map[K]int32
+	keys []K // by group id (the zero value for the null group)
+}
+
 // NewGrouper returns a grouper for keys of the given types.
 func NewGrouper(types []doc.Type) *Grouper {
-	g := &Grouper{types: types, nullID: -1, seed: maphash.MakeSeed()}
+	g := &Grouper{types: types, nullID: -1, seed: maphash.MakeSeed(), mask: ^uint64(0)}
 	switch {
 	case len(types) == 1 && RepOf(types[0]) == RepBytes:
-		g.strIDs = map[string]int32{}
+		g.strs = &singleKey[string]{ids: map[string]int32{}}
 	case len(types) == 1 && RepOf(types[0]) == RepInt:
-		g.intIDs = map[int64]int32{}
+		g.ints = &singleKey[int64]{ids: map[int64]int32{}}
 	default:
 		g.heads = map[uint64]int32{}
 	}
@@ -62,10 +69,10 @@ func (g *Grouper) Len() int { return int(g.n) }
 func (g *Grouper) Add(keys []*Block, sel []int32) (pos, ids []int32) {
 	g.pos, g.ids = g.pos[:0], g.ids[:0]
 	switch {
-	case g.strIDs != nil && keys[0].Rep == RepBytes:
-		g.addStrings(keys[0], sel)
-	case g.intIDs != nil && keys[0].Rep == RepInt:
-		g.addInts(keys[0], sel)
+	case g.strs != nil && keys[0].Rep == RepBytes:
+		addSingle(g, g.strs, keys[0], keys[0].Strs, sel, g.arena.own)
+	case g.ints != nil && keys[0].Rep == RepInt:
+		addSingle(g, g.ints, keys[0], keys[0].Ints, sel, func(x int64) int64 { return x })
 	default:
 		g.addAny(keys, sel)
 	}
@@ -82,52 +89,28 @@ func (g *Grouper) newID() int32 {
 	return g.n - 1
 }
 
-func (g *Grouper) nullGroup() int32 {
-	if g.nullID < 0 {
-		g.nullID = g.newID()
-		g.strKeys = append(g.strKeys, "")
-		g.intKeys = append(g.intKeys, 0)
-	}
-	return g.nullID
-}
-
-func (g *Grouper) addStrings(b *Block, sel []int32) {
+// addSingle groups by one typed key column whose stored values are vals;
+// own copies a new key out of the page (strings alias the chunk).
+func addSingle[K comparable](g *Grouper, t *singleKey[K], b *Block, vals []K, sel []int32, own func(K) K) {
 	for _, p := range sel {
 		i, n := b.span(p)
 		if n == 0 {
-			g.emit(p, g.nullGroup())
-			continue
-		}
-		for k := i; k < i+n; k++ {
-			s := b.Strs[k]
-			id, ok := g.strIDs[s]
-			if !ok {
-				id = g.newID()
-				s = g.arena.add(s) // own it: s may alias the chunk
-				g.strIDs[s] = id
-				g.strKeys = append(g.strKeys, s)
-				g.intKeys = append(g.intKeys, 0)
+			if g.nullID < 0 {
+				g.nullID = g.newID()
+				var zero K
+				t.keys = append(t.keys, zero)
 			}
-			g.emit(p, id)
-		}
-	}
-}
-
-func (g *Grouper) addInts(b *Block, sel []int32) {
-	for _, p := range sel {
-		i, n := b.span(p)
-		if n == 0 {
-			g.emit(p, g.nullGroup())
+			g.emit(p, g.nullID)
 			continue
 		}
 		for k := i; k < i+n; k++ {
-			x := b.Ints[k]
-			id, ok := g.intIDs[x]
+			x := vals[k]
+			id, ok := t.ids[x]
 			if !ok {
 				id = g.newID()
-				g.intIDs[x] = id
-				g.intKeys = append(g.intKeys, x)
-				g.strKeys = append(g.strKeys, "")
+				x = own(x)
+				t.ids[x] = id
+				t.keys = append(t.keys, x)
 			}
 			g.emit(p, id)
 		}
@@ -135,21 +118,109 @@ func (g *Grouper) addInts(b *Block, sel []int32) {
 }
 
 // addAny handles every other shape, and blocks not stored as their key
-// type declares (whole values).
+// type declares (whole values). Keys are hashed column by column into a
+// hash per position; positions with a multi-valued key go through the
+// combinations one by one.
 func (g *Grouper) addAny(keys []*Block, sel []int32) {
 	if g.heads == nil {
 		g.migrate()
+	}
+	g.hashes = grow(g.hashes, len(sel))
+	g.multi = grow(g.multi, len(sel))
+	clear(g.hashes)
+	clear(g.multi)
+	for _, b := range keys {
+		g.hashColumn(b, sel)
 	}
 	g.combo = grow(g.combo, len(keys))
 	for len(g.elems) < len(keys) {
 		g.elems = append(g.elems, nil)
 	}
-	for _, p := range sel {
+	for x, p := range sel {
+		if !g.multi[x] {
+			g.emit(p, g.lookupAt(keys, p, g.hashes[x]&g.mask))
+			continue
+		}
 		for i, b := range keys {
 			g.combo[i], g.elems[i] = b.ValueInto(p, g.elems[i])
 		}
 		g.combos(p, 0)
 	}
+}
+
+// hashColumn folds block b's key hash into g.hashes for each selected
+// position, as hashKey would, and marks the multi-valued ones.
+func (g *Grouper) hashColumn(b *Block, sel []int32) {
+	th := uint64(b.Type) * typeMul
+	for x, p := range sel {
+		i, n := b.span(p)
+		var h uint64
+		switch {
+		case n > 1:
+			g.multi[x] = true
+			continue
+		case b.Rep == RepValue:
+			h = hashValue(g.seed, b.Vals[i])
+		case n == 0:
+			h = 0 // hashValue of null
+		case b.Rep == RepBytes:
+			h = th ^ maphash.String(g.seed, b.Strs[i])
+		case b.Rep == RepInt:
+			h = mix(th ^ uint64(b.Ints[i]))
+		default:
+			h = hashValue(g.seed, b.elem(i))
+		}
+		g.hashes[x] = g.hashes[x]*hashMul ^ h
+	}
+}
+
+// lookupAt finds or makes the group of position p's single-valued keys,
+// whose combined hash is h.
+func (g *Grouper) lookupAt(keys []*Block, p int32, h uint64) int32 {
+	id, ok := g.heads[h]
+	for ; ok && id >= 0; id = g.next[id] {
+		if g.sameAt(g.keys[id], keys, p) {
+			return id
+		}
+	}
+	for i, b := range keys {
+		g.combo[i] = b.Value(p)
+	}
+	return g.insert(g.combo, h)
+}
+
+// sameAt is sameKey between a stored key and position p of the blocks.
+func (g *Grouper) sameAt(kv []doc.Value, keys []*Block, p int32) bool {
+	for k, b := range keys {
+		x := kv[k]
+		i, n := b.span(p)
+		switch {
+		case b.Rep == RepValue:
+			if !sameKey(kv[k:k+1], b.Vals[i:i+1]) {
+				return false
+			}
+		case n == 0:
+			if x.T != doc.Null {
+				return false
+			}
+		case x.T != b.Type:
+			return false
+		case b.Rep == RepBytes:
+			if x.S != b.Strs[i] {
+				return false
+			}
+		case b.Rep == RepInt:
+			if x.I != b.Ints[i] {
+				return false
+			}
+		default:
+			y := b.elem(i)
+			if !sameKey(kv[k:k+1], []doc.Value{y}) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // combos emits p's group for every combination of its key values from key i on.
@@ -173,15 +244,21 @@ func (g *Grouper) combos(p int32, i int) {
 func (g *Grouper) lookup(kv []doc.Value) int32 {
 	var h uint64
 	for _, v := range kv {
-		h = h*0x9E3779B97F4A7C15 ^ hashValue(g.seed, v)
+		h = h*hashMul ^ hashValue(g.seed, v)
 	}
+	h &= g.mask
 	id, ok := g.heads[h]
 	for ; ok && id >= 0; id = g.next[id] {
 		if sameKey(g.keys[id], kv) {
 			return id
 		}
 	}
-	id = g.newID()
+	return g.insert(kv, h)
+}
+
+// insert makes a group of key values kv (copied) with hash h.
+func (g *Grouper) insert(kv []doc.Value, h uint64) int32 {
+	id := g.newID()
 	own := make([]doc.Value, len(kv))
 	doc.CloneInto(own, kv)
 	g.keys = append(g.keys, own)
@@ -201,7 +278,7 @@ func (g *Grouper) migrate() {
 	for id := range g.n {
 		all[id] = g.Keys(id)
 	}
-	g.strIDs, g.intIDs = nil, nil
+	g.strs, g.ints = nil, nil
 	g.heads, g.n = map[uint64]int32{}, 0
 	for _, kv := range all {
 		g.lookup(kv)
@@ -215,15 +292,21 @@ func (g *Grouper) Keys(id int32) []doc.Value {
 		return g.keys[id]
 	case id == g.nullID:
 		return []doc.Value{{}}
-	case g.strIDs != nil:
-		return []doc.Value{{T: g.types[0], S: g.strKeys[id]}}
+	case g.strs != nil:
+		return []doc.Value{{T: g.types[0], S: g.strs.keys[id]}}
 	}
-	return []doc.Value{{T: g.types[0], I: g.intKeys[id]}}
+	return []doc.Value{{T: g.types[0], I: g.ints.keys[id]}}
 }
+
+// hashMul combines the hashes of a key's columns; typeMul spreads a type tag.
+const (
+	hashMul = 0x9E3779B97F4A7C15
+	typeMul = 0xff51afd7ed558ccd
+)
 
 // hashValue hashes a key value consistently with sameKey.
 func hashValue(seed maphash.Seed, v doc.Value) uint64 {
-	h := uint64(v.T) * 0xff51afd7ed558ccd
+	h := uint64(v.T) * typeMul
 	switch v.T {
 	case doc.Null:
 		return h
@@ -317,11 +400,39 @@ func (a *Aggregates) Add(i int, arg *Block, pos, ids []int32, groups int) {
 		}
 		return
 	}
+	if arg.Rep == RepBytes || arg.Rep == RepInt {
+		a.addTyped(states, arg, pos, ids)
+		return
+	}
 	for k, p := range pos {
 		var v doc.Value
 		v, a.scratch = arg.ValueInto(p, a.scratch)
 		if v.T != doc.Null {
 			states[ids[k]].Add(v)
+		}
+	}
+}
+
+// addTyped is Add for string and integer-like blocks: single values are
+// made in place, multi-values through ValueInto.
+func (a *Aggregates) addTyped(states []agg.State, arg *Block, pos, ids []int32) {
+	v := doc.Value{T: arg.Type}
+	for k, p := range pos {
+		i, n := arg.span(p)
+		switch n {
+		case 0:
+			continue
+		case 1:
+			if arg.Rep == RepBytes {
+				v.S = arg.Strs[i]
+			} else {
+				v.I = arg.Ints[i]
+			}
+			states[ids[k]].Add(v)
+		default:
+			var mv doc.Value
+			mv, a.scratch = arg.ValueInto(p, a.scratch)
+			states[ids[k]].Add(mv)
 		}
 	}
 }

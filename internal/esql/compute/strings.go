@@ -310,8 +310,11 @@ type arena struct{ buf []byte }
 
 func (a *arena) reset() { a.buf = a.buf[:0] }
 
-// own returns a string of b's bytes in the arena; earlier strings stay
-// valid when it grows (they keep the old array).
+// own returns a copy of s in the arena.
+func (a *arena) own(s string) string { return a.add(s) }
+
+// add returns the concatenation of parts as a string in the arena;
+// earlier strings stay valid when it grows (they keep the old array).
 func (a *arena) add(parts ...string) string {
 	start := len(a.buf)
 	for _, p := range parts {
