@@ -90,11 +90,23 @@ func (e *logical) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	if e.and {
 		decided = triFalse
 	}
-	for _, pos := range sel {
-		a := truth(c, &e.fl, lb, pos)
-		e.left[pos] = a
-		if a != decided {
-			e.rsel = append(e.rsel, pos)
+	if plainBools(lb) {
+		keep := e.and // the left value that leaves the right to decide
+		for _, pos := range sel {
+			if lb.Bools[pos] != keep {
+				e.left[pos] = decided
+			} else {
+				e.left[pos] = decided ^ 1
+				e.rsel = append(e.rsel, pos)
+			}
+		}
+	} else {
+		for _, pos := range sel {
+			a := truth(c, &e.fl, lb, pos)
+			e.left[pos] = a
+			if a != decided {
+				e.rsel = append(e.rsel, pos)
+			}
 		}
 	}
 	var rb *Block
@@ -107,6 +119,18 @@ func (e *logical) Eval(c *Ctx, p *Page, sel []int32) *Block {
 			out.Nulls[pos] = false
 			out.Bools[pos] = !e.and
 		}
+	}
+	if rb != nil && plainBools(rb) {
+		// The right operand decides wherever the left one is not null.
+		for _, pos := range e.rsel {
+			if e.left[pos] == triNull && rb.Bools[pos] != !e.and {
+				e.out.w.null(pos)
+				continue
+			}
+			out.Nulls[pos] = false
+			out.Bools[pos] = rb.Bools[pos]
+		}
+		return e.out.done()
 	}
 	for _, pos := range e.rsel {
 		a, b := e.left[pos], truth(c, &e.fr, rb, pos)
@@ -123,6 +147,9 @@ func (e *logical) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	}
 	return e.out.done()
 }
+
+// plainBools reports whether b holds one boolean per position, none null.
+func plainBools(b *Block) bool { return b.Rep == RepBool && b.Plain() }
 
 // Not negates; a multi-valued operand is null and fails at site.
 func Not(x Expr, site int) Expr { return &not{x: x, fp: failPoint{site: site}} }
