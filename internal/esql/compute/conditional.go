@@ -155,13 +155,31 @@ func (e *caseExpr) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	for _, pos := range e.rest {
 		e.from[pos] = -1
 	}
+	if e.typedResults(elseB) {
+		out := e.out.start(e.t, p.Len)
+		for _, pos := range sel {
+			b := elseB
+			if k := e.from[pos]; k >= 0 {
+				b = e.results[k]
+			}
+			if b == nil {
+				e.out.w.null(pos)
+				continue
+			}
+			if i, n := b.span(pos); n == 1 && out.Offs == nil {
+				out.Nulls[pos] = false
+				out.put(pos, b.elem(i))
+				continue
+			}
+			e.out.w.set(pos, b.Value(pos))
+		}
+		return e.out.done()
+	}
 	e.res = e.res[:0]
 	for _, pos := range sel {
-		var b *Block
+		b := elseB
 		if k := e.from[pos]; k >= 0 {
 			b = e.results[k]
-		} else {
-			b = elseB
 		}
 		var v doc.Value
 		if b != nil {
@@ -173,4 +191,19 @@ func (e *caseExpr) Eval(c *Ctx, p *Page, sel []int32) *Block {
 		e.res = append(e.res, v)
 	}
 	return writeValues(&e.out, e.t, p.Len, sel, e.res)
+}
+
+// typedResults reports whether every evaluated branch result is stored as
+// the result type is: then values are copied without conversion.
+func (e *caseExpr) typedResults(elseB *Block) bool {
+	rep := RepOf(e.t)
+	if rep == RepNone || rep == RepValue {
+		return false
+	}
+	for _, b := range append(e.results, elseB) {
+		if b != nil && (b.Type != e.t || b.Rep != rep) {
+			return false
+		}
+	}
+	return true
 }

@@ -191,7 +191,125 @@ func TestAgainstRowEngine(t *testing.T) {
 			sel := compute.Select(where.Eval(c, page, c.All(page)), c.All(page), nil)
 			wb, pbk, kb := w.Eval(c, page, sel), p.Eval(c, page, sel), k.Eval(c, page, sel)
 			for _, pos := range sel {
-				rows = append(rows, []doc.Value{wb.Value(pos), pbk.Value(pos), kb.Value(pos), page.Blocks[3].Value(pos)})
+				rows = append(rows, []doc.Value{wb.Value(pos), pbk.Value(pos).Clone(), kb.Value(pos), page.Blocks[3].Value(pos)})
+			}
+			c.Warn.Flush(wl.record)
+		}
+		if len(rows) != len(want.Rows) {
+			t.Fatalf("round %d: %d rows, row engine %d", round, len(rows), len(want.Rows))
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if !same(v, want.Rows[i][j]) {
+					t.Fatalf("round %d row %d col %d: %v, row engine %v", round, i, j, v, want.Rows[i][j])
+				}
+			}
+		}
+		nrows, nwarn = nrows+len(rows), nwarn+len(wl.lines)
+		if !reflect.DeepEqual(wl.lines, want.Warnings) {
+			t.Fatalf("round %d warnings:\n%s\nrow engine:\n%s", round, strings.Join(wl.lines, "\n"), strings.Join(want.Warnings, "\n"))
+		}
+	}
+	if nrows == 0 || nwarn == 0 {
+		t.Fatalf("%d rows, %d warning lines: the test checks nothing", nrows, nwarn)
+	}
+	t.Logf("%d rows, %d warning lines", nrows, nwarn)
+}
+
+// TestEvalThenWhereAgainstRowEngine is TestAgainstRowEngine for columns
+// computed first and filtered after: CASE with column branches
+// (multi-values pass through), COALESCE, CONCAT, NOT IN, RLIKE,
+// STARTS_WITH, an overflowing multiplication, IS NOT NULL and OR over the
+// computed columns.
+func TestEvalThenWhereAgainstRowEngine(t *testing.T) {
+	m := doc.NewMapping()
+	fields := []compute.Field{
+		{Name: "host.os.type", Type: doc.Keyword}, {Name: "event.type", Type: doc.Keyword},
+		{Name: "process.parent.name", Type: doc.Keyword}, {Name: "process.name", Type: doc.Keyword},
+		{Name: "process.command_line", Type: doc.Keyword}, {Name: "n", Type: doc.Integer}, {Name: "@timestamp", Type: doc.Date},
+	}
+	for _, f := range fields {
+		m.Add(doc.Field{Name: f.Name, Type: f.Type, ESType: f.Type.String()})
+	}
+	const q = `FROM x | EVAL a = CASE(n > 0, process.name, n < -50, process.command_line, host.os.type), b = COALESCE(process.name, host.os.type),` +
+		` c = CONCAT(process.name, "-", event.type), d = process.name NOT IN ("sh", "bash"), e = process.command_line RLIKE ".*(curl|grep).*",` +
+		` f = n * 100000, g = STARTS_WITH(process.parent.name, "py") | WHERE a IS NOT NULL OR f > 0` +
+		` | EVAL h = n IN (1, -1, 0), i = n NOT IN (1, null) | KEEP a, b, c, d, e, f, g, h, i`
+	sites := []site{
+		{src: `n > 0`},
+		{src: `CASE(n > 0, process.name, n < -50, process.command_line, host.os.type)`, asFalse: true},
+		{src: `n < -50`},
+		{src: `COALESCE(process.name, host.os.type)`},
+		{src: `CONCAT(process.name, "-", event.type)`},
+		{src: `process.name NOT IN ("sh", "bash")`},
+		{src: `process.command_line RLIKE ".*(curl|grep).*"`},
+		{src: `n * 100000`},
+		{src: `STARTS_WITH(process.parent.name, "py")`},
+		{src: `a IS NOT NULL OR f > 0`},
+		{src: `f > 0`},
+		{src: `n IN (1, -1, 0)`},
+		{src: `n NOT IN (1, null)`},
+	}
+	col := func(i int) compute.Expr { return compute.Col(i, fields[i].Type) }
+	num := func(i int32) compute.Expr { return compute.Lit(doc.Int(i), doc.Integer) }
+	evals := []compute.Expr{
+		compute.Case(doc.Keyword, 1, nil,
+			must(compute.Binary(fn.Gt, col(5), num(0), 0)), col(3),
+			must(compute.Binary(fn.Lt, col(5), num(-50), 2)), col(4),
+			col(0)),
+		must(compute.Coalesce(3, col(3), col(0))),
+		must(compute.Concat(4, col(3), compute.Lit(doc.KeywordOf("-"), doc.Keyword), col(1))),
+		must(compute.In(col(3), []doc.Value{doc.KeywordOf("sh"), doc.KeywordOf("bash")}, true, 5)),
+		must(compute.Like(col(4), []*string{ptr(".*(curl|grep).*")}, true, false, 6)),
+		must(compute.Binary(fn.Mul, col(5), num(100000), 7)),
+		must(compute.StartsWith(col(2), compute.Lit(doc.KeywordOf("py"), doc.Keyword), 8)),
+	}
+	// The WHERE reads the computed a and f, columns 7 and 12 of the extended page.
+	where := compute.Or(compute.IsNull(compute.Col(7, doc.Keyword), true),
+		must(compute.Binary(fn.Gt, compute.Col(12, doc.Integer), num(0), 10)), 9)
+	after := []compute.Expr{
+		must(compute.In(col(5), []doc.Value{doc.Int(1), doc.Int(-1), doc.Int(0)}, false, 11)),
+		must(compute.In(col(5), []doc.Value{doc.Int(1), {}}, true, 12)),
+	}
+	compute.Number(append(append(evals, where), after...)...)
+
+	cq, err := esql.Compile(q, catalog{m}, esql.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	nrows, nwarn := 0, 0
+	for round := range cases(20) {
+		ds := rowEngineDocs(r, 1+r.IntN(300))
+		e := cq.NewExecution()
+		for _, d := range ds {
+			e.Push(d)
+		}
+		want, err := e.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wl := &warnLines{query: q, sites: sites}
+		var rows [][]doc.Value
+		c := &compute.Ctx{}
+		pb := compute.NewPageBuilder(fields)
+		for start := 0; start < len(ds); start += 50 {
+			page := pb.Build(ds[start:min(start+50, len(ds))])
+			all := c.All(page)
+			ext := &compute.Page{Len: page.Len, Blocks: append([]*compute.Block(nil), page.Blocks...)}
+			for _, x := range evals {
+				ext.Blocks = append(ext.Blocks, x.Eval(c, page, all))
+			}
+			sel := compute.Select(where.Eval(c, ext, all), all, nil)
+			for _, x := range after {
+				ext.Blocks = append(ext.Blocks, x.Eval(c, page, sel))
+			}
+			for _, pos := range sel {
+				var row []doc.Value
+				for _, b := range ext.Blocks[len(fields):] {
+					row = append(row, b.Value(pos).Clone()) // outputs live until the next page
+				}
+				rows = append(rows, row)
 			}
 			c.Warn.Flush(wl.record)
 		}

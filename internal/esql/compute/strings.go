@@ -44,7 +44,7 @@ func In(x Expr, items []doc.Value, negate bool, site int) (Expr, error) {
 		e.strList = append(e.strList, it.S)
 		e.intList = append(e.intList, it.I)
 	}
-	if e.strs && len(e.strList) > 8 {
+	if e.strs && len(e.strList) > 16 { // below, comparing lengths first beats hashing
 		e.strSet = make(map[string]struct{}, len(e.strList))
 		for _, s := range e.strList {
 			e.strSet[s] = struct{}{}
@@ -210,21 +210,27 @@ func (e *like) number(next *int32) {
 func (e *like) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	b := e.x.Eval(c, p, sel)
 	e.out.start(doc.Boolean, p.Len)
-	eachString(c, &e.fp, &e.out, b, sel, func(pos int32, s string) {
-		v := boolTri(e.negate)
-		for _, m := range e.ms {
-			if m == nil {
-				v = triNull
-				break
-			}
-			if m(s) {
-				v = boolTri(!e.negate)
-				break
-			}
+	if b.Rep == RepBytes && b.Plain() {
+		for _, pos := range sel {
+			setTri(&e.out, pos, e.match(b.Strs[pos]))
 		}
-		setTri(&e.out, pos, v)
-	})
+		return e.out.done()
+	}
+	eachString(c, &e.fp, &e.out, b, sel, func(pos int32, s string) { setTri(&e.out, pos, e.match(s)) })
 	return e.out.done()
+}
+
+// match is the predicate's value for one string.
+func (e *like) match(s string) uint8 {
+	for _, m := range e.ms {
+		if m == nil {
+			return triNull
+		}
+		if m(s) {
+			return boolTri(!e.negate)
+		}
+	}
+	return boolTri(e.negate)
 }
 
 // eachString calls f for the selected positions of b holding a single
