@@ -135,6 +135,25 @@ func (b *Block) ValueInto(p int32, scratch []doc.Value) (doc.Value, []doc.Value)
 	return doc.Value{T: b.Type, M: scratch}, scratch
 }
 
+// valueAppend is ValueInto building a multi-value's elements at the end
+// of buf, so that values of earlier positions stay intact: for results
+// kept across positions that may alias their arguments.
+func (b *Block) valueAppend(p int32, buf []doc.Value) (doc.Value, []doc.Value) {
+	if b.Rep == RepValue {
+		return b.Vals[b.pos(p)], buf
+	}
+	i, n := b.span(p)
+	if n < 2 {
+		v, _ := b.ValueInto(p, nil)
+		return v, buf
+	}
+	start := len(buf)
+	for k := i; k < i+n; k++ {
+		buf = append(buf, b.elem(k))
+	}
+	return doc.Value{T: b.Type, M: buf[start:len(buf):len(buf)]}, buf
+}
+
 // elem returns the single value at storage index i.
 func (b *Block) elem(i int32) doc.Value {
 	switch b.Rep {
@@ -214,13 +233,14 @@ type writer struct {
 	b       *Block
 	next    int32   // in offset mode: the next position whose Offs entry is unset
 	spare   []int32 // the offsets of the previous use, for reuse
-	nulls   []bool  // the null mask's memory, kept while Nulls is nil
+	nulls   []bool      // the null mask's memory, kept while Nulls is nil
+	elems   []doc.Value // RepValue: the multi-values' elements, owned by the block
 	sawNull bool
 }
 
 // reset prepares b for n positions of its Type and Rep, reusing its slices.
 func (w *writer) reset(b *Block, n int) {
-	w.b, w.next = b, 0
+	w.b, w.next, w.elems = b, 0, w.elems[:0]
 	if b.Offs != nil {
 		w.spare = b.Offs[:0]
 	}
@@ -274,6 +294,11 @@ func (w *writer) null(p int32) {
 func (w *writer) set(p int32, v doc.Value) {
 	b := w.b
 	if b.Rep == RepValue {
+		if v.M != nil { // v's elements may be a kernel's scratch
+			start := len(w.elems)
+			w.elems = append(w.elems, v.M...)
+			v.M = w.elems[start:len(w.elems):len(w.elems)]
+		}
 		b.Vals[p] = v
 		return
 	}

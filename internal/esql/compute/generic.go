@@ -15,14 +15,14 @@ func Call(t doc.Type, ev fn.Eval, site int, args ...Expr) Expr {
 }
 
 type call struct {
-	t       doc.Type
-	ev      fn.Eval
-	args    []Expr
-	fp      failPoint
-	out     output
-	blocks  []*Block
-	scratch [][]doc.Value
-	res     []doc.Value
+	t      doc.Type
+	ev     fn.Eval
+	args   []Expr
+	fp     failPoint
+	out    output
+	blocks []*Block
+	elems  []doc.Value // the page's multi-valued arguments (results may alias them)
+	res    []doc.Value
 }
 
 func (e *call) Type() doc.Type { return e.t }
@@ -39,14 +39,11 @@ func (e *call) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	for _, a := range e.args {
 		e.blocks = append(e.blocks, a.Eval(c, p, sel))
 	}
-	for len(e.scratch) < len(e.args) {
-		e.scratch = append(e.scratch, nil)
-	}
-	e.res = e.res[:0]
+	e.res, e.elems = e.res[:0], e.elems[:0]
 	args := grow(c.vals, len(e.args))
 	for _, pos := range sel {
 		for i, b := range e.blocks {
-			args[i], e.scratch[i] = b.ValueInto(pos, e.scratch[i])
+			args[i], e.elems = b.valueAppend(pos, e.elems)
 		}
 		v, err := e.ev(args)
 		if err != nil {
@@ -56,7 +53,9 @@ func (e *call) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	}
 	clear(args)
 	c.vals = args
-	return writeValues(&e.out, e.t, p.Len, sel, e.res)
+	b := writeValues(&e.out, e.t, p.Len, sel, e.res)
+	clear(e.elems)
+	return b
 }
 
 // writeValues writes vals[i] at position sel[i] of out: typed when every
