@@ -231,8 +231,8 @@ func ConstBlock(v doc.Value, t doc.Type, n int) *Block {
 // the first multi-value.
 type writer struct {
 	b       *Block
-	next    int32   // in offset mode: the next position whose Offs entry is unset
-	spare   []int32 // the offsets of the previous use, for reuse
+	next    int32       // in offset mode: the next position whose Offs entry is unset
+	spare   []int32     // the offsets of the previous use, for reuse
 	nulls   []bool      // the null mask's memory, kept while Nulls is nil
 	elems   []doc.Value // RepValue: the multi-values' elements, owned by the block
 	sawNull bool

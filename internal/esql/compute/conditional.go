@@ -43,11 +43,9 @@ func (e *coalesce) number(next *int32) {
 }
 
 func (e *coalesce) Eval(c *Ctx, p *Page, sel []int32) *Block {
-	e.blocks = e.blocks[:0]
+	e.blocks = evalArgs(c, p, sel, e.args, e.blocks)
 	repValue := false
-	for _, a := range e.args {
-		b := a.Eval(c, p, sel)
-		e.blocks = append(e.blocks, b)
+	for _, b := range e.blocks {
 		repValue = repValue || b.Rep == RepValue
 	}
 	out := e.out.start(e.t, p.Len)

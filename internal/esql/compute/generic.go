@@ -27,18 +27,10 @@ type call struct {
 
 func (e *call) Type() doc.Type { return e.t }
 
-func (e *call) number(next *int32) {
-	for _, a := range e.args {
-		a.number(next)
-	}
-	e.fp.number(next)
-}
+func (e *call) number(next *int32) { numberArgs(next, e.args, &e.fp) }
 
 func (e *call) Eval(c *Ctx, p *Page, sel []int32) *Block {
-	e.blocks = e.blocks[:0]
-	for _, a := range e.args {
-		e.blocks = append(e.blocks, a.Eval(c, p, sel))
-	}
+	e.blocks = evalArgs(c, p, sel, e.args, e.blocks)
 	e.res, e.elems = e.res[:0], e.elems[:0]
 	args := grow(c.vals, len(e.args))
 	for _, pos := range sel {
@@ -56,6 +48,24 @@ func (e *call) Eval(c *Ctx, p *Page, sel []int32) *Block {
 	b := writeValues(&e.out, e.t, p.Len, sel, e.res)
 	clear(e.elems)
 	return b
+}
+
+// evalArgs evaluates every argument at sel (as the row engine evaluates
+// every argument of a function), into blocks.
+func evalArgs(c *Ctx, p *Page, sel []int32, args []Expr, blocks []*Block) []*Block {
+	blocks = blocks[:0]
+	for _, a := range args {
+		blocks = append(blocks, a.Eval(c, p, sel))
+	}
+	return blocks
+}
+
+// numberArgs ranks the failure points of args, then fp's.
+func numberArgs(next *int32, args []Expr, fp *failPoint) {
+	for _, a := range args {
+		a.number(next)
+	}
+	fp.number(next)
 }
 
 // writeValues writes vals[i] at position sel[i] of out: typed when every

@@ -324,17 +324,17 @@ func hashValue(seed maphash.Seed, v doc.Value) uint64 {
 	return mix(h ^ uint64(v.I))
 }
 
+// mix spreads an integer's bits over the word (a Fibonacci multiply),
+// enough for a chained table.
 func mix(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
-	return x
+	x *= hashMul
+	return x ^ x>>29
 }
 
-// sameKey is the row engine's key equality: same type and payload; equal
-// doubles (0 and -0) group, NaNs by their bits.
+// sameKey is the row engine's key equality (esql's sameKey, which this
+// mirrors until the row executor goes; TestGrouperDifferential and
+// TestStatsAgainstRowEngine pin them together): same type and payload;
+// equal doubles (0 and -0) group, NaNs by their bits.
 func sameKey(a, b []doc.Value) bool {
 	for i, x := range a {
 		y := b[i]

@@ -72,6 +72,22 @@ func (o outcome) String() string { return fmt.Sprintf("%v:%s %q", o.v, o.v.T, o.
 
 func sameOutcome(a, b outcome) bool { return same(a.v, b.v) && a.msg == b.msg }
 
+// checkRows evaluates e at sel and checks each position against ev
+// applied to the position's argument values (cols[i][p]).
+func checkRows(t *testing.T, name string, e compute.Expr, ev fn.Eval, page *compute.Page, cols [][]doc.Value, sel []int32) {
+	t.Helper()
+	got, _ := evalAt(t, e, page, sel)
+	for _, p := range sel {
+		args := make([]doc.Value, len(cols))
+		for i := range cols {
+			args[i] = cols[i][p]
+		}
+		if g, want := got[p], outcomeOf(ev(args)); !sameOutcome(g, want) {
+			t.Fatalf("%s%v: got %v want %v", name, args, g, want)
+		}
+	}
+}
+
 // column makes n random values of type t; plain ones are all single.
 func column(r *rand.Rand, t doc.Type, n int, plain bool) []doc.Value {
 	c := make([]doc.Value, n)
@@ -227,18 +243,7 @@ func TestFunctionDifferential(t *testing.T) {
 			t.Fatalf("%s%v: %v", k.name, types, err)
 		}
 		page := compute.NewPageBuilder(fields).Build(docsOf(cols))
-		sel := randomSel(r, n)
-		got, _ := evalAt(t, e, page, sel)
-		for _, p := range sel {
-			args := make([]doc.Value, len(types))
-			for i := range cols {
-				args[i] = cols[i][p]
-			}
-			want := outcomeOf(ev(args))
-			if g := got[p]; !sameOutcome(g, want) {
-				t.Fatalf("%s%v%v: got %v want %v", k.name, types, args, g, want)
-			}
-		}
+		checkRows(t, k.name, e, ev, page, cols, randomSel(r, n))
 	}
 }
 
@@ -291,18 +296,7 @@ func TestCallCoversEveryFunction(t *testing.T) {
 			} else {
 				page = &compute.Page{Len: n}
 			}
-			sel := randomSel(r, n)
-			got, _ := evalAt(t, compute.Call(rt, ev, 0, exprs...), page, sel)
-			for _, p := range sel {
-				args := make([]doc.Value, len(types))
-				for i := range cols {
-					args[i] = cols[i][p]
-				}
-				want := outcomeOf(ev(args))
-				if g := got[p]; !sameOutcome(g, want) {
-					t.Fatalf("%s%v%v: got %v want %v", name, types, args, g, want)
-				}
-			}
+			checkRows(t, name, compute.Call(rt, ev, 0, exprs...), ev, page, cols, randomSel(r, n))
 		}
 	}
 	if covered < len(names)/2 {

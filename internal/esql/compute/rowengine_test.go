@@ -63,6 +63,37 @@ func (w *warnLines) record(f compute.Failure) {
 	w.counts[f.Site]++
 }
 
+// tally compares rounds of a differential test with the row engine's
+// results and counts what they compared.
+type tally struct{ rows, warnings int }
+
+func (ty *tally) check(t *testing.T, round int, rows [][]doc.Value, warnings []string, want *esql.Result) {
+	t.Helper()
+	if len(rows) != len(want.Rows) {
+		t.Fatalf("round %d: %d rows, row engine %d", round, len(rows), len(want.Rows))
+	}
+	for i, row := range rows {
+		for j, v := range row {
+			if !same(v, want.Rows[i][j]) {
+				t.Fatalf("round %d row %d col %d: %v, row engine %v", round, i, j, v, want.Rows[i][j])
+			}
+		}
+	}
+	if !reflect.DeepEqual(warnings, want.Warnings) {
+		t.Fatalf("round %d warnings:\n%s\nrow engine:\n%s", round, strings.Join(warnings, "\n"), strings.Join(want.Warnings, "\n"))
+	}
+	ty.rows, ty.warnings = ty.rows+len(rows), ty.warnings+len(warnings)
+}
+
+// done fails a test that compared no rows or no warnings: it would prove nothing.
+func (ty *tally) done(t *testing.T) {
+	t.Helper()
+	if ty.rows == 0 || ty.warnings == 0 {
+		t.Fatalf("%d rows, %d warning lines: the test checks nothing", ty.rows, ty.warnings)
+	}
+	t.Logf("%d rows, %d warning lines", ty.rows, ty.warnings)
+}
+
 func must(e compute.Expr, err error) compute.Expr {
 	if err != nil {
 		panic(err)
@@ -109,6 +140,53 @@ func rowEngineDocs(r *rand.Rand, n int) []*doc.Document {
 	return ds
 }
 
+// againstRowEngine runs q through the row engine and, lowered by hand,
+// through kernels (lower gives one page's output rows) over random
+// documents cut into pages of pageSize, and checks the rows and the
+// Warning lines (the failures replayed as the row engine words them).
+func againstRowEngine(t *testing.T, q string, fields []compute.Field, sites []site, seed uint64, pageSize int,
+	lower func(c *compute.Ctx, page *compute.Page) [][]doc.Value) {
+	t.Helper()
+	m := doc.NewMapping()
+	for _, f := range fields {
+		m.Add(doc.Field{Name: f.Name, Type: f.Type, ESType: f.Type.String()})
+	}
+	cq, err := esql.Compile(q, catalog{m}, esql.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	var tally tally
+	for round := range cases(20) {
+		ds := rowEngineDocs(r, 1+r.IntN(300))
+		e := cq.NewExecution()
+		for _, d := range ds {
+			e.Push(d)
+		}
+		want, err := e.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wl := &warnLines{query: q, sites: sites}
+		var rows [][]doc.Value
+		c := &compute.Ctx{}
+		pb := compute.NewPageBuilder(fields)
+		for start := 0; start < len(ds); start += pageSize {
+			rows = append(rows, lower(c, pb.Build(ds[start:min(start+pageSize, len(ds))]))...)
+			c.Warn.Flush(wl.record)
+		}
+		tally.check(t, round, rows, wl.lines, want)
+	}
+	tally.done(t)
+}
+
+// seedShapeFields are the fields of rowEngineDocs.
+var seedShapeFields = []compute.Field{
+	{Name: "host.os.type", Type: doc.Keyword}, {Name: "event.type", Type: doc.Keyword},
+	{Name: "process.parent.name", Type: doc.Keyword}, {Name: "process.name", Type: doc.Keyword},
+	{Name: "process.command_line", Type: doc.Keyword}, {Name: "n", Type: doc.Integer}, {Name: "@timestamp", Type: doc.Date},
+}
+
 // TestAgainstRowEngine runs a query through the row engine and the same
 // query lowered by hand onto kernels (WHERE as a selection, then EVAL
 // columns at the selected positions), over random documents in pages:
@@ -116,15 +194,7 @@ func rowEngineDocs(r *rand.Rand, n int) []*doc.Document {
 // shapes: IN, LIKE over TO_LOWER, AND/OR/NOT, IS NULL, lazy CASE of
 // LIKEs, DATE_TRUNC and a comparison that fails on multi-values.
 func TestAgainstRowEngine(t *testing.T) {
-	m := doc.NewMapping()
-	fields := []compute.Field{
-		{Name: "host.os.type", Type: doc.Keyword}, {Name: "event.type", Type: doc.Keyword},
-		{Name: "process.parent.name", Type: doc.Keyword}, {Name: "process.name", Type: doc.Keyword},
-		{Name: "process.command_line", Type: doc.Keyword}, {Name: "n", Type: doc.Integer}, {Name: "@timestamp", Type: doc.Date},
-	}
-	for _, f := range fields {
-		m.Add(doc.Field{Name: f.Name, Type: f.Type, ESType: f.Type.String()})
-	}
+	fields := seedShapeFields
 	const q = `FROM x | WHERE host.os.type in ("linux", "macos") and TO_LOWER(process.parent.name) like "python*" and (NOT event.type == "end" or n > 3 or @timestamp IS NULL)` +
 		` | EVAL w = DATE_TRUNC(1 minutes, @timestamp), p = CASE(process.command_line like "*grep*", "grep", process.command_line like "*curl*" or n < 0, "curl", "other"), k = n * 2` +
 		` | KEEP w, p, k, process.name`
@@ -165,55 +235,16 @@ func TestAgainstRowEngine(t *testing.T) {
 		kw("other"))
 	k := must(compute.Binary(fn.Mul, col(5), compute.Lit(doc.Int(2), doc.Integer), 15))
 	compute.Number(where, w, p, k)
-
-	cq, err := esql.Compile(q, catalog{m}, esql.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(5, 6))
-	nrows, nwarn := 0, 0
-	for round := range cases(20) {
-		ds := rowEngineDocs(r, 1+r.IntN(300))
-		e := cq.NewExecution()
-		for _, d := range ds {
-			e.Push(d)
-		}
-		want, err := e.Finish()
-		if err != nil {
-			t.Fatal(err)
-		}
-		wl := &warnLines{query: q, sites: sites}
+	againstRowEngine(t, q, fields, sites, 5, 64, func(c *compute.Ctx, page *compute.Page) [][]doc.Value {
+		sel := compute.Select(where.Eval(c, page, c.All(page)), c.All(page), nil)
+		wb, pbk, kb := w.Eval(c, page, sel), p.Eval(c, page, sel), k.Eval(c, page, sel)
 		var rows [][]doc.Value
-		c := &compute.Ctx{}
-		pb := compute.NewPageBuilder(fields)
-		for start := 0; start < len(ds); start += 64 { // several pages
-			page := pb.Build(ds[start:min(start+64, len(ds))])
-			sel := compute.Select(where.Eval(c, page, c.All(page)), c.All(page), nil)
-			wb, pbk, kb := w.Eval(c, page, sel), p.Eval(c, page, sel), k.Eval(c, page, sel)
-			for _, pos := range sel {
-				rows = append(rows, []doc.Value{wb.Value(pos), pbk.Value(pos).Clone(), kb.Value(pos), page.Blocks[3].Value(pos)})
-			}
-			c.Warn.Flush(wl.record)
+		for _, pos := range sel {
+			// Outputs live until the next page: keep copies.
+			rows = append(rows, []doc.Value{wb.Value(pos), pbk.Value(pos).Clone(), kb.Value(pos), page.Blocks[3].Value(pos)})
 		}
-		if len(rows) != len(want.Rows) {
-			t.Fatalf("round %d: %d rows, row engine %d", round, len(rows), len(want.Rows))
-		}
-		for i, row := range rows {
-			for j, v := range row {
-				if !same(v, want.Rows[i][j]) {
-					t.Fatalf("round %d row %d col %d: %v, row engine %v", round, i, j, v, want.Rows[i][j])
-				}
-			}
-		}
-		nrows, nwarn = nrows+len(rows), nwarn+len(wl.lines)
-		if !reflect.DeepEqual(wl.lines, want.Warnings) {
-			t.Fatalf("round %d warnings:\n%s\nrow engine:\n%s", round, strings.Join(wl.lines, "\n"), strings.Join(want.Warnings, "\n"))
-		}
-	}
-	if nrows == 0 || nwarn == 0 {
-		t.Fatalf("%d rows, %d warning lines: the test checks nothing", nrows, nwarn)
-	}
-	t.Logf("%d rows, %d warning lines", nrows, nwarn)
+		return rows
+	})
 }
 
 // TestEvalThenWhereAgainstRowEngine is TestAgainstRowEngine for columns
@@ -222,15 +253,7 @@ func TestAgainstRowEngine(t *testing.T) {
 // STARTS_WITH, an overflowing multiplication, IS NOT NULL and OR over the
 // computed columns.
 func TestEvalThenWhereAgainstRowEngine(t *testing.T) {
-	m := doc.NewMapping()
-	fields := []compute.Field{
-		{Name: "host.os.type", Type: doc.Keyword}, {Name: "event.type", Type: doc.Keyword},
-		{Name: "process.parent.name", Type: doc.Keyword}, {Name: "process.name", Type: doc.Keyword},
-		{Name: "process.command_line", Type: doc.Keyword}, {Name: "n", Type: doc.Integer}, {Name: "@timestamp", Type: doc.Date},
-	}
-	for _, f := range fields {
-		m.Add(doc.Field{Name: f.Name, Type: f.Type, ESType: f.Type.String()})
-	}
+	fields := seedShapeFields
 	const q = `FROM x | EVAL a = CASE(n > 0, process.name, n < -50, process.command_line, host.os.type), b = COALESCE(process.name, host.os.type),` +
 		` c = CONCAT(process.name, "-", event.type), d = process.name NOT IN ("sh", "bash"), e = process.command_line RLIKE ".*(curl|grep).*",` +
 		` f = n * 100000, g = STARTS_WITH(process.parent.name, "py") | WHERE a IS NOT NULL OR f > 0` +
@@ -272,64 +295,24 @@ func TestEvalThenWhereAgainstRowEngine(t *testing.T) {
 		must(compute.In(col(5), []doc.Value{doc.Int(1), {}}, true, 12)),
 	}
 	compute.Number(append(append(evals, where), after...)...)
-
-	cq, err := esql.Compile(q, catalog{m}, esql.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(11, 12))
-	nrows, nwarn := 0, 0
-	for round := range cases(20) {
-		ds := rowEngineDocs(r, 1+r.IntN(300))
-		e := cq.NewExecution()
-		for _, d := range ds {
-			e.Push(d)
+	againstRowEngine(t, q, fields, sites, 11, 50, func(c *compute.Ctx, page *compute.Page) [][]doc.Value {
+		all := c.All(page)
+		ext := &compute.Page{Len: page.Len, Blocks: append([]*compute.Block(nil), page.Blocks...)}
+		for _, x := range evals {
+			ext.Blocks = append(ext.Blocks, x.Eval(c, page, all))
 		}
-		want, err := e.Finish()
-		if err != nil {
-			t.Fatal(err)
+		sel := compute.Select(where.Eval(c, ext, all), all, nil)
+		for _, x := range after {
+			ext.Blocks = append(ext.Blocks, x.Eval(c, page, sel))
 		}
-		wl := &warnLines{query: q, sites: sites}
 		var rows [][]doc.Value
-		c := &compute.Ctx{}
-		pb := compute.NewPageBuilder(fields)
-		for start := 0; start < len(ds); start += 50 {
-			page := pb.Build(ds[start:min(start+50, len(ds))])
-			all := c.All(page)
-			ext := &compute.Page{Len: page.Len, Blocks: append([]*compute.Block(nil), page.Blocks...)}
-			for _, x := range evals {
-				ext.Blocks = append(ext.Blocks, x.Eval(c, page, all))
+		for _, pos := range sel {
+			var row []doc.Value
+			for _, b := range ext.Blocks[len(fields):] {
+				row = append(row, b.Value(pos).Clone()) // outputs live until the next page
 			}
-			sel := compute.Select(where.Eval(c, ext, all), all, nil)
-			for _, x := range after {
-				ext.Blocks = append(ext.Blocks, x.Eval(c, page, sel))
-			}
-			for _, pos := range sel {
-				var row []doc.Value
-				for _, b := range ext.Blocks[len(fields):] {
-					row = append(row, b.Value(pos).Clone()) // outputs live until the next page
-				}
-				rows = append(rows, row)
-			}
-			c.Warn.Flush(wl.record)
+			rows = append(rows, row)
 		}
-		if len(rows) != len(want.Rows) {
-			t.Fatalf("round %d: %d rows, row engine %d", round, len(rows), len(want.Rows))
-		}
-		for i, row := range rows {
-			for j, v := range row {
-				if !same(v, want.Rows[i][j]) {
-					t.Fatalf("round %d row %d col %d: %v, row engine %v", round, i, j, v, want.Rows[i][j])
-				}
-			}
-		}
-		nrows, nwarn = nrows+len(rows), nwarn+len(wl.lines)
-		if !reflect.DeepEqual(wl.lines, want.Warnings) {
-			t.Fatalf("round %d warnings:\n%s\nrow engine:\n%s", round, strings.Join(wl.lines, "\n"), strings.Join(want.Warnings, "\n"))
-		}
-	}
-	if nrows == 0 || nwarn == 0 {
-		t.Fatalf("%d rows, %d warning lines: the test checks nothing", nrows, nwarn)
-	}
-	t.Logf("%d rows, %d warning lines", nrows, nwarn)
+		return rows
+	})
 }

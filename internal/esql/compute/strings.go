@@ -440,19 +440,11 @@ type strictStrings struct {
 	vals   []doc.Value
 }
 
-func (e *strictStrings) Type() doc.Type { return e.t }
-func (e *strictStrings) number(next *int32) {
-	for _, a := range e.args {
-		a.number(next)
-	}
-	e.fp.number(next)
-}
+func (e *strictStrings) Type() doc.Type     { return e.t }
+func (e *strictStrings) number(next *int32) { numberArgs(next, e.args, &e.fp) }
 
 func (e *strictStrings) Eval(c *Ctx, p *Page, sel []int32) *Block {
-	e.blocks = e.blocks[:0]
-	for _, a := range e.args {
-		e.blocks = append(e.blocks, a.Eval(c, p, sel))
-	}
+	e.blocks = evalArgs(c, p, sel, e.args, e.blocks)
 	e.arena.reset()
 	e.out.start(e.t, p.Len)
 	e.strs = grow(e.strs, len(e.args))
