@@ -2,6 +2,7 @@ package compute_test
 
 import (
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,9 +64,10 @@ var seedFields = []compute.Field{
 }
 
 // seedBenchDocs are n laid-out exec events as the hunt's decoder makes
-// them: a new parent process every 8 events, 1 in 20 failing KQL(),
-// one event every 40 ms.
-func seedBenchDocs(n int) []*doc.Document {
+// them: a new parent process every 8 events (or, fresh, for 7 events in
+// 8, as in the hunt's stream where most events open a group), 1 in 20
+// failing KQL(), one event every 40 ms.
+func seedBenchDocs(n int, fresh bool) []*doc.Document {
 	names := make([]string, len(seedFields))
 	for i, f := range seedFields {
 		names[i] = f.Name
@@ -76,6 +78,10 @@ func seedBenchDocs(n int) []*doc.Document {
 	ds := make([]*doc.Document, n)
 	for i := range ds {
 		c := cmds[(i*7+i/8)%len(cmds)]
+		parent := i / 8
+		if fresh {
+			parent = i - i/8
+		}
 		host := strconv.Itoa(i / 8 % 50)
 		action := "exec"
 		if i%20 == 7 {
@@ -85,7 +91,7 @@ func seedBenchDocs(n int) []*doc.Document {
 			doc.KeywordOf("linux"), doc.KeywordOf("start"), doc.KeywordOf("python3.11"), doc.KeywordOf("sh"),
 			doc.KeywordOf(action), {T: doc.Keyword, M: []doc.Value{doc.KeywordOf("sh"), doc.KeywordOf("-c"), doc.KeywordOf(c)}},
 			doc.TimeOf(base.Add(time.Duration(i) * 40 * time.Millisecond)), doc.KeywordOf("sh -c " + c),
-			doc.KeywordOf("ZjQ2NjM1YzktNDNlZS05ZGY1LTUzMjctNGM1ZDkwYTYxNGI3LT" + strconv.Itoa(i/8)),
+			doc.KeywordOf("ZjQ2NjM1YzktNDNlZS05ZGY1LTUzMjctNGM1ZDkwYTYxNGI3LT" + strconv.Itoa(parent)),
 			doc.KeywordOf("agent-" + host), doc.KeywordOf("host-" + host),
 			doc.KeywordOf("endpoint.events.process"), doc.KeywordOf("default"),
 		}}
@@ -163,7 +169,7 @@ func (sp *seedPlan) run(c *compute.Ctx, page *compute.Page, sel []int32, keys []
 // documents; ns/op is per document. "build" is the page building alone,
 // "where" the filter alone on a built page, "both" the two.
 func BenchmarkSeedFilter(b *testing.B) {
-	ds := seedBenchDocs(1024)
+	ds := seedBenchDocs(1024, false)
 	for _, mode := range []string{"build", "where", "both"} {
 		b.Run(mode, func(b *testing.B) {
 			sp := newSeedPlan()
@@ -196,7 +202,7 @@ func BenchmarkSeedFilter(b *testing.B) {
 // BenchmarkSeedRowEngine (same documents, existing groups after the
 // first pass).
 func BenchmarkSeedColumnar(b *testing.B) {
-	ds := seedBenchDocs(1024)
+	ds := seedBenchDocs(1024, false)
 	sp := newSeedPlan()
 	pb := compute.NewPageBuilder(seedFields)
 	c := &compute.Ctx{}
@@ -216,7 +222,7 @@ func BenchmarkSeedColumnar(b *testing.B) {
 // BenchmarkSeedRowEngine is the row executor on the same documents: Push
 // per event (per-event stage and STATS).
 func BenchmarkSeedRowEngine(b *testing.B) {
-	ds := seedBenchDocs(1024)
+	ds := seedBenchDocs(1024, false)
 	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
 	if !ok {
 		b.Skip("no built-in endpoint mapping")
@@ -235,10 +241,68 @@ func BenchmarkSeedRowEngine(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(max(e.Matched(), 1)), "cpu-ns/passing")
 }
 
+// freshDocs is the stream of the *NewGroups benchmarks: 16 pages where
+// 7 events in 8 open a group; each pass over it starts a new execution.
+var freshDocs = sync.OnceValue(func() []*doc.Document { return seedBenchDocs(16*1024, true) })
+
+// BenchmarkSeedColumnarNewGroups is BenchmarkSeedColumnar where most
+// events open a group (new key, new aggregate states), as in the hunt.
+func BenchmarkSeedColumnarNewGroups(b *testing.B) {
+	ds := freshDocs()
+	pb := compute.NewPageBuilder(seedFields)
+	c := &compute.Ctx{}
+	var sel []int32
+	var keys []*compute.Block
+	var sp *seedPlan
+	passed := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i += 1024 {
+		start := i % len(ds)
+		if start == 0 {
+			sp = newSeedPlan()
+		}
+		sel, keys = sp.run(c, pb.Build(ds[start:start+1024]), sel, keys)
+		passed += len(sel)
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(max(passed, 1)), "cpu-ns/passing")
+}
+
+// BenchmarkSeedRowEngineNewGroups is BenchmarkSeedRowEngine on the
+// stream of BenchmarkSeedColumnarNewGroups.
+func BenchmarkSeedRowEngineNewGroups(b *testing.B) {
+	ds := freshDocs()
+	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
+	if !ok {
+		b.Skip("no built-in endpoint mapping")
+	}
+	q, err := esql.Compile(seedQuery, catalog{m}, esql.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var e *esql.Execution
+	var passed int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if i%len(ds) == 0 {
+			if e != nil {
+				passed += e.Matched()
+			}
+			e = q.NewExecution()
+		}
+		e.Push(ds[i%len(ds)])
+	}
+	passed += e.Matched()
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(max(passed, 1)), "cpu-ns/passing")
+}
+
 // BenchmarkGroupHash: group ids for 1024 positions per op-iteration; ns/op
 // is per position.
 func BenchmarkGroupHash(b *testing.B) {
-	ds := seedBenchDocs(1024)
+	ds := seedBenchDocs(1024, false)
 	page := compute.NewPageBuilder(seedFields).Build(ds)
 	c := &compute.Ctx{}
 	all := c.All(page)
@@ -275,7 +339,7 @@ func TestSeedPlanAgainstRowEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := seedBenchDocs(3000)
+	ds := seedBenchDocs(3000, true)
 	e := q.NewExecution()
 	for _, d := range ds {
 		e.Push(d)

@@ -25,15 +25,16 @@ type Grouper struct {
 	nullID int32 // the null key's group, -1 before it has one
 	arena  arena
 	// any keys: per group its key values (owned), chained by hash
-	seed   maphash.Seed
-	mask   uint64 // applied to combined hashes; tests clear it to force collisions
-	heads  map[uint64]int32
-	next   []int32
-	keys   [][]doc.Value
-	combo  []doc.Value
-	elems  [][]doc.Value
-	hashes []uint64 // per selected position: its combined key hash
-	multi  []bool   // per selected position: a key is multi-valued
+	seed     maphash.Seed
+	mask     uint64 // applied to combined hashes; tests clear it to force collisions
+	heads    map[uint64]int32
+	next     []int32
+	keys     [][]doc.Value
+	keyStore []doc.Value // where the next groups' keys go
+	combo    []doc.Value
+	elems    [][]doc.Value
+	hashes   []uint64 // per selected position: its combined key hash
+	multi    []bool   // per selected position: a key is multi-valued
 	// Add's results
 	pos, ids []int32
 	n        int32
@@ -256,11 +257,18 @@ func (g *Grouper) lookup(kv []doc.Value) int32 {
 	return g.insert(kv, h)
 }
 
-// insert makes a group of key values kv (copied) with hash h.
+// insert makes a group of key values kv (single values, copied) with hash h.
 func (g *Grouper) insert(kv []doc.Value, h uint64) int32 {
 	id := g.newID()
-	own := make([]doc.Value, len(kv))
-	doc.CloneInto(own, kv)
+	if len(g.keyStore) < len(kv) {
+		g.keyStore = make([]doc.Value, 256*len(kv))
+	}
+	own := g.keyStore[:len(kv):len(kv)]
+	g.keyStore = g.keyStore[len(kv):]
+	for i, v := range kv {
+		v.S = g.arena.own(v.S)
+		own[i] = v
+	}
 	g.keys = append(g.keys, own)
 	head, ok := g.heads[h]
 	if !ok {
@@ -361,30 +369,50 @@ func sameKey(a, b []doc.Value) bool {
 }
 
 // Aggregates holds the aggregate states of a Grouper's groups: one
-// mergeable agg.State per group and aggregate, made in batches
-// (agg.NewStates).
+// mergeable agg.State per group and aggregate, made in chunks of
+// stateChunk groups (agg.NewStates makes a chunk's states in one
+// allocation; chunks never move, so nothing is copied as groups grow).
 type Aggregates struct {
 	factories []agg.Factory
-	states    [][]agg.State // [aggregate][group]
+	chunks    [][][]agg.State // [aggregate][group/stateChunk][group%stateChunk]
+	groups    int             // groups with states
 	scratch   []doc.Value
 }
 
+const stateChunk = 1024
+
 // NewAggregates returns states for the aggregates of the given factories.
 func NewAggregates(factories []agg.Factory) *Aggregates {
-	return &Aggregates{factories: factories, states: make([][]agg.State, len(factories))}
+	return &Aggregates{factories: factories, chunks: make([][][]agg.State, len(factories))}
 }
 
-// ensure makes states for groups up to n.
+// ensure makes states for groups up to n, in batches that grow with the
+// number of groups (most STATS have few), up to a chunk.
 func (a *Aggregates) ensure(n int) {
-	for i, f := range a.factories {
-		s := a.states[i]
-		if len(s) >= n {
-			continue
+	for a.groups < n {
+		used := a.groups % stateChunk
+		k := min(max(used, 16), stateChunk-used)
+		for i, f := range a.factories {
+			c := a.chunks[i]
+			if used == 0 {
+				c = append(c, nil)
+			}
+			last := c[len(c)-1]
+			if len(last)+k > cap(last) { // only the chunk's pointers move
+				last = append(make([]agg.State, 0, min(max(2*cap(last), len(last)+k), stateChunk)), last...)
+			}
+			last = last[:len(last)+k]
+			agg.NewStates(f, last[len(last)-k:])
+			c[len(c)-1] = last
+			a.chunks[i] = c
 		}
-		batch := make([]agg.State, max(n-len(s), min(max(len(s), 16), 256)))
-		agg.NewStates(f, batch)
-		a.states[i] = append(s, batch...)
+		a.groups += k
 	}
+}
+
+// State returns aggregate i's state of group id.
+func (a *Aggregates) State(i int, id int32) agg.State {
+	return a.chunks[i][id/stateChunk][id%stateChunk]
 }
 
 // Add folds into aggregate i the values of arg at pos[k] for group
@@ -393,49 +421,32 @@ func (a *Aggregates) ensure(n int) {
 // that may alias the page (they copy what they keep).
 func (a *Aggregates) Add(i int, arg *Block, pos, ids []int32, groups int) {
 	a.ensure(groups)
-	states := a.states[i]
+	chunks := a.chunks[i]
 	if arg == nil {
 		for _, id := range ids {
-			states[id].Add(doc.Value{})
+			chunks[id/stateChunk][id%stateChunk].Add(doc.Value{})
 		}
 		return
 	}
-	if arg.Rep == RepBytes || arg.Rep == RepInt {
-		a.addTyped(states, arg, pos, ids)
-		return
-	}
+	var v doc.Value
+	typed := arg.Rep == RepBytes || arg.Rep == RepInt
+	v.T = arg.Type
 	for k, p := range pos {
-		var v doc.Value
-		v, a.scratch = arg.ValueInto(p, a.scratch)
-		if v.T != doc.Null {
-			states[ids[k]].Add(v)
-		}
-	}
-}
-
-// addTyped is Add for string and integer-like blocks: single values are
-// made in place, multi-values through ValueInto.
-func (a *Aggregates) addTyped(states []agg.State, arg *Block, pos, ids []int32) {
-	v := doc.Value{T: arg.Type}
-	for k, p := range pos {
-		i, n := arg.span(p)
-		switch n {
-		case 0:
-			continue
-		case 1:
+		st := chunks[ids[k]/stateChunk][ids[k]%stateChunk]
+		if i, n := arg.span(p); typed && n == 1 {
+			// A single value made in place.
 			if arg.Rep == RepBytes {
 				v.S = arg.Strs[i]
 			} else {
 				v.I = arg.Ints[i]
 			}
-			states[ids[k]].Add(v)
-		default:
-			var mv doc.Value
-			mv, a.scratch = arg.ValueInto(p, a.scratch)
-			states[ids[k]].Add(mv)
+			st.Add(v)
+			continue
+		}
+		var mv doc.Value
+		mv, a.scratch = arg.ValueInto(p, a.scratch)
+		if mv.T != doc.Null {
+			st.Add(mv)
 		}
 	}
 }
-
-// State returns aggregate i's state of group id.
-func (a *Aggregates) State(i int, id int32) agg.State { return a.states[i][id] }

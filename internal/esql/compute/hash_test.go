@@ -175,3 +175,33 @@ func TestStatsAgainstRowEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregatesManyGroups: states stay per group across batches and
+// chunks (thousands of groups, added to out of order).
+func TestAggregatesManyGroups(t *testing.T) {
+	f, _ := agg.Lookup("COUNT")
+	_, fac, err := f.Resolve([]doc.Type{doc.Null}, []*doc.Value{nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggs := compute.NewAggregates([]agg.Factory{fac})
+	const groups = 5000
+	r := rand.New(rand.NewPCG(15, 16))
+	want := make([]int64, groups)
+	seen := 0
+	for seen < groups {
+		var ids []int32
+		for range 300 {
+			id := int32(r.IntN(min(seen+200, groups)))
+			seen = max(seen, int(id)+1)
+			ids = append(ids, id)
+			want[id]++
+		}
+		aggs.Add(0, nil, make([]int32, len(ids)), ids, seen)
+	}
+	for id, n := range want {
+		if got := aggs.State(0, int32(id)).Result(); got.I != n {
+			t.Fatalf("group %d: count %v want %d", id, got, n)
+		}
+	}
+}

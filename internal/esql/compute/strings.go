@@ -316,8 +316,14 @@ type arena struct{ buf []byte }
 
 func (a *arena) reset() { a.buf = a.buf[:0] }
 
-// own returns a copy of s in the arena.
-func (a *arena) own(s string) string { return a.add(s) }
+// own returns a copy of s kept for good (group keys): a full arena
+// starts a new chunk instead of growing, so nothing is copied twice.
+func (a *arena) own(s string) string {
+	if len(a.buf)+len(s) > cap(a.buf) {
+		a.buf = make([]byte, 0, max(len(s), 32<<10))
+	}
+	return a.add(s)
+}
 
 // add returns the concatenation of parts as a string in the arena;
 // earlier strings stay valid when it grows (they keep the old array).
