@@ -211,7 +211,7 @@ func cloneSlice[T any](s []T) []T {
 // ConstBlock is a block of n positions that all hold v (a literal).
 func ConstBlock(v doc.Value, t doc.Type, n int) *Block {
 	b := &Block{Type: t, Rep: RepOf(t), Len: n, Const: true}
-	if v.T != doc.Null && v.T != t && b.Rep != RepValue {
+	if !fits(v, t) && b.Rep != RepValue {
 		b.Rep = RepValue // a literal of another type than declared: keep it whole
 	}
 	if b.Rep == RepNone && v.T != doc.Null {
@@ -407,5 +407,18 @@ func (b *Block) storedLen() int {
 }
 
 // fits reports whether v can be stored in a block of type t without
-// losing its own type (the row engine would see v.T).
-func fits(v doc.Value, t doc.Type) bool { return v.T == doc.Null || v.T == t }
+// losing its own type or its elements' (the row engine would see them).
+func fits(v doc.Value, t doc.Type) bool {
+	if v.T == doc.Null {
+		return true
+	}
+	if v.T != t {
+		return false
+	}
+	for _, e := range v.M {
+		if e.T != t {
+			return false
+		}
+	}
+	return true
+}
