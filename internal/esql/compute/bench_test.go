@@ -365,3 +365,42 @@ func TestSeedPlanAgainstRowEngine(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAggregatesAdd measures feeding agg states from a block
+// position by position (Aggregates.Add, "block") against calling
+// State.Add on values already made ("bare"): the difference bounds what a
+// block-at-a-time State method could save. ns/op is per position.
+func BenchmarkAggregatesAdd(b *testing.B) {
+	ds := seedBenchDocs(1024, false)
+	page := compute.NewPageBuilder(seedFields).Build(ds)
+	c := &compute.Ctx{}
+	all := c.All(page)
+	g := compute.NewGrouper([]doc.Type{doc.Keyword})
+	pos, ids := g.Add(page.Blocks[8:9], all)
+	vals := make([]doc.Value, len(pos))
+	for k, p := range pos {
+		vals[k] = page.Blocks[7].Value(p)
+	}
+	for _, name := range []string{"VALUES", "COUNT_DISTINCT"} {
+		f, _ := agg.Lookup(name)
+		_, fac, _ := f.Resolve([]doc.Type{doc.Keyword}, []*doc.Value{nil})
+		aggs := compute.NewAggregates([]agg.Factory{fac})
+		aggs.Add(0, page.Blocks[7], pos, ids, g.Len())
+		b.Run(name+"/block", func(b *testing.B) {
+			cpu := cpuTime()
+			for i := 0; i < b.N; i += len(pos) {
+				aggs.Add(0, page.Blocks[7], pos, ids, g.Len())
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/pos")
+		})
+		b.Run(name+"/bare", func(b *testing.B) {
+			cpu := cpuTime()
+			for i := 0; i < b.N; i += len(pos) {
+				for k, id := range ids {
+					aggs.State(0, id).Add(vals[k])
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/pos")
+		})
+	}
+}

@@ -27,7 +27,8 @@
 //     Number once with every expression of the stage in command order, so
 //     failures can be put back in row order. Trees own their output
 //     blocks: one tree per execution (worker), results valid until the
-//     tree's next Eval.
+//     tree's next Eval; a node other than Col or Lit appears once in a
+//     tree (share a computed column by making it a page block instead).
 //   - Evaluation. Eval(ctx, page, sel) computes at the selected positions
 //     only (ascending; ctx.All(page) selects all). A WHERE is
 //     Select(cond.Eval(…), sel, dst): the next commands run on the
