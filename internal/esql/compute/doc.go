@@ -46,5 +46,7 @@
 //     combination; Keys(id) gives a group's (owned) key values.
 //     Aggregates.Add(i, arg block, pos, ids, groups) feeds aggregate i's
 //     agg.State per pair, as the row engine's STATS does, so states merge
-//     across workers and partitions as before.
+//     across workers and partitions as before: to merge another
+//     execution's groups, Intern its keys in its group order and
+//     Aggregates.Merge their states.
 package compute

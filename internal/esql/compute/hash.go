@@ -73,12 +73,15 @@ func (g *Grouper) Add(keys []*Block, sel []int32) (pos, ids []int32) {
 	case g.strs != nil && keys[0].Rep == RepBytes:
 		addSingle(g, g.strs, keys[0], keys[0].Strs, sel, g.arena.own)
 	case g.ints != nil && keys[0].Rep == RepInt:
-		addSingle(g, g.ints, keys[0], keys[0].Ints, sel, func(x int64) int64 { return x })
+		addSingle(g, g.ints, keys[0], keys[0].Ints, sel, keepInt)
 	default:
 		g.addAny(keys, sel)
 	}
 	return g.pos, g.ids
 }
+
+// keepInt "copies" an integer key: it owns no memory.
+func keepInt(x int64) int64 { return x }
 
 func (g *Grouper) emit(p, id int32) {
 	g.pos = append(g.pos, p)
@@ -93,29 +96,56 @@ func (g *Grouper) newID() int32 {
 // addSingle groups by one typed key column whose stored values are vals;
 // own copies a new key out of the page (strings alias the chunk).
 func addSingle[K comparable](g *Grouper, t *singleKey[K], b *Block, vals []K, sel []int32, own func(K) K) {
+	var zero K
 	for _, p := range sel {
 		i, n := b.span(p)
 		if n == 0 {
-			if g.nullID < 0 {
-				g.nullID = g.newID()
-				var zero K
-				t.keys = append(t.keys, zero)
-			}
-			g.emit(p, g.nullID)
+			g.emit(p, intern(g, t, true, zero, own))
 			continue
 		}
 		for k := i; k < i+n; k++ {
-			x := vals[k]
-			id, ok := t.ids[x]
-			if !ok {
-				id = g.newID()
-				x = own(x)
-				t.ids[x] = id
-				t.keys = append(t.keys, x)
-			}
-			g.emit(p, id)
+			g.emit(p, intern(g, t, false, vals[k], own))
 		}
 	}
+}
+
+// intern returns the group of one typed key value (or of null), making it
+// if new.
+func intern[K comparable](g *Grouper, t *singleKey[K], null bool, x K, own func(K) K) int32 {
+	if null {
+		if g.nullID < 0 {
+			g.nullID = g.newID()
+			var zero K
+			t.keys = append(t.keys, zero)
+		}
+		return g.nullID
+	}
+	id, ok := t.ids[x]
+	if !ok {
+		id = g.newID()
+		x = own(x)
+		t.ids[x] = id
+		t.keys = append(t.keys, x)
+	}
+	return id
+}
+
+// Intern returns the group of the key values kv (single values, one per
+// key), making it if new: merging the groups of another execution (a
+// parallel worker) in its creation order keeps one execution's order.
+func (g *Grouper) Intern(kv []doc.Value) int32 {
+	v := kv[0]
+	fit := v.T == doc.Null || v.T == g.types[0]
+	switch {
+	case g.strs != nil && fit:
+		return intern(g, g.strs, v.T == doc.Null, v.S, g.arena.own)
+	case g.ints != nil && fit:
+		return intern(g, g.ints, v.T == doc.Null, v.I, keepInt)
+	}
+	if g.heads == nil {
+		g.migrate()
+	}
+	return g.lookup(kv)
 }
 
 // addAny handles every other shape, and blocks not stored as their key
@@ -407,6 +437,16 @@ func (a *Aggregates) ensure(n int) {
 			a.chunks[i] = c
 		}
 		a.groups += k
+	}
+}
+
+// Merge folds the states of group from of other (aggregates of the same
+// functions, from another execution) into those of group id, making them
+// if needed (id < groups).
+func (a *Aggregates) Merge(id int32, other *Aggregates, from int32, groups int) {
+	a.ensure(groups)
+	for i := range a.factories {
+		a.State(i, id).Merge(other.State(i, from))
 	}
 }
 

@@ -110,6 +110,24 @@ func TestGrouperDifferential(t *testing.T) {
 	}
 }
 
+// statsFactories are COUNT_DISTINCT(keyword), VALUES(keyword), COUNT(*)
+// and MAX(integer), as the STATS tests aggregate columns 2, 2, none and 3.
+func statsFactories(t *testing.T) []agg.Factory {
+	var factories []agg.Factory
+	for _, a := range []struct {
+		name string
+		t    doc.Type
+	}{{"COUNT_DISTINCT", doc.Keyword}, {"VALUES", doc.Keyword}, {"COUNT", doc.Null}, {"MAX", doc.Integer}} {
+		f, _ := agg.Lookup(a.name)
+		_, fac, err := f.Resolve([]doc.Type{a.t}, []*doc.Value{nil})
+		if err != nil {
+			t.Fatal(err)
+		}
+		factories = append(factories, fac)
+	}
+	return factories
+}
+
 // TestStatsAgainstRowEngine: grouping by column and feeding the agg
 // states position by position gives the row engine's STATS result
 // (groups in creation order, same aggregate values) on the seed rule's
@@ -126,18 +144,7 @@ func TestStatsAgainstRowEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var factories []agg.Factory
-	for _, a := range []struct {
-		name string
-		t    doc.Type
-	}{{"COUNT_DISTINCT", doc.Keyword}, {"VALUES", doc.Keyword}, {"COUNT", doc.Null}, {"MAX", doc.Integer}} {
-		f, _ := agg.Lookup(a.name)
-		_, fac, err := f.Resolve([]doc.Type{a.t}, []*doc.Value{nil})
-		if err != nil {
-			t.Fatal(err)
-		}
-		factories = append(factories, fac)
-	}
+	factories := statsFactories(t)
 	r := rand.New(rand.NewPCG(9, 10))
 	for range cases(10) {
 		ds := rowEngineDocs(r, 1+r.IntN(400))
@@ -202,6 +209,63 @@ func TestAggregatesManyGroups(t *testing.T) {
 	for id, n := range want {
 		if got := aggs.State(0, int32(id)).Result(); got.I != n {
 			t.Fatalf("group %d: count %v want %d", id, got, n)
+		}
+	}
+}
+
+// TestMergeEqualsWhole: grouping and aggregating two halves of the input
+// separately (parallel workers) and merging the second into the first
+// (Intern of its keys in its creation order, Aggregates.Merge) gives the
+// groups, order and aggregates of one pass over the whole input.
+func TestMergeEqualsWhole(t *testing.T) {
+	fields := []compute.Field{{Name: "process.parent.name", Type: doc.Keyword}, {Name: "process.name", Type: doc.Keyword},
+		{Name: "process.command_line", Type: doc.Keyword}, {Name: "n", Type: doc.Integer}}
+	factories := statsFactories(t)
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, keyCols := range [][]int{{0}, {3}, {0, 1}} {
+		types := make([]doc.Type, len(keyCols))
+		for i, k := range keyCols {
+			types[i] = fields[k].Type
+		}
+		run := func(ds []*doc.Document) (*compute.Grouper, *compute.Aggregates) {
+			g, aggs := compute.NewGrouper(types), compute.NewAggregates(factories)
+			pb, c := compute.NewPageBuilder(fields), &compute.Ctx{}
+			for start := 0; start < len(ds); start += 64 {
+				page := pb.Build(ds[start:min(start+64, len(ds))])
+				var keys []*compute.Block
+				for _, k := range keyCols {
+					keys = append(keys, page.Blocks[k])
+				}
+				pos, ids := g.Add(keys, c.All(page))
+				for i, b := range []*compute.Block{page.Blocks[2], page.Blocks[2], nil, page.Blocks[3]} {
+					aggs.Add(i, b, pos, ids, g.Len())
+				}
+			}
+			return g, aggs
+		}
+		for range cases(10) {
+			ds := rowEngineDocs(r, 2+r.IntN(300))
+			cut := 1 + r.IntN(len(ds)-1)
+			wg, wa := run(ds)
+			g, a := run(ds[:cut])
+			og, oa := run(ds[cut:])
+			for from := range int32(og.Len()) {
+				id := g.Intern(og.Keys(from))
+				a.Merge(id, oa, from, g.Len())
+			}
+			if g.Len() != wg.Len() {
+				t.Fatalf("%v: %d groups merged, %d whole", types, g.Len(), wg.Len())
+			}
+			for id := range int32(g.Len()) {
+				if refKey(g.Keys(id)) != refKey(wg.Keys(id)) {
+					t.Fatalf("%v: group %d keys %v, whole %v", types, id, g.Keys(id), wg.Keys(id))
+				}
+				for i := range factories {
+					if got, want := a.State(i, id).Result(), wa.State(i, id).Result(); !same(got, want) {
+						t.Fatalf("%v: group %d aggregate %d: %v, whole %v", types, id, i, got, want)
+					}
+				}
+			}
 		}
 	}
 }
