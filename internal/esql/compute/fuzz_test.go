@@ -59,8 +59,28 @@ func FuzzPageBuilder(f *testing.F) {
 		}
 		pb := compute.NewPageBuilder(fields)
 		page := pb.Build(docs)
-		clone := page.Clone()
+		var loaded []int32 // the positions checked: all, or those Load loaded
 		for j := range docs {
+			loaded = append(loaded, int32(j))
+		}
+		if r.IntN(2) == 0 {
+			// Late loading: some fields at some positions, then the rest.
+			page = pb.Start(docs)
+			loaded = randomSel(r, n)
+			cut := r.IntN(nf + 1)
+			var first, rest []int
+			for i := range nf {
+				if i < cut {
+					first = append(first, i)
+				} else {
+					rest = append(rest, i)
+				}
+			}
+			pb.Load(first, loaded)
+			pb.Load(rest, loaded)
+		}
+		clone := page.Clone()
+		for _, j := range loaded {
 			for i := range fields {
 				for _, p := range []*compute.Page{page, clone} {
 					if got := p.Blocks[i].Value(int32(j)); !same(got, want[j][i]) {
@@ -69,7 +89,7 @@ func FuzzPageBuilder(f *testing.F) {
 				}
 			}
 		}
-		if nf < 2 {
+		if nf < 2 || len(loaded) < n {
 			return
 		}
 		_, ev, err := fn.Binary(fn.Eq, fields[0].Type, fields[1].Type)

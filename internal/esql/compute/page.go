@@ -51,6 +51,8 @@ type PageBuilder struct {
 	// seen (-1: not in it; -2: metadata).
 	layout *doc.Layout
 	slots  []int
+	all    []int   // every field's index
+	ident  []int32 // every position
 }
 
 // NewPageBuilder returns a builder of pages with one block per field, in order.
@@ -64,26 +66,50 @@ func NewPageBuilder(fields []Field) *PageBuilder {
 	return pb
 }
 
-// Build lays out docs (any mix of Layout and map documents) as a page.
-// Strings are not copied: the page aliases what the documents alias.
+// Build lays out docs (any mix of Layout and map documents) as a page,
+// every field loaded. Strings are not copied: the page aliases what the
+// documents alias.
 func (pb *PageBuilder) Build(docs []*doc.Document) *Page {
-	n := len(docs)
+	p := pb.Start(docs)
+	for len(pb.all) < len(pb.fields) {
+		pb.all = append(pb.all, len(pb.all))
+	}
+	for i := len(pb.ident); i < len(docs); i++ {
+		pb.ident = append(pb.ident, int32(i))
+	}
+	pb.Load(pb.all, pb.ident[:len(docs)])
+	return p
+}
+
+// Start begins a page of docs with no field loaded; Load loads them. A
+// lowering can load what a WHERE reads, filter, and load the other fields
+// only at the positions kept.
+func (pb *PageBuilder) Start(docs []*doc.Document) *Page {
 	p := &pb.page
-	p.Len, p.Docs = n, docs
-	for i, f := range pb.fields {
-		b := p.Blocks[i]
+	p.Len, p.Docs = len(docs), docs
+	return p
+}
+
+// Load fills the blocks of the fields cols (indexes into the builder's
+// fields) at the selected positions of the page Start began; their other
+// positions are unspecified.
+func (pb *PageBuilder) Load(cols []int, sel []int32) {
+	p := &pb.page
+	docs := p.Docs
+	for _, i := range cols {
+		b, f := p.Blocks[i], pb.fields[i]
 		b.Type, b.Rep = f.Type, RepOf(f.Type)
 		if b.Rep == RepNone {
 			b.Rep = RepValue // a null-typed column still reads what documents hold
 		}
-		pb.writers[i].reset(b, n)
+		pb.writers[i].reset(b, p.Len)
 	}
-	for j, d := range docs {
-		pos := int32(j)
+	for k, pos := range sel {
+		d := docs[pos]
 		if d.Layout != nil && d.Layout != pb.layout {
 			pb.bind(d.Layout)
 		}
-		for i := range pb.fields {
+		for _, i := range cols {
 			w := &pb.writers[i]
 			b := w.b
 			var v doc.Value
@@ -93,12 +119,12 @@ func (pb *PageBuilder) Build(docs []*doc.Document) *Page {
 				if sv := &d.Slots[s]; sv.T == b.Type && sv.M == nil && b.Offs == nil {
 					switch b.Rep {
 					case RepBytes:
-						b.Strs[j] = sv.S
-						b.Nulls[j] = false
+						b.Strs[pos] = sv.S
+						b.Nulls[pos] = false
 						continue
 					case RepInt:
-						b.Ints[j] = sv.I
-						b.Nulls[j] = false
+						b.Ints[pos] = sv.I
+						b.Nulls[pos] = false
 						continue
 					}
 				}
@@ -107,15 +133,14 @@ func (pb *PageBuilder) Build(docs []*doc.Document) *Page {
 				v = pb.value(i, d)
 			}
 			if !fits(v, b.Type) && b.Rep != RepValue {
-				pb.toValues(i, pos, docs)
+				pb.toValues(i, sel[:k])
 			}
 			w.set(pos, v)
 		}
 	}
-	for i := range pb.writers {
+	for _, i := range cols {
 		pb.writers[i].finish()
 	}
-	return p
 }
 
 // bind maps the fields to the slots of documents laid out by l.
@@ -150,13 +175,13 @@ func (pb *PageBuilder) value(i int, d *doc.Document) doc.Value {
 
 // toValues switches block i to whole values when a document holds a value
 // of another type than the column's (possible in map documents): the
-// positions so far are re-read.
-func (pb *PageBuilder) toValues(i int, upto int32, docs []*doc.Document) {
+// positions loaded so far (done) are re-read.
+func (pb *PageBuilder) toValues(i int, done []int32) {
 	b := pb.page.Blocks[i]
 	b.Rep = RepValue
 	w := &pb.writers[i]
-	w.reset(b, len(docs))
-	for j := int32(0); j < upto; j++ {
-		w.set(j, pb.value(i, docs[j]))
+	w.reset(b, pb.page.Len)
+	for _, j := range done {
+		w.set(j, pb.value(i, pb.page.Docs[j]))
 	}
 }
