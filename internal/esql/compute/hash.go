@@ -25,16 +25,15 @@ type Grouper struct {
 	nullID int32 // the null key's group, -1 before it has one
 	arena  arena
 	// any keys: per group its key values (owned), chained by hash
-	seed     maphash.Seed
-	mask     uint64 // applied to combined hashes; tests clear it to force collisions
-	heads    map[uint64]int32
-	next     []int32
-	keys     [][]doc.Value
-	keyStore []doc.Value // where the next groups' keys go
-	combo    []doc.Value
-	elems    [][]doc.Value
-	hashes   []uint64 // per selected position: its combined key hash
-	multi    []bool   // per selected position: a key is multi-valued
+	seed   maphash.Seed
+	mask   uint64 // applied to combined hashes; tests clear it to force collisions
+	heads  map[uint64]int32
+	next   []int32
+	cols   []keyCol // the groups' keys, column by column
+	combo  []doc.Value
+	elems  [][]doc.Value
+	hashes []uint64 // per selected position: its combined key hash
+	multi  []bool   // per selected position: a key is multi-valued
 	// Add's results
 	pos, ids []int32
 	n        int32
@@ -56,6 +55,7 @@ func NewGrouper(types []doc.Type) *Grouper {
 		g.ints = &singleKey[int64]{ids: map[int64]int32{}}
 	default:
 		g.heads = map[uint64]int32{}
+		g.cols = newKeyCols(types)
 	}
 	return g
 }
@@ -210,7 +210,7 @@ func (g *Grouper) hashColumn(b *Block, sel []int32) {
 func (g *Grouper) lookupAt(keys []*Block, p int32, h uint64) int32 {
 	id, ok := g.heads[h]
 	for ; ok && id >= 0; id = g.next[id] {
-		if g.sameAt(g.keys[id], keys, p) {
+		if g.sameAt(id, keys, p) {
 			return id
 		}
 	}
@@ -220,35 +220,12 @@ func (g *Grouper) lookupAt(keys []*Block, p int32, h uint64) int32 {
 	return g.insert(g.combo, h)
 }
 
-// sameAt is sameKey between a stored key and position p of the blocks.
-func (g *Grouper) sameAt(kv []doc.Value, keys []*Block, p int32) bool {
+// sameAt reports whether group id's key is that of position p of the blocks.
+func (g *Grouper) sameAt(id int32, keys []*Block, p int32) bool {
 	for k, b := range keys {
-		x := kv[k]
 		i, n := b.span(p)
-		switch {
-		case b.Rep == RepValue:
-			if !sameKey(kv[k:k+1], b.Vals[i:i+1]) {
-				return false
-			}
-		case n == 0:
-			if x.T != doc.Null {
-				return false
-			}
-		case x.T != b.Type:
+		if !g.cols[k].sameAt(id, b, i, n) {
 			return false
-		case b.Rep == RepBytes:
-			if x.S != b.Strs[i] {
-				return false
-			}
-		case b.Rep == RepInt:
-			if x.I != b.Ints[i] {
-				return false
-			}
-		default:
-			y := b.elem(i)
-			if !sameKey(kv[k:k+1], []doc.Value{y}) {
-				return false
-			}
 		}
 	}
 	return true
@@ -280,26 +257,29 @@ func (g *Grouper) lookup(kv []doc.Value) int32 {
 	h &= g.mask
 	id, ok := g.heads[h]
 	for ; ok && id >= 0; id = g.next[id] {
-		if sameKey(g.keys[id], kv) {
+		if g.same(id, kv) {
 			return id
 		}
 	}
 	return g.insert(kv, h)
 }
 
+// same reports whether group id's key is kv.
+func (g *Grouper) same(id int32, kv []doc.Value) bool {
+	for k, v := range kv {
+		if !g.cols[k].same(id, v) {
+			return false
+		}
+	}
+	return true
+}
+
 // insert makes a group of key values kv (single values, copied) with hash h.
 func (g *Grouper) insert(kv []doc.Value, h uint64) int32 {
 	id := g.newID()
-	if len(g.keyStore) < len(kv) {
-		g.keyStore = make([]doc.Value, 256*len(kv))
+	for k, v := range kv {
+		g.cols[k].add(v, g.arena.own)
 	}
-	own := g.keyStore[:len(kv):len(kv)]
-	g.keyStore = g.keyStore[len(kv):]
-	for i, v := range kv {
-		v.S = g.arena.own(v.S)
-		own[i] = v
-	}
-	g.keys = append(g.keys, own)
 	head, ok := g.heads[h]
 	if !ok {
 		head = -1
@@ -318,16 +298,21 @@ func (g *Grouper) migrate() {
 	}
 	g.strs, g.ints = nil, nil
 	g.heads, g.n = map[uint64]int32{}, 0
+	g.cols = newKeyCols(g.types)
 	for _, kv := range all {
 		g.lookup(kv)
 	}
 }
 
-// Keys returns group id's key values (owned by the grouper).
+// Keys returns group id's key values (their strings owned by the grouper).
 func (g *Grouper) Keys(id int32) []doc.Value {
 	switch {
 	case g.heads != nil:
-		return g.keys[id]
+		kv := make([]doc.Value, len(g.cols))
+		for k := range g.cols {
+			kv[k] = g.cols[k].get(id)
+		}
+		return kv
 	case id == g.nullID:
 		return []doc.Value{{}}
 	case g.strs != nil:
@@ -369,33 +354,113 @@ func mix(x uint64) uint64 {
 	return x ^ x>>29
 }
 
-// sameKey is the row engine's key equality (esql's sameKey, which this
+// sameValue is the row engine's key equality (esql's sameKey, which this
 // mirrors until the row executor goes; TestGrouperDifferential and
 // TestStatsAgainstRowEngine pin them together): same type and payload;
 // equal doubles (0 and -0) group, NaNs by their bits.
-func sameKey(a, b []doc.Value) bool {
-	for i, x := range a {
-		y := b[i]
-		if x.T != y.T {
-			return false
-		}
-		switch x.T {
-		case doc.Null:
-		case doc.Double:
-			if x.F != y.F && math.Float64bits(x.F) != math.Float64bits(y.F) {
-				return false
-			}
-		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
-			if x.S != y.S {
-				return false
-			}
-		default:
-			if x.I != y.I || x.T == doc.DatePeriod && math.Float64bits(x.F) != math.Float64bits(y.F) {
-				return false
-			}
+func sameValue(x, y doc.Value) bool {
+	if x.T != y.T {
+		return false
+	}
+	switch x.T {
+	case doc.Null:
+		return true
+	case doc.Double:
+		return x.F == y.F || math.Float64bits(x.F) == math.Float64bits(y.F)
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+		return x.S == y.S
+	}
+	return x.I == y.I && (x.T != doc.DatePeriod || math.Float64bits(x.F) == math.Float64bits(y.F))
+}
+
+// keyCol is one key column of a Grouper's groups: typed (strings or
+// integer-likes, with a null flag) while every key value is null or of the
+// column's type, whole values otherwise. A group's key costs a few words
+// per column instead of a doc.Value.
+type keyCol struct {
+	t     doc.Type
+	rep   Rep // RepBytes, RepInt or RepValue
+	nulls []bool
+	strs  []string
+	ints  []int64
+	vals  []doc.Value
+}
+
+func newKeyCols(types []doc.Type) []keyCol {
+	cols := make([]keyCol, len(types))
+	for i, t := range types {
+		cols[i] = keyCol{t: t, rep: RepOf(t)}
+		if r := cols[i].rep; r != RepBytes && r != RepInt {
+			cols[i].rep = RepValue
 		}
 	}
-	return true
+	return cols
+}
+
+func (k *keyCol) get(id int32) doc.Value {
+	switch {
+	case k.rep == RepValue:
+		return k.vals[id]
+	case k.nulls[id]:
+		return doc.Value{}
+	case k.rep == RepBytes:
+		return doc.Value{T: k.t, S: k.strs[id]}
+	}
+	return doc.Value{T: k.t, I: k.ints[id]}
+}
+
+// add appends the key value v (single or null) of a new group; own
+// copies its string.
+func (k *keyCol) add(v doc.Value, own func(string) string) {
+	v.S = own(v.S)
+	if k.rep != RepValue && !fits(v, k.t) {
+		vals := make([]doc.Value, len(k.nulls), len(k.nulls)+1)
+		for i := range vals {
+			vals[i] = k.get(int32(i))
+		}
+		k.rep, k.vals, k.nulls, k.strs, k.ints = RepValue, vals, nil, nil, nil
+	}
+	switch k.rep {
+	case RepValue:
+		k.vals = append(k.vals, v)
+	case RepBytes:
+		k.nulls, k.strs = append(k.nulls, v.T == doc.Null), append(k.strs, v.S)
+	default:
+		k.nulls, k.ints = append(k.nulls, v.T == doc.Null), append(k.ints, v.I)
+	}
+}
+
+// same reports whether group id's key value is v.
+func (k *keyCol) same(id int32, v doc.Value) bool {
+	switch {
+	case k.rep == RepValue:
+		return sameValue(k.vals[id], v)
+	case k.nulls[id]:
+		return v.T == doc.Null
+	case v.T != k.t:
+		return false
+	case k.rep == RepBytes:
+		return k.strs[id] == v.S
+	}
+	return k.ints[id] == v.I
+}
+
+// sameAt is same for the single or null value of a block position
+// (storage index i, n values).
+func (k *keyCol) sameAt(id int32, b *Block, i, n int32) bool {
+	switch {
+	case b.Rep == RepValue:
+		return k.same(id, b.Vals[i])
+	case n == 0:
+		return k.same(id, doc.Value{})
+	case k.rep == RepValue || k.nulls[id] || b.Type != k.t:
+		return k.same(id, b.elem(i))
+	case b.Rep == RepBytes:
+		return k.rep == RepBytes && k.strs[id] == b.Strs[i]
+	case b.Rep == RepInt:
+		return k.rep == RepInt && k.ints[id] == b.Ints[i]
+	}
+	return k.same(id, b.elem(i))
 }
 
 // Aggregates holds the aggregate states of a Grouper's groups: one
