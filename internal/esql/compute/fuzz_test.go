@@ -14,7 +14,7 @@ import (
 // FuzzPageBuilder: documents derived from the input (map and Layout forms
 // mixed, values of the declared type or not, nulls, multi-values) read
 // back from the built page and from its Clone exactly as the documents
-// hold them, and an equality kernel over two of the columns agrees with
+// hold them, and an operator kernel over two of the columns agrees with
 // fn.Binary's evaluator in Elasticsearch's argument order.
 func FuzzPageBuilder(f *testing.F) {
 	f.Add([]byte("seed"), uint8(3))
@@ -92,11 +92,12 @@ func FuzzPageBuilder(f *testing.F) {
 		if nf < 2 || len(loaded) < n {
 			return
 		}
-		_, ev, err := fn.Binary(fn.Eq, fields[0].Type, fields[1].Type)
+		op := []fn.Op{fn.Add, fn.Sub, fn.Mul, fn.Div, fn.Mod, fn.Eq, fn.Neq, fn.Lt, fn.Lte, fn.Gt, fn.Gte}[r.IntN(11)]
+		_, ev, err := fn.Binary(op, fields[0].Type, fields[1].Type)
 		if err != nil {
 			return
 		}
-		e, err := compute.Binary(fn.Eq, compute.Col(0, fields[0].Type), compute.Col(1, fields[1].Type), 0)
+		e, err := compute.Binary(op, compute.Col(0, fields[0].Type), compute.Col(1, fields[1].Type), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +105,7 @@ func FuzzPageBuilder(f *testing.F) {
 		got, _ := evalAt(t, e, page, c.All(page))
 		for j := range docs {
 			if w := esOrder(ev, want[j][:2]); !sameOutcome(got[int32(j)], w) {
-				t.Fatalf("doc %d: %v == %v: got %v want %v", j, want[j][0], want[j][1], got[int32(j)], w)
+				t.Fatalf("doc %d: %v %s %v: got %v want %v", j, want[j][0], op, want[j][1], got[int32(j)], w)
 			}
 		}
 	})
