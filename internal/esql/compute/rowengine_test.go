@@ -3,6 +3,7 @@ package compute_test
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,6 +126,8 @@ func rowEngineDocs(r *rand.Rand, n int) []*doc.Document {
 			"process.name":         pick("sh", "bash", "zsh", "cmd.exe"),
 			"process.command_line": pick("sh -c whoami", "curl x", "grep y", "env x", "ls", "uname -a"),
 			"n":                    value(r, doc.Integer),
+			"ok":                   value(r, doc.Boolean),
+			"ok2":                  value(r, doc.Boolean),
 			"@timestamp":           value(r, doc.Date),
 		}
 		if r.IntN(10) == 0 {
@@ -312,6 +315,40 @@ func TestEvalThenWhereAgainstRowEngine(t *testing.T) {
 				row = append(row, b.Value(pos).Clone()) // outputs live until the next page
 			}
 			rows = append(rows, row)
+		}
+		return rows
+	})
+}
+
+// TestLogicAgainstRowEngine: three-valued AND, OR, NOT and IS NULL over
+// boolean columns with nulls and multi-values (which count as null and
+// warn at the operator), with the row engine's short-circuits deciding
+// which operands fail.
+func TestLogicAgainstRowEngine(t *testing.T) {
+	fields := append(slices.Clone(seedShapeFields), compute.Field{Name: "ok", Type: doc.Boolean}, compute.Field{Name: "ok2", Type: doc.Boolean})
+	const q = `FROM x | EVAL a = ok AND ok2, b = ok OR NOT ok2, c = NOT (ok AND n > 0) OR ok2 IS NULL | WHERE a OR b IS NULL OR c | KEEP a, b, c`
+	sites := []site{
+		{src: `ok AND ok2`}, {src: `NOT ok2`}, {src: `ok OR NOT ok2`}, {src: `n > 0`}, {src: `ok AND n > 0`},
+		{src: `NOT (ok AND n > 0)`}, {src: `NOT (ok AND n > 0) OR ok2 IS NULL`}, {src: `a OR b IS NULL`}, {src: `a OR b IS NULL OR c`},
+	}
+	ok, ok2 := compute.Col(7, doc.Boolean), compute.Col(8, doc.Boolean)
+	evals := []compute.Expr{
+		compute.And(ok, ok2, 0),
+		compute.Or(ok, compute.Not(ok2, 1), 2),
+		compute.Or(compute.Not(compute.And(ok, must(compute.Binary(fn.Gt, compute.Col(5, doc.Integer), compute.Lit(doc.Int(0), doc.Integer), 3)), 4), 5),
+			compute.IsNull(ok2, false), 6),
+	}
+	where := compute.Or(compute.Or(compute.Col(9, doc.Boolean), compute.IsNull(compute.Col(10, doc.Boolean), false), 7), compute.Col(11, doc.Boolean), 8)
+	compute.Number(append(evals, where)...)
+	againstRowEngine(t, q, fields, sites, 19, 40, func(c *compute.Ctx, page *compute.Page) [][]doc.Value {
+		all := c.All(page)
+		ext := &compute.Page{Len: page.Len, Blocks: append([]*compute.Block(nil), page.Blocks...)}
+		for _, x := range evals {
+			ext.Blocks = append(ext.Blocks, x.Eval(c, page, all))
+		}
+		var rows [][]doc.Value
+		for _, pos := range compute.Select(where.Eval(c, ext, all), all, nil) {
+			rows = append(rows, []doc.Value{ext.Blocks[9].Value(pos), ext.Blocks[10].Value(pos), ext.Blocks[11].Value(pos)})
 		}
 		return rows
 	})
