@@ -12,7 +12,7 @@ type Rep uint8
 const (
 	RepNone   Rep = iota // doc.Null: every position is null, nothing stored
 	RepBool              // Bools: boolean
-	RepInt               // Ints: integer, long, unsigned_long (bit pattern), datetime (ms), date_nanos, time_duration
+	RepInt               // Ints: integer, long, unsigned_long (bit pattern), datetime (ms), date_nanos, time_duration; integers are held in 64 bits as the row engine holds them, so one loop serves all
 	RepDouble            // Floats: double
 	RepBytes             // Strs: keyword, text, ip (16-byte form), version
 	RepValue             // Vals: any other type, or a column whose values are not all of its type
@@ -50,7 +50,9 @@ func RepOf(t doc.Type) Rep {
 //
 // Strs are references: the builder stores the decoded strings as they are,
 // so they may alias a chunk buffer the decoder reuses
-// (doc.DecodeOptions.Reuse). Clone copies them out.
+// (doc.DecodeOptions.Reuse). A string header is that (pointer, length)
+// reference; offsets into the chunk would need its base, which documents
+// do not carry. Clone copies them out, all into one buffer.
 type Block struct {
 	Type   doc.Type
 	Rep    Rep
