@@ -52,6 +52,20 @@ const seedQuery = `FROM logs-endpoint.events.process-* METADATA _id, _version, _
 | SORT Esql.process_command_line_count_distinct DESC
 | WHERE Esql.process_command_line_count_distinct >= 5 AND Esql.patterns_count_distinct >= 4`
 
+// seedCompiled compiles the seed query against the built-in endpoint mapping.
+func seedCompiled(tb testing.TB) *esql.Query {
+	tb.Helper()
+	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
+	if !ok {
+		tb.Skip("no built-in endpoint mapping")
+	}
+	q, err := esql.Compile(seedQuery, catalog{m}, esql.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return q
+}
+
 // The fields the seed rule reads, as a page's blocks.
 var seedFields = []compute.Field{
 	{Name: "host.os.type", Type: doc.Keyword}, {Name: "event.type", Type: doc.Keyword}, // 0 1
@@ -230,14 +244,7 @@ func BenchmarkSeedColumnar(b *testing.B) {
 // per event (per-event stage and STATS).
 func BenchmarkSeedRowEngine(b *testing.B) {
 	ds := seedBenchDocs(1024, false)
-	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
-	if !ok {
-		b.Skip("no built-in endpoint mapping")
-	}
-	q, err := esql.Compile(seedQuery, catalog{m}, esql.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	q := seedCompiled(b)
 	e := q.NewExecution()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -280,14 +287,7 @@ func BenchmarkSeedColumnarNewGroups(b *testing.B) {
 // stream of BenchmarkSeedColumnarNewGroups.
 func BenchmarkSeedRowEngineNewGroups(b *testing.B) {
 	ds := freshDocs()
-	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
-	if !ok {
-		b.Skip("no built-in endpoint mapping")
-	}
-	q, err := esql.Compile(seedQuery, catalog{m}, esql.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	q := seedCompiled(b)
 	var e *esql.Execution
 	var passed int64
 	b.ReportAllocs()
@@ -338,14 +338,7 @@ func BenchmarkGroupHash(b *testing.B) {
 // TestSeedPlanAgainstRowEngine: the benchmark's hand lowering computes
 // what the row engine does (groups, in order, and their aggregates).
 func TestSeedPlanAgainstRowEngine(t *testing.T) {
-	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
-	if !ok {
-		t.Skip("no built-in endpoint mapping")
-	}
-	q, err := esql.Compile(seedQuery, catalog{m}, esql.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := seedCompiled(t)
 	ds := seedBenchDocs(3000, true)
 	e := q.NewExecution()
 	for _, d := range ds {
