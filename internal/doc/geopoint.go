@@ -16,24 +16,14 @@ func (d *Decoder) geoObject(pi int32) bool {
 	off := d.pos
 	d.pos++
 	lat, lon := math.NaN(), math.NaN()
-	first := true
-	for {
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input in object")
+	for first := true; ; first = false {
+		more, ok := d.objectNext(first)
+		if !ok {
+			return false
 		}
-		if d.data[d.pos] == '}' {
-			d.pos++
+		if !more {
 			break
 		}
-		if !first {
-			if d.data[d.pos] != ',' {
-				return d.fail("expected ',' or '}' in object")
-			}
-			d.pos++
-			d.skipWS()
-		}
-		first = false
 		key, ok := d.readString()
 		if !ok || !d.colon() {
 			return false

@@ -58,19 +58,12 @@ func (s *scanner) fail(msg string) bool {
 	return false
 }
 
-func (s *scanner) skipWS() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
-	}
-}
+// skipWS moves past JSON whitespace.
+func (s *scanner) skipWS() { s.pos = skipWSAt(s.data, s.pos) }
 
+// literal reads lit (true, false or null).
 func (s *scanner) literal(lit string) bool {
-	if len(s.data)-s.pos < len(lit) || string(s.data[s.pos:s.pos+len(lit)]) != lit {
+	if !hasLit(s.data, s.pos, lit) {
 		return s.fail("invalid literal")
 	}
 	s.pos += len(lit)
@@ -116,6 +109,28 @@ func (s *scanner) colon() bool {
 	return true
 }
 
+// objectNext moves to an object's next member, past its ',' unless
+// first, leaving pos at the member's key: more is false once the closing
+// '}' is consumed, and ok false on a syntax error.
+func (s *scanner) objectNext(first bool) (more, ok bool) {
+	s.skipWS()
+	if s.pos >= len(s.data) {
+		return false, s.fail("unexpected end of input in object")
+	}
+	if s.data[s.pos] == '}' {
+		s.pos++
+		return false, true
+	}
+	if !first {
+		if s.data[s.pos] != ',' {
+			return false, s.fail("expected ',' or '}' in object")
+		}
+		s.pos++
+		s.skipWS()
+	}
+	return true, true
+}
+
 // arrayNext moves to an array's next element, past its ',' unless first:
 // more is false once the closing ']' is consumed, and ok false on a syntax
 // error.
@@ -141,54 +156,16 @@ func (s *scanner) arrayNext(first bool) (more, ok bool) {
 	return true, true
 }
 
+// readNumber reads a number as its text.
 func (s *scanner) readNumber() (string, bool) {
-	start := s.pos
-	p := s.pos
-	data := s.data
-	if p < len(data) && data[p] == '-' {
-		p++
-	}
-	if p >= len(data) {
-		s.pos = p
+	e, ok := numberEnd(s.data, s.pos)
+	if !ok {
+		s.pos = e
 		return "", s.fail("invalid number")
 	}
-	if data[p] == '0' {
-		p++
-	} else if data[p] >= '1' && data[p] <= '9' {
-		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
-			p++
-		}
-	} else {
-		s.pos = p
-		return "", s.fail("invalid number")
-	}
-	if p < len(data) && data[p] == '.' {
-		p++
-		q := p
-		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
-			p++
-		}
-		if p == q {
-			s.pos = p
-			return "", s.fail("invalid number")
-		}
-	}
-	if p < len(data) && (data[p] == 'e' || data[p] == 'E') {
-		p++
-		if p < len(data) && (data[p] == '+' || data[p] == '-') {
-			p++
-		}
-		q := p
-		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
-			p++
-		}
-		if p == q {
-			s.pos = p
-			return "", s.fail("invalid number")
-		}
-	}
-	s.pos = p
-	return s.src[start:p], true
+	str := s.src[s.pos:e]
+	s.pos = e
+	return str, true
 }
 
 // readString reads a JSON string at s.pos. Strings without escapes are
@@ -380,9 +357,11 @@ func hex4(data []byte, p int) (rune, bool) {
 // skipValue skips one JSON value, validating its syntax.
 func (s *scanner) skipValue(depth int) bool {
 	// Most skipped values are strings: no need for fastSkip's machinery.
-	if end, ok := stringEnd(s.data, s.pos); ok && depth <= maxDepth {
-		s.pos = end
-		return true
+	if s.pos < len(s.data) && s.data[s.pos] == '"' && depth <= maxDepth {
+		if end, ok := stringEnd(s.data, s.pos); ok {
+			s.pos = end
+			return true
+		}
 	}
 	if s.fastSkip(depth) {
 		return true
@@ -403,24 +382,10 @@ func (s *scanner) slowSkip(depth int) bool {
 	switch s.data[s.pos] {
 	case '{':
 		s.pos++
-		first := true
-		for {
-			s.skipWS()
-			if s.pos >= len(s.data) {
-				return s.fail("unexpected end of input in object")
+		for first := true; ; first = false {
+			if more, ok := s.objectNext(first); !more {
+				return ok
 			}
-			if s.data[s.pos] == '}' {
-				s.pos++
-				return true
-			}
-			if !first {
-				if s.data[s.pos] != ',' {
-					return s.fail("expected ',' or '}' in object")
-				}
-				s.pos++
-				s.skipWS()
-			}
-			first = false
 			if !s.skipString() || !s.colon() || !s.slowSkip(depth+1) {
 				return false
 			}
@@ -603,13 +568,11 @@ func skipWSAt(data []byte, p int) int {
 	return p
 }
 
-// stringEnd finds the end of the string opening at p, as skipString
-// accepts it (escapes pass unchecked, control characters do not); false
-// when there is none.
+// stringEnd finds the end of the string opening at p (past its closing
+// quote), passing escapes unchecked. On a control character it returns
+// that character's offset and false, when the string is unterminated
+// len(data) and false.
 func stringEnd(data []byte, p int) (int, bool) {
-	if p >= len(data) || data[p] != '"' {
-		return 0, false
-	}
 	p++
 	for {
 		if p+8 <= len(data) {
@@ -620,7 +583,7 @@ func stringEnd(data []byte, p int) (int, bool) {
 			}
 			p += bits.TrailingZeros64(t) / 8
 		} else if p = nextSpecial(data, p); p >= len(data) {
-			return 0, false
+			return len(data), false
 		}
 		switch data[p] {
 		case '"':
@@ -628,7 +591,7 @@ func stringEnd(data []byte, p int) (int, bool) {
 		case '\\':
 			p += 2
 		default:
-			return 0, false
+			return p, false
 		}
 	}
 }
@@ -637,13 +600,14 @@ func hasLit(data []byte, p int, lit string) bool {
 	return len(data)-p >= len(lit) && string(data[p:p+len(lit)]) == lit
 }
 
-// numberEnd is readNumber's grammar without its error reporting.
+// numberEnd returns the end of the number at p, or where it is malformed
+// and false.
 func numberEnd(data []byte, p int) (int, bool) {
-	if data[p] == '-' {
+	if p < len(data) && data[p] == '-' {
 		p++
 	}
 	if p >= len(data) {
-		return 0, false
+		return p, false
 	}
 	if data[p] == '0' {
 		p++
@@ -652,7 +616,7 @@ func numberEnd(data []byte, p int) (int, bool) {
 			p++
 		}
 	} else {
-		return 0, false
+		return p, false
 	}
 	if p < len(data) && data[p] == '.' {
 		p++
@@ -661,7 +625,7 @@ func numberEnd(data []byte, p int) (int, bool) {
 			p++
 		}
 		if p == q {
-			return 0, false
+			return p, false
 		}
 	}
 	if p < len(data) && (data[p] == 'e' || data[p] == 'E') {
@@ -674,7 +638,7 @@ func numberEnd(data []byte, p int) (int, bool) {
 			p++
 		}
 		if p == q {
-			return 0, false
+			return p, false
 		}
 	}
 	return p, true
@@ -685,27 +649,13 @@ func (s *scanner) skipString() bool {
 	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
 		return s.fail("expected a string")
 	}
-	p := s.pos + 1
-	data := s.data
-	for p < len(data) {
-		p = nextSpecial(data, p)
-		if p >= len(data) {
-			break
+	e, ok := stringEnd(s.data, s.pos)
+	s.pos = e
+	if !ok {
+		if e == len(s.data) {
+			return s.fail("unterminated string")
 		}
-		c := data[p]
-		switch {
-		case c == '"':
-			s.pos = p + 1
-			return true
-		case c == '\\':
-			p += 2
-			continue
-		case c < 0x20:
-			s.pos = p
-			return s.fail("control character in string")
-		}
-		p++
+		return s.fail("control character in string")
 	}
-	s.pos = len(data)
-	return s.fail("unterminated string")
+	return true
 }
