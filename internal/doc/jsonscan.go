@@ -109,48 +109,34 @@ func (s *scanner) colon() bool {
 	return true
 }
 
-// objectNext moves to an object's next member, past its ',' unless
-// first, leaving pos at the member's key: more is false once the closing
-// '}' is consumed, and ok false on a syntax error.
-func (s *scanner) objectNext(first bool) (more, ok bool) {
-	s.skipWS()
-	if s.pos >= len(s.data) {
-		return false, s.fail("unexpected end of input in object")
-	}
-	if s.data[s.pos] == '}' {
-		s.pos++
-		return false, true
-	}
-	if !first {
-		if s.data[s.pos] != ',' {
-			return false, s.fail("expected ',' or '}' in object")
-		}
-		s.pos++
-		s.skipWS()
-	}
-	return true, true
-}
+// objectNext moves to an object's next member (its key), arrayNext to an
+// array's next element, past the ',' unless first: more is false once the
+// closing bracket is consumed, and ok false on a syntax error.
+func (s *scanner) objectNext(first bool) (more, ok bool) { return s.next(first, '}') }
+func (s *scanner) arrayNext(first bool) (more, ok bool)  { return s.next(first, ']') }
 
-// arrayNext moves to an array's next element, past its ',' unless first:
-// more is false once the closing ']' is consumed, and ok false on a syntax
-// error.
-func (s *scanner) arrayNext(first bool) (more, ok bool) {
+func (s *scanner) next(first bool, end byte) (more, ok bool) {
+	in := " in array"
+	if end == '}' {
+		in = " in object"
+	}
 	s.skipWS()
 	if s.pos >= len(s.data) {
-		return false, s.fail("unexpected end of input in array")
+		return false, s.fail("unexpected end of input" + in)
 	}
-	if s.data[s.pos] == ']' {
+	if s.data[s.pos] == end {
 		s.pos++
 		return false, true
 	}
 	if !first {
 		if s.data[s.pos] != ',' {
-			return false, s.fail("expected ',' or ']' in array")
+			return false, s.fail("expected ',' or '" + string(rune(end)) + "'" + in)
 		}
 		s.pos++
 		s.skipWS()
-		if s.pos >= len(s.data) {
-			return false, s.fail("unexpected end of input in array")
+		if end == ']' && s.pos >= len(s.data) {
+			// (An object's missing key words its own error.)
+			return false, s.fail("unexpected end of input" + in)
 		}
 	}
 	return true, true

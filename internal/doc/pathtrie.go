@@ -171,12 +171,9 @@ func keyScan(data []byte, p int) (e int, head uint64, isASCII, dotted bool) {
 // node returns the trie node of a dotted name, creating it and its ancestors.
 func (d *Decoder) node(name string) *pathNode {
 	n := d.root
-	for {
-		i := strings.IndexByte(name, '.')
-		seg := name
-		if i >= 0 {
-			seg = name[:i]
-		}
+	for more := true; more; {
+		var seg string
+		seg, name, more = strings.Cut(name, ".")
 		c := n.kids[seg]
 		if c == nil {
 			c = &pathNode{plan: -1, want: d.wanted == nil}
@@ -187,31 +184,19 @@ func (d *Decoder) node(name string) *pathNode {
 			n.hotOK, n.slots = false, nil // back to the map until hot lists are rebuilt
 		}
 		n = c
-		if i < 0 {
-			return n
-		}
-		name = name[i+1:]
 	}
+	return n
 }
 
 // markWanted flags a name and its ancestors for a projection.
 func (d *Decoder) markWanted(name string) {
 	n := d.root
-	for {
-		i := strings.IndexByte(name, '.')
-		seg := name
-		if i >= 0 {
-			seg = name[:i]
+	for more := true; more && n != nil; {
+		var seg string
+		seg, name, more = strings.Cut(name, ".")
+		if n = n.kids[seg]; n != nil {
+			n.want = true
 		}
-		n = n.kids[seg]
-		if n == nil {
-			return
-		}
-		n.want = true
-		if i < 0 {
-			return
-		}
-		name = name[i+1:]
 	}
 }
 
