@@ -1,8 +1,6 @@
 package doc
 
-import (
-	"testing"
-)
+import "testing"
 
 // benchLine is shaped like an Elastic Defend process exec event (~1.2 KB).
 const benchLine = `{"@timestamp":"2022-02-16T23:49:50.502Z","agent":{"id":"01010101-0101-0101-0101-010101010101","type":"endpoint","version":"8.2.0"},"data_stream":{"dataset":"endpoint.events.process","namespace":"default","type":"logs"},"ecs":{"version":"1.11.0"},"event":{"action":"exec","category":["process"],"created":"2022-02-16T23:49:50.502Z","dataset":"endpoint.events.process","id":"MUpqbRd8y253e0Yl+++++K2J","kind":"event","module":"endpoint","sequence":7424,"type":["start"]},"host":{"architecture":"x86_64","hostname":"ubuntu-impish","id":"00000000-0000-0000-0000-000000000000","ip":["127.0.0.1","::1","10.0.2.15","fe80::b6:64ff:fef1:a5f0"],"name":"ubuntu-impish","os":{"family":"ubuntu","full":"Ubuntu 21.10","kernel":"5.13.0-28-generic","name":"Linux","platform":"ubuntu","type":"linux","version":"21.10"}},"process":{"args":["python3","-c","import pty; pty.spawn('/bin/sh')"],"args_count":3,"command_line":"python3 -c import pty; pty.spawn('/bin/sh')","entity_id":"MDEwMTAxMDEtMDEwMS0wMTAxLTAxMDEtMDEwMTAxMDEwMTAxLTEyNjQx","executable":"/usr/bin/python3.9","name":"python3","pid":12641,"working_directory":"/home/vagrant","interactive":true,"start":"2022-02-16T23:49:50.502Z","parent":{"args":["-bash"],"args_count":1,"command_line":"-bash","entity_id":"MDEwMTAxMDEtMDEwMS0wMTAxLTAxMDEtMDEwMTAxMDEwMTAxLTEyNjI3","executable":"/bin/bash","name":"bash","pid":12627,"start":"2022-02-16T23:27:52.81Z"},"user":{"id":"1000","name":"vagrant"}},"user":{"id":"1000","name":"vagrant"}}`

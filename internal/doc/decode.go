@@ -190,13 +190,10 @@ func (d *Decoder) Dynamic() *Mapping { return d.dyn }
 
 // Decode parses one JSON document line. The returned Document is fresh.
 func (d *Decoder) Decode(line []byte) (*Document, error) {
-	d.data = line
-	// Unescaped strings are substrings of src, which aliases the caller's
-	// line; finish copies the ones a fresh Document keeps (see own).
-	d.src = unsafe.String(unsafe.SliceData(line), len(line))
-	d.pos = 0
+	// Strings read alias the caller's line; push copies the ones a fresh
+	// Document keeps (see keep).
+	d.reset(line)
 	d.path = d.path[:0]
-	d.err = nil
 	d.lineAt = uintptr(unsafe.Pointer(unsafe.SliceData(line)))
 	d.resetValues()
 	d.inArray = 0

@@ -1,12 +1,11 @@
 package doc
 
-import (
-	"strings"
-)
+import "strings"
 
 // This file is dynamic mapping: an unmapped field seen with DecodeOptions
 // Dynamic gets a plan typed from its first value, as Elasticsearch's
-// dynamic mapping with the ECS templates would type it.
+// dynamic mapping with the ECS templates would type it. It runs once per
+// new field; later values take the plan's fast path like mapped ones.
 
 // dynamicField adds an unmapped field, typed from its first value.
 func (d *Decoder) dynamicField(kind int, s string) int32 {

@@ -9,7 +9,8 @@ import (
 
 // This file reads geo_point values: {"lat":…,"lon":…}, [lon, lat] (GeoJSON
 // order), "lat,lon" and WKT "POINT (lon lat)", checking the ranges
-// Elasticsearch checks. Geohashes are not supported.
+// Elasticsearch checks. Geohashes are not supported. Rare and off the hot
+// path, but read with the scanner like every value, so a line is read once.
 
 // geoObject reads {"lat":…,"lon":…}.
 func (d *Decoder) geoObject(pi int32) bool {

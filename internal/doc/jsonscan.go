@@ -19,9 +19,15 @@ import (
 // through one non-recursive loop (fastSkip).
 //
 // It is stricter than encoding/json in two ways, and looser in one (each
-// checked by FuzzScanner): read strings must be valid UTF-8 (Elasticsearch
+// checked by FuzzScanner): strings read must be valid UTF-8 (Elasticsearch
 // refuses others), nesting is bounded by maxDepth, and skipped strings
-// pass their escapes unchecked (Decoder never reads what it skips).
+// pass their escapes unchecked (a cost not paid for values nobody reads).
+//
+// Deliberate fast/slow pairs, each held to the other by a differential
+// test: fastSkip and slowSkip, with fastSkip's inline copy of stringEnd
+// (FuzzFastSkip); nextSpecial and stringScan against a byte loop
+// (TestNextSpecial, FuzzNextSpecial); keyScan (pathtrie.go) against
+// nextSpecial and keyInfo (TestKeyScan).
 
 // maxDepth bounds JSON nesting so hostile input cannot exhaust the stack.
 const maxDepth = 512
@@ -42,6 +48,12 @@ type scanner struct {
 	pos  int
 	buf  []byte // unescaping storage (see readString)
 	err  *DecodeError
+}
+
+// reset starts reading line. Strings read without unescaping are
+// substrings of src, which aliases line: they are valid while it is.
+func (s *scanner) reset(line []byte) {
+	s.data, s.src, s.pos, s.err = line, unsafe.String(unsafe.SliceData(line), len(line)), 0, nil
 }
 
 // syntax records a syntax error at pos, replacing any earlier one.

@@ -14,14 +14,15 @@ import (
 // the values encoding/json yields with UseNumber: a reference walk that
 // FuzzScanner holds to encoding/json.
 func scanJSON(data []byte) (any, *scanner) {
-	s := &scanner{data: data, src: string(data)}
-	v, ok := scanValue(s, 0)
+	var s scanner
+	s.reset(data)
+	v, ok := scanValue(&s, 0)
 	if ok {
 		if s.skipWS(); s.pos != len(data) {
 			s.fail("trailing data")
 		}
 	}
-	return v, s
+	return v, &s
 }
 
 func scanValue(s *scanner, depth int) (any, bool) {
@@ -75,7 +76,8 @@ func scanValue(s *scanner, depth int) (any, bool) {
 
 // skipJSON skips the JSON text in data as Decoder skips unread values.
 func skipJSON(data []byte) *scanner {
-	s := &scanner{data: data, src: string(data)}
+	var s scanner
+	s.reset(data)
 	if s.skipWS(); s.pos >= len(data) {
 		s.fail("unexpected end of input")
 	} else if s.skipValue(0) {
@@ -83,7 +85,7 @@ func skipJSON(data []byte) *scanner {
 			s.fail("trailing data")
 		}
 	}
-	return s
+	return &s
 }
 
 // TestScanner: what the scanner reads, skips and refuses, and where.
@@ -248,8 +250,9 @@ func FuzzFastSkip(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fast := &scanner{data: data, src: string(data)}
-		slow := &scanner{data: data, src: string(data)}
+		var fast, slow scanner
+		fast.reset(data)
+		slow.reset(data)
 		fok := fast.fastSkip(0)
 		sok := slow.slowSkip(0)
 		if fok && !sok {

@@ -1,8 +1,6 @@
 package doc
 
-import (
-	"unsafe"
-)
+import "unsafe"
 
 // This file holds the Decoder's memory slabs: storage for the strings and
 // multi-values a document keeps, carved from allocations shared by several
