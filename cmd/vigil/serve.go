@@ -134,7 +134,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil)
+	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, 0)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,12 @@ type Options struct {
 	// search compares the name with every mapped field, wasted work for a
 	// caller that will not print the error.
 	NoSuggestions bool
+	// MemoryLimit bounds the bytes the query's blocking commands (STATS,
+	// INLINE STATS, SORT, LIMIT) hold, summed over every Execution of the
+	// compiled Query: past it an execution stops and Finish returns a
+	// *MemoryError. 0 means DefaultMemoryLimit, negative no limit. See
+	// budget.go for what is counted.
+	MemoryLimit int64
 }
 
 // Column is one result column.

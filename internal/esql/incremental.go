@@ -15,7 +15,7 @@ func (e *Execution) Groups() int {
 	switch h := e.head.(type) {
 	case *statsOp:
 		if h.s.inline {
-			return len(h.rows)
+			return h.rows.len()
 		}
 		return h.open
 	case *sortOp:

@@ -132,7 +132,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			kqlOK, lastBlocker = false, "RENAME"
 			sc = c.rename(cm, sc)
 		case *SortCmd:
-			spec := &sortSpec{}
+			spec := &sortSpec{label: cmdLabel("SORT", cm.P)}
 			for _, k := range cm.Keys {
 				x := c.expr(k.X, sc)
 				nullsFirst := k.Desc
@@ -144,7 +144,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			ops = append(ops, spec)
 		case *LimitCmd:
 			kqlOK, lastBlocker = false, "LIMIT"
-			ops = append(ops, &limitSpec{n: cm.N})
+			ops = append(ops, &limitSpec{n: cm.N, label: cmdLabel("LIMIT", cm.P)})
 		case *MvExpandCmd:
 			kqlOK, lastBlocker = false, "MV_EXPAND"
 			a := sc.lookup(cm.Name.Text)
@@ -183,7 +183,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 
 // stats compiles STATS / INLINE STATS.
 func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
-	spec := &statsSpec{inline: cm.Inline, window: -1}
+	spec := &statsSpec{inline: cm.Inline, window: -1, label: cmdLabel(commandName(cm), cm.P)}
 	group := &scope{}
 	var keyAttrs []*attr
 	for _, f := range cm.By {

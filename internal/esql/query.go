@@ -34,6 +34,8 @@ type Query struct {
 	headIndex int // index into cmdNames where the blocking stage starts
 	groupBy   []string
 	limit     int
+	// budget is Options.MemoryLimit, shared by the query's executions.
+	budget *budget
 }
 
 // GroupBy returns the BY column names of the query's last STATS (nil when
@@ -71,7 +73,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	q := &Query{src: query}
+	q := &Query{src: query, budget: newBudget(opts.MemoryLimit)}
 	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions}
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
@@ -397,12 +399,16 @@ type Execution struct {
 // NewExecution starts a run.
 func (q *Query) NewExecution() *Execution {
 	e := &Execution{q: q, row: make([]doc.Value, q.nslots)}
-	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots}
+	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots, mem: account{b: q.budget}}
 	switch h := q.head.(type) {
 	case *statsSpec:
 		e.head = h.build(e.x, nopSink{})
 	case *limitSpec:
-		e.head = &bufferSink{cap: h.n}
+		label := h.label
+		if label.name == "" {
+			label.name = "the implicit LIMIT"
+		}
+		e.head = &bufferSink{x: e.x, label: label, cap: h.n}
 	case *sortSpec:
 		so := h.build(e.x, nopSink{}).(*sortOp)
 		if len(q.rest) > 0 {
@@ -415,7 +421,7 @@ func (q *Query) NewExecution() *Execution {
 		}
 		e.head = so
 	default:
-		e.head = &bufferSink{cap: -1}
+		e.head = &bufferSink{x: e.x, label: cmdRef{name: "FROM"}, cap: -1}
 	}
 	e.first = buildChain(e.x, q.stage1, &countingSink{next: e.head, n: &e.matched})
 	return e
@@ -562,7 +568,7 @@ func (e *Execution) Push(d *doc.Document) {
 		}
 	}
 	e.x.doc = d
-	if !e.first.push(row) {
+	if !e.first.push(row) || e.x.mem.err != nil {
 		e.done = true
 	}
 	e.x.doc = nil
@@ -606,10 +612,18 @@ func (e *Execution) merge(other *Execution, take bool) {
 	}
 	e.x.warn.merge(other.x.warn)
 	e.matched += other.matched
+	e.x.mem.adopt(&other.x.mem)
+	e.done = e.done || e.x.mem.err != nil
 }
 
-// Finish runs the blocking stage and returns the result.
+// Finish runs the blocking stage and returns the result, or a
+// *MemoryError when the query needed more than its memory limit. It gives
+// the memory the execution held back to the query's budget.
 func (e *Execution) Finish() (*Result, error) {
+	defer e.x.mem.release()
+	if err := e.x.mem.err; err != nil {
+		return nil, err
+	}
 	q := e.q
 	if q.patterns == nil && q.rowVals != nil {
 		row := make([]doc.Value, q.nslots)
@@ -635,6 +649,10 @@ func (e *Execution) Finish() (*Result, error) {
 			}
 		}
 		s.finish()
+	}
+	e.x.mem.flush()
+	if err := e.x.mem.err; err != nil {
+		return nil, err
 	}
 	res := &Result{Columns: q.Columns(), Rows: out.rows}
 	if res.Rows == nil {
