@@ -441,6 +441,9 @@ type statsOp struct {
 	// sizers lists the aggregates whose states grow with their input
 	// (VALUES), which charge what they grow by.
 	sizers []int
+	// unindex unregisters the INLINE STATS results indexed for the set
+	// functions (fn.IndexMulti).
+	unindex []func()
 }
 
 // sizer is an aggregation state that reports the bytes it holds.
@@ -693,6 +696,10 @@ func (o *statsOp) finishInline() {
 		}
 	}
 	o.rows = rowBuffer{}
+	for _, drop := range o.unindex {
+		drop()
+	}
+	o.unindex = nil
 	o.next.finish()
 }
 
@@ -811,6 +818,11 @@ func (o *statsOp) emit(g *group, row []doc.Value) {
 		g.result = make([]doc.Value, len(o.s.aggs))
 		for i := range o.s.aggs {
 			g.result[i] = g.states[i].Result()
+			// Every row of the group shows this value: index it once for
+			// the set functions (finishInline unregisters it).
+			if len(g.result[i].M) >= fn.MvIndexMin {
+				o.unindex = append(o.unindex, fn.IndexMulti(g.result[i]))
+			}
 		}
 	}
 	for i, a := range o.s.aggs {
