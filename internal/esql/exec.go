@@ -673,10 +673,8 @@ func (o *statsOp) finish() {
 // finishInline annotates every buffered input row with its group's
 // aggregates, in input order.
 func (o *statsOp) finishInline() {
-	row := make([]doc.Value, o.x.width)
 	kv := make([]doc.Value, len(o.s.keys))
-	for i := 0; i < o.rows.len() && o.x.mem.err == nil; i++ {
-		o.rows.load(i, row, i-1)
+	o.rows.each(make([]doc.Value, o.x.width), func(row []doc.Value) bool {
 		for j, k := range o.s.keys {
 			kv[j] = k(o.x, row)
 		}
@@ -691,10 +689,8 @@ func (o *statsOp) finishInline() {
 			g = o.lookup(kv, false)
 		}
 		o.emit(g, row)
-		if !o.next.push(row) {
-			break
-		}
-	}
+		return o.next.push(row) && o.x.mem.err == nil
+	})
 	o.rows = rowBuffer{}
 	for _, drop := range o.unindex {
 		drop()

@@ -14,12 +14,23 @@ import (
 // that, not the data, is what made INLINE STATS over Defend events need
 // gigabytes.
 type rowBuffer struct {
-	slots []int32     // the slot of each kept value
-	vals  []doc.Value // the kept values, rows one after another
-	ends  []int       // ends[i]: where row i's values end in slots and vals
+	segs  []*rowSeg   // rows in order; the last is being filled
+	n     int         // rows
 	strs  []byte      // current chunk for strings
 	elems []doc.Value // current chunk for multi-value elements
 }
+
+// rowSeg is a run of rows: segments of bounded size make appending rows,
+// and whole buffers (merging parallel workers), cost no copying of what
+// is already kept.
+type rowSeg struct {
+	slots []int32     // the slot of each kept value
+	vals  []doc.Value // the kept values, rows one after another
+	ends  []int32     // ends[i]: where row i's values end in slots and vals
+}
+
+// rowSegValues is how many values a segment takes (4 MiB of them).
+const rowSegValues = 1 << 16
 
 // Chunk sizes: large enough that a chunk allocation is rare per row, small
 // enough that the unused tail of the last one is negligible.
@@ -31,7 +42,11 @@ const (
 // add copies row in and returns the bytes it now holds for it (an
 // estimate: values at their in-memory size, strings at their length).
 func (b *rowBuffer) add(row []doc.Value) int64 {
-	n0 := len(b.vals)
+	if len(b.segs) == 0 || len(b.segs[len(b.segs)-1].vals) >= rowSegValues {
+		b.segs = append(b.segs, &rowSeg{vals: make([]doc.Value, 0, 1024), slots: make([]int32, 0, 1024)})
+	}
+	sg := b.segs[len(b.segs)-1]
+	n0 := len(sg.vals)
 	var extra int
 	for i, v := range row {
 		if v.T == doc.Null && v.M == nil {
@@ -49,11 +64,12 @@ func (b *rowBuffer) add(row []doc.Value) int64 {
 			extra += len(m) * int(valueBytes)
 		}
 		v.S = b.own(v.S)
-		b.slots = append(b.slots, int32(i))
-		b.vals = append(b.vals, v)
+		sg.slots = append(sg.slots, int32(i))
+		sg.vals = append(sg.vals, v)
 	}
-	b.ends = append(b.ends, len(b.vals))
-	return int64(len(b.vals)-n0)*(valueBytes+4) + int64(extra) + 8
+	sg.ends = append(sg.ends, int32(len(sg.vals)))
+	b.n++
+	return int64(len(sg.vals)-n0)*(valueBytes+4) + int64(extra) + 4
 }
 
 // own copies s into the string chunk.
@@ -85,38 +101,35 @@ func (b *rowBuffer) ownElems(n int) []doc.Value {
 	return b.elems[start : start+n : start+n]
 }
 
-func (b *rowBuffer) len() int { return len(b.ends) }
+func (b *rowBuffer) len() int { return b.n }
 
-// load writes row i into row, which holds the row load last wrote (or
-// is all null): the slots that row set are cleared first, so a full-width
-// row is not cleared per row.
-func (b *rowBuffer) load(i int, row []doc.Value, prev int) {
-	if prev >= 0 {
-		for _, s := range b.slots[b.start(prev):b.ends[prev]] {
-			row[s] = doc.Value{}
+// each loads the rows in order into row, a full-width row that must start
+// all null, and calls f, until f returns false. Only the slots the last
+// row set are cleared between rows: clearing a wide row per row would cost
+// more than the rows.
+func (b *rowBuffer) each(row []doc.Value, f func([]doc.Value) bool) {
+	var prev []int32
+	for _, sg := range b.segs {
+		from := int32(0)
+		for _, end := range sg.ends {
+			for _, s := range prev {
+				row[s] = doc.Value{}
+			}
+			prev = sg.slots[from:end]
+			for j, s := range prev {
+				row[s] = sg.vals[int(from)+j]
+			}
+			from = end
+			if !f(row) {
+				return
+			}
 		}
 	}
-	from := b.start(i)
-	for j, s := range b.slots[from:b.ends[i]] {
-		row[s] = b.vals[from+j]
-	}
 }
 
-func (b *rowBuffer) start(i int) int {
-	if i == 0 {
-		return 0
-	}
-	return b.ends[i-1]
-}
-
-// appendBuffer moves o's rows after b's (o is not used afterwards; the
-// chunks its values point into stay alive through them).
+// appendBuffer moves o's rows after b's (o is not used afterwards).
 func (b *rowBuffer) appendBuffer(o *rowBuffer) {
-	base := len(b.vals)
-	b.slots = append(b.slots, o.slots...)
-	b.vals = append(b.vals, o.vals...)
-	for _, e := range o.ends {
-		b.ends = append(b.ends, base+e)
-	}
+	b.segs = append(b.segs, o.segs...)
+	b.n += o.n
 	*o = rowBuffer{}
 }
