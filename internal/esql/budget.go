@@ -73,8 +73,8 @@ func (e *MemoryError) Error() string {
 // account is one execution's share of its query's budget.
 type account struct {
 	b       *budget
-	held    int64 // charged to b
-	pending int64 // not yet charged
+	held    int64  // charged to b
+	pending int64  // not yet charged
 	cmd     cmdRef // the command that charged last
 	err     *MemoryError
 }
