@@ -8,6 +8,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/esql/agg"
 	"vigil/internal/esql/fn"
+	"vigil/internal/esql/registry"
 )
 
 // warnSite is one expression that can emit evaluation warnings.
@@ -147,6 +148,9 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 	}
 	f, ok := fn.Lookup(name)
 	if !ok {
+		if registry.ElasticsearchFunction(name) { // Vigil's gap, not the query's
+			return c.errf(e.P, "["+name+"] function is not supported yet")
+		}
 		return c.errf(e.P, "Unknown function ["+e.Name+"]")
 	}
 	if e.Star {
