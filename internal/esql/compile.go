@@ -137,7 +137,9 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		return c.kqlCall(e, sc)
 	case "WEIGHTED_AVG":
 		return c.weightedAvg(e, sc)
-	case "MATCH", "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
+	case "MATCH":
+		return c.matchCall(e, sc)
+	case "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
 		return c.errf(e.P, "["+strings.ToUpper(e.Name)+"] function is not supported yet")
 	}
 	if af, ok := agg.Lookup(name); ok {

@@ -22,10 +22,6 @@ var ruleFeatureGaps = map[string][]string{
 	"rules__cross-platform__command_and_control_curl_activity_llm_triage.toml":        {"COMPLETION is not supported yet"},
 	"rules__cross-platform__command_and_control_wget_activity_llm_triage.toml":        {"COMPLETION is not supported yet"},
 	"rules__cross-platform__multiple_alerts_llm_by_user_entity.toml":                  {"COMPLETION is not supported yet"},
-	// full-text search
-	"rules__integrations__github__initial_access_github_actions_workflow_injection_blocked.toml": {"[MATCH] function is not supported yet"},
-	"rules__windows__defense_evasion_masquerading_as_svchost.toml":                               {"[MATCH] function is not supported yet"},
-	"rules__windows__defense_evasion_posh_obfuscation_high_number_proportion.toml":               {"the MATCH operator [:] is not supported yet"},
 	// the original JSON document as a column
 	"rules__network__credential_access_potential_sip_register_brute_force.toml": {"METADATA [_source] is not supported yet"},
 	"rules__network__discovery_potential_sip_extension_enumeration.toml":        {"METADATA [_source] is not supported yet"},

@@ -68,6 +68,10 @@ func forEachToken(s string, fn func(tok string) bool) {
 	}
 }
 
+// Analyze returns the lower-cased tokens of s under this approximation of
+// the standard analyzer; ES|QL's MATCH analyzes text fields with it too.
+func Analyze(s string) []string { return analyze(s) }
+
 // analyze returns the lower-cased tokens of s.
 func analyze(s string) []string {
 	var out []string
