@@ -80,7 +80,12 @@ func (c *compiler) fullText(name, src string, p Pos, fieldArg, queryArg Expr, op
 		return constExpr(doc.Value{}, doc.Null, src, p)
 	}
 	if f.field == "" {
-		return c.errf(fieldArg.Pos(), "["+name+"] cannot operate on ["+fieldArg.Src()+"], which is not a field from an index mapping")
+		kind := "function"
+		if name == ":" {
+			kind = "operator"
+		}
+		// Match.postAnalysisPlanVerification's wording
+		return c.errf(fieldArg.Pos(), "["+name+"] "+kind+" cannot operate on ["+fieldArg.Src()+"], which is not a field from an index mapping")
 	}
 	switch f.t {
 	case doc.Keyword, doc.Text, doc.Boolean, doc.Date, doc.DateNanos, doc.Double, doc.Integer, doc.IP, doc.Long,

@@ -98,7 +98,8 @@ func TestFullText(t *testing.T) {
 func TestFullTextErrors(t *testing.T) {
 	m, _ := fullTextData()
 	for _, tc := range []struct{ q, want string }{
-		{`FROM t | EVAL l = TO_UPPER(name) | WHERE l : "X"`, "line 1:42: [:] cannot operate on [l], which is not a field from an index mapping"},
+		{`FROM t | EVAL l = TO_UPPER(name) | WHERE l : "X"`, "line 1:42: [:] operator cannot operate on [l], which is not a field from an index mapping"},
+		{`FROM t | EVAL l = TO_UPPER(name) | WHERE MATCH(l, "X")`, "line 1:48: [MATCH] function cannot operate on [l], which is not a field from an index mapping"},
 		{`FROM t | WHERE MATCH(name, name)`, "line 1:28: second argument of [MATCH(name, name)] must be a constant, received [name]"},
 		{`FROM t | WHERE MATCH(name, "x", {"fuzzy": 1})`, `line 1:33: Invalid option [fuzzy] in [MATCH(name, "x", {"fuzzy": 1})], expected one of [analyzer, auto_generate_synonyms_phrase_query, boost, fuzziness, fuzzy_rewrite, fuzzy_transpositions, lenient, max_expansions, minimum_should_match, operator, prefix_length]`},
 		{`FROM t | WHERE MATCH(name, "x", {"fuzziness": 3})`, `line 1:33: Invalid option [fuzziness] in [MATCH(name, "x", {"fuzziness": 3})], cannot cast [3]`},
