@@ -26,9 +26,9 @@ type Query struct {
 	// The pipeline split: stage1 streams per event up to head, the first
 	// blocking command (STATS, SORT or LIMIT, always present because of the
 	// implicit LIMIT); rest runs once in Finish over head's output.
-	stage1    []opSpec
-	head      opSpec
-	rest      []opSpec
+	stage1   []opSpec
+	head     opSpec
+	rest     []opSpec
 	compWarn []string
 	plan     *logical.Plan
 }
