@@ -212,12 +212,13 @@ type Col struct {
 	Aggregated bool
 }
 
-// Origin follows a column computed as a bare reference to another column
-// (`EVAL x = y`) to the column it copies.
+// Origin follows a column an EVAL computes as a bare reference to another
+// column (`EVAL x = y`, possibly renamed since) to the column it copies.
+// (A STATS key `BY y` is not followed: it is a group's value.)
 func (c *Col) Origin() *Col {
 	for i := 0; i < 64; i++ { // chains are short; the bound is a guard
 		r, ok := c.Expr.(*Ref)
-		if !ok {
+		if _, eval := c.By.(*Eval); !ok || !eval {
 			break
 		}
 		c = r.Col
