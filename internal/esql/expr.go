@@ -74,7 +74,17 @@ type attr struct {
 	es     string // mapping type for unsupported-field errors
 	konst  *doc.Value
 	bucket *timeBucket // see cexpr.bucket
-	col    *logical.Col
+	col    *logical.Col // its plan column; made on first use for source fields
+}
+
+// column returns a's plan column. Source fields get theirs only when
+// something refers to them, so a plan keeps the columns it uses, not the
+// whole mapping.
+func (a *attr) column() *logical.Col {
+	if a.col == nil {
+		a.col = &logical.Col{Name: a.name, Type: a.t, Field: a.src}
+	}
+	return a.col
 }
 
 type metaKind uint8
@@ -175,7 +185,7 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 			return x
 		}
 		slot := c.use(a)
-		x := &cexpr{t: a.t, src: e.Txt, pos: e.P, bucket: a.bucket, node: &logical.Ref{Col: a.col, Src: e.Txt},
+		x := &cexpr{t: a.t, src: e.Txt, pos: e.P, bucket: a.bucket, node: &logical.Ref{Col: a.column(), Src: e.Txt},
 			eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
 		if a.meta == metaNone {
 			x.field = a.src

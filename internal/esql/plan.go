@@ -133,11 +133,11 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 		case *KeepCmd:
 			kqlOK, lastBlocker = false, "KEEP"
 			sc = c.keep(cm.Names, sc)
-			c.project("KEEP", cm.Names, nil, sc)
+			c.project("KEEP", cm.Names, nil)
 		case *DropCmd:
 			kqlOK, lastBlocker = false, "DROP"
 			sc = c.drop(cm.Names, sc)
-			c.project("DROP", cm.Names, nil, sc)
+			c.project("DROP", cm.Names, nil)
 		case *RenameCmd:
 			kqlOK, lastBlocker = false, "RENAME"
 			sc = c.rename(cm, sc)
@@ -145,7 +145,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			for i := range cm.Old {
 				rs = append(rs, logical.Rename{Old: cm.Old[i].Text, New: cm.New[i].Text})
 			}
-			c.project("RENAME", nil, rs, sc)
+			c.project("RENAME", nil, rs)
 		case *SortCmd:
 			spec := &sortSpec{}
 			so := &logical.Sort{}
@@ -172,7 +172,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 				continue
 			}
 			in := c.use(a)
-			mv := &logical.MvExpand{In: a.col}
+			mv := &logical.MvExpand{In: a.column()}
 			na := &attr{name: a.name, t: a.t, slot: c.newSlot(), col: &logical.Col{Name: a.name, Type: a.t, By: mv}}
 			mv.Out = na.col
 			c.cmds = append(c.cmds, mv)
@@ -551,7 +551,7 @@ func (c *compiler) rename(cm *RenameCmd, sc *scope) *scope {
 		}
 		na := *a
 		na.name = nw.Text
-		col := *a.col
+		col := *a.column()
 		col.Name = nw.Text
 		na.col = &col
 		na2 := &na
@@ -580,14 +580,11 @@ func (c *compiler) computed(name string, x *cexpr, by logical.Command) *attr {
 		col: &logical.Col{Name: name, Type: x.t, Expr: x.node, By: by}}
 }
 
-// project records a KEEP, DROP or RENAME and the schema it leaves.
-func (c *compiler) project(kind string, pats []NamePattern, renames []logical.Rename, sc *scope) {
+// project records a KEEP, DROP or RENAME.
+func (c *compiler) project(kind string, pats []NamePattern, renames []logical.Rename) {
 	p := &logical.Project{Kind: kind, Renames: renames}
 	for _, n := range pats {
 		p.Patterns = append(p.Patterns, n.Text)
-	}
-	for _, a := range sc.cols {
-		p.Out = append(p.Out, a.col)
 	}
 	c.cmds = append(c.cmds, p)
 }

@@ -104,8 +104,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		c.mapping = m
 		sc = &scope{}
 		for _, f := range m.Fields() {
-			sc.cols = append(sc.cols, &attr{name: f.Name, t: f.Type, slot: -1, src: f.Name, es: f.ESType,
-				col: &logical.Col{Name: f.Name, Type: f.Type, Field: f.Name}})
+			sc.cols = append(sc.cols, &attr{name: f.Name, t: f.Type, slot: -1, src: f.Name, es: f.ESType})
 		}
 		for _, md := range src.Metadata {
 			a := &attr{name: md.Text, slot: -1}
@@ -142,9 +141,6 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	default:
 		return nil, errAt(cmds[0].CmdPos(), "unsupported source command")
 	}
-	for _, a := range sc.cols {
-		source.Columns = append(source.Columns, a.col)
-	}
 	ops, final := c.plan(cmds[1:], sc)
 	if len(c.errs) > 0 {
 		return nil, joinErrors(c.errs)
@@ -177,7 +173,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	}
 	q.plan = &logical.Plan{Commands: c.cmds}
 	for _, a := range final.cols {
-		q.plan.Output = append(q.plan.Output, a.col)
+		q.plan.Output = append(q.plan.Output, a.column())
 		q.columns = append(q.columns, Column{Name: a.name, Type: a.t})
 		if a.t == doc.Unsupported {
 			// Unsupported fields are returned as null: give them an empty slot.

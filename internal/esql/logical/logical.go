@@ -91,12 +91,13 @@ type Command interface {
 	Name() string
 }
 
-// Source is FROM (Patterns set) or ROW (Row set).
+// Source is FROM (Patterns set) or ROW (Row set). FROM yields a column per
+// mapped field and per METADATA field; the plan holds those the query
+// refers to (in Refs, MvExpand.In, Output), not the whole mapping.
 type Source struct {
 	Patterns []string // FROM index patterns; nil for ROW
 	Metadata []string // METADATA fields
 	Row      []*Col   // ROW's columns, each computed by a constant Expr
-	Columns  []*Col   // the schema the source yields (mapping fields, metadata, row)
 }
 
 // Where keeps the rows for which Cond is true.
@@ -127,12 +128,13 @@ type Window struct {
 }
 
 // Project is KEEP, DROP or RENAME: it changes which columns exist and
-// what they are called, never their values.
+// what they are called, never their values. (The schema after it is not
+// kept: a DROP over FROM would hold the whole mapping; columns used later
+// are reached through Refs and Output.)
 type Project struct {
 	Kind     string   // "KEEP", "DROP" or "RENAME"
 	Patterns []string // KEEP/DROP name patterns as written (`*` wildcards)
 	Renames  []Rename // RENAME's pairs
-	Out      []*Col   // the schema after the command
 }
 
 // Rename is one RENAME old AS new pair.
