@@ -73,7 +73,7 @@ type attr struct {
 	meta   metaKind
 	es     string // mapping type for unsupported-field errors
 	konst  *doc.Value
-	bucket *timeBucket // see cexpr.bucket
+	bucket *timeBucket  // see cexpr.bucket
 	col    *logical.Col // its plan column; made on first use for source fields
 }
 
