@@ -318,7 +318,7 @@ func (c *compiler) caseExpr(e *Call, sc *scope) *cexpr {
 	}
 	var branches []branch
 	var elseV evalFn = func(*ctx, []doc.Value) doc.Value { return doc.Value{} }
-	node := &logical.Case{T: t, Src: e.Txt}
+	node := &logical.Case{T: t, Src: e.Txt, At: logical.Pos(e.P)}
 	allConst := true
 	for i := 0; i+1 < len(args); i += 2 {
 		cond, val := args[i], args[i+1]

@@ -684,3 +684,19 @@ func TestPushLaidOutDocuments(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompileSeedRule times analysis and planning of the seed rule
+// over the endpoint mapping (a rule compiles once; vigil query per run).
+func BenchmarkCompileSeedRule(b *testing.B) {
+	q := seedQuery(b)
+	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
+	if !ok {
+		b.Skip("no built-in endpoint mapping")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(q, testCatalog{m}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -219,7 +219,7 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 			return c.errf(e.P, "argument of ["+e.Txt+"] must be [boolean], found value ["+e.X.Src()+"] type ["+x.t.String()+"]")
 		}
 		site := c.site(e.P, e.Txt)
-		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Not{X: x.node, Src: e.Txt}, eval: func(xc *ctx, row []doc.Value) doc.Value {
+		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Not{X: x.node, Src: e.Txt, At: logical.Pos(e.P)}, eval: func(xc *ctx, row []doc.Value) doc.Value {
 			v := x.eval(xc, row)
 			if v.IsNull() {
 				return v
@@ -331,7 +331,7 @@ func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexp
 			return v
 		}
 	}
-	node := &logical.Call{Kind: kind, Name: name, T: t, Eval: ev, Src: src}
+	node := &logical.Call{Kind: kind, Name: name, T: t, Eval: ev, Src: src, At: logical.Pos(p)}
 	for _, a := range args {
 		node.Args = append(node.Args, a.node)
 	}
@@ -428,7 +428,7 @@ func (c *compiler) logical(e *Logical, sc *scope) *cexpr {
 		return 0
 	}
 	le, re := l.eval, r.eval
-	res := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Logical{And: and, L: l.node, R: r.node, Src: e.Txt}, eval: func(x *ctx, row []doc.Value) doc.Value {
+	res := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Logical{And: and, L: l.node, R: r.node, Src: e.Txt, At: logical.Pos(e.P)}, eval: func(x *ctx, row []doc.Value) doc.Value {
 		a := tri(x, le(x, row))
 		if and && a == 0 {
 			return doc.Bool(false)
@@ -465,7 +465,7 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 	}
 	var items []item
 	var all = []*cexpr{x}
-	node := &logical.In{X: x.node, Not: e.Not, Src: e.Txt}
+	node := &logical.In{X: x.node, Not: e.Not, Src: e.Txt, At: logical.Pos(e.P)}
 	// strs holds the list when it is string constants against a string:
 	// equality is then byte equality, tested without an evaluation each.
 	strs, allStrs := []string{}, x.t.IsString()
@@ -542,7 +542,7 @@ func (c *compiler) like(e *Like, sc *scope) *cexpr {
 		return c.errf(e.P, "argument of ["+e.Txt+"] must be [string], found value ["+e.X.Src()+"] type ["+x.t.String()+"]")
 	}
 	var ms []func(string) bool
-	node := &logical.Like{X: x.node, Regex: e.Regex, Not: e.Not, Src: e.Txt}
+	node := &logical.Like{X: x.node, Regex: e.Regex, Not: e.Not, Src: e.Txt, At: logical.Pos(e.P)}
 	for _, pe := range e.Patterns {
 		p := c.expr(pe, sc)
 		if !p.konst {

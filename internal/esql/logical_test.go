@@ -214,3 +214,41 @@ func TestPlanColumns(t *testing.T) {
 		t.Errorf("head %T", p.Aggregating())
 	}
 }
+
+// TestPlanWarningPositions checks that the nodes that can fail carry the
+// position the executor's warnings name.
+func TestPlanWarningPositions(t *testing.T) {
+	q := `ROW a = [1, 2], s = ["x", "y"] | EVAL b = a + 1, c = s IN ("x"), d = s LIKE "x*", e = NOT [true, false], f = CASE([true, false], 1, 2)`
+	c, err := Compile(q, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.NewExecution().Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]logical.Pos{}
+	for _, col := range c.Plan().Commands[1].(*logical.Eval).Cols {
+		switch x := col.Expr.(type) {
+		case *logical.Call:
+			at[x.Src] = x.At
+		case *logical.In:
+			at[x.Src] = x.At
+		case *logical.Like:
+			at[x.Src] = x.At
+		}
+	}
+	if len(at) != 3 {
+		t.Fatalf("non-constant nodes %v", at)
+	}
+	for src, p := range at {
+		want := fmt.Sprintf("Line %d:%d: evaluation of [%s] failed", p.Line, p.Col, src)
+		found := false
+		for _, w := range res.Warnings {
+			found = found || strings.HasPrefix(w, want)
+		}
+		if !found {
+			t.Errorf("no warning %q in %q", want, res.Warnings)
+		}
+	}
+}

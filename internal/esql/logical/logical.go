@@ -228,6 +228,11 @@ func (c *Col) Origin() *Col {
 	return c
 }
 
+// Pos is a 1-based line and column in the query text. Nodes that can fail
+// at evaluation time carry theirs (At): Elasticsearch words such warnings
+// "Line L:C: evaluation of [Src] failed, treating result as null…".
+type Pos struct{ Line, Col int }
+
 // Expr is a typed expression node.
 type Expr interface {
 	// Type is the node's ES|QL type.
@@ -266,6 +271,7 @@ type Call struct {
 	T    doc.Type
 	Eval fn.Eval // the resolved implementation over the argument types
 	Src  string
+	At   Pos
 }
 
 // Agg is an aggregate call inside a STATS.
@@ -285,6 +291,7 @@ type Case struct {
 	Else       Expr // nil: null
 	T          doc.Type
 	Src        string
+	At         Pos // a multi-valued condition warns "treating result as false"
 }
 
 // In is `X [NOT] IN (List…)`.
@@ -293,6 +300,7 @@ type In struct {
 	List []Expr
 	Not  bool
 	Src  string
+	At   Pos
 }
 
 // Like is `X [NOT] LIKE/RLIKE patterns`; a nil pattern is a null one.
@@ -302,6 +310,7 @@ type Like struct {
 	Regex    bool
 	Not      bool
 	Src      string
+	At       Pos
 }
 
 // IsNull is `X IS [NOT] NULL`.
@@ -315,6 +324,7 @@ type IsNull struct {
 type Not struct {
 	X   Expr
 	Src string
+	At  Pos
 }
 
 // Logical is AND / OR.
@@ -322,6 +332,7 @@ type Logical struct {
 	And  bool
 	L, R Expr
 	Src  string
+	At   Pos
 }
 
 // KQL is KQL("query") over the source document.
