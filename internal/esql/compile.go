@@ -75,8 +75,15 @@ func (c *compiler) warnOnce(w string) {
 // unknownColumn words ES's error, with its "did you mean" suggestions.
 func (c *compiler) unknownColumn(name string, sc *scope) string {
 	var cands []string
+	lower, d := strings.ToLower(name), maxDist(name)
 	for _, a := range sc.cols {
-		if levenshtein(strings.ToLower(name), strings.ToLower(a.name)) <= maxDist(name) {
+		// The distance is at least the length difference: most of a
+		// mapping's names are ruled out without computing it.
+		la := strings.ToLower(a.name)
+		if n := len(la) - len(lower); n > d || -n > d {
+			continue
+		}
+		if levenshtein(lower, la) <= d {
 			cands = append(cands, a.name)
 		}
 	}

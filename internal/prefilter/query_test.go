@@ -320,14 +320,15 @@ func encode(value string, mode uint8) string {
 }
 
 // TestElasticRules derives prefilters for Elastic's ES|QL rules (when the
-// shared material is present): none may fail, and most carry literals.
+// shared material is present) that compile over the endpoint mapping (the
+// others name fields of other integrations): most carry literals.
 func TestElasticRules(t *testing.T) {
 	paths, _ := filepath.Glob("../../../shared/rules/esql/*.toml")
 	if len(paths) == 0 {
 		t.Skip("shared rules not present")
 	}
 	m := endpointMapping(t)
-	with := 0
+	with, compiled := 0, 0
 	for _, p := range paths {
 		r, err := rule.LoadFile(p)
 		if err != nil {
@@ -335,16 +336,16 @@ func TestElasticRules(t *testing.T) {
 		}
 		q, err := esql.Compile(r.Query, catalog{m}, esql.Options{})
 		if err != nil {
-			continue // ditto for compile failures
+			continue // fields of other integrations
 		}
-		f := prefilter.New(q.Plan().EventCondition(), m)
-		if f != nil {
+		compiled++
+		if prefilter.New(q.Plan().EventCondition(), m) != nil {
 			with++
 		}
 	}
-	t.Logf("%d of %d rules have a prefilter", with, len(paths))
-	if with == 0 {
-		t.Error("no rule yields a prefilter")
+	t.Logf("%d of %d rules compiled over the endpoint mapping have a prefilter (%d rules)", with, compiled, len(paths))
+	if with*2 < compiled {
+		t.Errorf("only %d of %d rules yield a prefilter", with, compiled)
 	}
 }
 
