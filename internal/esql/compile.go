@@ -42,6 +42,8 @@ type compiler struct {
 	reads *[]int
 	// cmds is the logical plan's commands so far.
 	cmds []logical.Command
+	// noSuggest: Options.NoSuggestions.
+	noSuggest bool
 }
 
 func (c *compiler) use(a *attr) int {
@@ -75,15 +77,15 @@ func (c *compiler) warnOnce(w string) {
 // unknownColumn words ES's error, with its "did you mean" suggestions.
 func (c *compiler) unknownColumn(name string, sc *scope) string {
 	var cands []string
-	lower, d := strings.ToLower(name), maxDist(name)
-	for _, a := range sc.cols {
-		// The distance is at least the length difference: most of a
-		// mapping's names are ruled out without computing it.
+	lname, d, cols := strings.ToLower(name), maxDist(name), sc.cols
+	if c.noSuggest {
+		cols = nil
+	}
+	for _, a := range cols {
+		// The length difference bounds the distance from below: skip the
+		// O(n·m) comparison for most of a mapping's thousands of fields.
 		la := strings.ToLower(a.name)
-		if n := len(la) - len(lower); n > d || -n > d {
-			continue
-		}
-		if levenshtein(lower, la) <= d {
+		if max(len(la)-len(lname), len(lname)-len(la)) <= d && levenshtein(lname, la) <= d {
 			cands = append(cands, a.name)
 		}
 	}
