@@ -235,10 +235,7 @@ func (s *Server) buildPrefilter() error {
 		if err != nil {
 			return err
 		}
-		f, err := pf.ForQuery(cr.Rule.Query, qm, s.opts.Mapping)
-		if err != nil {
-			return err
-		}
+		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
 		}
