@@ -150,7 +150,7 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 			m = opts.Mode(cr.Rule)
 		}
 		l.rules = append(l.rules, &liveRule{
-			cr: cr, mode: m, monotone: monotone(cr.Rule.Query), cutoff: math.MinInt64,
+			cr: cr, mode: m, monotone: monotone(cr.Query), cutoff: math.MinInt64,
 			windowed: cr.Query.WindowField() != "" && cr.Query.WindowField() == timestampField(cr.Rule),
 			interval: cr.Rule.Interval.Milliseconds(), lookback: cr.Rule.Lookback.Milliseconds(),
 			runs: map[int64]*liveRun{}, closed: math.MinInt64,

@@ -31,9 +31,20 @@ func TestMonotone(t *testing.T) {
 		{"FROM logs-* | STATS n = COUNT(*) BY host.name | EVAL k = n * 2 | WHERE k > 4", false},
 		{"FROM logs-* | STATS s = SUM(x) BY host.name | WHERE s > 4", false},
 		{"FROM logs-* | LIMIT 10 | STATS n = COUNT(*) BY host.name | WHERE n > 1", false},
+		{"FROM logs-* | STATS n = COUNT(*) BY host.name | RENAME n AS c | EVAL k = c | WHERE k >= 3", true},
+		{"FROM logs-* | STATS n = COUNT(*) BY h = host.name | EVAL u = TO_UPPER(h) | WHERE u == \"WEB\"", true},
+		{"FROM logs-* | STATS n = COUNT(*), m = MIN(x) BY host.name | EVAL n = m | WHERE n > 3", false},
+		{"FROM logs-* | STATS n = COUNT(*) BY host.name | WHERE n > 3 | MV_EXPAND host.name", false},
+		{"FROM logs-* | INLINE STATS n = COUNT(*) BY host.name | STATS c = COUNT(*) | WHERE c > 3", false},
 	}
+	user := doc.NewMapping()
+	user.Add(doc.Field{Name: "x", Type: doc.Long, ESType: "long"})
 	for _, tc := range cases {
-		if got := monotone(tc.q); got != tc.want {
+		q, err := esql.Compile(tc.q, &Catalog{User: user}, esql.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		if got := monotone(q); got != tc.want {
 			t.Errorf("monotone(%q) = %v, want %v", tc.q, got, tc.want)
 		}
 	}

@@ -3,6 +3,14 @@
 // Elasticsearch's), planner and a streaming executor whose aggregation states
 // merge. Value semantics live in esql/fn and esql/agg; this package knows the
 // language and how a query flows.
+//
+// Compile resolves the AST into the typed logical plan of esql/logical
+// (Query.Plan), which is what other packages read — the prefilter's
+// conditions, the live engine's monotonicity, query probing, the stage
+// split — and, in the same pass, lowers each plan node to the row
+// executor's closures and operators (cexpr.node beside cexpr.eval, an
+// opSpec per command). Parse is for tools and tests; consumers of a query
+// never re-parse it.
 package esql
 
 import (
@@ -22,6 +30,10 @@ type Catalog interface {
 // Options tune compilation and execution.
 type Options struct {
 	Now time.Time // the instant NOW() and date math use; zero means time.Now() at Compile
+	// NoSuggestions leaves "did you mean" out of Unknown column errors: the
+	// search compares the name with every mapped field, wasted work for a
+	// caller that will not print the error.
+	NoSuggestions bool
 }
 
 // Column is one result column.

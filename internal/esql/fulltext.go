@@ -7,6 +7,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/esql/fn"
+	"vigil/internal/esql/logical"
 	"vigil/internal/kql"
 )
 
@@ -107,10 +108,14 @@ func (c *compiler) fullText(name, src string, p Pos, fieldArg, queryArg Expr, op
 	if err != nil {
 		return c.errf(queryArg.Pos(), "Invalid query ["+q.val.String()+"] for ["+src+"]: "+err.Error())
 	}
-	fieldEval := f.eval
-	return &cexpr{t: doc.Boolean, src: src, pos: p, eval: func(x *ctx, row []doc.Value) doc.Value {
-		return doc.Bool(match(fieldEval(x, row)))
-	}}
+	// In the logical plan a function (MATCH) or operator (":") call over the
+	// field and the query, its Eval answering from the field's value.
+	kind := logical.Function
+	if name == ":" {
+		kind = logical.Operator
+	}
+	ev := func(args []doc.Value) (doc.Value, error) { return doc.Bool(match(args[0])), nil }
+	return c.apply(src, p, doc.Boolean, ev, []*cexpr{f, q}, kind, name)
 }
 
 // matchOpts reads MATCH's option map; msg is a positioned error's text.
