@@ -151,8 +151,6 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		return c.weightedAvg(e, sc)
 	case "MATCH":
 		return c.matchCall(e, sc)
-	case "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
-		return c.errf(e.P, "["+strings.ToUpper(e.Name)+"] function is not supported yet")
 	}
 	if af, ok := agg.Lookup(name); ok {
 		if c.aggCtx == nil {

@@ -208,29 +208,49 @@ func valueMatcher(t doc.Type, q doc.Value, o matchOptions) (func(doc.Value) bool
 		}, nil
 	case doc.Text:
 		terms := kql.Analyze(q.String())
+		if len(terms) == 0 {
+			return func(doc.Value) bool { return false }, nil // no query terms match no document
+		}
+		fuzzy := o.edits > 0 || o.fuzzAuto
 		return func(v doc.Value) bool {
-			if len(terms) == 0 || v.IsNull() {
-				return false // no query terms match no document
+			// found[i]: query term i is among the field's terms; the
+			// common case (OR, no fuzziness) stops at the first hit
+			// without allocating.
+			var small [8]bool
+			found := small[:0]
+			if len(terms) <= len(small) {
+				found = small[:len(terms)]
+			} else {
+				found = make([]bool, len(terms))
 			}
-			var have []string
+			hit := false
 			for _, e := range valuesOf(v) {
-				have = append(have, kql.Analyze(e.S)...)
-			}
-			for _, term := range terms {
-				found := false
-				for _, h := range have {
-					if found = o.termMatches(h, term); found {
-						break
+				kql.EachToken(e.S, func(tok string) bool {
+					var lower string
+					if fuzzy {
+						lower = strings.ToLower(tok)
 					}
-				}
-				if found && !o.and {
-					return true
-				}
-				if !found && o.and {
+					for i, term := range terms {
+						if found[i] {
+							continue
+						}
+						if fuzzy && o.termMatches(lower, term) || !fuzzy && kql.TokenIs(tok, term) {
+							found[i] = true
+							hit = true
+						}
+					}
+					return o.and || !hit
+				})
+			}
+			if !o.and {
+				return hit
+			}
+			for _, f := range found {
+				if !f {
 					return false
 				}
 			}
-			return o.and
+			return true
 		}, nil
 	}
 	want := q

@@ -132,3 +132,28 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatchText: `text : "query"` over a 4 KB script, the shape of the
+// PowerShell rule that uses the operator (a miss scans every token).
+func BenchmarkMatchText(b *testing.B) {
+	m, _ := fullTextData()
+	for _, tc := range []struct{ name, where string }{
+		{"or", `WHERE msg : "26a24ae4-039d-4ca4-87b4-2f64180311f0"`},
+		{"fuzzy", `WHERE MATCH(msg, "invoke-expression", {"fuzziness": "AUTO"})`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cq, err := Compile("FROM t | "+tc.where+" | STATS c = COUNT(*)", testCatalog{m}, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			script := strings.Repeat("$x = [System.Convert]::FromBase64String('QUJD'); Write-Host $x 12345\n", 60)
+			d := &doc.Document{Index: "t", Fields: map[string]doc.Value{"msg": doc.TextOf(script)}}
+			e := cq.NewExecution()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				e.Push(d)
+			}
+		})
+	}
+}
