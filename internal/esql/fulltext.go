@@ -1,6 +1,7 @@
 package esql
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,14 +63,21 @@ func (c *compiler) matchCall(e *Call, sc *scope) *cexpr {
 		}
 		opts = m
 	}
-	return c.fullText("MATCH", e.Txt, e.P, e.Args[0], e.Args[1], opts, sc)
+	return c.fullText("MATCH", false, e.Txt, e.P, e.Args[0], e.Args[1], opts, sc)
 }
 
 func (c *compiler) matchOperator(e *Binary, sc *scope) *cexpr {
-	return c.fullText(":", e.Txt, e.P, e.L, e.R, nil, sc)
+	return c.fullText(":", true, e.Txt, e.P, e.L, e.R, nil, sc)
 }
 
-func (c *compiler) fullText(name, src string, p Pos, fieldArg, queryArg Expr, opts *MapExpr, sc *scope) *cexpr {
+// fullText compiles MATCH (op false) or the ':' operator (op true): in the
+// logical plan a function or operator call over the field and the query,
+// its Eval answering from the field's value.
+func (c *compiler) fullText(name string, op bool, src string, p Pos, fieldArg, queryArg Expr, opts *MapExpr, sc *scope) *cexpr {
+	kind, what := logical.Function, "function"
+	if op {
+		kind, what = logical.Operator, "operator"
+	}
 	fieldX := fieldArg
 	if cast, ok := fieldArg.(*Cast); ok {
 		fieldX = cast.X
@@ -80,13 +88,8 @@ func (c *compiler) fullText(name, src string, p Pos, fieldArg, queryArg Expr, op
 	if len(c.errs) > nerr {
 		return constExpr(doc.Value{}, doc.Null, src, p)
 	}
-	if f.field == "" {
-		kind := "function"
-		if name == ":" {
-			kind = "operator"
-		}
-		// Match.postAnalysisPlanVerification's wording
-		return c.errf(fieldArg.Pos(), "["+name+"] "+kind+" cannot operate on ["+fieldArg.Src()+"], which is not a field from an index mapping")
+	if f.field == "" { // Match.postAnalysisPlanVerification's wording
+		return c.errf(fieldArg.Pos(), "["+name+"] "+what+" cannot operate on ["+fieldArg.Src()+"], which is not a field from an index mapping")
 	}
 	switch f.t {
 	case doc.Keyword, doc.Text, doc.Boolean, doc.Date, doc.DateNanos, doc.Double, doc.Integer, doc.IP, doc.Long,
@@ -107,12 +110,6 @@ func (c *compiler) fullText(name, src string, p Pos, fieldArg, queryArg Expr, op
 	match, err := valueMatcher(f.t, q.val, o)
 	if err != nil {
 		return c.errf(queryArg.Pos(), "Invalid query ["+q.val.String()+"] for ["+src+"]: "+err.Error())
-	}
-	// In the logical plan a function (MATCH) or operator (":") call over the
-	// field and the query, its Eval answering from the field's value.
-	kind := logical.Function
-	if name == ":" {
-		kind = logical.Operator
 	}
 	ev := func(args []doc.Value) (doc.Value, error) { return doc.Bool(match(args[0])), nil }
 	return c.apply(src, p, doc.Boolean, ev, []*cexpr{f, q}, kind, name)
@@ -261,7 +258,7 @@ func valueMatcher(t doc.Type, q doc.Value, o matchOptions) (func(doc.Value) bool
 		}
 		if want, err = conv([]doc.Value{q}); err != nil || want.IsNull() {
 			if err == nil {
-				err = errString("cannot convert to " + t.String())
+				err = errors.New("cannot convert to " + t.String())
 			}
 			return nil, err
 		}
@@ -276,10 +273,6 @@ func valueMatcher(t doc.Type, q doc.Value, o matchOptions) (func(doc.Value) bool
 		return false
 	}, nil
 }
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
 
 // valuesOf lists a value's elements (none for null).
 func valuesOf(v doc.Value) []doc.Value {
