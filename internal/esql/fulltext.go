@@ -41,14 +41,13 @@ var matchOptionNames = []string{"analyzer", "auto_generate_synonyms_phrase_query
 	"fuzzy_transpositions", "lenient", "max_expansions", "minimum_should_match", "operator", "prefix_length"}
 
 type matchOptions struct {
-	fuzzAuto      bool
-	autoLo        int // AUTO: terms shorter than autoLo allow no edit,
-	autoHi        int // shorter than autoHi one, others two
-	edits         int
-	prefix        int
-	transpose     bool
-	and           bool // operator AND
-	maxExpansions int  // accepted; every term of the document is considered
+	fuzzAuto  bool
+	autoLo    int // AUTO: terms shorter than autoLo allow no edit,
+	autoHi    int // shorter than autoHi one, others two
+	edits     int
+	prefix    int
+	transpose bool
+	and       bool // operator AND
 }
 
 func (c *compiler) matchCall(e *Call, sc *scope) *cexpr {
@@ -117,7 +116,7 @@ func (c *compiler) fullText(name string, op bool, src string, p Pos, fieldArg, q
 
 // matchOpts reads MATCH's option map; msg is a positioned error's text.
 func (c *compiler) matchOpts(src string, m *MapExpr, sc *scope) (o matchOptions, msg string) {
-	o = matchOptions{transpose: true, maxExpansions: 50}
+	o = matchOptions{transpose: true}
 	if m == nil {
 		return o, ""
 	}
@@ -170,9 +169,7 @@ func (c *compiler) matchOpts(src string, m *MapExpr, sc *scope) (o matchOptions,
 			}
 			if k == "prefix_length" {
 				o.prefix = n
-			} else {
-				o.maxExpansions = n
-			}
+			} // max_expansions: every term of the document is considered
 		case "operator":
 			switch strings.ToUpper(v.String()) {
 			case "OR":
