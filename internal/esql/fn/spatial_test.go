@@ -144,3 +144,24 @@ func TestFdlibmTrig(t *testing.T) {
 		t.Error("special values")
 	}
 }
+
+// FuzzParseWKTPoint: any input parses or fails without panicking, and a
+// parsed point renders to WKT that parses back to the same coordinates.
+func FuzzParseWKTPoint(f *testing.F) {
+	for _, s := range []string{"POINT (1 2)", "point(-71.0868 42.3572)", "POINT (1 2 3)", "POINT EMPTY", "LINESTRING (1 2, 3 4)",
+		"POINT (1e308 -1e-320)", "POINT (NaN Infinity)", "POINT(", "", " 55.6,12.5 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		x, y, err := parseWKTPoint(s)
+		if err != nil {
+			return
+		}
+		p := pointOf(doc.GeoPoint, x, y)
+		x2, y2, err := parseWKTPoint(p.S)
+		if err != nil || math.Float64bits(x2) != math.Float64bits(x) && !(math.IsNaN(x) && math.IsNaN(x2)) ||
+			math.Float64bits(y2) != math.Float64bits(y) && !(math.IsNaN(y) && math.IsNaN(y2)) {
+			t.Fatalf("%q -> %q -> %v %v %v", s, p.S, x2, y2, err)
+		}
+	})
+}
