@@ -134,3 +134,47 @@ func FuzzSpoolLine(f *testing.F) {
 		}
 	})
 }
+
+// Scan reads what was appended before a position — not what came after —
+// and skips segments whose event times are out of range.
+func TestSpoolScan(t *testing.T) {
+	sp, err := OpenSpool(t.TempDir(), 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	ent := func(id string, tm int64) Entry {
+		return Entry{Index: "i", ID: id, Raw: []byte(`{"t":` + id + `}`), Time: tm}
+	}
+	sp.Append([]Entry{ent("1", 10), ent("2", 20)}) // segment 1 (passes 20 bytes)
+	mid, _ := sp.Append([]Entry{ent("3", 100)})    // segment 2
+	sp.Append([]Entry{ent("4", 110)})              // segment 2, after mid
+	cases := []struct {
+		until    Pos
+		from, to int64
+		want     string
+	}{
+		{mid, minTime, maxTime, "123"},
+		{mid, 50, 200, "3"}, // segment 1 holds 10..20 only
+		{mid, 0, 15, "12"},  // entries are not filtered, segments are
+		{Pos{mid.Seg, 1 << 40}, minTime, maxTime, "1234"},
+		{Pos{}, minTime, maxTime, ""},
+	}
+	for _, tc := range cases {
+		var got string
+		var last Pos
+		err := sp.Scan(tc.until, tc.from, tc.to, func(e Entry) {
+			got += e.ID
+			if !last.Before(e.Pos) {
+				t.Errorf("positions out of order: %+v then %+v", last, e.Pos)
+			}
+			last = e.Pos
+		})
+		if err != nil || got != tc.want {
+			t.Errorf("Scan(%+v, %d, %d) = %q, %v; want %q", tc.until, tc.from, tc.to, got, err, tc.want)
+		}
+	}
+	if end, _ := sp.Append(nil); end.Before(mid) || end == mid {
+		t.Fatalf("end %+v not after %+v", end, mid)
+	}
+}
