@@ -496,9 +496,9 @@ func (s *Server) engineLoop() {
 }
 
 // evaluate flushes real-time rules and handles their alerts, and
-// re-evaluates runs late events re-opened: at once when force (Sync,
-// shutdown) or the queue is empty, else at most every lateInterval, since
-// each pass reads the spool.
+// re-evaluates runs late events re-opened: every pending run when force
+// (Sync, shutdown), else one pass at most every lateInterval, since each
+// pass reads the spool.
 func (s *Server) evaluate(accepted time.Time, force bool) {
 	start := time.Now()
 	ups, err := s.live.Flush()
@@ -506,7 +506,7 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 		s.log.Error("evaluation failed", "err", err)
 	}
 	s.handle(ups)
-	for s.live.PendingLate() && (force || len(s.queue) == 0 || time.Since(s.lastLate) >= lateInterval) {
+	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
 		if err != nil {
