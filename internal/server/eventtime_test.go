@@ -213,3 +213,59 @@ func TestTooOldEventsRefused(t *testing.T) {
 		t.Fatalf("late file: %q", l)
 	}
 }
+
+// A late event completes an alert: raised, marked late — both when it
+// arrives (its windows are final) and when it was spooled (acknowledged)
+// but a crash came before its re-evaluation: the restarted instance
+// re-evaluates it after replaying the spool.
+func TestLateEventCompletesAlert(t *testing.T) {
+	now := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
+	ev := func(host string, i int) string {
+		return execEvent(base.Add(time.Duration(i)*time.Second), host, "P-LATE", fiveCommands[i])
+	}
+	dir := t.TempDir()
+	clk := func(o *Options) { o.Clock = newFakeClock(now) }
+	a := start(t, dir, nil, clk)
+	var first []string
+	for i := 0; i < 4; i++ {
+		first = append(first, ev("live-01", i), ev("crash-01", i))
+	}
+	// The hosts' time moves on (events no rule reads): runs 10:15 and 10:20
+	// close without the fifth commands.
+	postBulk(t, a.url, append(first, bashEvent(now.Add(-time.Minute), "live-01"), bashEvent(now.Add(-time.Minute), "crash-01"))...)
+	a.Sync()
+	if n := a.alerts(t, "").Total; n != 0 {
+		t.Fatalf("alerts before the fifth commands: %d", n)
+	}
+	if codes, _ := postBulk(t, a.url, ev("live-01", 4)); codes[0] != 201 {
+		t.Fatalf("late event refused: %v", codes)
+	}
+	a.Sync()
+	l := a.alerts(t, "?host=live-01")
+	if l.Total != 1 || l.Alerts[0]["vigil.alert.late"] != true {
+		t.Fatalf("late alert: %+v", l)
+	}
+	a.stop(t)
+
+	// crash-01's fifth command was acknowledged (spooled), then the
+	// service died before evaluating it.
+	sp, err := store.OpenSpool(filepath.Join(dir, "spool"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.Append([]store.Entry{{Index: processIndex, ID: "late-1", Raw: []byte(ev("crash-01", 4)), Time: base.Add(4 * time.Second).UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
+	sp.Close()
+	b := start(t, dir, nil, clk)
+	defer b.stop(t)
+	b.Sync()
+	l = b.alerts(t, "?host=crash-01")
+	if l.Total != 1 || l.Alerts[0]["vigil.alert.late"] != true {
+		t.Fatalf("late alert after the restart: %+v", l)
+	}
+	if n := b.alerts(t, "").Total; n != 2 {
+		t.Fatalf("alerts after the restart: %d, want 2", n)
+	}
+}

@@ -356,9 +356,7 @@ func (s *Server) recover() error {
 	if n > 0 {
 		s.log.Info("spool replayed", "events", n)
 	}
-	if s.pushed, err = s.spool.Append(nil); err != nil {
-		return err
-	}
+	s.pushed = s.spool.End()
 	s.evaluate(time.Time{}, true)
 	s.tick() // Kibana runs a rule as soon as it is enabled; after downtime, with catch-up
 	return nil

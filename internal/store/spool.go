@@ -89,12 +89,13 @@ func (sp *Spool) path(seq int) string {
 }
 
 // Append writes entries in one write call and returns the position after
-// them. Lines are "index"<TAB>"id"<TAB>raw, with index and id Go-quoted.
+// them (with no entries: End). Lines are "index"<TAB>"id"<TAB>raw, with
+// index and id Go-quoted.
 func (sp *Spool) Append(entries []Entry) (Pos, error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if len(entries) == 0 {
-		return Pos{sp.curSeq, sp.curSize}, nil
+		return sp.end(), nil
 	}
 	if sp.cur == nil || sp.curSize >= sp.maxSeg {
 		if err := sp.rotate(); err != nil {
@@ -119,6 +120,20 @@ func (sp *Spool) Append(entries []Entry) (Pos, error) {
 		sp.buf = b
 	}
 	return Pos{sp.curSeq, sp.curSize}, err
+}
+
+// End is the position after every entry.
+func (sp *Spool) End() Pos {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.end()
+}
+
+func (sp *Spool) end() Pos {
+	if sp.cur == nil { // the next append opens a new segment
+		return Pos{sp.curSeq + 1, 0}
+	}
+	return Pos{sp.curSeq, sp.curSize}
 }
 
 func (sp *Spool) rotate() error {

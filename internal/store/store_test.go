@@ -174,7 +174,15 @@ func TestSpoolScan(t *testing.T) {
 			t.Errorf("Scan(%+v, %d, %d) = %q, %v; want %q", tc.until, tc.from, tc.to, got, err, tc.want)
 		}
 	}
-	if end, _ := sp.Append(nil); end.Before(mid) || end == mid {
+	if end, _ := sp.Append(nil); end.Before(mid) || end == mid || end != sp.End() {
 		t.Fatalf("end %+v not after %+v", end, mid)
+	}
+	// Reopened, the spool's end is past the last segment, whole.
+	sp.Close()
+	sp2, _ := OpenSpool(sp.dir, 20)
+	got := ""
+	sp2.Scan(sp2.End(), minTime, maxTime, func(e Entry) { got += e.ID })
+	if got != "1234" {
+		t.Fatalf("after reopening, Scan to End read %q", got)
 	}
 }
