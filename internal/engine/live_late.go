@@ -72,14 +72,12 @@ func (l *Live) Reevaluate(src Source) ([]Update, error) {
 		}
 	}
 	err := src(from, to, func(d *doc.Document) {
-		index := IndexOf(d, l.opts.IndexFallback)
-		if index == "" {
+		index, stream, ok := route(d, l.opts.IndexFallback)
+		if !ok {
 			return
 		}
-		stream := DataStreamOf(index)
 		for r, runs := range execs {
-			q := r.cr.Query
-			if !q.MatchesIndex(stream) && (stream == index || !q.MatchesIndex(index)) {
+			if !Reads(r.cr.Query, index, stream) {
 				continue
 			}
 			t, ok := eventTime(d, r.cr.Rule.TimestampField)

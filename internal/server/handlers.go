@@ -346,7 +346,7 @@ type ingestResult struct {
 	Accepted  int      `json:"accepted"`
 	Malformed int      `json:"malformed"`
 	Refused   int      `json:"refused,omitempty"` // future-dated, or older than the late retention
-	Errors    []string `json:"errors,omitempty"` // the first few problems, line:col
+	Errors    []string `json:"errors,omitempty"`  // the first few problems, line:col
 }
 
 // ingestRefused answers a batch enqueue refused: 429 with Retry-After when

@@ -591,7 +591,8 @@ var volatile = map[string]bool{
 	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
 	"kibana.alert.rule.execution.range.gte": true, "kibana.alert.rule.execution.range.lte": true,
 	"kibana.alert.workflow_status": true,
-	engine.LateField: true, // re-deriving an alert late is no change to it
+	// Re-deriving an alert late is no change to it.
+	engine.LateField: true,
 }
 
 func contentHash(a *engine.Alert) string {
