@@ -263,6 +263,17 @@ func (l *Live) Push(d *doc.Document) bool {
 		}
 		l.wm.Observe(source, t, now)
 		if r.mode == Scheduled {
+			if t < r.scheduledFloor() {
+				// No run can read it any more (Kibana would miss it too): said,
+				// not silently kept.
+				if !l.Replaying {
+					r.expired++
+					if l.opts.OnLate != nil {
+						l.opts.OnLate(r.cr.Rule, d, t)
+					}
+				}
+				continue
+			}
 			if len(r.buf) >= l.opts.MaxGroups {
 				r.overflow++
 				continue
@@ -328,9 +339,32 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 // moved since, and Horizon keeps what rebuilding them needs.
 func (l *Live) Admit(floor int64) { l.admitted = floor }
 
-// Floor is the oldest event time real-time rules still evaluate (ms), or
-// math.MinInt64.
-func (l *Live) Floor() int64 { return l.floor }
+// Floor is the oldest event time every rule still evaluates (ms), or
+// math.MinInt64: for real-time rules the watermark less the retention, for
+// scheduled ones the start of the oldest window their next run may query.
+func (l *Live) Floor() int64 {
+	f := int64(math.MaxInt64)
+	for _, r := range l.rules {
+		if r.mode == Scheduled {
+			f = min(f, r.scheduledFloor())
+		} else {
+			f = min(f, l.floor)
+		}
+	}
+	if f == math.MaxInt64 {
+		return math.MinInt64
+	}
+	return f
+}
+
+// scheduledFloor is the oldest event time a scheduled rule's next run (with
+// its catch-up windows) may query; before the first run, anything.
+func (r *liveRule) scheduledFloor() int64 {
+	if r.lastRun == 0 {
+		return math.MinInt64
+	}
+	return r.lastRun + r.interval - r.lookback - maxRuleGapRatio*r.interval
+}
 
 // groups is the live state a rule holds, for the MaxGroups cap: open STATS
 // groups (or buffered rows) over its open runs.
@@ -530,7 +564,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval
 		// Keep what the next run and its possible catch-up windows can read.
-		keep := nowMs + r.interval - r.lookback - maxRuleGapRatio*r.interval
+		keep := r.scheduledFloor()
 		kept := r.buf[:0]
 		for _, b := range r.buf {
 			if b.t >= keep {

@@ -55,9 +55,9 @@ type refusal struct {
 
 // admit decides whether an event's time lets it in: events stamped more
 // than max_future_skew ahead of the clock are quarantined (kept in
-// future.ndjson), and events older than the engine's floor (the watermark
-// less late_retention: their windows can no longer be rebuilt) are kept in
-// late.ndjson; both are counted and refused, so the shipper's item says so.
+// future.ndjson), and events older than the engine's floor (no rule can
+// evaluate them: see engine.Live.Floor) are kept in late.ndjson; both are
+// counted and refused, so the shipper's item says so.
 // floor is read once per request.
 func (s *Server) admit(d *doc.Document, raw []byte, index, id string, floor int64) *refusal {
 	t := timeOf(d)
@@ -75,7 +75,7 @@ func (s *Server) admit(d *doc.Document, raw []byte, index, id string, floor int6
 		s.metrics.expired.Inc()
 		s.keep(s.late, "expired", index, id, t, raw)
 		return &refusal{400, "illegal_argument_exception", "event time [" + fmtMillis(t) + "] is older than the oldest time still evaluated [" + fmtMillis(floor) +
-			"] (the watermark less late_retention [" + s.cfg.LateRetention.Duration.String() + "]); the event is not evaluated"}
+			"] (real time: the watermark less late_retention [" + s.cfg.LateRetention.Duration.String() + "]; scheduled: the oldest window the next run queries); the event is not evaluated"}
 	}
 	return nil
 }

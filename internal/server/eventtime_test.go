@@ -269,3 +269,19 @@ func TestLateEventCompletesAlert(t *testing.T) {
 		t.Fatalf("alerts after the restart: %d, want 2", n)
 	}
 }
+
+// Scheduled mode: an event older than any window the next run (with its
+// catch-up windows) queries would never be read — Kibana misses it too —
+// so it is refused item by item rather than acknowledged.
+func TestScheduledRefusesUnreadableEvents(t *testing.T) {
+	now := time.Date(2026, 11, 20, 10, 15, 0, 0, time.UTC)
+	ts := start(t, "", func(c *config.Config) { c.Mode = config.ModeScheduled }, func(o *Options) { o.Clock = newFakeClock(now) })
+	defer ts.stop(t)
+	ts.Sync() // the first run happened at start: the next, at 10:20, reads back to 10:20-9m-4×5m = 09:51
+	codes, reasons := postBulk(t, ts.url,
+		execEvent(time.Date(2026, 11, 20, 9, 50, 0, 0, time.UTC), "h-01", "P-1", "id"),
+		execEvent(time.Date(2026, 11, 20, 9, 52, 0, 0, time.UTC), "h-01", "P-1", "id"))
+	if codes[0] != 400 || codes[1] != 201 || !strings.Contains(reasons[0], "scheduled") {
+		t.Fatalf("items %v %q", codes, reasons)
+	}
+}

@@ -542,6 +542,7 @@ func (s *Server) tick() {
 	}
 	s.handle(ups)
 	s.handleCaps()
+	s.floor.Store(s.live.Floor()) // a run moves scheduled rules' floor
 }
 
 // TickNow runs due scheduled rules at once (tests with a fake clock).
