@@ -582,6 +582,7 @@ func (s *Server) ruleSummary(i int, full bool) map[string]any {
 		x := (*st)[i]
 		m["mode"], m["alerts_on_arrival"], m["open_windows"], m["live_groups"], m["late_events"], m["refused_events"] =
 			x.Mode.String(), x.Monotone, x.OpenRuns, x.Groups, x.Late, x.Overflow
+		m["expired_events"], m["future_events"] = x.Expired, x.Future
 	}
 	if full {
 		m["description"], m["note"], m["query"], m["threat"], m["references"], m["author"], m["license"], m["false_positives"] =
