@@ -89,8 +89,10 @@ func (sp *Spool) path(seq int) string {
 }
 
 // Append writes entries in one write call and returns the position after
-// them (with no entries: End). Lines are "index"<TAB>"id"<TAB>raw, with
-// index and id Go-quoted.
+// them (with no entries: End). Lines are "index"<TAB>"id"<TAB>time<TAB>raw,
+// with index and id Go-quoted and time the entry's event time in decimal
+// ms (so Scan filters by time without decoding events); lines written
+// before time was kept ("index"<TAB>"id"<TAB>raw) still read.
 func (sp *Spool) Append(entries []Entry) (Pos, error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
@@ -105,12 +107,7 @@ func (sp *Spool) Append(entries []Entry) (Pos, error) {
 	b := sp.buf[:0]
 	times := sp.segs[sp.curSeq]
 	for _, e := range entries {
-		b = strconv.AppendQuote(b, e.Index)
-		b = append(b, '\t')
-		b = strconv.AppendQuote(b, e.ID)
-		b = append(b, '\t')
-		b = append(b, e.Raw...)
-		b = append(b, '\n')
+		b = appendLine(b, e)
 		times.oldest, times.newest = min(times.oldest, e.Time), max(times.newest, e.Time)
 	}
 	n, err := sp.cur.Write(b)
@@ -158,7 +155,7 @@ func (sp *Spool) Replay(fn func(Entry) int64) error {
 	defer sp.mu.Unlock()
 	for _, seq := range sp.list() {
 		times := segTimes{maxTime, minTime}
-		err := sp.read(seq, -1, func(e Entry) {
+		err := sp.read(seq, -1, nil, func(e Entry) {
 			if t := fn(e); t != minTime {
 				times.oldest, times.newest = min(times.oldest, t), max(times.newest, t)
 			}
@@ -174,10 +171,10 @@ func (sp *Spool) Replay(fn func(Entry) int64) error {
 	return nil
 }
 
-// Scan calls fn for the entries before until whose segment may hold event
-// times in [from, to] (ms): segments entirely outside are skipped, entries
-// are not filtered. It does not block Append (appends go past until), and
-// must not run concurrently with Prune.
+// Scan calls fn for the entries before until whose event times may lie in
+// [from, to] (ms): segments and entries outside are skipped (entries whose
+// time is not known are not). It does not block Append (appends go past
+// until), and must not run concurrently with Prune.
 func (sp *Spool) Scan(until Pos, from, to int64, fn func(Entry)) error {
 	sp.mu.Lock()
 	var seqs []int
@@ -193,7 +190,8 @@ func (sp *Spool) Scan(until Pos, from, to int64, fn func(Entry)) error {
 		if seq == until.Seg {
 			limit = until.Off
 		}
-		if err := sp.read(seq, limit, fn); err != nil {
+		keep := func(t int64) bool { return t == minTime || t >= from && t <= to }
+		if err := sp.read(seq, limit, keep, fn); err != nil {
 			return err
 		}
 	}
@@ -201,8 +199,8 @@ func (sp *Spool) Scan(until Pos, from, to int64, fn func(Entry)) error {
 }
 
 // read calls fn for each whole entry of segment seq, up to limit bytes
-// (-1: all).
-func (sp *Spool) read(seq int, limit int64, fn func(Entry)) error {
+// (-1: all), that keep (nil: any) accepts.
+func (sp *Spool) read(seq int, limit int64, keep func(int64) bool, fn func(Entry)) error {
 	f, err := os.Open(sp.path(seq))
 	if os.IsNotExist(err) {
 		return nil // pruned
@@ -220,7 +218,7 @@ func (sp *Spool) read(seq int, limit int64, fn func(Entry)) error {
 	var off int64
 	for sc.Scan() {
 		off += int64(len(sc.Bytes())) + 1
-		e, ok := parseLine(sc.Bytes())
+		e, ok := parseLine(sc.Bytes(), keep)
 		if !ok {
 			continue
 		}
@@ -233,7 +231,20 @@ func (sp *Spool) read(seq int, limit int64, fn func(Entry)) error {
 	return nil
 }
 
-func parseLine(line []byte) (Entry, bool) {
+func appendLine(b []byte, e Entry) []byte {
+	b = strconv.AppendQuote(b, e.Index)
+	b = append(b, '\t')
+	b = strconv.AppendQuote(b, e.ID)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, e.Time, 10)
+	b = append(b, '\t')
+	b = append(b, e.Raw...)
+	return append(b, '\n')
+}
+
+// parseLine reads a spool line; keep, when set, sees the entry's event time
+// (minTime: not known) first and may skip it before its source is copied.
+func parseLine(line []byte, keep func(int64) bool) (e Entry, ok bool) {
 	i := bytes.IndexByte(line, '\t')
 	if i < 0 {
 		return Entry{}, false
@@ -242,12 +253,25 @@ func parseLine(line []byte) (Entry, bool) {
 	if j < 0 {
 		return Entry{}, false
 	}
+	rest := line[i+2+j:]
+	e.Time = minTime
+	if len(rest) > 0 && (rest[0] == '-' || rest[0] >= '0' && rest[0] <= '9') { // a time: no JSON event starts so
+		if k := bytes.IndexByte(rest, '\t'); k > 0 {
+			if t, err := strconv.ParseInt(string(rest[:k]), 10, 64); err == nil {
+				e.Time, rest = t, rest[k+1:]
+			}
+		}
+	}
+	if keep != nil && !keep(e.Time) {
+		return Entry{}, false
+	}
 	index, err1 := strconv.Unquote(string(line[:i]))
 	id, err2 := strconv.Unquote(string(line[i+1 : i+1+j]))
 	if err1 != nil || err2 != nil {
 		return Entry{}, false
 	}
-	return Entry{Index: index, ID: id, Raw: bytes.Clone(line[i+2+j:])}, true
+	e.Index, e.ID, e.Raw = index, id, bytes.Clone(rest)
+	return e, true
 }
 
 // Prune deletes segments whose newest event is older than horizon (ms).

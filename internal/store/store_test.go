@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -117,19 +119,19 @@ func TestSpoolReplayAndPrune(t *testing.T) {
 }
 
 func FuzzSpoolLine(f *testing.F) {
-	f.Add([]byte("\"logs-a\"\t\"1\"\t{\"a\":1}"))
+	f.Add([]byte("\"logs-a\"\t\"1\"\t{\"a\":1}"))        // written before times were kept
+	f.Add([]byte("\"logs-a\"\t\"1\"\t-5\t{\"a\":1}"))    // with a time
+	f.Add([]byte("\"logs-a\"\t\"1\"\t12x\t{\"a\":1}"))   // not a time: part of the source
 	f.Add([]byte("\"x\t\"\t"))
 	f.Add([]byte("no tabs"))
 	f.Fuzz(func(t *testing.T, line []byte) {
-		e, ok := parseLine(line)
+		e, ok := parseLine(line, nil)
 		if !ok {
 			return
 		}
 		// What parses must round-trip through Append's encoding.
-		sp := &Spool{}
-		_ = sp
-		back, ok := parseLine(append(append(append([]byte(quote(e.Index)), '\t'), quote(e.ID)+"\t"...), e.Raw...))
-		if !ok || back.Index != e.Index || back.ID != e.ID || string(back.Raw) != string(e.Raw) {
+		back, ok := parseLine(bytes.TrimSuffix(appendLine(nil, e), []byte("\n")), nil)
+		if !ok || back.Index != e.Index || back.ID != e.ID || back.Time != e.Time || string(back.Raw) != string(e.Raw) {
 			t.Fatalf("round trip: %+v vs %+v", e, back)
 		}
 	})
@@ -138,7 +140,7 @@ func FuzzSpoolLine(f *testing.F) {
 // Scan reads what was appended before a position — not what came after —
 // and skips segments whose event times are out of range.
 func TestSpoolScan(t *testing.T) {
-	sp, err := OpenSpool(t.TempDir(), 20)
+	sp, err := OpenSpool(t.TempDir(), 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func TestSpoolScan(t *testing.T) {
 	ent := func(id string, tm int64) Entry {
 		return Entry{Index: "i", ID: id, Raw: []byte(`{"t":` + id + `}`), Time: tm}
 	}
-	sp.Append([]Entry{ent("1", 10), ent("2", 20)}) // segment 1 (passes 20 bytes)
+	sp.Append([]Entry{ent("1", 10), ent("2", 20)}) // segment 1 (passes 30 bytes)
 	mid, _ := sp.Append([]Entry{ent("3", 100)})    // segment 2
 	sp.Append([]Entry{ent("4", 110)})              // segment 2, after mid
 	cases := []struct {
@@ -156,7 +158,7 @@ func TestSpoolScan(t *testing.T) {
 	}{
 		{mid, minTime, maxTime, "123"},
 		{mid, 50, 200, "3"}, // segment 1 holds 10..20 only
-		{mid, 0, 15, "12"},  // entries are not filtered, segments are
+		{mid, 0, 15, "1"},   // entries are filtered by time too
 		{Pos{mid.Seg, 1 << 40}, minTime, maxTime, "1234"},
 		{Pos{}, minTime, maxTime, ""},
 	}
@@ -179,10 +181,30 @@ func TestSpoolScan(t *testing.T) {
 	}
 	// Reopened, the spool's end is past the last segment, whole.
 	sp.Close()
-	sp2, _ := OpenSpool(sp.dir, 20)
+	sp2, _ := OpenSpool(sp.dir, 30)
 	got := ""
 	sp2.Scan(sp2.End(), minTime, maxTime, func(e Entry) { got += e.ID })
 	if got != "1234" {
 		t.Fatalf("after reopening, Scan to End read %q", got)
+	}
+}
+
+// A spool written before lines carried their time still replays and scans
+// (its entries' times unknown: never skipped).
+func TestSpoolReadsLinesWithoutTime(t *testing.T) {
+	dir := t.TempDir()
+	old := "\"logs-a\"\t\"1\"\t{\"t\":1}\n\"logs-a\"\t\"2\"\t {\"t\":2}\n"
+	if err := os.WriteFile(filepath.Join(dir, "seg-00000001.ndjson"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := OpenSpool(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	var got []string
+	sp.Scan(sp.End(), 100, 200, func(e Entry) { got = append(got, e.ID+string(e.Raw)) })
+	if len(got) != 2 || got[0] != `1{"t":1}` || got[1] != `2 {"t":2}` {
+		t.Fatalf("scanned %q", got)
 	}
 }
