@@ -623,6 +623,24 @@ func (l *Live) Horizon() int64 {
 	return h
 }
 
+// OpenHorizon is the oldest event time a run not yet final (or a
+// scheduled rule's next run) may read (ms): replaying the spool after a
+// restart can skip older events, which only final runs hold, unless they
+// are late events still to re-evaluate.
+func (l *Live) OpenHorizon() int64 {
+	h := int64(math.MaxInt64)
+	for _, r := range l.rules {
+		if r.mode == Scheduled {
+			h = min(h, r.scheduledFloor())
+		} else if r.closed == math.MinInt64 {
+			return math.MinInt64
+		} else {
+			h = min(h, r.closed-r.lookback+1)
+		}
+	}
+	return h
+}
+
 // Observe records an event time from source seen outside Push (events no
 // rule's filters can pass are not pushed, but their time still counts).
 // Future times are ignored.

@@ -336,7 +336,9 @@ func (s *Server) recover() error {
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
 	n := 0
-	err := s.spool.Replay(func(e store.Entry) int64 {
+	from := s.live.OpenHorizon()
+	keep := func(t int64, p store.Pos) bool { return t >= from || s.lateDone.Before(p) }
+	err := s.spool.Replay(keep, func(e store.Entry) int64 {
 		d, err := dec.Decode(e.Raw)
 		if err != nil {
 			return math.MinInt64

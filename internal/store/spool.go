@@ -147,17 +147,28 @@ func (sp *Spool) rotate() error {
 	return nil
 }
 
-// Replay calls fn for every spooled entry, oldest segment first; fn returns
-// the entry's event time, which the spool keeps for pruning and Scan. A
-// torn last line (a crash mid-write) is skipped.
-func (sp *Spool) Replay(fn func(Entry) int64) error {
+// Replay calls fn for the spooled entries, oldest segment first, that
+// keep (nil: all) accepts given their event time (minTime when the line
+// does not carry it: those are always replayed) and position — skipped
+// entries cost no copy and no decoding. fn returns the entry's event time,
+// which (with the times lines carry) the spool keeps for pruning and Scan.
+// A torn last line (a crash mid-write) is skipped.
+func (sp *Spool) Replay(keep func(t int64, p Pos) bool, fn func(Entry) int64) error {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	for _, seq := range sp.list() {
 		times := segTimes{maxTime, minTime}
-		err := sp.read(seq, -1, nil, func(e Entry) {
-			if t := fn(e); t != minTime {
+		note := func(t int64) {
+			if t != minTime {
 				times.oldest, times.newest = min(times.oldest, t), max(times.newest, t)
+			}
+		}
+		err := sp.read(seq, -1, func(t int64, p Pos) bool {
+			note(t)
+			return keep == nil || t == minTime || keep(t, p)
+		}, func(e Entry) {
+			if t := fn(e); e.Time == minTime {
+				note(t)
 			}
 		})
 		if err != nil {
@@ -190,7 +201,7 @@ func (sp *Spool) Scan(until Pos, from, to int64, fn func(Entry)) error {
 		if seq == until.Seg {
 			limit = until.Off
 		}
-		keep := func(t int64) bool { return t == minTime || t >= from && t <= to }
+		keep := func(t int64, _ Pos) bool { return t == minTime || t >= from && t <= to }
 		if err := sp.read(seq, limit, keep, fn); err != nil {
 			return err
 		}
@@ -199,8 +210,8 @@ func (sp *Spool) Scan(until Pos, from, to int64, fn func(Entry)) error {
 }
 
 // read calls fn for each whole entry of segment seq, up to limit bytes
-// (-1: all), that keep (nil: any) accepts.
-func (sp *Spool) read(seq int, limit int64, keep func(int64) bool, fn func(Entry)) error {
+// (-1: all), that keep accepts given its time and position.
+func (sp *Spool) read(seq int, limit int64, keep func(int64, Pos) bool, fn func(Entry)) error {
 	f, err := os.Open(sp.path(seq))
 	if os.IsNotExist(err) {
 		return nil // pruned
@@ -215,14 +226,15 @@ func (sp *Spool) read(seq int, limit int64, keep func(int64) bool, fn func(Entry
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	var off int64
+	pos := Pos{Seg: seq}
+	keepHere := func(t int64) bool { return keep(t, pos) }
 	for sc.Scan() {
-		off += int64(len(sc.Bytes())) + 1
-		e, ok := parseLine(sc.Bytes(), keep)
+		pos.Off += int64(len(sc.Bytes())) + 1
+		e, ok := parseLine(sc.Bytes(), keepHere)
 		if !ok {
 			continue
 		}
-		e.Pos = Pos{seq, off}
+		e.Pos = pos
 		fn(e)
 	}
 	if err := sc.Err(); err != nil {

@@ -102,7 +102,7 @@ func TestSpoolReplayAndPrune(t *testing.T) {
 	// A restart: a fresh spool over the same directory.
 	sp2, _ := OpenSpool(dir, 40)
 	var got []Entry
-	sp2.Replay(func(e Entry) int64 {
+	sp2.Replay(nil, func(e Entry) int64 {
 		got = append(got, e)
 		return map[string]int64{`{"t":10}`: 10, `{"t":20}`: 20, `{"t":30}`: 30}[string(e.Raw)]
 	})
@@ -206,5 +206,22 @@ func TestSpoolReadsLinesWithoutTime(t *testing.T) {
 	sp.Scan(sp.End(), 100, 200, func(e Entry) { got = append(got, e.ID+string(e.Raw)) })
 	if len(got) != 2 || got[0] != `1{"t":1}` || got[1] != `2 {"t":2}` {
 		t.Fatalf("scanned %q", got)
+	}
+}
+
+// Replay skips what keep refuses without decoding it, yet the spool still
+// knows those entries' times: Scan finds them.
+func TestSpoolReplayKeep(t *testing.T) {
+	dir := t.TempDir()
+	sp, _ := OpenSpool(dir, 0)
+	sp.Append([]Entry{{Index: "i", ID: "old", Raw: []byte(`{}`), Time: 10}, {Index: "i", ID: "new", Raw: []byte(`{}`), Time: 20}})
+	sp.Close()
+	sp2, _ := OpenSpool(dir, 0)
+	defer sp2.Close()
+	var replayed, scanned string
+	sp2.Replay(func(tm int64, _ Pos) bool { return tm >= 15 }, func(e Entry) int64 { replayed += e.ID; return e.Time })
+	sp2.Scan(sp2.End(), 0, 12, func(e Entry) { scanned += e.ID })
+	if replayed != "new" || scanned != "old" {
+		t.Fatalf("replayed %q, scanned %q", replayed, scanned)
 	}
 }
