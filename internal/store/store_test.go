@@ -119,9 +119,9 @@ func TestSpoolReplayAndPrune(t *testing.T) {
 }
 
 func FuzzSpoolLine(f *testing.F) {
-	f.Add([]byte("\"logs-a\"\t\"1\"\t{\"a\":1}"))        // written before times were kept
-	f.Add([]byte("\"logs-a\"\t\"1\"\t-5\t{\"a\":1}"))    // with a time
-	f.Add([]byte("\"logs-a\"\t\"1\"\t12x\t{\"a\":1}"))   // not a time: part of the source
+	f.Add([]byte("\"logs-a\"\t\"1\"\t{\"a\":1}"))      // written before times were kept
+	f.Add([]byte("\"logs-a\"\t\"1\"\t-5\t{\"a\":1}"))  // with a time
+	f.Add([]byte("\"logs-a\"\t\"1\"\t12x\t{\"a\":1}")) // not a time: part of the source
 	f.Add([]byte("\"x\t\"\t"))
 	f.Add([]byte("no tabs"))
 	f.Fuzz(func(t *testing.T, line []byte) {
