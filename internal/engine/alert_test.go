@@ -37,11 +37,11 @@ func TestReason(t *testing.T) {
 				f[k] = v
 			}
 		}
-		if got := reason(r, f); got != c.want {
+		if got := reason(r.Name, r.Severity, f); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
 		}
 	}
-	if got := reason(r, map[string]any{"event.category": "test", "user.name": "test-user"}); got != "test event by test-user created medium alert my-rule." {
+	if got := reason(r.Name, r.Severity, map[string]any{"event.category": "test", "user.name": "test-user"}); got != "test event by test-user created medium alert my-rule." {
 		t.Errorf("minimal: %s", got)
 	}
 }

@@ -324,7 +324,7 @@ func mergeUpdates(out, ups []Update, idx map[string]int) []Update {
 func (l *Live) alerts(r *liveRule, res *esql.Result, at int64, now time.Time, final, kibanaIDs bool) []Update {
 	runTime := time.UnixMilli(at).UTC()
 	ex := Execution{UUID: l.opts.ExecUUID(r.cr.Rule.RuleID, runTime), Time: now,
-		From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, KibanaIDs: kibanaIDs}
+		From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, KibanaIDs: kibanaIDs, Indices: r.cr.Query.IndexPatterns()}
 	rows := res.Rows
 	if m := r.cr.Rule.MaxSignals; m > 0 && len(rows) > m {
 		rows = rows[:m]
@@ -390,7 +390,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 				rep.Truncated = len(rows) - m
 				rows = rows[:m]
 			}
-			ex := Execution{UUID: execUUID, Time: now, From: rep.From, To: rep.To, KibanaIDs: true}
+			ex := Execution{UUID: execUUID, Time: now, From: rep.From, To: rep.To, KibanaIDs: true, Indices: r.cr.Query.IndexPatterns()}
 			by := r.cr.Query.GroupBy()
 			for _, row := range rows {
 				a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
