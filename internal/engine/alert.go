@@ -102,7 +102,7 @@ func AlertID(r *rule.Rule, key string, ex Execution) string {
 }
 
 // KibanaVersion is the Kibana release whose alert schema Vigil writes
-// (kibana.version; testdata/kibana-alert-fields.tsv is read from it).
+// (kibana.version; cmd/vigil/testdata/kibana-alert-fields.tsv is its field list).
 const KibanaVersion = "9.6.0"
 
 // BuildAlert shapes one result row as Kibana's security solution writes an
