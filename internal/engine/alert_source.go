@@ -3,7 +3,11 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"net/netip"
+	"strconv"
 	"strings"
+	"sync"
 
 	"vigil/internal/doc"
 	"vigil/internal/source"
@@ -23,14 +27,18 @@ var copiedSource = map[string]string{
 }
 
 // sourceFields prepares an alert's source (flat dotted names) as Kibana's
-// traverseAndMutateDoc does: banned namespaces dropped, event.* and
-// data_stream.* also copied under kibana.alert.original_*, and event.kind
-// removed (the alert's is "signal"; the original stays in original_event).
+// traverseAndMutateDoc does: banned namespaces and values that do not fit
+// their ECS field dropped, event.* and data_stream.* also copied under
+// kibana.alert.original_*, and event.kind removed (the alert's is "signal";
+// the original stays in original_event).
 func sourceFields(src map[string]any) map[string]any {
 	f := make(map[string]any, len(src)+8)
 	for k, v := range src {
 		top := firstSegment(k)
 		if bannedSource[top] {
+			continue
+		}
+		if v = ecsCompliant(k, v); v == nil {
 			continue
 		}
 		if to, ok := copiedSource[top]; ok {
@@ -41,6 +49,122 @@ func sourceFields(src map[string]any) map[string]any {
 		}
 	}
 	return f
+}
+
+// ecs is the ECS schema as Kibana's alert builder checks source values
+// against it (ecsFieldMap): leaf fields by name with their mapping type
+// (multi-fields are not ECS fields), and every name that is an object.
+var ecs = sync.OnceValue(func() (s struct {
+	leaf   map[string]string
+	object map[string]bool
+}) {
+	s.leaf, s.object = map[string]string{}, map[string]bool{}
+	m, ok := doc.BuiltinMapping("ecs")
+	if !ok {
+		return s
+	}
+	for _, f := range m.Fields() {
+		if f.Parent != "" {
+			continue
+		}
+		s.leaf[f.Name] = f.ESType
+		for i := range len(f.Name) {
+			if f.Name[i] == '.' {
+				s.object[f.Name[:i]] = true
+			}
+		}
+	}
+	for _, o := range m.Objects() {
+		s.object[o.Name] = true
+	}
+	return s
+})
+
+// ecsCompliant returns the part of a source value Kibana keeps for a
+// field (computeIsEcsCompliant; array elements one by one), nil for none:
+// a field under an ECS leaf is dropped, as is a value its ECS type
+// (long, float, scaled_float, ip, date, boolean) rejects or a scalar where
+// ECS has an object. Fields outside ECS are kept.
+func ecsCompliant(name string, v any) any {
+	if arr, ok := v.([]any); ok {
+		var kept []any
+		for _, e := range arr {
+			if e = ecsCompliant(name, e); e != nil {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) == 0 {
+			return nil
+		}
+		return kept
+	}
+	s := ecs()
+	isObject := func(n string) bool {
+		t := s.leaf[n]
+		return s.object[n] || t == "object" || t == "flattened" || t == "geo_point"
+	}
+	for i := range len(name) {
+		if name[i] == '.' {
+			if p := name[:i]; (s.leaf[p] != "" || s.object[p]) && !isObject(p) {
+				return nil
+			}
+		}
+	}
+	typ, leaf := s.leaf[name]
+	if !leaf && !s.object[name] {
+		return v
+	}
+	ok := true
+	switch typ {
+	case "geo_point":
+	case "long":
+		str, isStr := v.(string)
+		ok = numeric(v) && !(isStr && strings.Contains(str, " "))
+	case "float", "scaled_float":
+		ok = numeric(v)
+	case "ip":
+		str, isStr := v.(string)
+		if ok = isStr; ok {
+			_, err := netip.ParseAddr(str)
+			_, perr := netip.ParsePrefix(str)
+			ok = err == nil || perr == nil
+		}
+	case "date":
+		str, isStr := v.(string)
+		if !numeric(v) {
+			_, _, ok = doc.ParseISODate(str)
+			ok = ok && isStr
+		}
+	case "boolean":
+		ok = v == true || v == false || v == "true" || v == "false" || v == ""
+	default:
+		_, isMap := v.(map[string]any)
+		ok = isObject(name) == isMap
+	}
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+// numeric is Kibana's isValidNumericType: a number, or a string
+// JavaScript's Number() reads as one.
+func numeric(v any) bool {
+	switch x := v.(type) {
+	case int64, uint64, float64, json.Number:
+		return true
+	case string:
+		t := strings.TrimSpace(x)
+		if t == "" {
+			return true
+		}
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
+			return !math.IsNaN(f) && !strings.ContainsAny(t, "_")
+		}
+		_, err := strconv.ParseInt(t, 0, 64)
+		return err == nil && !strings.ContainsAny(t, "_")
+	}
+	return false
 }
 
 // MergeSource completes a non-aggregating rule's alert with the document

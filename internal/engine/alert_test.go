@@ -289,3 +289,42 @@ func TestFetchSources(t *testing.T) {
 		t.Error("merged the wrong document")
 	}
 }
+
+// Source values that do not fit their ECS field are dropped, as Kibana's
+// traverseAndMutateDoc drops them.
+func TestECSCompliant(t *testing.T) {
+	cases := []struct {
+		name string
+		v    any
+		want any // nil: dropped
+	}{
+		{"process.pid", "12", "12"},
+		{"process.pid", json.Number("12"), json.Number("12")},
+		{"process.pid", "1 2", nil},
+		{"process.pid", "abc", nil},
+		{"process.pid", "NaN", nil},
+		{"process.command_line.text", "x", nil}, // under a keyword leaf
+		{"source.ip", "10.0.0.1", "10.0.0.1"},
+		{"source.ip", "10.0.0.0/8", "10.0.0.0/8"},
+		{"source.ip", "nope", nil},
+		{"source.ip", []any{"1.2.3.4", "x"}, []any{"1.2.3.4"}},
+		{"source.ip", []any{"x"}, nil},
+		{"@timestamp", "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z"},
+		{"@timestamp", json.Number("1763632800000"), json.Number("1763632800000")},
+		{"@timestamp", "yesterday", nil},
+		{"process.interactive", "true", "true"},
+		{"process.interactive", "yes", nil},
+		{"process", "x", nil}, // an ECS object
+		{"host.name", int64(5), int64(5)},
+		{"custom.anything", map[string]any{"a": 1}, map[string]any{"a": 1}},
+	}
+	for _, c := range cases {
+		if got := ecsCompliant(c.name, c.v); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s %v: got %v, want %v", c.name, c.v, got, c.want)
+		}
+	}
+	f := sourceFields(map[string]any{"event.created": "not a date", "event.action": "exec"})
+	if _, ok := f["kibana.alert.original_event.created"]; ok || f["kibana.alert.original_event.action"] != "exec" {
+		t.Errorf("a dropped event field is not copied: %v", f)
+	}
+}
