@@ -328,3 +328,45 @@ func TestECSCompliant(t *testing.T) {
 		t.Errorf("a dropped event field is not copied: %v", f)
 	}
 }
+
+func BenchmarkBuildAlert(b *testing.B) {
+	r := rule.Builtin()[0]
+	names := []string{"_id", "_index", "@timestamp", "host.name", "process.name", "process.parent.name", "event.category", "event.action", "data_stream.dataset", "user.name"}
+	vals := []doc.Value{doc.KeywordOf("d1"), doc.KeywordOf("logs-a"), doc.DateMillis(1763632800250), doc.KeywordOf("h1"), doc.KeywordOf("sh"),
+		doc.KeywordOf("python3"), doc.KeywordOf("process"), doc.KeywordOf("exec"), doc.KeywordOf("endpoint.events.process"), doc.KeywordOf("root")}
+	cols, row := alertRow(names, vals...)
+	b.ReportAllocs()
+	for b.Loop() {
+		BuildAlert(r, cols, row, nil, alertExec)
+	}
+}
+
+// The second read of a non-aggregating rule's input: every line hashed (bare
+// documents) or scanned for "_id" (hits), the wanted ones parsed.
+func BenchmarkFetchSources(b *testing.B) {
+	var in strings.Builder
+	var ids []string
+	for i := range 20000 {
+		line := fmt.Sprintf(`{"@timestamp":"2026-11-20T10:00:00Z","host":{"name":"h%d"},"process":{"name":"sh","pid":%d},"event":{"action":"exec"}}`, i%50, i)
+		if i%200 == 0 {
+			ids = append(ids, doc.AutoID([]byte(line)))
+		}
+		in.WriteString(line + "\n")
+	}
+	path := filepath.Join(b.TempDir(), "in.ndjson")
+	if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	r := &rule.Rule{RuleID: "r1", Name: "n", Severity: "low"}
+	b.SetBytes(int64(in.Len()))
+	for b.Loop() {
+		alerts := make([]*Alert, len(ids))
+		for i, id := range ids {
+			cols, row := alertRow([]string{"_id"}, doc.KeywordOf(id))
+			alerts[i] = BuildAlert(r, cols, row, nil, alertExec)
+		}
+		if err := FetchSources([]string{path}, alerts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
