@@ -119,6 +119,7 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 	id := AlertID(r, key, ex)
 	parent := Ancestor{Type: "event"} // Kibana's '' id and index when the row has none (aggregating rules)
 	result := map[string]any{}
+	var srcKeys []string
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c.Name
@@ -134,15 +135,12 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 		case "_version":
 		default:
 			result[c.Name] = v
+			srcKeys = append(srcKeys, c.Name)
 		}
 	}
 	f := sourceFields(result)
-	srcKeys := make([]string, 0, len(result))
-	for k := range result {
-		srcKeys = append(srcKeys, k)
-	}
 	if isAlert(result) {
-		parent.Type, parent.Depth, parent.Rule = "signal", 1, ""
+		parent.Type, parent.Depth = "signal", 1
 		if d, ok := result["kibana.alert.depth"].(int64); ok {
 			parent.Depth = d
 		}
