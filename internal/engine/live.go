@@ -453,7 +453,7 @@ func mergeUpdates(out, ups []Update, idx map[string]int) []Update {
 func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now time.Time, final, late bool) []Update {
 	runTime := time.UnixMilli(at).UTC()
 	ex := Execution{UUID: l.opts.ExecUUID(r.cr.Rule.RuleID, runTime), Time: now,
-		From: runTime.Add(-r.cr.Rule.Lookback), To: runTime}
+		From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, Indices: r.cr.Query.IndexPatterns()}
 	by := r.cr.Query.GroupBy()
 	seen := map[string]bool{}
 	limit := l.opts.MaxAlertsPerWindow
@@ -549,7 +549,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 				rows = rows[:m]
 				l.caps = append(l.caps, CapReport{Rule: r.cr.Rule, Window: rep.To, From: rep.From, Cap: m, Dropped: rep.Truncated})
 			}
-			ex := Execution{UUID: execUUID, Time: now, From: rep.From, To: rep.To, KibanaIDs: true}
+			ex := Execution{UUID: execUUID, Time: now, From: rep.From, To: rep.To, KibanaIDs: true, Indices: r.cr.Query.IndexPatterns()}
 			by := r.cr.Query.GroupBy()
 			for _, row := range rows {
 				a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)

@@ -156,7 +156,7 @@ func (w *Watermarks) Restore(st map[string]int64, now int64) {
 // SourceOf names the source an event came from, for its watermark: the
 // agent (agent.id), else the host (host.id, host.name), else "".
 func SourceOf(d *doc.Document) string {
-	for _, f := range sourceFields {
+	for _, f := range watermarkSourceFields {
 		if v := d.Get(f); v.T.IsString() && !v.IsMulti() && v.S != "" {
 			return v.S
 		}
@@ -164,8 +164,8 @@ func SourceOf(d *doc.Document) string {
 	return ""
 }
 
-// sourceFields are the fields SourceOf reads; decoders must keep them.
-var sourceFields = []string{"agent.id", "host.id", "host.name"}
+// watermarkSourceFields are the fields SourceOf reads; decoders must keep them.
+var watermarkSourceFields = []string{"agent.id", "host.id", "host.name"}
 
 // SourceFields lists the fields SourceOf reads.
-func SourceFields() []string { return slices.Clone(sourceFields) }
+func SourceFields() []string { return slices.Clone(watermarkSourceFields) }

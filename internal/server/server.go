@@ -583,7 +583,8 @@ func (s *Server) checkpoint() {
 var volatile = map[string]bool{
 	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
 	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
-	"kibana.alert.rule.execution.range.gte": true, "kibana.alert.rule.execution.range.lte": true,
+	"kibana.alert.intended_timestamp": true, "kibana.alert.rule.created_at": true, "kibana.alert.rule.updated_at": true,
+	"vigil.execution.range.gte": true, "vigil.execution.range.lte": true,
 	"kibana.alert.workflow_status": true,
 	// Re-deriving an alert late is no change to it.
 	engine.LateField: true,
