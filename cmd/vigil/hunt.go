@@ -196,9 +196,14 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 			return err
 		}
 	}
-	nAlerts := 0
+	var all []*engine.Alert
 	for _, rr := range results {
-		nAlerts += len(rr.Alerts)
+		all = append(all, rr.Alerts...)
+	}
+	nAlerts := len(all)
+	// Non-aggregating rules' alerts carry their source document, as Kibana's.
+	if err := engine.FetchSources(files, all); err != nil && readErr == nil {
+		readErr = err
 	}
 	if format == "table" {
 		writeAlertTable(out, results)

@@ -33,6 +33,9 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	if err != nil {
 		return err
 	}
+	if err := engine.FetchSources(files, alerts); err != nil && readErr == nil {
+		readErr = err
+	}
 	if format == "table" {
 		writeAlertTable(out, []*engine.RuleResult{{Alerts: alerts}})
 	} else {

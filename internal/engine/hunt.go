@@ -247,7 +247,7 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rule %q: %w", r.cr.Rule.Name, err)
 		}
-		ex := Execution{UUID: execUUID, Time: now}
+		ex := Execution{UUID: execUUID, Time: now, Indices: r.cr.Query.IndexPatterns()}
 		if r.min <= r.max {
 			ex.From, ex.To = time.UnixMilli(r.min).UTC(), time.UnixMilli(r.max).UTC()
 		}
