@@ -155,6 +155,10 @@ func FormatBytes(n int64) string {
 	return strconv.FormatInt(n, 10) + " " + units[i]
 }
 
+// Release gives the memory an execution holds back to its query's budget,
+// for an execution that is dropped without Finish (or Merge into another).
+func (e *Execution) Release() { e.x.mem.release() }
+
 // MemoryLimit is the limit the query was compiled with (Options.MemoryLimit,
 // its default applied; negative: none), for recompiling it alike.
 func (q *Query) MemoryLimit() int64 { return q.budget.limit }

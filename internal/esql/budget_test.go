@@ -266,3 +266,70 @@ func BenchmarkInlineValuesIntersection(b *testing.B) {
 		}
 	}
 }
+
+// Rows buffered by a LIMIT (or INLINE STATS) merge in input order, up to
+// the LIMIT, whatever the split: the answer of one execution.
+func TestBufferedRowsMergeInOrder(t *testing.T) {
+	ds := ancestryDocs(600, 5)
+	for _, query := range []string{
+		"FROM x | LIMIT 5 | KEEP name, host.name, tags",
+		"FROM x | LIMIT 250 | KEEP name, host.name, tags",
+		"FROM x | LIMIT 10000 | KEEP name, host.name, tags",
+		"FROM x | INLINE STATS c = COUNT(*) BY host.name | KEEP name, host.name, c | LIMIT 10000",
+	} {
+		q, err := Compile(query, testCatalog{testMapping()}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Run(query, testCatalog{testMapping()}, seq(ds), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, parts := range []int{2, 7} {
+			var execs []*Execution
+			for p := 0; p < parts; p++ {
+				e := q.NewExecution()
+				for _, d := range ds[p*len(ds)/parts : (p+1)*len(ds)/parts] {
+					e.Push(d)
+				}
+				execs = append(execs, e)
+			}
+			for _, e := range execs[1:] {
+				execs[0].Merge(e)
+			}
+			got, err := execs[0].Finish()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := render(got), render(want); !slices.Equal(g, w) {
+				t.Errorf("%s over %d parts: %d rows, want %d\n%.3q\n%.3q", query, parts, len(g), len(w), g, w)
+			}
+		}
+	}
+}
+
+// A wide query (KEEP * over a mapping of 2,000 fields) keeps a buffered
+// row at the size of its values, not of its width.
+func TestBufferedRowsCompact(t *testing.T) {
+	m := testMapping()
+	for i := range 2000 {
+		m.Add(doc.Field{Name: fmt.Sprintf("f%d", i), Type: doc.Keyword, ESType: "keyword"})
+	}
+	for _, query := range []string{"FROM x | KEEP *", "FROM x | INLINE STATS c = COUNT(*) | KEEP *"} {
+		q, err := Compile(query, testCatalog{m}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := q.NewExecution()
+		for _, d := range ancestryDocs(1000, 3) {
+			e.Push(d)
+		}
+		held := e.x.mem.held + e.x.mem.pending
+		if perRow := held / 1000; perRow > 2000 {
+			t.Errorf("%s: %d bytes held per row of 4 values", query, perRow)
+		}
+		if _, err := e.Finish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

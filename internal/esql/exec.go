@@ -1000,23 +1000,37 @@ func sameKey(a, b []doc.Value) bool {
 
 // ---- buffers and output ----
 
-// bufferSink collects rows (copies) up to an optional cap.
+// bufferSink collects rows (compact copies) up to an optional cap.
 type bufferSink struct {
 	x     *ctx
 	label cmdRef // the command that buffers, for MemoryError
-	rows  [][]doc.Value
+	rows  rowBuffer
 	cap   int // <0: unbounded
 }
 
 func (b *bufferSink) push(row []doc.Value) bool {
-	if b.cap >= 0 && len(b.rows) >= b.cap {
+	if b.cap >= 0 && b.rows.len() >= b.cap {
 		return false
 	}
-	b.rows = append(b.rows, keepRow(row))
-	if !b.x.mem.charge(rowBytes(row), b.label) {
+	if !b.x.mem.charge(b.rows.add(row), b.label) {
 		return false
 	}
-	return b.cap < 0 || len(b.rows) < b.cap
+	return b.cap < 0 || b.rows.len() < b.cap
+}
+
+// merge appends other's rows up to the cap.
+func (b *bufferSink) merge(other *bufferSink) {
+	if b.cap < 0 || b.rows.len()+other.rows.len() <= b.cap {
+		b.rows.appendBuffer(&other.rows)
+		return
+	}
+	other.rows.each(make([]doc.Value, b.x.width), func(row []doc.Value) bool {
+		if b.rows.len() >= b.cap {
+			return false
+		}
+		b.rows.add(row) // other's bytes, adopted with its account, cover it
+		return true
+	})
 }
 
 // keepRow copies a row an operator keeps past push: rows of the per-event

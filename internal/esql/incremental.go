@@ -21,7 +21,7 @@ func (e *Execution) Groups() int {
 	case *sortOp:
 		return len(h.rows)
 	case *bufferSink:
-		return len(h.rows)
+		return h.rows.len()
 	}
 	return 0
 }

@@ -574,12 +574,7 @@ func (e *Execution) merge(other *Execution, take bool) {
 	case *sortOp:
 		h.merge(other.head.(*sortOp))
 	case *bufferSink:
-		for _, r := range other.head.(*bufferSink).rows {
-			if h.cap >= 0 && len(h.rows) >= h.cap {
-				break
-			}
-			h.rows = append(h.rows, r)
-		}
+		h.merge(other.head.(*bufferSink))
 	}
 	e.x.warn.merge(other.x.warn)
 	e.matched += other.matched
@@ -614,11 +609,7 @@ func (e *Execution) Finish() (*Result, error) {
 		h.finish()
 	case *bufferSink:
 		s := buildChain(e.x, []opSpec{q.head}, tail)
-		for _, r := range h.rows {
-			if !s.push(r) {
-				break
-			}
-		}
+		h.rows.each(make([]doc.Value, q.nslots), s.push)
 		s.finish()
 	}
 	e.x.mem.flush()
