@@ -380,7 +380,11 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	}
 	bySeverity := map[string]int{}
 	for _, rr := range results {
-		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %d alerts\n", rr.Rule.Name, rr.Events, rr.Matched, len(rr.Alerts))
+		outcome := fmt.Sprintf("%d alerts", len(rr.Alerts))
+		if rr.Err != nil {
+			outcome = "stopped at the memory limit"
+		}
+		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %s\n", rr.Rule.Name, rr.Events, rr.Matched, outcome)
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}

@@ -41,6 +41,9 @@ func TestHuntMemoryLimitStopsOneRule(t *testing.T) {
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
+	if !strings.Contains(stderr, `matched its filter, stopped at the memory limit`) {
+		t.Errorf("summary does not say the rule stopped:\n%s", stderr)
+	}
 	if n := strings.Count(out, "\n"); n != 100 || !strings.Contains(out, `"myapp.user":"user-30"`) {
 		t.Errorf("small rule: %d alerts, want 100:\n%.300s", n, out)
 	}
