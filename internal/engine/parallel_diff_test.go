@@ -218,8 +218,8 @@ func jsonString(rng *rand.Rand, s string) string {
 
 // TestParallelDifferential: prefilter on/off and 1/N threads give the same
 // alerts, counts and problems over 20k randomized events (100k with
-// VIGIL_LONG_TESTS=1). 20k events (~14 MB: hundreds of chunks at 64 KiB,
-// thousands at 1 KiB) raise 124 of the 360 host × parent × minute windows:
+// VIGIL_LONG_TESTS=1). 20k events (16 MB: ~240 chunks of 64 KiB, 15,000
+// of 1 KiB) raise 124 of the 360 host × parent × minute windows:
 // windows on both sides of the rule's thresholds, so an event lost or
 // counted twice at a chunk boundary changes an alert. At 100k every window
 // fires, which proves less per second spent.
