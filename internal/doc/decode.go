@@ -938,29 +938,11 @@ func (d *Decoder) arrayRest(pi int32, depth int) bool {
 	}
 }
 
-// dynamicField adds an unmapped field, typed from its first value.
+// dynamicField adds an unmapped field, typed by the mapping's dynamic
+// templates and its first value's JSON type (Mapping.DynamicField).
 func (d *Decoder) dynamicField(kind int, s string) int32 {
 	name := string(d.path)
-	f := Field{Name: name}
-	switch kind {
-	case tokTrue, tokFalse:
-		f.Type, f.ESType = Boolean, "boolean"
-	case tokNumber:
-		if strings.ContainsAny(s, ".eE") {
-			f.Type, f.ESType = Double, "float"
-		} else {
-			f.Type, f.ESType = Long, "long"
-		}
-	default:
-		if len(s) >= 10 && s[4] == '-' {
-			if _, ok := parseISODate(s); ok {
-				f.Type, f.ESType = Date, "date"
-			}
-		}
-		if f.Type == Null {
-			f.Type, f.ESType = Keyword, "keyword"
-		}
-	}
+	f, _ := d.m.DynamicField(name, d.m.DetectKind(s, kind == tokString, kind == tokTrue || kind == tokFalse))
 	// Under a nested object the field is a nested sub-field, which ES|QL cannot read.
 	for i := len(name) - 1; i > 0; i-- {
 		if name[i] == '.' {

@@ -33,6 +33,16 @@ type Object struct {
 type Mapping struct {
 	fields  map[string]*Field
 	objects map[string]*Object
+
+	// Templates are the mapping's dynamic_templates, tried in order for a
+	// field no property names (see DynamicField).
+	Templates []DynamicTemplate
+	// Fallback are templates tried after Templates: the index templates'
+	// name rules (ECSDynamicTemplates) under a mapping's own.
+	Fallback []DynamicTemplate
+	// NoDateDetection is date_detection: false (logs@mappings sets it), so
+	// date-like strings in unmapped fields stay strings.
+	NoDateDetection bool
 }
 
 // NewMapping returns an empty mapping.
@@ -100,6 +110,9 @@ func (m *Mapping) Clone() *Mapping {
 		cp := *o
 		c.objects[k] = &cp
 	}
+	c.Templates = append([]DynamicTemplate(nil), m.Templates...)
+	c.Fallback = append([]DynamicTemplate(nil), m.Fallback...)
+	c.NoDateDetection = m.NoDateDetection
 	return c
 }
 

@@ -22,6 +22,11 @@ type CompiledRule struct {
 func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, error) {
 	q, err := esql.Compile(r.Query, cat, opts)
 	if err != nil {
+		if more := declaredColumns(r.Query, cat, err); more != nil {
+			q, err = esql.Compile(r.Query, more, opts)
+		}
+	}
+	if err != nil {
 		return nil, ruleError(r, err)
 	}
 	return &CompiledRule{Rule: r, Query: q}, nil
