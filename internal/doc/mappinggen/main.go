@@ -76,6 +76,10 @@ func run(shared, listDir, out string) error {
 		if _, dup := outputs[name]; dup {
 			return fmt.Errorf("fields lists: stream %s is generated from ../shared already", name)
 		}
+		if strings.HasPrefix(name, "logs-endpoint.") {
+			addDefendCustom(m, ep, ecs)
+			lists.sources[name] = append(lists.sources[name], defendSource)
+		}
 		markNested(m)
 		outputs[name] = m
 	}
@@ -278,4 +282,34 @@ func addYml(m *doc.Mapping, list []ymlField, prefix string) error {
 		}
 	}
 	return nil
+}
+
+const defendSource = "../shared/samples/endpoint_process_fields.yml (Elastic Defend's custom process.*, group.*, user.*, host.* fields)"
+
+// addDefendCustom gives a Defend data stream the fields of Defend's process
+// stream that ECS lacks (process.Ext.*, process.parent.Ext.*, user.Ext.*…):
+// every Defend event describes its acting process, user and host alike.
+func addDefendCustom(m, process, ecs *doc.Mapping) {
+	for _, f := range process.Fields() {
+		if _, inECS := ecs.Lookup(f.Name); inECS || !defendCustom(f.Name) {
+			continue
+		}
+		if _, ok := m.Lookup(f.Name); !ok {
+			m.Add(*f)
+		}
+	}
+	for _, o := range process.Objects() {
+		if _, inECS := ecs.LookupObject(o.Name); !inECS && defendCustom(o.Name) {
+			m.AddObject(*o)
+		}
+	}
+}
+
+func defendCustom(name string) bool {
+	for _, p := range []string{"process.", "group.", "user.", "host."} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
