@@ -172,13 +172,13 @@ func ECSDynamicTemplates() []DynamicTemplate {
 	}
 }
 
-// DeclaredField returns the field a template anchored in the mapping's own
-// objects (see DynamicTemplate.Anchored) would give name: a field the
-// mapping declares by pattern, such as an integration's
-// "azure.auditlogs.properties.target_resources.*.display_name", which
-// exists in Elasticsearch once a document brings it. Name rules that can
-// type any field (ecs@mappings) do not count, so a misspelt name is still
-// unknown.
+// DeclaredField returns the field name would be once a document brings it,
+// for a name the mapping declares without listing it: by a template
+// anchored in the mapping's own objects (see DynamicTemplate.Anchored), such
+// as an integration's "azure.auditlogs.properties.target_resources.*.display_name",
+// or under one of its DynamicObjects, typed as the dynamic templates type a
+// string. Name rules that can type any field (ecs@mappings) do not count,
+// so a misspelt name elsewhere is still unknown.
 func (m *Mapping) DeclaredField(name string) (Field, bool) {
 	for i := range m.Templates {
 		t := &m.Templates[i]
@@ -188,6 +188,12 @@ func (m *Mapping) DeclaredField(name string) (Field, bool) {
 		f := t.Field
 		f.Name = name
 		return f, true
+	}
+	for _, o := range m.DynamicObjects {
+		if strings.HasPrefix(name, o+".") {
+			f, _ := m.DynamicField(name, KindString)
+			return f, true
+		}
 	}
 	return Field{}, false
 }

@@ -43,6 +43,12 @@ type Mapping struct {
 	// NoDateDetection is date_detection: false (logs@mappings sets it), so
 	// date-like strings in unmapped fields stay strings.
 	NoDateDetection bool
+	// DynamicObjects are objects an integration fills with whatever keys
+	// its source sends (its ingest pipeline copies the source record
+	// there), leaving their types to the dynamic templates: a field under
+	// one exists once a document brings it (see DeclaredField). Vigil's
+	// own notion, kept in mapping JSON as _meta.vigil_dynamic_objects.
+	DynamicObjects []string
 }
 
 // NewMapping returns an empty mapping.
@@ -113,6 +119,7 @@ func (m *Mapping) Clone() *Mapping {
 	c.Templates = append([]DynamicTemplate(nil), m.Templates...)
 	c.Fallback = append([]DynamicTemplate(nil), m.Fallback...)
 	c.NoDateDetection = m.NoDateDetection
+	c.DynamicObjects = append([]string(nil), m.DynamicObjects...)
 	return c
 }
 

@@ -148,6 +148,13 @@ func parseMappingsObject(mo map[string]any, where string) (*Mapping, error) {
 	if err := m.resolveAliases(); err != nil {
 		return nil, fmt.Errorf("mapping: %s%v", where, err)
 	}
+	if meta, ok := mo["_meta"].(map[string]any); ok {
+		objs, err := stringOrList(meta["vigil_dynamic_objects"])
+		if err != nil {
+			return nil, fmt.Errorf("mapping: %s[_meta.vigil_dynamic_objects] %v", where, err)
+		}
+		m.DynamicObjects = objs
+	}
 	if dd, ok := mo["date_detection"].(bool); ok && !dd {
 		m.NoDateDetection = true
 	}
@@ -435,6 +442,11 @@ func (m *Mapping) Merge(other *Mapping) {
 	m.Templates = mergeTemplates(m.Templates, other.Templates)
 	m.Fallback = mergeTemplates(m.Fallback, other.Fallback)
 	m.NoDateDetection = m.NoDateDetection || other.NoDateDetection
+	for _, o := range other.DynamicObjects {
+		if !slices.Contains(m.DynamicObjects, o) {
+			m.DynamicObjects = append(m.DynamicObjects, o)
+		}
+	}
 }
 
 // mergeTemplates appends the templates of b whose names a lacks: index
@@ -590,6 +602,10 @@ func (m *Mapping) MarshalJSON() ([]byte, error) {
 		b.WriteString(`}`)
 	}
 	b.WriteString(`{`)
+	if len(m.DynamicObjects) > 0 {
+		q, _ := json.Marshal(m.DynamicObjects)
+		b.WriteString(`"_meta":{"vigil_dynamic_objects":` + string(q) + `},`)
+	}
 	if m.NoDateDetection {
 		b.WriteString(`"date_detection":false,`)
 	}

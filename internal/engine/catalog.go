@@ -108,7 +108,7 @@ func fill(m, extra *doc.Mapping) {
 			m.AddObject(*o)
 		}
 	}
-	m.Merge(&doc.Mapping{Templates: extra.Templates}) // templates only
+	m.Merge(&doc.Mapping{Templates: extra.Templates, DynamicObjects: extra.DynamicObjects}) // no fields: those are above
 }
 
 // finish lays the user's mappings over m and puts the logs-* dynamic typing

@@ -26,6 +26,9 @@ import (
 // `name: "x.*"` object fields (object_type) and wildcard groups: fields
 // whose path matches get TYPE when a document brings them. TYPE nested
 // makes NAME a nested object (ES|QL cannot read the fields under it).
+// "NAME.* dynamic" marks an object the integration's ingest pipeline fills
+// with the source record's own keys, typed by the dynamic templates
+// (doc.Mapping.DynamicObjects); the line's comment says why.
 type fieldList struct {
 	streams map[string]*doc.Mapping
 	sources map[string][]string // stream → @source lines that fed it
@@ -126,6 +129,10 @@ func listField(name, typ string, opts []string) (doc.Field, []doc.Field, error) 
 // addListField adds a field, a nested object or a dynamic template.
 func addListField(m *doc.Mapping, f doc.Field, multi []doc.Field) {
 	switch {
+	case f.ESType == "dynamic":
+		if o := strings.TrimSuffix(f.Name, ".*"); !slices.Contains(m.DynamicObjects, o) {
+			m.DynamicObjects = append(m.DynamicObjects, o)
+		}
 	case f.ESType == "nested" || f.ESType == "object":
 		m.AddObject(doc.Object{Name: f.Name, Nested: f.ESType == "nested"})
 	case strings.Contains(f.Name, "*"):
