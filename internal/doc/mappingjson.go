@@ -449,6 +449,31 @@ func (m *Mapping) Merge(other *Mapping) {
 	}
 }
 
+// Overlay lays top over m, as a later index template's mappings override an
+// earlier one's: top's fields replace m's of the same name, its objects are
+// added, its dynamic templates are tried before m's.
+func (m *Mapping) Overlay(top *Mapping) {
+	if m.fields == nil || m.objects == nil {
+		*m = *m.Clone() // Clone makes the maps
+	}
+	for name, f := range top.fields {
+		cp := *f
+		m.fields[name] = &cp
+	}
+	for name, o := range top.objects {
+		cp := *o
+		m.objects[name] = &cp
+	}
+	m.Templates = mergeTemplates(slices.Clone(top.Templates), m.Templates)
+	m.Fallback = mergeTemplates(slices.Clone(top.Fallback), m.Fallback)
+	m.NoDateDetection = m.NoDateDetection || top.NoDateDetection
+	for _, o := range top.DynamicObjects {
+		if !slices.Contains(m.DynamicObjects, o) {
+			m.DynamicObjects = append(m.DynamicObjects, o)
+		}
+	}
+}
+
 // mergeTemplates appends the templates of b whose names a lacks: index
 // templates name theirs after the paths they cover, so equal names are the
 // same template.

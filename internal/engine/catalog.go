@@ -58,7 +58,7 @@ func (c *Catalog) Resolve(patterns []string) (*doc.Mapping, error) {
 	m := merged
 	if !namesOnlyComplete(patterns) {
 		m, _ = doc.BuiltinMapping("ecs")
-		layer(m, merged)
+		m.Overlay(merged)
 	}
 	if c.Inferred != nil {
 		fill(m, c.Inferred)
@@ -87,15 +87,6 @@ func namesOnlyComplete(patterns []string) bool {
 	return len(patterns) > 0
 }
 
-// layer lays top over m: its fields replace m's, its objects and dynamic
-// templates are added.
-func layer(m, top *doc.Mapping) {
-	for _, f := range top.Fields() {
-		m.Add(*f)
-	}
-	fill(m, top)
-}
-
 // fill adds the fields, objects and templates of extra that m lacks.
 func fill(m, extra *doc.Mapping) {
 	for _, f := range extra.Fields() {
@@ -115,9 +106,7 @@ func fill(m, extra *doc.Mapping) {
 // under everything.
 func (c *Catalog) finish(m *doc.Mapping) {
 	if c.User != nil {
-		// The user's templates come first, as their index template's would.
-		m.Templates = append(append([]doc.DynamicTemplate(nil), c.User.Templates...), m.Templates...)
-		layer(m, c.User)
+		m.Overlay(c.User)
 	}
 	m.Fallback = doc.ECSDynamicTemplates()
 	m.NoDateDetection = true
@@ -148,7 +137,7 @@ func (c *Catalog) DecoderMapping() *doc.Mapping {
 		fill(streams, sm)
 	}
 	m, _ := doc.BuiltinMapping("ecs")
-	layer(m, streams)
+	m.Overlay(streams)
 	if c.Inferred != nil {
 		fill(m, c.Inferred)
 	}
