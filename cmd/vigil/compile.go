@@ -1,9 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,17 +15,17 @@ import (
 // compileRules compiles every rule. Fields no mapping knows are first looked
 // for in the inputs (all of them, so whether a rule compiles never depends
 // on where in the input a field first appears; typed as the logs-* index
-// templates' dynamic mapping would). A rule that still does not compile is reported
-// and skipped so one bad rule in a folder does not stop a hunt; it is an
-// error only when no rule is left.
+// templates' dynamic mapping would). A rule that still does not compile is
+// reported with all its problems and skipped, so one bad rule in a folder
+// does not stop a hunt; it is an error when no rule is left.
 func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string) ([]*engine.CompiledRule, int, error) {
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
 	var errs []error
-	try := func(rs []*rule.Rule) {
+	try := func(rs []*rule.Rule, opts esql.Options) {
 		failed, errs = failed[:0], errs[:0]
 		for _, r := range rs {
-			cr, err := engine.Compile(r, cat, esql.Options{Now: now})
+			cr, err := engine.Compile(r, cat, opts)
 			if err != nil {
 				failed, errs = append(failed, r), append(errs, err)
 				continue
@@ -33,23 +33,23 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 			ok = append(ok, cr)
 		}
 	}
-	try(rules)
+	// "Did you mean" compares an unknown name with every mapped field: leave
+	// it to the compilation whose errors are printed.
+	try(rules, esql.Options{Now: now, NoSuggestions: true})
 	if len(failed) > 0 && mentionsUnknownColumn(errs) {
 		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
-			try(append([]*rule.Rule(nil), failed...))
+			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true})
 		}
 	}
-	if len(ok) == 0 && len(errs) > 0 {
-		return nil, len(errs), usageErr(errors.Join(errs...))
+	if len(failed) > 0 {
+		try(slices.Clone(failed), esql.Options{Now: now})
 	}
 	for _, err := range errs {
-		lines := strings.Split(err.Error(), "\n")
-		more := ""
-		if len(lines) > 1 {
-			more = fmt.Sprintf(" (and %d more problems)", len(lines)-1)
-		}
-		fmt.Fprintf(w, "invalid rule skipped: %s%s\n", lines[0], more)
+		reportInvalid(w, err)
+	}
+	if len(ok) == 0 {
+		return nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile", len(errs), len(rules)))
 	}
 	return ok, len(errs), nil
 }

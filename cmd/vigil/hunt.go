@@ -213,8 +213,9 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	}
 	// Closing windows is exact only if no event came in behind the
 	// watermark. If some did and the input can be read again, read it again
-	// with every window open: one more pass instead of a wrong answer.
-	if late := lateEvents(results); late > 0 && readErr == nil && !slices.Contains(files, "-") {
+	// with every window open: one more pass instead of a wrong answer (a
+	// damaged file is damaged again; the others are read whole).
+	if late := lateEvents(results); late > 0 && !slices.Contains(files, "-") {
 		if !o.quiet {
 			fmt.Fprintf(stderr, "input is not in time order (%d events more than --lateness %s behind the newest); re-reading it with all windows open\n", late, o.lateness)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"vigil/internal/engine"
+	"vigil/internal/esql"
 	"vigil/internal/rule"
 )
 
@@ -22,7 +25,9 @@ func (f *ruleFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.pick, "rule", nil, "run only this rule: rule_id, name or path (repeatable)")
 }
 
-// load returns the selected rules and reports skipped (unsupported) ones to w.
+// load returns the selected rules. Files that are not valid rules and rules
+// of unsupported types are reported to w and skipped; it is an error when
+// no rule is left.
 func (f *ruleFlags) load(w io.Writer) ([]*rule.Rule, error) {
 	var rules []*rule.Rule
 	if len(f.paths) == 0 {
@@ -32,10 +37,17 @@ func (f *ruleFlags) load(w io.Writer) ([]*rule.Rule, error) {
 		if err != nil {
 			return nil, usageErr(err)
 		}
+		for _, err := range res.Invalid {
+			reportInvalid(w, err)
+		}
 		for _, s := range res.Skipped {
 			fmt.Fprintln(w, "skipped:", s)
 		}
 		rules = res.Rules
+		if len(rules) == 0 {
+			return nil, usageErr(fmt.Errorf("no runnable rule in %s (%d invalid, %d of unsupported types)",
+				strings.Join(f.paths, ", "), len(res.Invalid), len(res.Skipped)))
+		}
 	}
 	if len(f.pick) == 0 {
 		return rules, nil
@@ -51,22 +63,69 @@ func (f *ruleFlags) load(w io.Writer) ([]*rule.Rule, error) {
 	return out, nil
 }
 
+// listStatus is `rules list`'s verdict: ok, or why the rule cannot run
+// (its first problem; `rules validate` lists them all).
+func listStatus(v verdict) string {
+	if len(v.Problems) == 0 {
+		return "ok"
+	}
+	msg := v.Problems[0].Error()
+	var re *rule.Error
+	if errors.As(v.Problems[0], &re) {
+		msg = re.Msg
+	}
+	if n := len(v.Problems) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more: see rules validate)", n)
+	}
+	return "cannot run: " + msg
+}
+
+// reportInvalid writes every problem of a rule that is skipped.
+func reportInvalid(w io.Writer, err error) {
+	for i, p := range problemList(err) {
+		if i == 0 {
+			fmt.Fprintln(w, "invalid rule skipped:", p)
+		} else {
+			fmt.Fprintln(w, "  "+p.Error())
+		}
+	}
+}
+
+// problemList flattens joined errors (errors.Join) into their problems.
+func problemList(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, problemList(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
 func newRulesCmd() *cobra.Command {
 	var rf ruleFlags
-	cmd := &cobra.Command{Use: "rules", Short: "List and show detection rules"}
+	cmd := &cobra.Command{Use: "rules", Short: "List, show and validate detection rules"}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the loaded rules",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rules, err := rf.load(cmd.ErrOrStderr())
+			vs, err := checkRules(rf.paths, rf.pick, &engine.Catalog{}, esql.Options{NoSuggestions: true})
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RULE_ID\tNAME\tSEVERITY\tRISK\tINTERVAL\tFROM")
-			for _, r := range rules {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.RuleID, r.Name, r.Severity, r.RiskScore, r.Interval, r.From)
+			fmt.Fprintln(tw, "RULE_ID\tNAME\tSEVERITY\tRISK\tINTERVAL\tFROM\tSTATUS")
+			for _, v := range vs {
+				r := v.Rule
+				if r == nil {
+					r = &rule.Rule{RuleID: "-", Name: v.Path}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.RuleID, r.Name, r.Severity, r.RiskScore, r.Interval, r.From, listStatus(v))
 			}
 			return tw.Flush()
 		},
@@ -94,6 +153,7 @@ func newRulesCmd() *cobra.Command {
 		rf.register(c)
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(newValidateCmd())
 	return cmd
 }
 

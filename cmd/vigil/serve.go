@@ -14,7 +14,6 @@ import (
 
 	"vigil/internal/config"
 	"vigil/internal/engine"
-	"vigil/internal/esql"
 	"vigil/internal/server"
 )
 
@@ -135,13 +134,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	cat := &engine.Catalog{User: user}
-	var compiled []*engine.CompiledRule
-	for _, r := range rules {
-		cr, err := engine.Compile(r, cat, esql.Options{})
-		if err != nil {
-			return usageErr(err)
-		}
-		compiled = append(compiled, cr)
+	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil)
+	if err != nil {
+		return err
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))

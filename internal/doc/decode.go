@@ -65,6 +65,10 @@ type DecodeOptions struct {
 	// names: for callers that must refuse what Elasticsearch refuses yet
 	// read few fields.
 	Whole bool
+	// AutoID gives a document that has no _id the one AutoID derives from
+	// its line, for callers whose queries read METADATA _id; others skip
+	// the hashing.
+	AutoID bool
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -583,6 +587,9 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 		return nil, d.syntax("trailing data after the document")
 	}
 	d.finish()
+	if d.opts.AutoID && doc.ID == "" {
+		doc.ID = AutoID(line)
+	}
 	return doc, nil
 }
 

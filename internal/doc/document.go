@@ -1,5 +1,10 @@
 package doc
 
+import (
+	"crypto/sha256"
+	"encoding/base64"
+)
+
 // Document is one event: its fields flattened to dotted names (the way
 // Elasticsearch names object sub-fields) with values typed by a mapping, plus
 // the metadata ES|QL's METADATA clause exposes.
@@ -10,7 +15,7 @@ package doc
 // Lookup and Range read both forms.
 type Document struct {
 	Index   string // concrete index name (_index)
-	ID      string // _id, empty when unknown
+	ID      string // _id, empty when unknown (see AutoID)
 	Version int64  // _version, 0 when unknown (Elasticsearch reports 1 for a first write)
 	Fields  map[string]Value
 	Layout  *Layout // when set, Slots holds the values and Fields is unused
@@ -107,4 +112,18 @@ func (r *FieldReader) Get(d *Document) Value {
 		return Value{}
 	}
 	return d.Slots[r.slot]
+}
+
+// AutoID is the _id of a document that came without one, as Elasticsearch
+// gives every document an _id: 20 URL-safe base64 characters, the shape of
+// Elasticsearch's auto-generated ids, from the first 120 bits of the
+// SHA-256 of the document's line. Deriving it from the bytes rather than
+// from the file and line number keeps it stable across runs, thread counts,
+// file names, compression and concatenation, and makes the same event read
+// from a file and ingested through _bulk one document; identical lines share
+// an id, which de-duplicates events shipped twice. (Elasticsearch's own auto
+// ids are random: no local scheme can reproduce them.)
+func AutoID(line []byte) string {
+	h := sha256.Sum256(line)
+	return base64.RawURLEncoding.EncodeToString(h[:15])
 }

@@ -32,6 +32,17 @@ func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, 
 	return &CompiledRule{Rule: r, Query: q}, nil
 }
 
+// ReadIDs reports whether any of the rules reads METADATA _id: decoders
+// then give documents without an _id their doc.AutoID.
+func ReadIDs(rules []*CompiledRule) bool {
+	for _, cr := range rules {
+		if cr.Query.ReadsID() {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleError re-positions ES|QL errors (line:col within the query) as
 // file:line:col within the rule file.
 func ruleError(r *rule.Rule, err error) error {

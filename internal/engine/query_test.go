@@ -186,7 +186,9 @@ func referenceQuery(t *testing.T, src string, files []string) (*esql.Result, sou
 	if err != nil {
 		return nil, source.Stats{}, err
 	}
-	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true})
+	// Every document has an _id (doc.AutoID when its line has none),
+	// whether or not the query reads it.
+	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true})
 	exec := q.NewExecution()
 	st, err := (&source.Reader{}).Documents(files, dec, func(d *doc.Document) {
 		index := IndexOf(d, "")

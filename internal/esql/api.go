@@ -22,6 +22,10 @@ type Catalog interface {
 // Options tune compilation and execution.
 type Options struct {
 	Now time.Time // the instant NOW() and date math use; zero means time.Now() at Compile
+	// NoSuggestions leaves "did you mean" out of Unknown column errors: the
+	// search compares the name with every mapped field, wasted work for a
+	// caller that will not print the error.
+	NoSuggestions bool
 }
 
 // Column is one result column.

@@ -39,6 +39,8 @@ type compiler struct {
 	// reads, while set, collects the slots of the columns compiled
 	// expressions read (what a WHERE or EVAL depends on).
 	reads *[]int
+	// noSuggest: Options.NoSuggestions.
+	noSuggest bool
 }
 
 func (c *compiler) use(a *attr) int {
@@ -72,8 +74,15 @@ func (c *compiler) warnOnce(w string) {
 // unknownColumn words ES's error, with its "did you mean" suggestions.
 func (c *compiler) unknownColumn(name string, sc *scope) string {
 	var cands []string
-	for _, a := range sc.cols {
-		if levenshtein(strings.ToLower(name), strings.ToLower(a.name)) <= maxDist(name) {
+	lname, d, cols := strings.ToLower(name), maxDist(name), sc.cols
+	if c.noSuggest {
+		cols = nil
+	}
+	for _, a := range cols {
+		// The length difference bounds the distance from below: skip the
+		// O(n·m) comparison for most of a mapping's thousands of fields.
+		la := strings.ToLower(a.name)
+		if max(len(la)-len(lname), len(lname)-len(la)) <= d && levenshtein(lname, la) <= d {
 			cands = append(cands, a.name)
 		}
 	}

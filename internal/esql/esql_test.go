@@ -684,3 +684,23 @@ func TestPushLaidOutDocuments(t *testing.T) {
 		}
 	}
 }
+
+// The length bound in unknownColumn's search must keep every suggestion
+// within the edit distance (lengths 2 apart included, 3 apart not), and
+// Options.NoSuggestions must drop the search.
+func TestUnknownColumnSuggestions(t *testing.T) {
+	m := doc.NewMapping()
+	for _, f := range []string{"process.name", "process.nam", "process.names", "process.nameXY", "process.nameXYZ", "Process.Name", "proc.name"} {
+		m.Add(doc.Field{Name: f, Type: doc.Keyword, ESType: "keyword"})
+	}
+	cat := testCatalog{m}
+	_, err := Compile("FROM x | KEEP process.namX", cat, Options{})
+	want := "line 1:15: Unknown column [process.namX], did you mean any of [Process.Name, process.nam, process.name, process.nameXY, process.names]?"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	_, err = Compile("FROM x | KEEP process.namX", cat, Options{NoSuggestions: true})
+	if want := "line 1:15: Unknown column [process.namX]"; err == nil || err.Error() != want {
+		t.Errorf("NoSuggestions: got %v, want %s", err, want)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"vigil/internal/doc"
@@ -347,16 +346,7 @@ func (c *compiler) binary(e *Binary, sc *scope) *cexpr {
 		if !(l.t.IsString() || l.t == doc.Null) || !(r.t.IsString() || r.t == doc.Null) {
 			return c.errf(e.P, "first argument of ["+e.Txt+"] must be [string], found value ["+e.L.Src()+"] type ["+l.t.String()+"]")
 		}
-		ev := func(a []doc.Value) (doc.Value, error) {
-			if a[0].IsNull() || a[1].IsNull() {
-				return doc.Value{}, nil
-			}
-			if a[0].IsMulti() || a[1].IsMulti() {
-				return doc.Value{}, fn.ErrMultiValue
-			}
-			return doc.Bool(strings.EqualFold(a[0].S, a[1].S)), nil
-		}
-		return c.apply(e.Txt, e.P, doc.Boolean, ev, []*cexpr{l, r})
+		return c.apply(e.Txt, e.P, doc.Boolean, fn.InsensitiveEquals, []*cexpr{l, r})
 	}
 	op := opOf[e.Op]
 	if op >= fn.Eq {

@@ -72,7 +72,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		now = time.Now()
 	}
 	q := &Query{src: query}
-	c := &compiler{q: q, now: now}
+	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions}
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
 	var sc *scope
@@ -334,6 +334,17 @@ func (q *Query) Fields() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ReadsID reports whether the query loads METADATA _id, so that documents
+// without one must be given one (doc.DecodeOptions.AutoID).
+func (q *Query) ReadsID() bool {
+	for _, a := range q.loads {
+		if a.meta == metaID {
+			return true
+		}
+	}
+	return false
 }
 
 // Stages describes the plan split: PerEvent commands stream one document at

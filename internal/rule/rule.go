@@ -6,12 +6,12 @@
 package rule
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -60,7 +60,8 @@ type Rule struct {
 	UpdatedDate    string
 	Integration    []string
 
-	Path string // file the rule came from ("builtin:…" for embedded rules)
+	Path     string   // file the rule came from ("builtin:…" for embedded rules)
+	Warnings []*Error // keys outside the detection-rules schema (ignored)
 }
 
 // Threat is one MITRE ATT&CK mapping entry, in Kibana's shape.
@@ -131,7 +132,10 @@ type Error struct {
 	Path      string
 	Line, Col int
 	Msg       string
+	Kind      error // what errors.Is matches, e.g. ErrUnsupportedType; nil for plain problems
 }
+
+func (e *Error) Unwrap() error { return e.Kind }
 
 func (e *Error) Error() string {
 	switch {
@@ -149,10 +153,20 @@ var ErrUnsupportedType = errors.New("unsupported rule type")
 
 var severities = map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
 
-// Parse reads one detection-rules TOML file. path is used in errors only.
+// Parse reads one detection-rules TOML file; path is used in errors only.
+// It checks the whole file and reports every problem, each an *Error in
+// file order, joined (errors.Join). The rule is nil only when the file is
+// not TOML; otherwise it holds what could be read, so a validator can still
+// compile its query, but a rule returned with an error must not run. A rule
+// of a type Vigil cannot run is returned with an error wrapping
+// ErrUnsupportedType. Keys outside the schema are not errors: they are
+// listed in Rule.Warnings.
 func Parse(data []byte, path string) (*Rule, error) {
-	var f file
-	md, err := toml.Decode(string(data), &f)
+	var raw struct {
+		Metadata map[string]toml.Primitive `toml:"metadata"`
+		Rule     map[string]toml.Primitive `toml:"rule"`
+	}
+	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -160,8 +174,42 @@ func Parse(data []byte, path string) (*Rule, error) {
 		}
 		return nil, &Error{Path: path, Msg: err.Error()}
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		_ = und // unknown keys (alert suppression, required_fields, …) are kept by Elastic's tools; ignore them here
+	p := &problems{path: path, ix: indexKeys(data)}
+	var f file
+	targets := f.keys()
+	for _, k := range md.Keys() {
+		if len(k) == 1 && !knownTables[k[0]] {
+			p.warnf(k[0], "unknown key %s (not in the detection-rules schema; ignored)", k[0])
+		}
+	}
+	if !md.IsDefined("rule") {
+		p.errorf("", "missing required table [rule]")
+	}
+	for _, table := range []string{"metadata", "rule"} {
+		prims := raw.Metadata
+		if table == "rule" {
+			prims = raw.Rule
+		}
+		for key, prim := range prims {
+			full := table + "." + key
+			target, used := targets[table][key]
+			if !used {
+				target = ignoredKeys[table][key]
+			}
+			if target == nil {
+				p.warnf(full, "unknown key %s (not in the detection-rules schema; ignored)", full)
+				continue
+			}
+			if target == tAny {
+				continue
+			}
+			if !used {
+				target = reflect.New(reflect.TypeOf(target).Elem()).Interface() // a scratch value to type-check
+			}
+			if err := md.PrimitiveDecode(prim, target); err != nil {
+				p.errorf(full, "%s must be %s, not %s", full, kindOf(target), tomlKind(md.Type(table, key)))
+			}
+		}
 	}
 	r := f.Rule
 	out := &Rule{
@@ -183,62 +231,85 @@ func Parse(data []byte, path string) (*Rule, error) {
 		}
 		out.Threat = append(out.Threat, th)
 	}
-	fail := func(key, msg string) error {
-		return &Error{Path: path, Line: keyLine(data, key), Msg: msg}
-	}
-	for _, req := range []struct{ key, val string }{
-		{"rule_id", r.RuleID}, {"name", r.Name}, {"type", r.Type}, {"severity", r.Severity},
-	} {
-		if strings.TrimSpace(req.val) == "" {
-			return nil, fail("rule", "missing required key rule."+req.key)
+	if md.IsDefined("rule") {
+		for _, req := range []struct{ key, val string }{
+			{"rule_id", r.RuleID}, {"name", r.Name}, {"type", r.Type}, {"severity", r.Severity}, {"risk_score", "n"},
+		} {
+			if !md.IsDefined("rule", req.key) || (md.Type("rule", req.key) == "String" && strings.TrimSpace(req.val) == "") {
+				p.errorf("rule", "missing required key rule.%s", req.key)
+			}
 		}
 	}
-	if !severities[r.Severity] {
-		return nil, fail("severity", fmt.Sprintf("severity %q is not one of low, medium, high, critical", r.Severity))
+	if r.Severity != "" && !severities[r.Severity] {
+		p.errorf("rule.severity", "severity %q is not one of low, medium, high, critical", r.Severity)
 	}
-	if r.RiskScore == nil {
-		return nil, fail("rule", "missing required key rule.risk_score")
+	if r.RiskScore != nil {
+		out.RiskScore = *r.RiskScore
+		if *r.RiskScore < 0 || *r.RiskScore > 100 {
+			p.errorf("rule.risk_score", "risk_score %d is outside 0..100", *r.RiskScore)
+		}
 	}
-	if *r.RiskScore < 0 || *r.RiskScore > 100 {
-		return nil, fail("risk_score", fmt.Sprintf("risk_score %d is outside 0..100", *r.RiskScore))
-	}
-	out.RiskScore = *r.RiskScore
 	out.Version = DefaultVersion
 	if r.Version != nil {
 		out.Version = *r.Version
 	}
 	out.MaxSignals = DefaultMaxSignals
 	if r.MaxSignals != nil {
-		if *r.MaxSignals < 1 {
-			return nil, fail("max_signals", "max_signals must be at least 1")
-		}
 		out.MaxSignals = *r.MaxSignals
+		if *r.MaxSignals < 1 {
+			p.errorf("rule.max_signals", "max_signals must be at least 1")
+		}
 	}
 	out.Interval = DefaultInterval
 	if r.Interval != "" {
-		d, err := ParseInterval(r.Interval)
-		if err != nil {
-			return nil, fail("interval", err.Error())
+		if d, err := ParseInterval(r.Interval); err != nil {
+			p.errorf("rule.interval", "%v", err)
+		} else {
+			out.Interval = d
 		}
-		out.Interval = d
 	}
 	if out.From == "" {
 		out.From = DefaultFrom
 	}
-	lb, err := ParseFrom(out.From)
-	if err != nil {
-		return nil, fail("from", err.Error())
-	}
-	out.Lookback = lb
-	if out.Type == "esql" {
-		if strings.TrimSpace(out.Query) == "" {
-			return nil, fail("rule", "an esql rule needs rule.query")
-		}
-		out.QueryLine = queryLine(data)
+	if lb, err := ParseFrom(out.From); err != nil {
+		p.errorf("rule.from", "%v", err)
 	} else {
-		return out, fmt.Errorf("%s: rule %q has type %q: %w (only esql rules run yet)", path, out.Name, out.Type, ErrUnsupportedType)
+		out.Lookback = lb
+	}
+	unsupported := false
+	switch {
+	case out.Type == "esql":
+		if strings.TrimSpace(out.Query) == "" {
+			p.errorf("rule", "an esql rule needs rule.query")
+		}
+		out.QueryLine = p.ix.valueLine("rule.query")
+	case out.Type != "":
+		unsupported = true
+	}
+	out.Warnings = sortErrors(p.warnings)
+	if len(p.errs) > 0 {
+		var errs []error
+		for _, e := range sortErrors(p.errs) {
+			errs = append(errs, e)
+		}
+		return out, errors.Join(errs...)
+	}
+	if unsupported {
+		return out, &Error{Path: path, Line: p.ix.line("rule.type"), Kind: ErrUnsupportedType,
+			Msg: fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (only esql rules run)", out.Name, out.Type)}
 	}
 	return out, nil
+}
+
+// sortErrors orders problems by position (map iteration found them).
+func sortErrors(errs []*Error) []*Error {
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Line != errs[j].Line {
+			return errs[i].Line < errs[j].Line
+		}
+		return errs[i].Msg < errs[j].Msg
+	})
+	return errs
 }
 
 // ParseInterval reads Kibana's interval syntax: a positive integer and one of s, m, h, d.
@@ -280,53 +351,15 @@ func ParseFrom(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// keyLine finds the line of `key =` (or a [key] table) in a TOML file, for
-// errors about values the decoder accepted but validation did not.
-func keyLine(data []byte, key string) int {
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		t := bytes.TrimSpace(line)
-		if bytes.HasPrefix(t, []byte(key)) {
-			rest := bytes.TrimSpace(t[len(key):])
-			if bytes.HasPrefix(rest, []byte("=")) {
-				return i + 1
-			}
-		}
-		if string(t) == "["+key+"]" {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-// queryLine returns the file line on which the query text's first line
-// stands: TOML drops a newline right after the opening quotes.
-func queryLine(data []byte) int {
-	lines := bytes.Split(data, []byte("\n"))
-	for i, line := range lines {
-		t := bytes.TrimSpace(line)
-		if !bytes.HasPrefix(t, []byte("query")) {
-			continue
-		}
-		rest := bytes.TrimSpace(t[len("query"):])
-		if !bytes.HasPrefix(rest, []byte("=")) {
-			continue
-		}
-		rest = bytes.TrimSpace(rest[1:])
-		for _, q := range []string{"'''", `"""`} {
-			if bytes.Equal(rest, []byte(q)) {
-				return i + 2
-			}
-		}
-		return i + 1
-	}
-	return 0
-}
-
-// LoadFile parses one rule file.
+// LoadFile parses one rule file (see Parse).
 func LoadFile(path string) (*Rule, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is the Error's
+		}
+		return nil, &Error{Path: path, Msg: err.Error()}
 	}
 	return Parse(data, path)
 }
@@ -335,33 +368,44 @@ func LoadFile(path string) (*Rule, error) {
 type LoadResult struct {
 	Rules   []*Rule
 	Skipped []error // rules of unsupported types: reported, not fatal
+	Invalid []error // files that are not valid rules (every problem, joined): reported and skipped
 }
 
 // Load reads rule files and directories (every *.toml below a directory).
-// A malformed rule fails the load; a rule of an unsupported type is skipped.
+// A file that is not a valid rule is reported in Invalid and skipped, as is
+// a rule of an unsupported type (Skipped); only a path that cannot be
+// listed fails the load.
 func Load(paths ...string) (*LoadResult, error) {
+	files, err := Files(paths...)
+	if err != nil {
+		return nil, err
+	}
 	res := &LoadResult{}
-	add := func(path string) error {
-		r, err := LoadFile(path)
+	for _, f := range files {
+		r, err := LoadFile(f)
 		switch {
 		case errors.Is(err, ErrUnsupportedType):
 			res.Skipped = append(res.Skipped, err)
 		case err != nil:
-			return err
+			res.Invalid = append(res.Invalid, err)
 		default:
 			res.Rules = append(res.Rules, r)
 		}
-		return nil
 	}
+	return res, nil
+}
+
+// Files lists the rule files paths name: files as given, directories
+// searched recursively for *.toml, each directory's files in name order.
+func Files(paths ...string) ([]string, error) {
+	var out []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			if err := add(p); err != nil {
-				return nil, err
-			}
+			out = append(out, p)
 			continue
 		}
 		var files []string
@@ -378,13 +422,9 @@ func Load(paths ...string) (*LoadResult, error) {
 			return nil, err
 		}
 		sort.Strings(files)
-		for _, f := range files {
-			if err := add(f); err != nil {
-				return nil, err
-			}
-		}
+		out = append(out, files...)
 	}
-	return res, nil
+	return out, nil
 }
 
 // Select picks rules by rule_id, name (case-insensitive) or source path.

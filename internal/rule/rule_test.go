@@ -128,3 +128,136 @@ func TestElasticRulesLoad(t *testing.T) {
 		t.Errorf("select by name found %d", len(got))
 	}
 }
+
+// Parse reports every problem of a file, in file order, each positioned.
+func TestParseReportsEveryProblem(t *testing.T) {
+	src := `[metadata]
+maturity = 1
+[rule]
+rule_id = "x"
+name = "n"
+type = "esql"
+severity = "urgent"
+risk_score = 121
+interval = "5x"
+tags = "one"
+query = '''
+FROM a
+'''
+`
+	_, err := Parse([]byte(src), "a.toml")
+	want := []string{
+		`a.toml:2: metadata.maturity must be a string, not an integer`,
+		`a.toml:7: severity "urgent" is not one of low, medium, high, critical`,
+		`a.toml:8: risk_score 121 is outside 0..100`,
+		`a.toml:9: interval "5x": want a positive number and a unit (s, m, h, d)`,
+		`a.toml:10: rule.tags must be an array of strings, not a string`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got\n%v\nwant\n%s", err, strings.Join(want, "\n"))
+	}
+	_, err = Parse([]byte("[metadata]\nmaturity = \"x\"\n"), "b.toml")
+	if err == nil || err.Error() != "b.toml: missing required table [rule]" {
+		t.Errorf("no [rule]: %v", err)
+	}
+	_, err = Parse([]byte("[rule]\ntype = \"esql\"\nname = \" \"\nquery = \"FROM a\"\n"), "c.toml")
+	if err == nil || strings.Count(err.Error(), "missing required key") != 4 {
+		t.Errorf("want the 4 missing keys, got %v", err)
+	}
+}
+
+// Keys outside the schema are warnings, keys it knows but Vigil ignores
+// are type-checked, and neither stops the rule.
+func TestParseSchemaKeys(t *testing.T) {
+	base := "[rule]\nrule_id = \"x\"\nname = \"n\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 21\nquery = \"FROM a\"\n"
+	r, err := Parse([]byte(base+"frobnicate = 1\nbuilding_block_type = \"default\"\n[rule.alert_suppression]\ngroup_by = [\"a\"]\n[extra]\nx = 1\n"), "a.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range r.Warnings {
+		got = append(got, w.Error())
+	}
+	want := "a.toml:8: unknown key rule.frobnicate (not in the detection-rules schema; ignored)\n" +
+		"a.toml:12: unknown key extra (not in the detection-rules schema; ignored)"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	_, err = Parse([]byte(base+"building_block_type = 3\n"), "a.toml")
+	if err == nil || err.Error() != "a.toml:8: rule.building_block_type must be a string, not an integer" {
+		t.Errorf("ignored key's type: %v", err)
+	}
+}
+
+// The query's line is the [rule] table's query, not an earlier
+// [[transform.osquery]] query or a "query =" inside the note.
+func TestQueryLine(t *testing.T) {
+	src := "[metadata]\nmaturity = \"production\"\n[transform]\n[[transform.osquery]]\nlabel = \"x\"\nquery = \"SELECT 1\"\n\n" +
+		"[rule]\nnote = '''\nquery = nope\n'''\nrule_id = \"x\"\nname = \"n\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 21\n" +
+		"query = '''\nFROM a\n| LIMIT 1\n'''\n"
+	r, err := Parse([]byte(src), "a.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.QueryLine != 18 {
+		t.Errorf("QueryLine = %d, want 18", r.QueryLine)
+	}
+	r, err = Parse([]byte(strings.Replace(src, "query = '''\nFROM a", "query = '''FROM a", 1)), "a.toml")
+	if err != nil || r.QueryLine != 17 {
+		t.Errorf("query on the quotes' line: QueryLine = %d (%v), want 17", r.QueryLine, err)
+	}
+}
+
+// For every shipped rule, QueryLine is the line of the query's first line.
+func TestElasticRulesQueryLine(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "rules", "esql")
+	files, err := Files(dir)
+	if err != nil {
+		t.Skip("shared rules not available:", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Parse(data, f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		first, _, _ := strings.Cut(r.Query, "\n")
+		lines := strings.Split(string(data), "\n")
+		if r.QueryLine < 1 || !strings.HasSuffix(lines[r.QueryLine-1], first) {
+			t.Errorf("%s: QueryLine %d, want the line of %q", f, r.QueryLine, first)
+		}
+		if len(r.Warnings) > 0 {
+			t.Errorf("%s: schema warnings on an Elastic rule: %v", f, r.Warnings)
+		}
+	}
+}
+
+// A file that is not a valid rule is reported and skipped; the others load.
+func TestLoadSkipsInvalidFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := "[rule]\nrule_id = \"x\"\nname = \"n\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 21\nquery = \"FROM a\"\n"
+	for name, src := range map[string]string{
+		"a_broken.toml":  "[rule\nname = 1\n",
+		"b_good.toml":    good,
+		"c_invalid.toml": strings.Replace(good, `"low"`, `"urgent"`, 1),
+		"d_eql.toml":     strings.Replace(good, `"esql"`, `"eql"`, 1),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rules) != 1 || res.Rules[0].Path != filepath.Join(dir, "b_good.toml") || len(res.Skipped) != 1 || len(res.Invalid) != 2 {
+		t.Fatalf("rules %d, skipped %v, invalid %v", len(res.Rules), res.Skipped, res.Invalid)
+	}
+	if !strings.Contains(res.Invalid[0].Error(), "a_broken.toml:2:6: expected") || !strings.Contains(res.Invalid[1].Error(), "c_invalid.toml:5: severity") {
+		t.Errorf("invalid: %v", res.Invalid)
+	}
+}

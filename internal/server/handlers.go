@@ -202,7 +202,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if it.id == "" {
-			it.id = s.newID()
+			it.id = doc.AutoID(src) // the id a hunt over the same line gives it
 		}
 		if it.index == "" {
 			it.status, it.errType, it.msg = 400, "action_request_validation_exception", "Validation Failed: 1: index is missing;"
@@ -423,7 +423,7 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 			d.Index = index
 		}
 		if d.ID == "" {
-			d.ID = s.newID()
+			d.ID = doc.AutoID(line)
 		}
 		docs = append(docs, d)
 		raws = append(raws, line)

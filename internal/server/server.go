@@ -8,10 +8,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -89,8 +86,6 @@ type Server struct {
 	stop     chan struct{}
 	abandon  chan struct{}
 
-	idPrefix [8]byte
-	idSeq    atomic.Uint64
 	seqNo    atomic.Int64
 	lastSave []byte
 	stats    atomic.Pointer[[]engine.RuleStats] // the engine's view, for the API
@@ -133,7 +128,6 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, clock: opts.Clock, sse: newBroker(),
 		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), abandon: make(chan struct{}), known: map[string]string{}, overflowSeen: map[string]int64{}}
-	rand.Read(s.idPrefix[:])
 	if cfg.Auth.Token != "" {
 		h := sha256.Sum256([]byte(cfg.Auth.Token))
 		s.token = h[:]
@@ -687,14 +681,6 @@ func (s *Server) close() error {
 	}
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
-}
-
-// newID makes a 20-character URL-safe id, as Elasticsearch's auto ids.
-func (s *Server) newID() string {
-	var b [15]byte
-	copy(b[:7], s.idPrefix[:7])
-	binary.BigEndian.PutUint64(b[7:], s.idSeq.Add(1))
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // groupLimitAlert is the alert a rule flooding its live group limit raises:

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,14 +111,18 @@ func (p *ChunkPool) Release(c *Chunk) {
 // system allows (see mapFile) and their chunks point into the mapping
 // instead of a pool buffer, which saves copying every byte; the pool then
 // only bounds how many chunks are out.
+//
+// As with ReadFiles, a damaged or unreadable file does not stop the read;
+// the error returned joins one error per such file.
 func (r *Reader) Chunks(files []string, pool *ChunkPool, fn func(*Chunk)) error {
 	seq := 0
+	var errs []error
 	for _, f := range files {
 		if err := r.chunkFile(f, pool, &seq, fn); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (r *Reader) chunkFile(name string, pool *ChunkPool, seq *int, fn func(*Chunk)) error {

@@ -140,3 +140,57 @@ func FuzzChunks(f *testing.F) {
 		}
 	})
 }
+
+// TestDamagedFilesDoNotStopTheRead: a truncated gzip, a file that is not
+// gzip behind its magic bytes and a missing file among good ones: both
+// readers deliver every good file's lines (and the truncated file's lines
+// before the damage) and return one error per damaged file.
+func TestDamagedFilesDoNotStopTheRead(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	for i := range 2000 {
+		fmt.Fprintf(zw, "{\"n\":%d,\"pad\":\"%s\"}\n", i, strings.Repeat("x", 50))
+	}
+	zw.Close()
+	files := map[string][]byte{
+		"a.ndjson":    []byte("{\"a\":1}\n{\"a\":2}\n"),
+		"b.ndjson.gz": gz.Bytes()[:gz.Len()-12],
+		"c.ndjson.gz": {0x1f, 0x8b, 'n', 'o', 't'},
+		"e.ndjson":    []byte("{\"e\":1}\n"),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var paths []string
+	for _, n := range []string{"a.ndjson", "b.ndjson.gz", "c.ndjson.gz", "d-missing.ndjson", "e.ndjson"} {
+		paths = append(paths, filepath.Join(dir, n))
+	}
+	type line struct{ file, text string }
+	readers := map[string]func(fn func(line)) error{
+		"ReadFiles": func(fn func(line)) error {
+			return (&Reader{}).ReadFiles(paths, func(l Line) { fn(line{filepath.Base(l.File), string(l.Bytes)}) })
+		},
+		"Chunks": func(fn func(line)) error {
+			pool := NewChunkPool(2, 4096)
+			return (&Reader{}).Chunks(paths, pool, func(c *Chunk) {
+				c.Lines(func(_ int, l []byte) { fn(line{filepath.Base(c.File), string(l)}) })
+				pool.Release(c)
+			})
+		},
+	}
+	for name, read := range readers {
+		per := map[string]int{}
+		var last line
+		err := read(func(l line) { per[l.file]++; last = l })
+		if per["a.ndjson"] != 2 || per["e.ndjson"] != 1 || per["b.ndjson.gz"] == 0 || last.file != "e.ndjson" {
+			t.Errorf("%s: lines per file %v, last %v", name, per, last)
+		}
+		msg := fmt.Sprint(err)
+		if strings.Count(msg, "\n") != 2 || !strings.Contains(msg, "b.ndjson.gz:") || !strings.Contains(msg, "c.ndjson.gz:") || !strings.Contains(msg, "d-missing.ndjson") {
+			t.Errorf("%s: want one error per damaged file, got %v", name, err)
+		}
+	}
+}

@@ -131,15 +131,18 @@ func TotalSize(files []string) int64 {
 }
 
 // ReadFiles reads every file in order, calling fn for each non-blank line.
-// An error opening or reading a file stops the read (a truncated gzip stream
-// is reported after the lines before it were delivered).
+// A file that cannot be opened or read to its end (a truncated gzip stream:
+// its lines before the damage are delivered) does not stop the read: the
+// other files are still read, and the error returned joins (errors.Join)
+// one error per damaged file, naming it.
 func (r *Reader) ReadFiles(files []string, fn func(Line)) error {
+	var errs []error
 	for _, f := range files {
 		if err := r.readFile(f, fn); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (r *Reader) readFile(name string, fn func(Line)) error {
@@ -152,7 +155,7 @@ func (r *Reader) readFile(name string, fn func(Line)) error {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return err
+			return err // *fs.PathError: names the file
 		}
 		defer f.Close()
 		in = f

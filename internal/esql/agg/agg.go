@@ -3,7 +3,11 @@
 // that parallel workers and partitions combine partial results exactly.
 package agg
 
-import "vigil/internal/doc"
+import (
+	"errors"
+
+	"vigil/internal/doc"
+)
 
 // State accumulates one group's values for one aggregate.
 type State interface {
@@ -80,3 +84,40 @@ func freshBatch[T any, P interface {
 		dst[i] = p
 	}
 }
+
+// Failer is implemented by states whose result can fail at run time (SUM
+// and AVG on long overflow). When Err is non-nil, Result is null and the
+// engine should emit Elasticsearch's two warnings for the group, the second
+// being Err's text ("java.lang.ArithmeticException: long overflow").
+type Failer interface {
+	Err() error
+}
+
+// ErrLongOverflow is the failure of a long SUM that leaves the 64-bit range
+// (Elasticsearch adds with Math.addExact and nulls the group).
+var ErrLongOverflow = errors.New("java.lang.ArithmeticException: long overflow")
+
+// each calls f for every value of v (none for null, each element of a multi-value).
+func each(v doc.Value, f func(doc.Value)) {
+	if v.M != nil {
+		for _, e := range v.M {
+			f(e)
+		}
+		return
+	}
+	if v.T != doc.Null {
+		f(v)
+	}
+}
+
+// nullState is the state of an aggregate over a literal null (or an
+// expression of null type): it always yields null.
+type nullState struct{}
+
+func (nullState) Add(doc.Value)                  {}
+func (nullState) Merge(State)                    {}
+func (nullState) Result() doc.Value              { return doc.Value{} }
+func (nullState) MarshalBinary() ([]byte, error) { return []byte{tagNull}, nil }
+func (nullState) UnmarshalBinary(b []byte) error { return expectOnly(b, tagNull) }
+
+func nullFactory() State { return nullState{} }

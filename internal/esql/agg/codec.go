@@ -1,12 +1,46 @@
 package agg
 
 import (
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"math"
 
 	"vigil/internal/doc"
 )
+
+// Serializable is what every state in this package implements, so that a
+// checkpoint can persist partial aggregations and resume them.
+// UnmarshalBinary must be called on a fresh state from the same Factory
+// (same aggregate and parameters); it rejects encodings of another kind.
+type Serializable interface {
+	State
+	encoding.BinaryMarshaler
+	encoding.BinaryUnmarshaler
+}
+
+// Marshal encodes a state made by this package.
+func Marshal(s State) ([]byte, error) {
+	m, ok := s.(encoding.BinaryMarshaler)
+	if !ok {
+		return nil, errors.New("agg: state is not serializable")
+	}
+	return m.MarshalBinary()
+}
+
+// Restore rebuilds a state from Marshal's bytes using the factory that made
+// the original (Resolve is deterministic, so re-resolving the query gives it).
+func Restore(f Factory, data []byte) (State, error) {
+	s := f()
+	u, ok := s.(encoding.BinaryUnmarshaler)
+	if !ok {
+		return nil, errors.New("agg: state is not serializable")
+	}
+	if err := u.UnmarshalBinary(data); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
 // State encodings start with one of these tags and the state's parameters,
 // so bytes restored into a state of another kind or configuration are
@@ -146,6 +180,23 @@ func (d *dec) bool() bool {
 	}
 	d.fail()
 	return false
+}
+
+// expect checks a state's tag.
+func (d *dec) expect(tag byte) {
+	if d.byte() != tag {
+		d.fail()
+	}
+}
+
+// count64 reads a number of rows, which cannot be negative.
+func (d *dec) count64() int64 {
+	n := d.varint()
+	if n < 0 {
+		d.fail()
+		return 0
+	}
+	return n
 }
 
 // count reads a length whose items each take at least minSize bytes.

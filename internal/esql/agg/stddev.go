@@ -92,10 +92,7 @@ func (s *variance) UnmarshalBinary(b []byte) error {
 	if d.byte() != tagVariance || d.bool() != s.std {
 		d.fail()
 	}
-	n, mean, m2 := d.varint(), d.float(), d.float()
-	if n < 0 {
-		d.fail()
-	}
+	n, mean, m2 := d.count64(), d.float(), d.float()
 	if err := d.done(); err != nil {
 		return err
 	}

@@ -95,12 +95,7 @@ func (s *sumLong) Err() error {
 	return nil
 }
 
-func (s *sumLong) tag() byte {
-	if s.avg {
-		return tagAvgLong
-	}
-	return tagSumLong
-}
+func (s *sumLong) tag() byte { return sumTag(s.avg, tagAvgLong, tagSumLong) }
 
 func (s *sumLong) MarshalBinary() ([]byte, error) {
 	e := enc{}
@@ -113,13 +108,8 @@ func (s *sumLong) MarshalBinary() ([]byte, error) {
 
 func (s *sumLong) UnmarshalBinary(b []byte) error {
 	d := dec{b: b}
-	if d.byte() != s.tag() {
-		d.fail()
-	}
-	failed, sum, n := d.bool(), d.varint(), d.varint()
-	if n < 0 {
-		d.fail()
-	}
+	d.expect(s.tag())
+	failed, sum, n := d.bool(), d.varint(), d.count64()
 	if err := d.done(); err != nil {
 		return err
 	}
@@ -178,12 +168,7 @@ func (s *sumDouble) Result() doc.Value {
 	return doc.Float(s.sum)
 }
 
-func (s *sumDouble) tag() byte {
-	if s.avg {
-		return tagAvgDouble
-	}
-	return tagSumDouble
-}
+func (s *sumDouble) tag() byte { return sumTag(s.avg, tagAvgDouble, tagSumDouble) }
 
 func (s *sumDouble) MarshalBinary() ([]byte, error) {
 	e := enc{}
@@ -196,16 +181,19 @@ func (s *sumDouble) MarshalBinary() ([]byte, error) {
 
 func (s *sumDouble) UnmarshalBinary(b []byte) error {
 	d := dec{b: b}
-	if d.byte() != s.tag() {
-		d.fail()
-	}
-	sum, delta, n := d.float(), d.float(), d.varint()
-	if n < 0 {
-		d.fail()
-	}
+	d.expect(s.tag())
+	sum, delta, n := d.float(), d.float(), d.count64()
 	if err := d.done(); err != nil {
 		return err
 	}
 	s.sum, s.delta, s.n = sum, delta, n
 	return nil
+}
+
+// sumTag is the encoding tag of a SUM state, or of an AVG one.
+func sumTag(avg bool, avgTag, sum byte) byte {
+	if avg {
+		return avgTag
+	}
+	return sum
 }

@@ -145,7 +145,7 @@ func resolveBucket(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error)
 		// Elasticsearch evaluates FLOOR(field / width) * width, so a zero,
 		// negative-count or NaN width fails like its double division:
 		// null with "/ by zero" (bucket.csv-spec zeroBuckets, minusOneBuckets).
-		return doc.Double, opEval1(func(v doc.Value) (doc.Value, error) {
+		return doc.Double, strict1(func(v doc.Value) (doc.Value, error) {
 			q := v.AsFloat() / width
 			if math.IsNaN(q) || math.IsInf(q, 0) {
 				return doc.Value{}, errDivZero
@@ -161,7 +161,7 @@ func isWholeType(t doc.Type) bool {
 }
 
 func truncEval(tr truncer) Eval {
-	return opEval1(func(d doc.Value) (doc.Value, error) { return tr(instantOf(d)).value(d.T), nil })
+	return strict1(func(d doc.Value) (doc.Value, error) { return tr(instantOf(d)).value(d.T), nil })
 }
 
 // numericBucketWidth turns a target count over [from, to] into a round width:

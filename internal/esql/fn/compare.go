@@ -69,7 +69,7 @@ func comparison(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 		}
 		conv := stringConverter(typ)
 		strLeft := fl == famString
-		return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+		return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 			var err error
 			if strLeft {
 				a, err = conv(a)
@@ -89,7 +89,7 @@ func comparison(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 		if ordered {
 			return doc.Null, nil, &TypeError{Arg: 0, Expected: "numeric, keyword, text, ip, version or datetime", Found: l}
 		}
-		return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+		return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 			return doc.Bool(test(cmpI64(a.I, b.I))), nil
 		}), nil
 	case famNumeric:
@@ -98,7 +98,7 @@ func comparison(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 		}
 		if l == doc.Double || r == doc.Double {
 			// Java primitive comparisons: NaN is unequal and unordered.
-			return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+			return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 				x, y := a.AsFloat(), b.AsFloat()
 				var res bool
 				switch op {
@@ -119,7 +119,7 @@ func comparison(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 			}), nil
 		}
 		if l != doc.UnsignedLong && r != doc.UnsignedLong {
-			return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+			return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 				c := 0
 				if a.I < b.I {
 					c = -1
@@ -133,26 +133,26 @@ func comparison(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 		if l == r {
 			// Same representation: datetimes in I, ips in S (16-byte form).
 			if fl == famIP {
-				return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+				return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 					return doc.Bool(test(strings.Compare(a.S, b.S))), nil
 				}), nil
 			}
-			return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+			return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 				return doc.Bool(test(cmpI64(a.I, b.I))), nil
 			}), nil
 		}
 	case famString:
 		switch op {
 		case Eq:
-			return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) { return doc.Bool(a.S == b.S), nil }), nil
+			return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) { return doc.Bool(a.S == b.S), nil }), nil
 		case Neq:
-			return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) { return doc.Bool(a.S != b.S), nil }), nil
+			return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) { return doc.Bool(a.S != b.S), nil }), nil
 		}
-		return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+		return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 			return doc.Bool(test(strings.Compare(a.S, b.S))), nil
 		}), nil
 	}
-	return doc.Boolean, opEval2(func(a, b doc.Value) (doc.Value, error) {
+	return doc.Boolean, strict2(func(a, b doc.Value) (doc.Value, error) {
 		return doc.Bool(test(Compare(a, b))), nil
 	}), nil
 }
@@ -166,6 +166,12 @@ var cmpTests = [...]func(int) bool{
 	Gte: func(c int) bool { return c >= 0 },
 	Mod: nil,
 }
+
+// InsensitiveEquals is the =~ operator on two strings: equality under
+// Unicode case folding, with the argument checks of InsensitiveEqualsEvaluator.
+var InsensitiveEquals = strict2(func(a, b doc.Value) (doc.Value, error) {
+	return doc.Bool(strings.EqualFold(a.S, b.S)), nil
+})
 
 // Compare is the total order of two non-null single values of one type
 // family, as SORT and MIN/MAX use it: numbers across integer, long,

@@ -105,3 +105,24 @@ func FuzzParseVersion(f *testing.F) {
 		}
 	})
 }
+
+func TestCompareFamilies(t *testing.T) {
+	cases := []struct {
+		a, b doc.Value
+		want int
+	}{
+		{doc.Int(1), doc.Int(2), -1},
+		{doc.Long64(5), doc.Int(5), 0},
+		{doc.Float(math.Copysign(0, -1)), doc.Float(0), -1},
+		{doc.Float(1), doc.Int(2), -1},
+		{doc.ULong(1 << 63), doc.Long64(1), 1},
+		{kwOf("b"), kwOf("a"), 1},
+		{doc.VersionOf("1.10.0"), doc.VersionOf("1.9.0"), 1},
+		{ipOf("10.0.0.1"), ipOf("9.0.0.1"), 1},
+	}
+	for _, c := range cases {
+		if got := Compare(c.a, c.b); got != c.want {
+			t.Errorf("Compare(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -33,8 +33,8 @@ func condUnify(args []doc.Type, ok func(doc.Type) bool, expected string) (doc.Ty
 		case out == doc.Null:
 			out = t
 		case out == t:
-		case bNumRank(out) > 0 && bNumRank(t) > 0:
-			if bNumRank(t) > bNumRank(out) {
+		case numRank(out) > 0 && numRank(t) > 0:
+			if numRank(t) > numRank(out) {
 				out = t
 			}
 		default:
@@ -54,7 +54,7 @@ func resolveCoalesce(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 	return out, func(a []doc.Value) (doc.Value, error) {
 		for _, v := range a {
 			if v.T != doc.Null {
-				return mvRetype(bWiden(v, out), out), nil
+				return mvRetype(widen(v, out), out), nil
 			}
 		}
 		return doc.Value{}, nil
@@ -79,7 +79,7 @@ func condResolveExtreme(sign int) func([]doc.Type, []*doc.Value) (doc.Type, Eval
 			return 0, nil, err
 		}
 		if out == doc.Null {
-			return doc.Null, bNullEval, nil
+			return doc.Null, nullEval, nil
 		}
 		return out, func(a []doc.Value) (doc.Value, error) {
 			var best doc.Value
@@ -87,8 +87,8 @@ func condResolveExtreme(sign int) func([]doc.Type, []*doc.Value) (doc.Type, Eval
 				if v.T == doc.Null {
 					return doc.Value{}, nil
 				}
-				e := bWiden(mvExtreme(v, sign), out)
-				if i == 0 || bCompare(e, best)*sign > 0 {
+				e := widen(mvExtreme(v, sign), out)
+				if i == 0 || Compare(e, best)*sign > 0 {
 					best = e
 				}
 			}
@@ -105,23 +105,61 @@ func condResolveClamp(lower, upper bool) func([]doc.Type, []*doc.Value) (doc.Typ
 			return 0, nil, err
 		}
 		if out == doc.Null {
-			return doc.Null, bNullEval, nil
+			return doc.Null, nullEval, nil
 		}
-		return out, bStrict(func(a []doc.Value) (doc.Value, error) {
-			v := bWiden(a[0], out)
+		return out, strictN(func(a []doc.Value) (doc.Value, error) {
+			v := widen(a[0], out)
 			k := 1
 			if lower {
-				if m := bWiden(a[k], out); bCompare(v, m) < 0 {
+				if m := widen(a[k], out); Compare(v, m) < 0 {
 					v = m
 				}
 				k++
 			}
 			if upper {
-				if m := bWiden(a[k], out); bCompare(v, m) > 0 {
+				if m := widen(a[k], out); Compare(v, m) > 0 {
 					v = m
 				}
 			}
 			return mvRetype(v, out), nil
 		}), nil
 	}
+}
+
+// numRank orders the numeric types for widening: integer < long <
+// unsigned_long < double. Zero means not numeric.
+func numRank(t doc.Type) int {
+	switch t {
+	case doc.Integer:
+		return 1
+	case doc.Long:
+		return 2
+	case doc.UnsignedLong:
+		return 3
+	case doc.Double:
+		return 4
+	}
+	return 0
+}
+
+// widen converts a numeric value (single or multi) to type to; other values
+// are returned unchanged.
+func widen(v doc.Value, to doc.Type) doc.Value {
+	if v.T == to || v.T == doc.Null || numRank(v.T) == 0 {
+		return v
+	}
+	if v.M != nil {
+		out := make([]doc.Value, len(v.M))
+		for i, e := range v.M {
+			out[i] = widen(e, to)
+		}
+		return doc.Value{T: to, M: out}
+	}
+	switch to {
+	case doc.Double:
+		return doc.Float(v.AsFloat())
+	case doc.Long, doc.UnsignedLong:
+		return doc.Value{T: to, I: v.I}
+	}
+	return v
 }

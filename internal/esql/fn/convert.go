@@ -514,3 +514,6 @@ func registerAngle(name string, factor float64) {
 		}), nil
 	}})
 }
+
+// javaDouble renders a float as Java's Double.toString does, for messages.
+func javaDouble(f float64) string { return doc.FormatDouble(f) }

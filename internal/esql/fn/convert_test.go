@@ -177,3 +177,31 @@ func FuzzParseJavaDouble(f *testing.F) {
 		}
 	})
 }
+
+// A conversion of a multi-value keeps the elements that convert and reports
+// the first failure (TO_INTEGER and TO_DATETIME reference pages).
+func TestConversionKeepsConvertedElements(t *testing.T) {
+	cases := []struct {
+		fn   string
+		arg  doc.Value
+		want string
+	}{
+		{"TO_INTEGER", longsOf(5013792, 2147483647, 501379200000), "[5013792, 2147483647]"},
+		{"TO_DATETIME", kwsOf("1953-09-02T00:00:00.000Z", "1964-06-02 00:00:00"), "1953-09-02T00:00:00.000Z"},
+		{"TO_LONG", kwsOf("foo", "bar"), "null"},
+	}
+	for _, c := range cases {
+		f, _ := Lookup(c.fn)
+		_, ev, err := f.Resolve([]doc.Type{c.arg.T}, []*doc.Value{nil})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ev([]doc.Value{c.arg})
+		if err == nil {
+			t.Errorf("%s(%s): want a failure to warn about", c.fn, c.arg)
+		}
+		if got.String() != c.want {
+			t.Errorf("%s(%s) = %s, want %s", c.fn, c.arg, got, c.want)
+		}
+	}
+}

@@ -171,11 +171,11 @@ func resolveDateTrunc(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 		if err != nil {
 			return doc.Null, nil, err
 		}
-		return out, opEval2(func(_, d doc.Value) (doc.Value, error) {
+		return out, strict2(func(_, d doc.Value) (doc.Value, error) {
 			return tr(instantOf(d)).value(d.T), nil
 		}), nil
 	}
-	return out, opEval2(func(span, d doc.Value) (doc.Value, error) {
+	return out, strict2(func(span, d doc.Value) (doc.Value, error) {
 		tr, err := makeTruncer(span)
 		if err != nil {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: " + err.Error())
@@ -382,7 +382,7 @@ func resolveDateDiff(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, erro
 		}
 		fixed = u
 	}
-	return doc.Integer, opEvalN(func(a []doc.Value) (doc.Value, error) {
+	return doc.Integer, strictN(func(a []doc.Value) (doc.Value, error) {
 		u := fixed
 		if u < 0 {
 			var ok bool
@@ -482,9 +482,9 @@ func resolveDateExtract(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, e
 		if !ok {
 			return doc.Null, nil, errors.New("invalid date field for [DATE_EXTRACT]: [" + consts[0].S + "]")
 		}
-		return doc.Long, opEval2(func(_, d doc.Value) (doc.Value, error) { return doc.Long64(f(instantOf(d))), nil }), nil
+		return doc.Long, strict2(func(_, d doc.Value) (doc.Value, error) { return doc.Long64(f(instantOf(d))), nil }), nil
 	}
-	return doc.Long, opEval2(func(field, d doc.Value) (doc.Value, error) {
+	return doc.Long, strict2(func(field, d doc.Value) (doc.Value, error) {
 		f, ok := chronoFields[asciiUpper(field.S)]
 		if !ok {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: No enum constant java.time.temporal.ChronoField." + asciiUpper(field.S))
@@ -510,7 +510,7 @@ func resolveDateFormat(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, er
 		if args[0] == doc.Null {
 			return doc.Keyword, nullEval, nil
 		}
-		return doc.Keyword, opEval1(func(d doc.Value) (doc.Value, error) {
+		return doc.Keyword, strict1(func(d doc.Value) (doc.Value, error) {
 			if d.T == doc.DateNanos {
 				return doc.KeywordOf(formatNanosISO(d.I)), nil
 			}
@@ -531,11 +531,11 @@ func resolveDateFormat(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, er
 		if err != nil {
 			return doc.Null, nil, errors.New("Invalid format: [" + consts[0].S + "]: " + err.Error())
 		}
-		return doc.Keyword, opEval2(func(_, d doc.Value) (doc.Value, error) {
+		return doc.Keyword, strict2(func(_, d doc.Value) (doc.Value, error) {
 			return doc.KeywordOf(p.format(instantOf(d))), nil
 		}), nil
 	}
-	return doc.Keyword, opEval2(func(f, d doc.Value) (doc.Value, error) {
+	return doc.Keyword, strict2(func(f, d doc.Value) (doc.Value, error) {
 		p, err := compileDatePattern(f.S)
 		if err != nil {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: Invalid format: [" + f.S + "]: " + err.Error())
@@ -556,7 +556,7 @@ func resolveDateParse(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 		}
 	}
 	if len(args) == 1 {
-		return doc.Date, opEval1(stringConverter(doc.Date)), nil
+		return doc.Date, strict1(stringConverter(doc.Date)), nil
 	}
 	parse := func(p *datePattern, fmtText, s string) (doc.Value, error) {
 		in, ok := p.parse(s)
@@ -571,9 +571,9 @@ func resolveDateParse(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 		if err != nil {
 			return doc.Null, nil, errors.New("Invalid format: [" + text + "]: " + err.Error())
 		}
-		return doc.Date, opEval2(func(_, s doc.Value) (doc.Value, error) { return parse(p, text, s.S) }), nil
+		return doc.Date, strict2(func(_, s doc.Value) (doc.Value, error) { return parse(p, text, s.S) }), nil
 	}
-	return doc.Date, opEval2(func(f, s doc.Value) (doc.Value, error) {
+	return doc.Date, strict2(func(f, s doc.Value) (doc.Value, error) {
 		p, err := compileDatePattern(f.S)
 		if err != nil {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: Invalid format: [" + f.S + "]: " + err.Error())
@@ -590,7 +590,7 @@ func resolveNameOf(names []string, pick func(instant) int64) func([]doc.Type, []
 		if args[0] == doc.Null {
 			return doc.Keyword, nullEval, nil
 		}
-		return doc.Keyword, opEval1(func(d doc.Value) (doc.Value, error) {
+		return doc.Keyword, strict1(func(d doc.Value) (doc.Value, error) {
 			return doc.KeywordOf(names[pick(instantOf(d))-1]), nil
 		}), nil
 	}

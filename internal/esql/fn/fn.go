@@ -3,9 +3,17 @@
 // type conversions and casts, and the total order SORT uses. It knows nothing
 // of syntax: the analyzer resolves a call once by argument types and gets
 // back a specialised evaluator.
+//
+// Files hold one function family each (string, math, date, ip, mv, convert,
+// conditional, compare, ops, hash, json, bucket); args.go holds the argument
+// checks every family shares, in Elasticsearch's order (a multi-value before
+// a null warns, a null before a multi-value does not).
 package fn
 
-import "vigil/internal/doc"
+import (
+	"vigil/internal/doc"
+	"vigil/internal/esql/registry"
+)
 
 // Eval computes a result from argument values (each null, single or
 // multi-valued). A failed evaluation returns a null Value and an error whose
@@ -57,38 +65,14 @@ func (e evalError) Error() string { return string(e) }
 // EvalError makes an evaluation failure carrying Elasticsearch's exception line.
 func EvalError(javaLine string) error { return evalError(javaLine) }
 
-// registry holds every scalar function by upper-case name. It is filled by
-// init functions in this package's files and never changed afterwards.
-var registry = map[string]*Func{}
+// funcs holds every scalar function by upper-case name. It is filled by init
+// functions in this package's files and never changed afterwards.
+var funcs = registry.New[*Func]("function")
 
-func register(f *Func) {
-	if _, dup := registry[f.Name]; dup {
-		panic("fn: duplicate function " + f.Name)
-	}
-	registry[f.Name] = f
-}
+func register(f *Func) { funcs.Add(f.Name, f) }
 
 // Lookup finds a scalar function by name, case-insensitively.
-func Lookup(name string) (*Func, bool) {
-	f, ok := registry[upper(name)]
-	return f, ok
-}
+func Lookup(name string) (*Func, bool) { return funcs.Lookup(name) }
 
-// Names lists the registered functions (for docs and error suggestions).
-func Names() []string {
-	out := make([]string, 0, len(registry))
-	for n := range registry {
-		out = append(out, n)
-	}
-	return out
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 32
-		}
-	}
-	return string(b)
-}
+// Names lists the registered functions, sorted (for docs and error suggestions).
+func Names() []string { return funcs.Names() }

@@ -47,10 +47,10 @@ func hashHex(h hash.Hash, s string) doc.Value {
 func hashFixed(name string, mk func() hash.Hash) {
 	register(&Func{Name: name, MinArgs: 1, MaxArgs: 1,
 		Resolve: func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-			if err := bCheckStrings(args); err != nil {
+			if err := checkStrings(args); err != nil {
 				return 0, nil, err
 			}
-			return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+			return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 				return hashHex(mk(), a[0].S), nil
 			}), nil
 		}})
@@ -59,7 +59,7 @@ func hashFixed(name string, mk func() hash.Hash) {
 func hashNotAvailable(alg string) string { return alg + " MessageDigest not available" }
 
 func resolveHash(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if err := bCheckStrings(args); err != nil {
+	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
 	if len(consts) > 0 && consts[0] != nil && consts[0].T != doc.Null && consts[0].M == nil {
@@ -68,11 +68,11 @@ func resolveHash(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
 		if !ok {
 			return 0, nil, EvalError("invalid algorithm for [HASH]: " + hashNotAvailable(alg))
 		}
-		return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+		return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 			return hashHex(mk(), a[1].S), nil
 		}), nil
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		mk, ok := hashAlgos[strings.ToUpper(a[0].S)]
 		if !ok {
 			return doc.Value{}, EvalError("java.security.NoSuchAlgorithmException: " + hashNotAvailable(a[0].S))

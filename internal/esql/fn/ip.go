@@ -50,7 +50,7 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 		return 0, nil, &TypeError{Arg: 0, Expected: "ip", Found: args[0]}
 	}
 	for i := 1; i < len(args); i++ {
-		if !bStr(args[i]) {
+		if !stringOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "string", Found: args[i]}
 		}
 	}
@@ -69,15 +69,7 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 	// null, a multi-valued one null with the single-value warning (the
 	// CIDR_MATCH reference example and ip.csv-spec cdirMatchMultipleArgs /
 	// cidrMatchNullField). Blocks are tried in order and the first match wins.
-	return doc.Boolean, func(a []doc.Value) (doc.Value, error) {
-		for _, v := range a {
-			if v.T == doc.Null {
-				return doc.Value{}, nil
-			}
-			if v.M != nil {
-				return doc.Value{}, ErrMultiValue
-			}
-		}
+	return doc.Boolean, strictN(func(a []doc.Value) (doc.Value, error) {
 		ip := ipAddr16(a[0])
 		for i := 1; i < len(a); i++ {
 			p := pre[i]
@@ -92,7 +84,7 @@ func resolveCidrMatch(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 			}
 		}
 		return doc.Bool(false), nil
-	}, nil
+	}), nil
 }
 
 func resolveIPPrefix(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
@@ -100,11 +92,11 @@ func resolveIPPrefix(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "ip", Found: args[0]}
 	}
 	for i := 1; i < 3; i++ {
-		if !bInt(args[i]) {
+		if !integerOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "integer", Found: args[i]}
 		}
 	}
-	return doc.IP, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.IP, strictN(func(a []doc.Value) (doc.Value, error) {
 		v4, v6 := a[1].I, a[2].I
 		if v4 < 0 || v4 > 32 {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: Prefix length v4 must be in range [0, 32], found " + strconv.FormatInt(v4, 10))

@@ -204,10 +204,10 @@ func (pp *jsonPathParser) quoted(q byte) (string, error) {
 }
 
 func resolveJSONExtract(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if !bStr(args[0]) {
+	if !stringOrNull(args[0]) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "keyword, text or _source", Found: args[0]}
 	}
-	if !bStr(args[1]) {
+	if !stringOrNull(args[1]) {
 		return 0, nil, &TypeError{Arg: 1, Expected: "string", Found: args[1]}
 	}
 	// A constant path is parsed once; a malformed one fails the query.
@@ -216,11 +216,11 @@ func resolveJSONExtract(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, e
 		if err != nil {
 			return 0, nil, err
 		}
-		return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+		return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 			return jp.Extract(a[0].S)
 		}), nil
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		jp, err := ParseJSONPath(a[1].S)
 		if err != nil {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: " + err.Error())

@@ -24,7 +24,7 @@ func mathDouble(name string, f func(x float64) (float64, error)) {
 		if args[0] == doc.Null {
 			return doc.Double, nullEval, nil
 		}
-		return doc.Double, opEval1(func(a doc.Value) (doc.Value, error) {
+		return doc.Double, strict1(func(a doc.Value) (doc.Value, error) {
 			r, err := f(a.AsFloat())
 			if err != nil {
 				return doc.Value{}, err
@@ -45,7 +45,7 @@ func mathDouble2(name string, f func(x, y float64) (float64, error)) {
 		if args[0] == doc.Null || args[1] == doc.Null {
 			return doc.Double, nullEval, nil
 		}
-		return doc.Double, opEval2(func(a, b doc.Value) (doc.Value, error) {
+		return doc.Double, strict2(func(a, b doc.Value) (doc.Value, error) {
 			r, err := f(a.AsFloat(), b.AsFloat())
 			if err != nil {
 				return doc.Value{}, err
@@ -74,9 +74,9 @@ func mathSameType(name string, intF func(i int64, t doc.Type) doc.Value, dblF fu
 			return doc.Null, nullEval, nil
 		}
 		if t == doc.Double {
-			return t, opEval1(func(a doc.Value) (doc.Value, error) { return doc.Float(dblF(a.F)), nil }), nil
+			return t, strict1(func(a doc.Value) (doc.Value, error) { return doc.Float(dblF(a.F)), nil }), nil
 		}
-		return t, opEval1(func(a doc.Value) (doc.Value, error) { return intF(a.I, t), nil }), nil
+		return t, strict1(func(a doc.Value) (doc.Value, error) { return intF(a.I, t), nil }), nil
 	}})
 }
 
@@ -94,6 +94,7 @@ func mathPlain(f func(float64) float64) func(float64) (float64, error) {
 func identityInt(i int64, t doc.Type) doc.Value { return doc.Value{T: t, I: i} }
 
 func init() {
+	register(&Func{Name: "COPY_SIGN", MinArgs: 2, MaxArgs: 2, Resolve: resolveCopySign})
 	mathSameType("ABS", func(i int64, t doc.Type) doc.Value {
 		switch {
 		case t == doc.UnsignedLong || i >= 0:
@@ -179,7 +180,7 @@ func resolveLog(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 		}
 	}
 	if len(args) == 1 {
-		return doc.Double, opEval1(func(a doc.Value) (doc.Value, error) {
+		return doc.Double, strict1(func(a doc.Value) (doc.Value, error) {
 			x := a.AsFloat()
 			if x <= 0 {
 				return doc.Value{}, errLogNonPositive
@@ -187,7 +188,7 @@ func resolveLog(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 			return doc.Float(math.Log(x)), nil
 		}), nil
 	}
-	return doc.Double, opEval2(func(b, a doc.Value) (doc.Value, error) {
+	return doc.Double, strict2(func(b, a doc.Value) (doc.Value, error) {
 		r, err := logOf(b.AsFloat(), a.AsFloat())
 		if err != nil {
 			return doc.Value{}, err
@@ -212,7 +213,7 @@ func resolveRound(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 	if t == doc.Null || (len(args) == 2 && args[1] == doc.Null) {
 		return t, nullEval, nil
 	}
-	return t, opEvalN(func(a []doc.Value) (doc.Value, error) {
+	return t, strictN(func(a []doc.Value) (doc.Value, error) {
 		var dec int64
 		if len(a) == 2 {
 			dec = a[1].I
@@ -321,4 +322,45 @@ func roundULong(u uint64, dec int64) (doc.Value, error) {
 		q += ten
 	}
 	return doc.ULong(q), nil
+}
+
+// COPY_SIGN(magnitude, sign): the magnitude with the sign of the second
+// argument, in the magnitude's type (math-functions#esql-copy_sign). A
+// double sign of -0.0 counts as negative, as Math.copySign has it.
+func resolveCopySign(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
+	for i, t := range args {
+		if !numericOrNull(t) || t == doc.UnsignedLong {
+			return 0, nil, &TypeError{Arg: i, Expected: "double or integer or long", Found: t}
+		}
+	}
+	out := args[0]
+	if out == doc.Null {
+		return doc.Double, nullEval, nil
+	}
+	if args[1] == doc.Null {
+		return out, nullEval, nil
+	}
+	negative := func(v doc.Value) bool {
+		if v.T == doc.Double {
+			return math.Signbit(v.F)
+		}
+		return v.I < 0
+	}
+	return out, strict2(func(m, s doc.Value) (doc.Value, error) {
+		if m.T == doc.Double {
+			f := math.Abs(m.F)
+			if negative(s) {
+				f = -f
+			}
+			return doc.Float(f), nil
+		}
+		i := m.I
+		if (i < 0) != negative(s) {
+			i = -i // wraps for the minimum value, as Java's negation does
+		}
+		if out == doc.Integer {
+			return doc.Int(int32(i)), nil
+		}
+		return doc.Long64(i), nil
+	}), nil
 }

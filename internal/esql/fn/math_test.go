@@ -74,3 +74,20 @@ func TestMathFunctions(t *testing.T) {
 		}
 	}
 }
+
+// Examples from the COPY_SIGN reference page, and the edges around it.
+func TestCopySign(t *testing.T) {
+	runCalls(t, []callCase{
+		{name: "copy_sign doc example", fn: "COPY_SIGN", args: []doc.Value{doc.Float(5.2), doc.Float(-9)}, want: "-5.2"},
+		{name: "copy_sign negative zero", fn: "COPY_SIGN", args: []doc.Value{doc.Float(5.2), doc.Float(negZero())}, want: "-5.2"},
+		{name: "copy_sign int positive", fn: "COPY_SIGN", args: []doc.Value{doc.Int(-3), doc.Long64(1)}, want: "3", checkT: true, wantT: doc.Integer},
+		{name: "copy_sign long negative", fn: "COPY_SIGN", args: []doc.Value{doc.Long64(3), doc.Float(-0.5)}, want: "-3", checkT: true, wantT: doc.Long},
+		{name: "copy_sign null", fn: "COPY_SIGN", args: []doc.Value{doc.Float(1), nullV}, types: []doc.Type{doc.Double, doc.Null}, want: "null"},
+		{name: "copy_sign keyword", fn: "COPY_SIGN", args: []doc.Value{kwOf("a"), doc.Float(1)}, resErr: true},
+	})
+}
+
+func negZero() float64 {
+	z := 0.0
+	return -z
+}

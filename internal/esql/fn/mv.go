@@ -34,6 +34,7 @@ func init() {
 	register(&Func{Name: "MV_INTERSECTION", MinArgs: 2, MaxArgs: 2, Resolve: mvResolveSet(mvIntersection)})
 	register(&Func{Name: "MV_UNION", MinArgs: 2, MaxArgs: 2, Resolve: mvResolveSet(mvUnion)})
 	register(&Func{Name: "MV_DIFFERENCE", MinArgs: 2, MaxArgs: 2, Resolve: mvResolveSet(mvDifference)})
+	register(&Func{Name: "MV_CONTAINS", MinArgs: 2, MaxArgs: 2, Resolve: resolveMvContains})
 }
 
 // mvOutType is the result type for a function returning its input's values.
@@ -111,7 +112,7 @@ func mvExtreme(v doc.Value, sign int) doc.Value {
 	}
 	best := v.M[0]
 	for _, e := range v.M[1:] {
-		if bCompare(e, best)*sign > 0 {
+		if Compare(e, best)*sign > 0 {
 			best = e
 		}
 	}
@@ -131,17 +132,10 @@ func resolveMvCount(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 }
 
 func resolveMvConcat(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-	if err := bCheckStrings(args); err != nil {
+	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
-	return doc.Keyword, func(a []doc.Value) (doc.Value, error) {
-		v, d := a[0], a[1]
-		if v.T == doc.Null || d.T == doc.Null {
-			return doc.Value{}, nil
-		}
-		if d.M != nil {
-			return doc.Value{}, ErrMultiValue
-		}
+	return doc.Keyword, strictAfterFirst(func(v, d doc.Value) (doc.Value, error) {
 		if v.M == nil {
 			return mvRetype(v, doc.Keyword), nil
 		}
@@ -158,7 +152,7 @@ func resolveMvConcat(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 			sb.WriteString(e.S)
 		}
 		return doc.KeywordOf(sb.String()), nil
-	}, nil
+	}), nil
 }
 
 // mvDedupe keeps the first occurrence of each value, in order.
@@ -167,7 +161,7 @@ func mvDedupe(elems []doc.Value) []doc.Value {
 	for _, e := range elems {
 		dup := false
 		for _, o := range out {
-			if bEqual(e, o) {
+			if sameValue(e, o) {
 				dup = true
 				break
 			}
@@ -208,10 +202,10 @@ func mvDedupeAdaptive(elems []doc.Value) []doc.Value {
 		return mvDedupe(elems)
 	}
 	sorted := slices.Clone(elems)
-	slices.SortFunc(sorted, bCompare)
+	slices.SortFunc(sorted, Compare)
 	out := sorted[:1]
 	for _, e := range sorted[1:] {
-		if !bEqual(e, out[len(out)-1]) {
+		if !sameValue(e, out[len(out)-1]) {
 			out = append(out, e)
 		}
 	}
@@ -234,7 +228,7 @@ func resolveMvSlice(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error
 		return 0, nil, &TypeError{Arg: 0, Expected: "any type except counter types", Found: args[0]}
 	}
 	for i := 1; i < len(args); i++ {
-		if !bInt(args[i]) {
+		if !integerOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "integer", Found: args[i]}
 		}
 	}
@@ -250,13 +244,8 @@ func resolveMvSlice(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error
 		if v.T == doc.Null {
 			return doc.Value{}, nil
 		}
-		for _, x := range a[1:] {
-			if x.T == doc.Null {
-				return doc.Value{}, nil
-			}
-			if x.M != nil {
-				return doc.Value{}, ErrMultiValue
-			}
+		if ok, err := singleArgs(a[1:]); !ok {
+			return doc.Value{}, err
 		}
 		start := a[1].I
 		end := start
@@ -293,7 +282,7 @@ func resolveMvSort(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error)
 	}
 	desc := false
 	if len(args) > 1 {
-		if !bStr(args[1]) {
+		if !stringOrNull(args[1]) {
 			return 0, nil, &TypeError{Arg: 1, Expected: "string", Found: args[1]}
 		}
 		if len(consts) < 2 || consts[1] == nil {
@@ -317,9 +306,9 @@ func resolveMvSort(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error)
 		}
 		elems := slices.Clone(v.M)
 		if desc {
-			slices.SortStableFunc(elems, func(x, y doc.Value) int { return bCompare(y, x) })
+			slices.SortStableFunc(elems, func(x, y doc.Value) int { return Compare(y, x) })
 		} else {
-			slices.SortStableFunc(elems, bCompare)
+			slices.SortStableFunc(elems, Compare)
 		}
 		return mvRetype(doc.Value{T: v.T, M: elems}, out), nil
 	}, nil
@@ -433,8 +422,8 @@ func resolveMvAvg(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 
 // mvSorted returns the values ascending in a fresh slice.
 func mvSorted(v doc.Value) []doc.Value {
-	elems := slices.Clone(bElems(v))
-	slices.SortFunc(elems, bCompare)
+	elems := slices.Clone(valuesOf(v))
+	slices.SortFunc(elems, Compare)
 	return elems
 }
 
@@ -520,7 +509,7 @@ func resolveMvMAD(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 				dev[i] = doc.Value{T: v.T, I: d}
 			}
 		}
-		slices.SortFunc(dev, bCompare)
+		slices.SortFunc(dev, Compare)
 		return mvMedianOf(dev, v.T, true), nil
 	}, nil
 }
@@ -532,7 +521,7 @@ func resolveMvPercentile(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error
 	if !(args[1] == doc.Null || args[1] == doc.Integer || args[1] == doc.Long || args[1] == doc.Double) {
 		return 0, nil, &TypeError{Arg: 1, Expected: "numeric except unsigned_long", Found: args[1]}
 	}
-	return args[0], bStrictFirstMulti(func(v, pv doc.Value) (doc.Value, error) {
+	return args[0], strictAfterFirst(func(v, pv doc.Value) (doc.Value, error) {
 		p := pv.AsFloat()
 		if p < 0 || p > 100 {
 			// The percentile is a Java double in the message: [101.0].
@@ -560,20 +549,6 @@ func resolveMvPercentile(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error
 	}), nil
 }
 
-// bStrictFirstMulti evaluates a two-argument function whose first argument
-// may be multi-valued and whose second must be single.
-func bStrictFirstMulti(f func(v, x doc.Value) (doc.Value, error)) Eval {
-	return func(a []doc.Value) (doc.Value, error) {
-		if a[0].T == doc.Null || a[1].T == doc.Null {
-			return doc.Value{}, nil
-		}
-		if a[1].M != nil {
-			return doc.Value{}, ErrMultiValue
-		}
-		return f(a[0], a[1])
-	}
-}
-
 func resolveMvPSeries(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
 	if !(args[0] == doc.Null || args[0] == doc.Double) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "double", Found: args[0]}
@@ -581,7 +556,7 @@ func resolveMvPSeries(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, err
 	if !(args[1] == doc.Null || args[1] == doc.Double) {
 		return 0, nil, &TypeError{Arg: 1, Expected: "double", Found: args[1]}
 	}
-	return doc.Double, bStrictFirstMulti(func(v, p doc.Value) (doc.Value, error) {
+	return doc.Double, strictAfterFirst(func(v, p doc.Value) (doc.Value, error) {
 		sorted := mvSorted(v)
 		var k mvKahan
 		for i := len(sorted) - 1; i >= 0; i-- {
@@ -605,13 +580,19 @@ func mvPairType(a, b doc.Type) (doc.Type, error) {
 	return 0, &TypeError{Arg: 1, Expected: a.String(), Found: b}
 }
 
-func resolveMvAppend(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
+// mvPairArgs type-checks the two arguments of MV_APPEND and the set
+// functions and returns the result type.
+func mvPairArgs(args []doc.Type) (doc.Type, error) {
 	for i, t := range args {
 		if !mvAnyType(t) {
-			return 0, nil, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
+			return 0, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
 		}
 	}
-	out, err := mvPairType(args[0], args[1])
+	return mvPairType(args[0], args[1])
+}
+
+func resolveMvAppend(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
+	out, err := mvPairArgs(args)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -622,14 +603,14 @@ func resolveMvAppend(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 			return doc.Value{}, nil
 		}
 		elems := make([]doc.Value, 0, x.Len()+y.Len())
-		elems = append(elems, bElems(x)...)
-		elems = append(elems, bElems(y)...)
+		elems = append(elems, valuesOf(x)...)
+		elems = append(elems, valuesOf(y)...)
 		return mvRetype(doc.Value{T: x.T, M: elems}, out), nil
 	}, nil
 }
 
 func resolveMvZip(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-	if err := bCheckStrings(args); err != nil {
+	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
 	return doc.Keyword, func(a []doc.Value) (doc.Value, error) {
@@ -672,12 +653,7 @@ func resolveMvZip(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 
 func mvResolveSet(op func(x, y doc.Value) doc.Value) func([]doc.Type, []*doc.Value) (doc.Type, Eval, error) {
 	return func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-		for i, t := range args {
-			if !mvAnyType(t) {
-				return 0, nil, &TypeError{Arg: i, Expected: "any type except counter types", Found: t}
-			}
-		}
-		out, err := mvPairType(args[0], args[1])
+		out, err := mvPairArgs(args)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -740,7 +716,7 @@ func (s *mvSet) add(e doc.Value) bool {
 
 func mvContains(elems []doc.Value, e doc.Value) bool {
 	for _, o := range elems {
-		if bEqual(o, e) {
+		if sameValue(o, e) {
 			return true
 		}
 	}
@@ -753,9 +729,9 @@ func mvIntersection(x, y doc.Value) doc.Value {
 	if x.T == doc.Null || y.T == doc.Null {
 		return doc.Value{}
 	}
-	ys := newMvSet(bElems(y))
+	ys := newMvSet(valuesOf(y))
 	var seen mvSet
-	for _, e := range bElems(x) {
+	for _, e := range valuesOf(x) {
 		if ys.has(e) {
 			seen.add(e)
 		}
@@ -770,7 +746,7 @@ func mvUnion(x, y doc.Value) doc.Value {
 	}
 	var seen mvSet
 	for _, v := range [2]doc.Value{x, y} {
-		for _, e := range bElems(v) {
+		for _, e := range valuesOf(v) {
 			seen.add(e)
 		}
 	}
@@ -782,12 +758,50 @@ func mvDifference(x, y doc.Value) doc.Value {
 	if x.T == doc.Null {
 		return doc.Value{}
 	}
-	ys := newMvSet(bElems(y))
+	ys := newMvSet(valuesOf(y))
 	var seen mvSet
-	for _, e := range bElems(x) {
+	for _, e := range valuesOf(x) {
 		if !ys.has(e) {
 			seen.add(e)
 		}
 	}
 	return doc.Multi(x.T, seen.elems)
+}
+
+// sameValue reports whether two single values are the same value (for the
+// de-duplicating and set functions).
+func sameValue(a, b doc.Value) bool {
+	if a.T == doc.Double && b.T == doc.Double {
+		return a.F == b.F || (math.IsNaN(a.F) && math.IsNaN(b.F))
+	}
+	return a.I == b.I && a.S == b.S && a.F == b.F
+}
+
+// valuesOf returns the values of v as a slice (none for null).
+func valuesOf(v doc.Value) []doc.Value {
+	switch {
+	case v.T == doc.Null:
+		return nil
+	case v.M != nil:
+		return v.M
+	}
+	return []doc.Value{v}
+}
+
+// MV_CONTAINS(superset, subset): whether every value of the second argument
+// is among the first's; a null argument is an empty set, so a null subset is
+// always contained (mv-functions#esql-mv_contains).
+func resolveMvContains(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
+	if _, err := mvPairArgs(args); err != nil {
+		return 0, nil, err
+	}
+	return doc.Boolean, func(a []doc.Value) (doc.Value, error) {
+		set := newMvSet(valuesOf(a[0]))
+		for _, e := range valuesOf(a[1]) {
+			if !set.has(e) {
+				return doc.Bool(false), nil
+			}
+		}
+		return doc.Bool(true), nil
+	}, nil
 }

@@ -127,13 +127,13 @@ func numericArith(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 	case (l == doc.UnsignedLong) != (r == doc.UnsignedLong):
 		return doc.Null, nil, uLongMix(l, r)
 	case l == doc.Double || r == doc.Double:
-		return doc.Double, opEval2(doubleArith[op]), nil
+		return doc.Double, strict2(doubleArith[op]), nil
 	case l == doc.UnsignedLong:
-		return doc.UnsignedLong, opEval2(ulongArith[op]), nil
+		return doc.UnsignedLong, strict2(ulongArith[op]), nil
 	case l == doc.Long || r == doc.Long:
-		return doc.Long, opEval2(longArith[op]), nil
+		return doc.Long, strict2(longArith[op]), nil
 	}
-	return doc.Integer, opEval2(intArith[op]), nil
+	return doc.Integer, strict2(intArith[op]), nil
 }
 
 var intArith = [...]func(a, b doc.Value) (doc.Value, error){
@@ -280,12 +280,12 @@ func temporalArith(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 	sub := op == Sub
 	switch {
 	case l.IsTemporal() && isSpan(r):
-		return l, opEval2(func(a, b doc.Value) (doc.Value, error) { return addSpan(a, b, sub) }), nil
+		return l, strict2(func(a, b doc.Value) (doc.Value, error) { return addSpan(a, b, sub) }), nil
 	case isSpan(l) && r.IsTemporal() && !sub:
-		return r, opEval2(func(a, b doc.Value) (doc.Value, error) { return addSpan(b, a, false) }), nil
+		return r, strict2(func(a, b doc.Value) (doc.Value, error) { return addSpan(b, a, false) }), nil
 	case l == doc.TimeDuration && r == doc.TimeDuration:
 		f := longArith[op]
-		return l, opEval2(func(a, b doc.Value) (doc.Value, error) {
+		return l, strict2(func(a, b doc.Value) (doc.Value, error) {
 			v, err := f(a, b)
 			v.T = doc.TimeDuration
 			if err != nil {
@@ -294,7 +294,7 @@ func temporalArith(op Op, l, r doc.Type) (doc.Type, Eval, error) {
 			return v, nil
 		}), nil
 	case l == doc.DatePeriod && r == doc.DatePeriod:
-		return l, opEval2(func(a, b doc.Value) (doc.Value, error) {
+		return l, strict2(func(a, b doc.Value) (doc.Value, error) {
 			m, d := b.I, int64(b.F)
 			if sub {
 				m, d = -m, -d
@@ -398,9 +398,9 @@ func Negate(t doc.Type) (doc.Type, Eval, error) {
 	case doc.Null:
 		return doc.Null, nullEval, nil
 	case doc.Integer:
-		return t, opEval1(func(a doc.Value) (doc.Value, error) { return intResult(-a.I) }), nil
+		return t, strict1(func(a doc.Value) (doc.Value, error) { return intResult(-a.I) }), nil
 	case doc.Long:
-		return t, opEval1(func(a doc.Value) (doc.Value, error) {
+		return t, strict1(func(a doc.Value) (doc.Value, error) {
 			if a.I == math.MinInt64 {
 				return doc.Value{}, errOpLongOverflow
 			}
@@ -409,16 +409,16 @@ func Negate(t doc.Type) (doc.Type, Eval, error) {
 	case doc.UnsignedLong:
 		return doc.Null, nil, errors.New("negation unsupported for arguments of type [unsigned_long]")
 	case doc.Double:
-		return t, opEval1(func(a doc.Value) (doc.Value, error) { return doc.Float(-a.F), nil }), nil
+		return t, strict1(func(a doc.Value) (doc.Value, error) { return doc.Float(-a.F), nil }), nil
 	case doc.TimeDuration:
-		return t, opEval1(func(a doc.Value) (doc.Value, error) {
+		return t, strict1(func(a doc.Value) (doc.Value, error) {
 			if a.I == math.MinInt64 {
 				return doc.Value{}, errOpLongOverflow
 			}
 			return doc.Value{T: doc.TimeDuration, I: -a.I}, nil
 		}), nil
 	case doc.DatePeriod:
-		return t, opEval1(func(a doc.Value) (doc.Value, error) { return doc.Period(-a.I, -int64(a.F)), nil }), nil
+		return t, strict1(func(a doc.Value) (doc.Value, error) { return doc.Period(-a.I, -int64(a.F)), nil }), nil
 	}
 	return doc.Null, nil, &TypeError{Arg: 0, Expected: "numeric, date_period or time_duration", Found: t}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"vigil/internal/doc"
+	"vigil/internal/match/javaregex"
 )
 
 // strMaxBytes is Elasticsearch's cap on strings built by REPEAT, SPACE and CONCAT.
@@ -75,10 +76,10 @@ func init() {
 func strUnary(name string, out doc.Type, f func(string) (doc.Value, error)) {
 	register(&Func{Name: name, MinArgs: 1, MaxArgs: 1,
 		Resolve: func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-			if err := bCheckStrings(args); err != nil {
+			if err := checkStrings(args); err != nil {
 				return 0, nil, err
 			}
-			return out, bStrict(func(a []doc.Value) (doc.Value, error) { return f(a[0].S) }), nil
+			return out, strictN(func(a []doc.Value) (doc.Value, error) { return f(a[0].S) }), nil
 		}})
 }
 
@@ -86,7 +87,7 @@ func strUnary(name string, out doc.Type, f func(string) (doc.Value, error)) {
 func strMapping(name string, f func(string) string) {
 	register(&Func{Name: name, MinArgs: 1, MaxArgs: 1,
 		Resolve: func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-			if err := bCheckStrings(args); err != nil {
+			if err := checkStrings(args); err != nil {
 				return 0, nil, err
 			}
 			return doc.Keyword, func(a []doc.Value) (doc.Value, error) {
@@ -109,10 +110,10 @@ func strMapping(name string, f func(string) string) {
 func strBinaryBool(name string, f func(s, x string) bool) {
 	register(&Func{Name: name, MinArgs: 2, MaxArgs: 2,
 		Resolve: func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-			if err := bCheckStrings(args); err != nil {
+			if err := checkStrings(args); err != nil {
 				return 0, nil, err
 			}
-			return doc.Boolean, bStrict(func(a []doc.Value) (doc.Value, error) {
+			return doc.Boolean, strictN(func(a []doc.Value) (doc.Value, error) {
 				return doc.Bool(f(a[0].S, a[1].S)), nil
 			}), nil
 		}})
@@ -366,10 +367,10 @@ func strFromBase64(s string) (doc.Value, error) {
 }
 
 func resolveConcat(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-	if err := bCheckStrings(args); err != nil {
+	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		n := 0
 		for _, v := range a {
 			n += len(v.S)
@@ -421,15 +422,15 @@ func strByteOffset(s string, cp int) int {
 }
 
 func resolveSubstring(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-	if !bStr(args[0]) {
+	if !stringOrNull(args[0]) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "string", Found: args[0]}
 	}
 	for i := 1; i < len(args); i++ {
-		if !bInt(args[i]) {
+		if !integerOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "integer", Found: args[i]}
 		}
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		s := a[0].S
 		count := utf8.RuneCountInString(s)
 		from := strIndexStart(count, a[1].I)
@@ -451,13 +452,13 @@ func resolveSubstring(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 
 func resolveLeftRight(left bool) func([]doc.Type, []*doc.Value) (doc.Type, Eval, error) {
 	return func(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
-		if !bStr(args[0]) {
+		if !stringOrNull(args[0]) {
 			return 0, nil, &TypeError{Arg: 0, Expected: "string", Found: args[0]}
 		}
-		if !bInt(args[1]) {
+		if !integerOrNull(args[1]) {
 			return 0, nil, &TypeError{Arg: 1, Expected: "integer", Found: args[1]}
 		}
-		return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+		return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 			s, n := a[0].S, a[1].I
 			if n <= 0 {
 				return doc.KeywordOf(""), nil
@@ -476,14 +477,14 @@ func resolveLeftRight(left bool) func([]doc.Type, []*doc.Value) (doc.Type, Eval,
 
 func resolveLocate(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 	for i := 0; i < 2; i++ {
-		if !bStr(args[i]) {
+		if !stringOrNull(args[i]) {
 			return 0, nil, &TypeError{Arg: i, Expected: "string", Found: args[i]}
 		}
 	}
-	if len(args) > 2 && !bInt(args[2]) {
+	if len(args) > 2 && !integerOrNull(args[2]) {
 		return 0, nil, &TypeError{Arg: 2, Expected: "integer", Found: args[2]}
 	}
-	return doc.Integer, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Integer, strictN(func(a []doc.Value) (doc.Value, error) {
 		s, sub := a[0].S, a[1].S
 		if len(s) < len(sub) {
 			return doc.Int(0), nil
@@ -502,7 +503,7 @@ func resolveLocate(args []doc.Type, _ []*doc.Value) (doc.Type, Eval, error) {
 }
 
 func resolveSplit(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if err := bCheckStrings(args); err != nil {
+	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
 	// Elasticsearch only splits on one byte; a constant delimiter is checked up front.
@@ -510,7 +511,7 @@ func resolveSplit(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) 
 	if len(consts) > 1 && consts[1] != nil && !consts[1].IsNull() && consts[1].M == nil && len(consts[1].S) != 1 {
 		return 0, nil, EvalError(msg)
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		s, d := a[0].S, a[1].S
 		if len(d) != 1 {
 			return doc.Value{}, EvalError("org.elasticsearch.xpack.esql.core.InvalidArgumentException: " + msg)
@@ -534,17 +535,17 @@ func resolveSplit(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) 
 }
 
 func resolveRepeat(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if !bStr(args[0]) {
+	if !stringOrNull(args[0]) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "string", Found: args[0]}
 	}
-	if !bInt(args[1]) {
+	if !integerOrNull(args[1]) {
 		return 0, nil, &TypeError{Arg: 1, Expected: "integer", Found: args[1]}
 	}
 	// A negative constant count fails the query (Repeat.toEvaluator).
 	if len(consts) > 1 && consts[1] != nil && consts[1].T == doc.Integer && consts[1].M == nil && consts[1].I < 0 {
 		return 0, nil, EvalError("Number parameter cannot be negative, found [" + strconv.FormatInt(consts[1].I, 10) + "]")
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		s, n := a[0].S, a[1].I
 		if n < 0 {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: Number parameter cannot be negative, found [" + strconv.FormatInt(n, 10) + "]")
@@ -568,7 +569,7 @@ func strSpaceCheck(n int64) string {
 }
 
 func resolveSpace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if !bInt(args[0]) {
+	if !integerOrNull(args[0]) {
 		return 0, nil, &TypeError{Arg: 0, Expected: "integer", Found: args[0]}
 	}
 	// A bad constant fails the query (Space.toEvaluator checks it).
@@ -577,7 +578,7 @@ func resolveSpace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) 
 			return 0, nil, EvalError(msg)
 		}
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 		n := a[0].I
 		if msg := strSpaceCheck(n); msg != "" {
 			return doc.Value{}, EvalError("java.lang.IllegalArgumentException: " + msg)
@@ -587,17 +588,17 @@ func resolveSpace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) 
 }
 
 func resolveReplace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if err := bCheckStrings(args); err != nil {
+	if err := checkStrings(args); err != nil {
 		return 0, nil, err
 	}
 	// A constant pattern compiles once; a bad one fails the query, as in
 	// Elasticsearch (Replace.toEvaluator rethrows PatternSyntaxException).
 	if len(consts) > 1 && consts[1] != nil && consts[1].T != doc.Null && consts[1].M == nil {
-		re, err := CompileJavaRegex(consts[1].S)
+		re, err := javaregex.Compile(consts[1].S)
 		if err != nil {
 			return 0, nil, err
 		}
-		return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
+		return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
 			out, err := re.ReplaceAll(a[0].S, a[2].S)
 			if err != nil {
 				return doc.Value{}, err
@@ -605,8 +606,8 @@ func resolveReplace(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error
 			return doc.KeywordOf(out), nil
 		}), nil
 	}
-	return doc.Keyword, bStrict(func(a []doc.Value) (doc.Value, error) {
-		re, err := CompileJavaRegex(a[1].S)
+	return doc.Keyword, strictN(func(a []doc.Value) (doc.Value, error) {
+		re, err := javaregex.Compile(a[1].S)
 		if err != nil {
 			return doc.Value{}, EvalError("java.util.regex.PatternSyntaxException: " + err.Error())
 		}

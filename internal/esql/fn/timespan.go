@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"vigil/internal/doc"
+	"vigil/internal/esql/registry"
 )
 
 // spanUnit is one time-span qualifier: a fixed length in nanoseconds, or a
@@ -90,3 +91,7 @@ func parseSpanString(s string, want doc.Type) (doc.Value, error) {
 	}
 	return v, nil
 }
+
+// asciiUpper upper-cases ASCII letters (unit and field names are ASCII and
+// matched like function names).
+func asciiUpper(s string) string { return registry.Upper(s) }

@@ -84,6 +84,15 @@ func TestMatch(t *testing.T) {
 		{`x=(?<h>\h+)`, "x=Beef!", []Field{{"h", doc.Keyword}}, []string{"Beef"}},
 		{`(?m)a(?<r>.+)z`, "a1\n2z", []Field{{"r", doc.Keyword}}, []string{"1\n2"}},
 		{`a(?<r>.+)z`, "a1\n2z", []Field{{"r", doc.Keyword}}, nil},
+		// Oniguruma: nested classes are unions, POSIX brackets, {,n} is {0,n},
+		// a brace that is no bound is a literal, comments and (?'name') groups.
+		{`(?<c>[a[bc]]+)`, "xcabz", []Field{{"c", doc.Keyword}}, []string{"cab"}},
+		{`(?<c>[[:digit:]x]+)`, "a1x2b", []Field{{"c", doc.Keyword}}, []string{"1x2"}},
+		{`(?<c>a{,2})`, "aaa", []Field{{"c", doc.Keyword}}, []string{"aa"}},
+		{`(?<c>a{x}+)`, "a{x}}", []Field{{"c", doc.Keyword}}, []string{"a{x}}"}},
+		{`(?#note)(?'q'b)`, "ab", []Field{{"q", doc.Keyword}}, []string{"b"}},
+		// Plain groups do not capture: only named ones make columns.
+		{`(a)(?<n>b)`, "ab", []Field{{"n", doc.Keyword}}, []string{"b"}},
 	}...)
 	for _, tc := range tests {
 		p, err := Compile(tc.pattern)
@@ -113,7 +122,7 @@ func TestMatch(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	lib := map[string]string{"A": `x%{B}`, "B": `y%{A}`, "SELF": `%{SELF}`, "BAD": `(?<=a)b`}
+	lib := map[string]string{"A": `x%{B}`, "B": `y%{A}`, "SELF": `%{SELF}`, "BAD": `(?<=a)b`, "BAD2": `(a`}
 	for _, tc := range []struct {
 		pattern, msg string
 		col          int
@@ -121,16 +130,18 @@ func TestCompileErrors(t *testing.T) {
 		{`ab %{NOPE:x}`, "Unable to find pattern [NOPE]", 4},
 		{`%{A}`, "circular reference in pattern [A]", 1},
 		{`z%{SELF}`, "circular reference in pattern [SELF]", 2},
-		{`q %{BAD}`, "lookbehind is not supported", 3},
-		{`(?=x)`, "lookahead is not supported", 1},
-		{`a(?<!b)`, "lookbehind is not supported", 2},
-		{`(a)\1`, "backreferences are not supported", 4},
-		{`(?<n>a)\k<n>`, "backreferences are not supported", 8},
-		{`[a[b]]`, "nested character classes", 3},
+		{`q %{BAD}`, "lookaround groups are not supported", 3},
+		{`(?=x)`, "lookaround groups are not supported", 1},
+		{`a(?<!b)`, "lookaround groups are not supported", 2},
+		{`(a)\1`, "back-references are not supported", 4},
+		{`(?<n>a)\k<n>`, "back-references are not supported", 8},
 		{`[a-z&&[^x]]`, "intersection", 5},
-		{`abc\`, "trailing backslash", 4},
-		{`(abc`, "invalid grok pattern", 1},
-		{`a(?x) b`, "extended mode", 2},
+		{`abc\`, "too short escape sequence", 4},
+		{`(abc`, "Unclosed group", 1},
+		{`ab)`, "Unmatched closing ')'", 3},
+		{`x %{BAD2}`, "Unclosed group", 3},
+		{`(?s)a`, "Unknown inline modifier", 3},
+		{`a(?x) b`, "comments mode (?x) is not supported", 2},
 	} {
 		_, err := compile(tc.pattern, lib)
 		var e *Error

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const goodRule = "[rule]\nrule_id = \"g\"\nname = \"good\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 1\nquery = '''\nFROM logs-*\n| WHERE process.name == \"sh\"\n| STATS n = COUNT(*)\n'''\n"
+
+// writeRules writes rule files into a new directory.
+func writeRules(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// A folder with one valid rule and three invalid ones (a query with two
+// problems after an osquery block and a bad severity, a file that is not
+// TOML, a rule type Vigil cannot run): every problem, positioned on the
+// query's real line, and the closing count.
+func TestRulesValidate(t *testing.T) {
+	twoProblems := "[transform]\n[[transform.osquery]]\nlabel = \"l\"\nquery = \"SELECT 1\"\n\n" +
+		"[rule]\nrule_id = \"b\"\nname = \"bad\"\ntype = \"esql\"\nseverity = \"urgent\"\nrisk_score = 1\nnosuch = 1\n" +
+		"query = '''\nFROM logs-*\n| WHERE proces.name == \"sh\"\n| EVAL x = nosuch.field\n'''\n"
+	dir := writeRules(t, map[string]string{
+		"a_good.toml":   goodRule,
+		"b_bad.toml":    twoProblems,
+		"c_broken.toml": "[rule\n",
+		"d_eql.toml":    strings.Replace(goodRule, `"esql"`, `"eql"`, 1),
+	})
+	p := func(name string) string { return filepath.Join(dir, name) }
+	out, stderr, code := run(t, "", "rules", "validate", dir)
+	want := p("b_bad.toml") + ":10: severity \"urgent\" is not one of low, medium, high, critical\n" +
+		p("b_bad.toml") + ":15:9: Unknown column [proces.name], did you mean [process.name]?\n" +
+		p("b_bad.toml") + ":16:12: Unknown column [nosuch.field]\n" +
+		p("b_bad.toml") + ":12: unknown key rule.nosuch (not in the detection-rules schema; ignored) (warning)\n" +
+		p("c_broken.toml") + ":2:6: expected '.' or ']' to end table name, but got '\\n' instead\n" +
+		p("d_eql.toml") + ":4: rule \"good\" has type \"eql\", which Vigil cannot run yet (only esql rules run)\n" +
+		"1 valid, 3 invalid\n"
+	if out != want || code != exitUsage {
+		t.Errorf("exit %d (want %d), stdout:\n%s\nwant:\n%s\nstderr: %s", code, exitUsage, out, want, stderr)
+	}
+
+	out, stderr, code = run(t, "", "rules", "validate", "--format", "json", dir)
+	var report struct {
+		Rules []struct {
+			Path     string
+			Valid    bool
+			Problems []struct {
+				Line, Column int
+				Message      string
+			}
+		}
+		Valid, Invalid int
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if code != exitUsage || report.Valid != 1 || report.Invalid != 3 || len(report.Rules) != 4 || !report.Rules[0].Valid ||
+		len(report.Rules[1].Problems) != 3 || report.Rules[1].Problems[1].Line != 15 || report.Rules[1].Problems[1].Column != 9 ||
+		!strings.Contains(stderr, "1 valid, 3 invalid") {
+		t.Errorf("json report (exit %d): %+v\nstderr: %s", code, report, stderr)
+	}
+
+	out, _, code = run(t, "", "rules", "validate", p("a_good.toml"))
+	if code != exitOK || out != "1 valid, 0 invalid\n" {
+		t.Errorf("valid rule: exit %d, %q", code, out)
+	}
+	if out, _, code = run(t, "", "rules", "validate"); code != exitOK || out != "1 valid, 0 invalid\n" {
+		t.Errorf("built-in rules: exit %d, %q", code, out)
+	}
+}
+
+// rules list shows every rule file and says why one cannot run.
+func TestRulesListStatus(t *testing.T) {
+	dir := writeRules(t, map[string]string{
+		"a_good.toml": goodRule,
+		"b_bad.toml":  strings.Replace(goodRule, "process.name", "nosuch.field", 1),
+		"d_eql.toml":  strings.Replace(goodRule, `"esql"`, `"eql"`, 1),
+	})
+	out, stderr, code := run(t, "", "rules", "list", "--rules", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 4 {
+		t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, stderr)
+	}
+	for i, want := range []string{"STATUS", " ok", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"eql\""} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d lacks %q: %s", i, want, lines[i])
+		}
+	}
+}
+
+// Folder mode of hunt: a broken rule file is reported and skipped like a
+// rule whose query does not compile, every problem of each is listed, and
+// with no runnable rule left the hunt stops with exit status 2.
+func TestHuntRuleFolderRobustness(t *testing.T) {
+	twoProblems := strings.Replace(goodRule, "| WHERE process.name == \"sh\"\n", "| WHERE proces.name == \"sh\"\n| EVAL x = nosuch.field\n", 1)
+	dir := writeRules(t, map[string]string{
+		"a_good.toml":   goodRule,
+		"b_bad.toml":    twoProblems,
+		"c_broken.toml": "[rule\n",
+	})
+	_, stderr, code := run(t, "", "hunt", "--rules", dir, sampleData)
+	for _, want := range []string{
+		"invalid rule skipped: " + filepath.Join(dir, "b_bad.toml") + ":9:9: Unknown column [proces.name], did you mean [process.name]?\n" +
+			"  " + filepath.Join(dir, "b_bad.toml") + ":10:12: Unknown column [nosuch.field]\n",
+		"invalid rule skipped: " + filepath.Join(dir, "c_broken.toml") + ":2:6: expected",
+		`rule "good": `,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != exitOK {
+		t.Errorf("exit %d, want %d", code, exitOK)
+	}
+
+	for name, files := range map[string]map[string]string{
+		"empty folder":     {},
+		"unsupported only": {"d_eql.toml": strings.Replace(goodRule, `"esql"`, `"eql"`, 1)},
+		"broken only":      {"c_broken.toml": "[rule\n"},
+		"bad query only":   {"b_bad.toml": twoProblems},
+	} {
+		dir := writeRules(t, files)
+		_, stderr, code := run(t, "", "hunt", "--fail-on-alert", "--rules", dir, sampleData)
+		if code != exitUsage || !strings.Contains(stderr, "no runnable rule") {
+			t.Errorf("%s: exit %d (want %d), stderr:\n%s", name, code, exitUsage, stderr)
+		}
+	}
+}
