@@ -81,3 +81,18 @@ func TestHuntMappingFilesAndFolders(t *testing.T) {
 		t.Errorf("empty mapping folder: exit %d: %s", code, stderr)
 	}
 }
+
+// rules validate checks fields against --mapping too: a rule over an
+// integration Vigil does not ship is valid once its mapping is given.
+func TestValidateWithMapping(t *testing.T) {
+	dir := t.TempDir()
+	rules := writeRule(t, dir, `FROM logs-acme.audit-* | WHERE acme.count > 2 | KEEP acme.count`)
+	if out, _, code := run(t, "", "rules", "validate", rules); code != exitUsage || !strings.Contains(out, "Unknown column [acme.count]") || !strings.Contains(out, "0 valid, 1 invalid") {
+		t.Errorf("without the mapping: exit %d:\n%s", code, out)
+	}
+	m := filepath.Join(dir, "acme.json")
+	os.WriteFile(m, []byte(`{"logs-acme.audit-default":{"mappings":{"properties":{"acme":{"properties":{"count":{"type":"long"}}}}}}}`), 0o644)
+	if out, stderr, code := run(t, "", "rules", "validate", "--mapping", m, rules); code != exitOK || !strings.Contains(out, "1 valid, 0 invalid") {
+		t.Errorf("with the mapping: exit %d:\n%s%s", code, out, stderr)
+	}
+}

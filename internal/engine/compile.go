@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"strings"
 
 	"vigil/internal/doc"
@@ -44,17 +43,8 @@ func declaredColumns(query string, cat esql.Catalog, err error) esql.Catalog {
 
 // unknownColumns lists the names of an analysis error's "Unknown column [x]".
 func unknownColumns(err error) []string {
-	var list []*esql.Error
-	var one *esql.Error
-	var many interface{ Errors() []*esql.Error }
-	switch {
-	case errors.As(err, &many):
-		list = many.Errors()
-	case errors.As(err, &one):
-		list = []*esql.Error{one}
-	}
 	var out []string
-	for _, e := range list {
+	for _, e := range esqlErrors(err) {
 		if rest, ok := strings.CutPrefix(e.Msg, "Unknown column ["); ok {
 			if i := strings.IndexByte(rest, ']'); i > 0 {
 				out = append(out, rest[:i])
