@@ -108,18 +108,7 @@ func (m *Mapping) ConstantValue(name string) (Value, bool) {
 // Clone returns a deep copy, so a caller can extend it without touching the original.
 func (m *Mapping) Clone() *Mapping {
 	c := NewMapping()
-	for k, f := range m.fields {
-		cp := *f
-		c.fields[k] = &cp
-	}
-	for k, o := range m.objects {
-		cp := *o
-		c.objects[k] = &cp
-	}
-	c.Templates = append([]DynamicTemplate(nil), m.Templates...)
-	c.Fallback = append([]DynamicTemplate(nil), m.Fallback...)
-	c.NoDateDetection = m.NoDateDetection
-	c.DynamicObjects = append([]string(nil), m.DynamicObjects...)
+	c.Overlay(m)
 	return c
 }
 

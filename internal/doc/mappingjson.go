@@ -453,8 +453,11 @@ func (m *Mapping) Merge(other *Mapping) {
 // earlier one's: top's fields replace m's of the same name, its objects are
 // added, its dynamic templates are tried before m's.
 func (m *Mapping) Overlay(top *Mapping) {
-	if m.fields == nil || m.objects == nil {
-		*m = *m.Clone() // Clone makes the maps
+	if m.fields == nil {
+		m.fields = map[string]*Field{}
+	}
+	if m.objects == nil {
+		m.objects = map[string]*Object{}
 	}
 	for name, f := range top.fields {
 		cp := *f
