@@ -30,8 +30,21 @@ type Catalog struct {
 	// names (typed by the templates above, from the whole input).
 	Inferred *doc.Mapping
 
-	mu     sync.Mutex
-	loaded map[string]bool // built-in streams some Resolve named
+	mu       sync.Mutex
+	loaded   map[string]bool // built-in streams some Resolve named
+	declared *doc.Mapping    // fields compiled queries read that their mappings declare by pattern
+}
+
+// declare records fields a compiled query reads that its FROM's mappings
+// declare by pattern (see declaredColumns), so documents are decoded with
+// the types the query was compiled with.
+func (c *Catalog) declare(fields *doc.Mapping) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.declared == nil {
+		c.declared = doc.NewMapping()
+	}
+	fill(c.declared, fields)
 }
 
 // Resolve returns the merged mapping of what the patterns can name.
@@ -126,9 +139,10 @@ func (c *Catalog) LoadedStreams() []string {
 
 // DecoderMapping is what documents are typed by whatever index they route
 // to: ECS, the built-in Elastic Defend process mapping and every built-in
-// stream the queries resolved so far read, the user's laid over them, then
-// inferred fields that none of those names, with the logs-* dynamic
-// templates for the rest. Where two streams map a name differently the
+// stream the queries resolved so far read, the user's laid over them, the
+// fields queries read that those mappings declare by pattern, then inferred
+// fields that none of those names, with the logs-* dynamic templates for
+// the rest. Where two streams map a name differently the
 // first (by name) keeps it: a decoder needs one type per name.
 func (c *Catalog) DecoderMapping() *doc.Mapping {
 	streams := doc.NewMapping()
@@ -138,6 +152,11 @@ func (c *Catalog) DecoderMapping() *doc.Mapping {
 	}
 	m, _ := doc.BuiltinMapping("ecs")
 	m.Overlay(streams)
+	c.mu.Lock()
+	if c.declared != nil {
+		fill(m, c.declared)
+	}
+	c.mu.Unlock()
 	if c.Inferred != nil {
 		fill(m, c.Inferred)
 	}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"vigil/internal/doc"
+	"vigil/internal/esql"
+	"vigil/internal/rule"
 )
 
 func TestCatalogResolve(t *testing.T) {
@@ -72,5 +74,23 @@ func TestCatalogDecoderMappingFollowsResolve(t *testing.T) {
 	}
 	if _, ok := m.Lookup("process.Ext.ancestry"); !ok {
 		t.Error("decoder lacks Defend's process fields")
+	}
+}
+
+// A field a query reads that its mapping declares by pattern is decoded
+// with the type the query was compiled with.
+func TestCatalogDeclaredFieldsReachTheDecoder(t *testing.T) {
+	c := &Catalog{}
+	const name = "azure.auditlogs.properties.target_resources.0.display_name"
+	r := &rule.Rule{Query: "FROM logs-azure.auditlogs-* | WHERE `" + name + "`" + ` == "x"`}
+	if _, err := Compile(r, c, esql.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := c.DecoderMapping().Lookup(name); !ok || f.Type != doc.Keyword {
+		t.Errorf("decoder %s = %+v", name, f)
+	}
+	r.Query = "FROM logs-azure.auditlogs-* | WHERE azure.auditlogs.properties.no_such_field == 1"
+	if _, err := Compile(r, c, esql.Options{}); err == nil {
+		t.Error("a name the mapping does not declare compiled")
 	}
 }

@@ -38,6 +38,9 @@ func declaredColumns(query string, cat esql.Catalog, err error) esql.Catalog {
 	if extra.Len() == 0 {
 		return nil
 	}
+	if c, ok := cat.(*Catalog); ok {
+		c.declare(extra)
+	}
 	return &withFields{cat, extra}
 }
 
