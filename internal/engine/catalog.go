@@ -142,8 +142,8 @@ func (c *Catalog) LoadedStreams() []string {
 // stream the queries resolved so far read, the user's laid over them, the
 // fields queries read that those mappings declare by pattern, then inferred
 // fields that none of those names, with the logs-* dynamic templates for
-// the rest. Where two streams map a name differently the
-// first (by name) keeps it: a decoder needs one type per name.
+// the rest. Where two streams map a name differently the first (by name)
+// keeps it: a decoder needs one type per name.
 func (c *Catalog) DecoderMapping() *doc.Mapping {
 	streams := doc.NewMapping()
 	for _, name := range append([]string{"logs-endpoint.events.process"}, c.LoadedStreams()...) {
