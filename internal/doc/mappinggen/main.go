@@ -114,11 +114,17 @@ func render(m *doc.Mapping, sources []string) ([]byte, error) {
 		return nil, err
 	}
 	if len(sources) > 0 {
-		meta, err := json.Marshal(map[string]any{"_meta": map[string]any{"generated_by": "internal/doc/mappinggen", "sources": sources}})
+		list, err := json.Marshal(sources)
 		if err != nil {
 			return nil, err
 		}
-		raw = append(append(meta[:len(meta)-1:len(meta)-1], ','), raw[1:]...)
+		// Into the mapping's own _meta when it has one (dynamic objects).
+		meta := `{"_meta":{"generated_by":"internal/doc/mappinggen","sources":` + string(list)
+		if rest, ok := bytes.CutPrefix(raw, []byte(`{"_meta":{`)); ok {
+			raw = append([]byte(meta+","), rest...)
+		} else {
+			raw = append([]byte(meta+"},"), raw[1:]...)
+		}
 	}
 	var buf bytes.Buffer
 	if len(sources) > 0 {
