@@ -326,3 +326,36 @@ func TestInferFields(t *testing.T) {
 		}
 	}
 }
+
+// TestReadsUnmapped checks the plan's answer to "could fields no mapping
+// names change this query?", which decides whether PrepareQuery must
+// infer them first.
+func TestReadsUnmapped(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{`FROM logs-*`, true},
+		{`FROM logs-* | WHERE process.name == "bash" | EVAL x = 1`, true},
+		{`FROM logs-* | KEEP process.name`, false},
+		{`FROM logs-* | KEEP process.*`, true},
+		{`FROM logs-* | DROP process.*`, true},
+		{`FROM logs-* | RENAME process.name AS p | STATS c = COUNT(*) BY p`, false},
+		{`FROM logs-* | STATS c = COUNT(*) | KEEP c*`, false},
+		{`FROM logs-* | INLINE STATS c = COUNT(*)`, true},
+		{`FROM logs-* | INLINE STATS c = COUNT(*) | KEEP c`, false},
+		{`FROM logs-* | WHERE KQL("process.name:bash") | KEEP process.name`, false},
+		{`FROM logs-* | WHERE KQL("bash") | KEEP process.name`, true},
+		{`FROM logs-* | WHERE KQL("process.*:bash") | KEEP process.name`, true},
+		{`FROM logs-* | WHERE KQL("not process.name:(a or b*)") | KEEP process.name`, false},
+		{`ROW a = 1`, false},
+	} {
+		c, err := esql.Compile(tc.q, &Catalog{}, esql.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		if got := readsUnmapped(c); got != tc.want {
+			t.Errorf("readsUnmapped(%s) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
