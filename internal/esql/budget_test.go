@@ -93,6 +93,27 @@ func flatRows(r *Result) []string {
 	return out
 }
 
+// runParts runs q over ds split into parts executions (parallel workers)
+// merged in input order, by Absorb when take, else Merge.
+func runParts(q *Query, ds []*doc.Document, parts int, take bool) (*Result, error) {
+	var execs []*Execution
+	for p := range parts {
+		e := q.NewExecution()
+		for _, d := range ds[p*len(ds)/parts : (p+1)*len(ds)/parts] {
+			e.Push(d)
+		}
+		execs = append(execs, e)
+	}
+	for _, e := range execs[1:] {
+		if take {
+			execs[0].Absorb(e)
+		} else {
+			execs[0].Merge(e)
+		}
+	}
+	return execs[0].Finish()
+}
+
 // INLINE STATS with VALUES then MV_INTERSECTION agrees with a direct
 // computation, in one execution and split over merged workers, with long
 // VALUES lists (indexed for MV_INTERSECTION) and short ones (scanned).
@@ -106,18 +127,7 @@ func TestInlineValuesIntersectionReference(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("n%d_hosts%d_parts%d", tc.n, tc.hosts, tc.parts), func(t *testing.T) {
 			ds := ancestryDocs(tc.n, tc.hosts)
-			var execs []*Execution
-			for p := 0; p < tc.parts; p++ {
-				e := q.NewExecution()
-				for _, d := range ds[p*len(ds)/tc.parts : (p+1)*len(ds)/tc.parts] {
-					e.Push(d)
-				}
-				execs = append(execs, e)
-			}
-			for _, e := range execs[1:] {
-				execs[0].Absorb(e)
-			}
-			r, err := execs[0].Finish()
+			r, err := runParts(q, ds, tc.parts, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -286,18 +296,7 @@ func TestBufferedRowsMergeInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, parts := range []int{2, 7} {
-			var execs []*Execution
-			for p := 0; p < parts; p++ {
-				e := q.NewExecution()
-				for _, d := range ds[p*len(ds)/parts : (p+1)*len(ds)/parts] {
-					e.Push(d)
-				}
-				execs = append(execs, e)
-			}
-			for _, e := range execs[1:] {
-				execs[0].Merge(e)
-			}
-			got, err := execs[0].Finish()
+			got, err := runParts(q, ds, parts, false)
 			if err != nil {
 				t.Fatal(err)
 			}
