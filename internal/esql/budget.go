@@ -67,7 +67,7 @@ func (e *MemoryError) Error() string {
 	if e.Line > 0 {
 		at = " at line " + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col)
 	}
-	return e.Command + at + " needs more than the memory limit of " + FormatBytes(e.Limit) + " (--memory-limit); the query was stopped"
+	return e.Command + at + " needs more than the memory limit of " + FormatBytes(e.Limit) + " (--memory-limit)"
 }
 
 // account is one execution's share of its query's budget.
