@@ -277,8 +277,9 @@ func BenchmarkInlineValuesIntersection(b *testing.B) {
 	}
 }
 
-// Rows buffered by a LIMIT (or INLINE STATS) merge in input order, up to
-// the LIMIT, whatever the split: the answer of one execution.
+// Rows buffered by a LIMIT, INLINE STATS or SORT merge in input order (up
+// to the LIMIT; SORT's ties in arrival order), whatever the split: the
+// answer of one execution.
 func TestBufferedRowsMergeInOrder(t *testing.T) {
 	ds := ancestryDocs(600, 5)
 	for _, query := range []string{
@@ -286,6 +287,8 @@ func TestBufferedRowsMergeInOrder(t *testing.T) {
 		"FROM x | LIMIT 250 | KEEP name, host.name, tags",
 		"FROM x | LIMIT 10000 | KEEP name, host.name, tags",
 		"FROM x | INLINE STATS c = COUNT(*) BY host.name | KEEP name, host.name, c | LIMIT 10000",
+		"FROM x | SORT host.name NULLS FIRST, name DESC | EVAL z = 1 | KEEP name, host.name, tags, z | LIMIT 10000",
+		"FROM x | SORT tags DESC, name | LIMIT 37 | KEEP name, tags",
 	} {
 		q, err := Compile(query, testCatalog{testMapping()}, Options{})
 		if err != nil {
@@ -314,7 +317,7 @@ func TestBufferedRowsCompact(t *testing.T) {
 	for i := range 2000 {
 		m.Add(doc.Field{Name: fmt.Sprintf("f%d", i), Type: doc.Keyword, ESType: "keyword"})
 	}
-	for _, query := range []string{"FROM x | KEEP *", "FROM x | INLINE STATS c = COUNT(*) | KEEP *"} {
+	for _, query := range []string{"FROM x | KEEP *", "FROM x | INLINE STATS c = COUNT(*) | KEEP *", "FROM x | SORT name | EVAL z = 1 | KEEP *"} {
 		q, err := Compile(query, testCatalog{m}, Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -203,7 +203,8 @@ type sortSpec struct {
 type sortOp struct {
 	x    *ctx
 	s    *sortSpec
-	rows [][]doc.Value
+	rows rowBuffer // compact copies, in arrival order
+	refs []rowRef  // the rows, in the order of keys
 	keys [][]doc.Value
 	held int64 // bytes charged for rows and keys
 	// topN > 0 when a LIMIT follows: only the best topN rows can matter, so
@@ -230,15 +231,16 @@ func (o *sortOp) push(row []doc.Value) bool {
 		}
 		ks[i] = v
 	}
-	o.rows = append(o.rows, keepRow(row))
+	n := o.rows.add(row)
+	o.refs = append(o.refs, o.rows.last())
 	doc.CloneInto(ks, ks)
 	o.keys = append(o.keys, ks)
-	n := rowBytes(row) + rowBytes(ks)
+	n += rowBytes(ks)
 	o.held += n
 	if !o.x.mem.charge(n, o.s.label) {
 		return false
 	}
-	if o.topN > 0 && len(o.rows) >= 2*o.topN+64 {
+	if o.topN > 0 && len(o.refs) >= 2*o.topN+64 {
 		o.compact()
 	}
 	return true
@@ -251,22 +253,25 @@ func (o *sortOp) compact() {
 	if len(idx) > o.topN {
 		idx = idx[:o.topN]
 	}
-	rows := make([][]doc.Value, len(idx))
+	var rows rowBuffer
+	refs := make([]rowRef, len(idx))
 	keys := make([][]doc.Value, len(idx))
-	for i, j := range idx {
-		rows[i], keys[i] = o.rows[j], o.keys[j]
-	}
-	o.rows, o.keys = rows, keys
+	row := make([]doc.Value, o.x.width)
 	var held int64
-	for i := range rows {
-		held += rowBytes(rows[i]) + rowBytes(keys[i])
+	prev := rowRef{}
+	for i, j := range idx {
+		o.refs[j].load(row, prev)
+		prev = o.refs[j]
+		held += rows.add(row) + rowBytes(o.keys[j])
+		refs[i], keys[i] = rows.last(), o.keys[j]
 	}
+	o.rows, o.refs, o.keys = rows, refs, keys
 	o.x.mem.charge(held-o.held, o.s.label)
 	o.held = held
 }
 
 func (o *sortOp) order() []int {
-	idx := make([]int, len(o.rows))
+	idx := make([]int, len(o.refs))
 	for i := range idx {
 		idx[i] = i
 	}
@@ -275,11 +280,12 @@ func (o *sortOp) order() []int {
 }
 
 func (o *sortOp) merge(other *sortOp) {
-	o.rows = append(o.rows, other.rows...)
+	o.rows.appendBuffer(&other.rows)
+	o.refs = append(o.refs, other.refs...)
 	o.keys = append(o.keys, other.keys...)
 	o.held += other.held
 	other.held = 0 // the account that held it is adopted too
-	if o.topN > 0 && len(o.rows) > o.topN {
+	if o.topN > 0 && len(o.refs) > o.topN {
 		o.compact()
 	}
 }
@@ -311,12 +317,16 @@ func (o *sortOp) less(a, b []doc.Value) int {
 	return 0
 }
 func (o *sortOp) finish() {
+	row := make([]doc.Value, o.x.width)
+	prev := rowRef{}
 	for _, i := range o.order() {
-		if o.x.mem.err != nil || !o.next.push(o.rows[i]) {
+		o.refs[i].load(row, prev)
+		prev = o.refs[i]
+		if o.x.mem.err != nil || !o.next.push(row) {
 			break
 		}
 	}
-	o.rows, o.keys = nil, nil
+	o.rows, o.refs, o.keys = rowBuffer{}, nil, nil
 	o.x.mem.charge(-o.held, o.s.label)
 	o.held = 0
 	o.next.finish()
@@ -1033,13 +1043,6 @@ func (b *bufferSink) merge(other *bufferSink) {
 	})
 }
 
-// keepRow copies a row an operator keeps past push: rows of the per-event
-// stage may alias a reused line buffer (see Execution.Push).
-func keepRow(row []doc.Value) []doc.Value {
-	kept := make([]doc.Value, len(row))
-	doc.CloneInto(kept, row)
-	return kept
-}
 func (b *bufferSink) finish() {}
 
 // outputSink projects the final columns.

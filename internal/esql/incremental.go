@@ -19,7 +19,7 @@ func (e *Execution) Groups() int {
 		}
 		return h.open
 	case *sortOp:
-		return len(h.rows)
+		return len(h.refs)
 	case *bufferSink:
 		return h.rows.len()
 	}

@@ -7,8 +7,10 @@ import (
 )
 
 // rowBuffer keeps rows a blocking operator must hold until Finish (INLINE
-// STATS' input) compactly: only their non-null slots, with strings and
-// multi-value elements copied into shared chunks. A row of a wide query
+// STATS' input, SORT's and LIMIT's rows) compactly: only their non-null
+// slots, with strings and multi-value elements copied into shared chunks
+// (rows of the per-event stage may alias a reused line buffer: see
+// Execution.Push). A row of a wide query
 // (`KEEP *` loads every mapped field: thousands of slots) holds a few dozen
 // values, so a full-width copy would cost a hundred times the row's data;
 // that, not the data, is what made INLINE STATS over Defend events need
@@ -124,6 +126,36 @@ func (b *rowBuffer) each(row []doc.Value, f func([]doc.Value) bool) {
 				return
 			}
 		}
+	}
+}
+
+// rowRef locates one row of a rowBuffer, for operators that reorder rows
+// (SORT). It stays valid when the buffer grows or is appended to another.
+type rowRef struct {
+	seg       *rowSeg
+	from, end int32
+}
+
+// last returns the row add added last.
+func (b *rowBuffer) last() rowRef {
+	sg := b.segs[len(b.segs)-1]
+	r := rowRef{seg: sg, end: sg.ends[len(sg.ends)-1]}
+	if n := len(sg.ends); n > 1 {
+		r.from = sg.ends[n-2]
+	}
+	return r
+}
+
+// load writes the row into row, first clearing the slots prev (the row
+// loaded into it before, or the zero rowRef) set.
+func (r rowRef) load(row []doc.Value, prev rowRef) {
+	if prev.seg != nil {
+		for _, s := range prev.seg.slots[prev.from:prev.end] {
+			row[s] = doc.Value{}
+		}
+	}
+	for j, s := range r.seg.slots[r.from:r.end] {
+		row[s] = r.seg.vals[int(r.from)+j]
 	}
 }
 
