@@ -11,6 +11,11 @@
 // executor's closures and operators (cexpr.node beside cexpr.eval, an
 // opSpec per command). Parse is for tools and tests; consumers of a query
 // never re-parse it.
+//
+// What the blocking commands hold (STATS groups, INLINE STATS', SORT's and
+// LIMIT's rows, kept compactly by rowBuffer) is counted against the query's
+// memory budget, Options.MemoryLimit (budget.go): past it an execution stops
+// and Finish returns a *MemoryError naming the command.
 package esql
 
 import (
