@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"vigil/internal/eql/spec"
 )
@@ -22,19 +23,17 @@ func main() {
 	}
 	var pass, fail, skip int
 	for _, o := range s.Run() {
-		switch {
-		case o.Skipped != "":
-			skip++
-			fmt.Printf("SKIP %s: %s\n", o.Name, o.Skipped)
-		case o.Passed():
+		st, why := o.Status()
+		switch st {
+		case "passed":
 			pass++
-		case o.Err != nil:
-			fail++
-			fmt.Printf("FAIL %s: %v\n", o.Name, o.Err)
+			continue
+		case "skipped":
+			skip++
 		default:
 			fail++
-			fmt.Printf("FAIL %s: got %v, want %v\n", o.Name, o.Got, o.Expected[0])
 		}
+		fmt.Printf("%s %s: %s\n", strings.ToUpper(st[:4]), o.Name, why)
 	}
 	fmt.Printf("%d passed, %d failed, %d skipped\n", pass, fail, skip)
 	if fail > 0 {
