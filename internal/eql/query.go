@@ -45,7 +45,11 @@ type eventMatcher struct {
 type stageMatcher struct {
 	eventMatcher
 	keys    []evaluator
-	missing bool
+	// nullable marks the optional (`?field`) keys: only they may join on
+	// null; an event with a null non-optional key joins nothing
+	// (elasticsearch#79677).
+	nullable []bool
+	missing  bool
 }
 
 // Compile parses and analyzes a query against a mapping (nil accepts any
@@ -139,6 +143,8 @@ func (q *Query) compileSequence(c *compiler, ast *AST, cat string) {
 		}
 		for _, k := range keys {
 			sm.keys = append(sm.keys, c.expr(k).ev)
+			f, opt := k.(*FieldRef)
+			sm.nullable = append(sm.nullable, opt && f.Optional)
 		}
 		return sm
 	}

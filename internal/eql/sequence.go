@@ -48,6 +48,7 @@ type Sequencer struct {
 	pushes  int
 	Dropped int // pending sequences dropped by the MaxPending cap
 	Expired int // pending sequences expired by maxspan
+	Until   int // pending sequences stopped by an until event
 	Late    int // events pushed with a timestamp before an earlier push's
 }
 
@@ -93,12 +94,17 @@ func keyOf(vals []doc.Value) string {
 	return b.String()
 }
 
-func keyVals(keys []evaluator, d *doc.Document) []doc.Value {
-	vals := make([]doc.Value, len(keys))
-	for i, k := range keys {
+// keyVals evaluates a stage's join keys; ok is false when a non-optional
+// key is null.
+func (st *stageMatcher) keyVals(d *doc.Document) (vals []doc.Value, ok bool) {
+	vals = make([]doc.Value, len(st.keys))
+	for i, k := range st.keys {
 		vals[i] = first(k(d))
+		if vals[i].IsNull() && !st.nullable[i] {
+			return nil, false
+		}
 	}
-	return vals
+	return vals, true
 }
 
 func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
@@ -109,10 +115,12 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 	s.lastTS = max(s.lastTS, o.ts)
 	var out []Sequence
 	if q.until != nil && q.until.match(d) {
-		k := keyOf(keyVals(q.until.keys, d))
-		if groups, ok := s.state[k]; ok {
+		vals, ok := q.until.keyVals(d)
+		k := keyOf(vals)
+		if groups, found := s.state[k]; ok && found {
 			for _, g := range groups {
 				s.total -= len(g)
+				s.Until += len(g)
 			}
 			delete(s.state, k)
 		}
@@ -123,7 +131,10 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 		if !st.match(d) {
 			continue
 		}
-		vals := keyVals(st.keys, d)
+		vals, ok := st.keyVals(d)
+		if !ok {
+			continue
+		}
 		k := keyOf(vals)
 		groups := s.state[k]
 		if groups == nil || len(groups[stage-1]) == 0 {
@@ -132,6 +143,7 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 		g := groups[stage-1]
 		p := g[len(g)-1]
 		s.total -= len(g)
+		clear(g)
 		groups[stage-1] = g[:0]
 		if q.maxspan > 0 && o.ts-p.start > int64(q.maxspan) {
 			s.gc(k, groups)
@@ -147,14 +159,16 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 		}
 	}
 	if st := q.stages[0]; st.match(d) {
-		k := keyOf(keyVals(st.keys, d))
-		groups := s.state[k]
-		if groups == nil {
-			groups = make([][]*pending, last)
-			s.state[k] = groups
+		if vals, ok := st.keyVals(d); ok {
+			k := keyOf(vals)
+			groups := s.state[k]
+			if groups == nil {
+				groups = make([][]*pending, last)
+				s.state[k] = groups
+			}
+			groups[0] = append(groups[0], &pending{start: o.ts, events: append(make([]*doc.Document, 0, len(q.stages)), d)})
+			s.total++
 		}
-		groups[0] = append(groups[0], &pending{start: o.ts, events: append(make([]*doc.Document, 0, len(q.stages)), d)})
-		s.total++
 	}
 	s.pushes++
 	if q.maxspan > 0 && s.pushes%1024 == 0 {
