@@ -44,7 +44,7 @@ type eventMatcher struct {
 
 type stageMatcher struct {
 	eventMatcher
-	keys    []evaluator
+	keys []evaluator
 	// nullable marks the optional (`?field`) keys: only they may join on
 	// null; an event with a null non-optional key joins nothing
 	// (elasticsearch#79677).
