@@ -93,13 +93,16 @@ func TestEventQueries(t *testing.T) {
 		// multi-valued fields: any value matches
 		{`any where process.args == "-c"`, []int64{1}},
 		{`any where process.args : "*curl*"`, []int64{1, 2}},
-		{`any where process.args != "bash"`, []int64{1, 2}},
+		// != is a negated term query: a multi-valued field with the value
+		// fails it, a document without the field passes it
+		{`any where process.args != "bash"`, []int64{2, 3, 4, 5}},
+		{`any where not process.args : "*curl*"`, []int64{3, 4, 5}},
 		// in / in~ / not in
 		{`any where process.pid in (10, 12)`, []int64{1, 4, 5}},
 		{`any where process.pid not in (10, 12)`, []int64{2, 3}},
 		{`any where user.name in ("root")`, []int64{1, 3}},
 		{`any where user.name in~ ("root")`, []int64{1, 2, 3}},
-		{`any where user.name not in ("root")`, []int64{2, 4}}, // null user.name: null, filtered
+		{`any where user.name not in ("root")`, []int64{2, 4, 5}}, // negated terms query
 		// ordering comparisons, ordinal for strings
 		{`any where process.pid >= 11`, []int64{2, 3, 5}},
 		{`any where process.pid < 11`, []int64{1, 4}},
@@ -110,8 +113,15 @@ func TestEventQueries(t *testing.T) {
 		// null semantics
 		{`any where process.parent.pid == null`, []int64{1, 3, 4, 5}},
 		{`any where process.parent.pid != null`, []int64{2}},
-		{`any where not process.parent.pid == 10`, []int64{}},
-		{`any where not (process.parent.pid > 100)`, []int64{2}},
+		// `not` over a query is must_not (missing fields pass); over a script
+		// it keeps three-valued logic (null stays null and fails)
+		{`any where not process.parent.pid == 10`, []int64{1, 3, 4, 5}},
+		{`any where not (process.parent.pid > 100)`, []int64{1, 2, 3, 4, 5}},
+		{`any where not (process.parent.pid + 0 > 100)`, []int64{2}},
+		{`any where not startsWith(user.name, "r")`, []int64{2, 4, 5}},
+		{`any where not endsWith(user.name, "t")`, []int64{4}},
+		{`any where not cidrMatch(source.ip, "10.0.0.0/8")`, []int64{2, 3, 4, 5}},
+		{`any where not (process.parent.pid == 10 and process.pid + 0 == 11)`, []int64{1, 3, 4, 5}},
 		{`any where process.parent.pid > 1 or true`, []int64{1, 2, 3, 4, 5}},
 		{`any where process.parent.pid > 1 and false`, []int64{}},
 		{`any where ?process.missing == null`, []int64{1, 2, 3, 4, 5}},

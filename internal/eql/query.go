@@ -39,7 +39,7 @@ type Query struct {
 type eventMatcher struct {
 	category string // "" = any
 	catField string
-	cond     evaluator
+	cond     predicate
 }
 
 type stageMatcher struct {
@@ -116,14 +116,10 @@ func (c *compiler) resolve(name string) string {
 func (c *compiler) filter(f EventFilter, catField string) *eventMatcher {
 	em := &eventMatcher{category: f.Category, catField: catField}
 	if f.Cond == nil {
-		em.cond = func(*doc.Document) doc.Value { return vTrue }
+		em.cond = func(*doc.Document) bool { return true }
 		return em
 	}
-	n := c.expr(f.Cond)
-	if n.t != doc.Null && n.t != doc.Boolean {
-		c.errorf(f.Cond.pos(), "Condition expression needs to be boolean, found [%s]", esTypeName(n.t))
-	}
-	em.cond = n.ev
+	em.cond = c.cond(f.Cond)
 	return em
 }
 
@@ -186,8 +182,7 @@ func (m *eventMatcher) match(d *doc.Document) bool {
 			return false
 		}
 	}
-	v, known := truth(m.cond(d))
-	return known && v
+	return m.cond(d)
 }
 
 // Match reports whether an event satisfies an event query's filter
