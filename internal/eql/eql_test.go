@@ -31,9 +31,17 @@ var testEvents = []string{
 
 func testDocs(t testing.TB, m *doc.Mapping, lines []string) []*doc.Document {
 	t.Helper()
+	docs, _ := testDocLines(t, m, lines)
+	return docs
+}
+
+// testDocLines decodes test events and returns them with their NDJSON lines.
+func testDocLines(t testing.TB, m *doc.Mapping, lines []string) ([]*doc.Document, []string) {
+	t.Helper()
 	dec := doc.NewDecoder(m, doc.DecodeOptions{})
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	var docs []*doc.Document
+	var full []string
 	for i, l := range lines {
 		l = fmt.Sprintf(`{"@timestamp":%d,"event.sequence":%d,%s`, base+int64(i)*1000, i+1, l[1:])
 		d, err := dec.Decode([]byte(l))
@@ -41,8 +49,9 @@ func testDocs(t testing.TB, m *doc.Mapping, lines []string) []*doc.Document {
 			t.Fatalf("event %d: %v", i+1, err)
 		}
 		docs = append(docs, d)
+		full = append(full, l)
 	}
-	return docs
+	return docs, full
 }
 
 func mustMapping(t testing.TB) *doc.Mapping {
@@ -67,10 +76,32 @@ func ids(docs []*doc.Document) []int64 {
 func TestEventQueries(t *testing.T) {
 	m := mustMapping(t)
 	docs := testDocs(t, m, testEvents)
-	for _, tc := range []struct {
-		q    string
-		want []int64
-	}{
+	for _, tc := range eventCases {
+		q, err := Compile(tc.q, m, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tc.q, err)
+			continue
+		}
+		if got := ids(q.Search(docs).Events); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.q, got, tc.want)
+		}
+		// the per-event matcher agrees with the search
+		var viaMatch []int64
+		for _, d := range docs {
+			if q.Match(d) {
+				viaMatch = append(viaMatch, d.Get("event.sequence").I)
+			}
+		}
+		if len(q.pipes) == 0 && !slices.Equal(append([]int64{}, viaMatch...), tc.want) {
+			t.Errorf("%s: Match gives %v, want %v", tc.q, viaMatch, tc.want)
+		}
+	}
+}
+
+var eventCases = []struct {
+	q    string
+	want []int64
+}{
 		{`any where true`, []int64{1, 2, 3, 4, 5}},
 		{`process where true`, []int64{1, 2, 4}}, // multi-valued category matches any value
 		{`"network" where true`, []int64{3}},
@@ -172,26 +203,6 @@ func TestEventQueries(t *testing.T) {
 		{`any where true | head 2`, []int64{1, 2}},
 		{`any where true | tail 2`, []int64{4, 5}},
 		{`any where true | head 4 | tail 2`, []int64{3, 4}},
-	} {
-		q, err := Compile(tc.q, m, Options{})
-		if err != nil {
-			t.Errorf("%s: %v", tc.q, err)
-			continue
-		}
-		if got := ids(q.Search(docs).Events); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.q, got, tc.want)
-		}
-		// the per-event matcher agrees with the search
-		var viaMatch []int64
-		for _, d := range docs {
-			if q.Match(d) {
-				viaMatch = append(viaMatch, d.Get("event.sequence").I)
-			}
-		}
-		if len(q.pipes) == 0 && !slices.Equal(append([]int64{}, viaMatch...), tc.want) {
-			t.Errorf("%s: Match gives %v, want %v", tc.q, viaMatch, tc.want)
-		}
-	}
 }
 
 func TestSizeAndOrder(t *testing.T) {

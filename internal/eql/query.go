@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"vigil/internal/doc"
+	"vigil/internal/prefilter"
 )
 
 // Options are the request parameters of an EQL search.
@@ -34,6 +35,7 @@ type Query struct {
 	pipes    []Pipe
 	fields   []string
 	ts, tb   string
+	cond     prefilter.Cond // see EventCondition
 }
 
 type eventMatcher struct {
@@ -88,6 +90,20 @@ func Compile(query string, m *doc.Mapping, opts Options) (*Query, error) {
 	}
 	if len(c.errs) > 0 {
 		return nil, c.errs
+	}
+	if ast.Event != nil {
+		q.cond = c.eventCond(*ast.Event, cat)
+	} else {
+		var alts []prefilter.Cond
+		for _, st := range ast.Stages {
+			if !st.Missing {
+				alts = append(alts, c.eventCond(st.Filter, cat))
+			}
+		}
+		if ast.Until != nil {
+			alts = append(alts, c.eventCond(ast.Until.Filter, cat))
+		}
+		q.cond = anyOf(alts)
 	}
 	q.fields = c.order
 	return q, nil
