@@ -102,107 +102,107 @@ var eventCases = []struct {
 	q    string
 	want []int64
 }{
-		{`any where true`, []int64{1, 2, 3, 4, 5}},
-		{`process where true`, []int64{1, 2, 4}}, // multi-valued category matches any value
-		{`"network" where true`, []int64{3}},
-		{`any where false`, []int64{}},
-		// equality is case-sensitive; `:` is not
-		{`any where process.name == "bash"`, []int64{1}},
-		{`any where process.name != "bash"`, []int64{2, 3, 4, 5}},
-		{`any where user.name : "ROOT"`, []int64{1, 2, 3}},
-		{`any where user.name == "root"`, []int64{1, 3}},
-		{`any where process.name : "bash*"`, []int64{1, 4}},
-		{`any where process.name : ("curl", "b?sh")`, []int64{1, 2, 3}},
-		{`any where process.name : "*\\cmd.exe"`, []int64{5}}, // backslash is literal in patterns
-		// like is case-sensitive, like~ not
-		{`any where process.name like "bash*"`, []int64{1}},
-		{`any where process.name like~ "bash*"`, []int64{1, 4}},
-		{`any where process.name like ("cu*", "x")`, []int64{2, 3}},
-		{`any where process.name regex "b[a-z]+"`, []int64{1}},
-		{`any where process.name regex~ "b[a-z]+(\\.exe)?"`, []int64{1}}, // Lucene folds no ranges
-		{`any where process.name regex~ "bash(\\.exe)?"`, []int64{1, 4}},
-		// multi-valued fields: any value matches
-		{`any where process.args == "-c"`, []int64{1}},
-		{`any where process.args : "*curl*"`, []int64{1, 2}},
-		// != is a negated term query: a multi-valued field with the value
-		// fails it, a document without the field passes it
-		{`any where process.args != "bash"`, []int64{2, 3, 4, 5}},
-		{`any where not process.args : "*curl*"`, []int64{3, 4, 5}},
-		// in / in~ / not in
-		{`any where process.pid in (10, 12)`, []int64{1, 4, 5}},
-		{`any where process.pid not in (10, 12)`, []int64{2, 3}},
-		{`any where user.name in ("root")`, []int64{1, 3}},
-		{`any where user.name in~ ("root")`, []int64{1, 2, 3}},
-		{`any where user.name not in ("root")`, []int64{2, 4, 5}}, // negated terms query
-		// ordering comparisons, ordinal for strings
-		{`any where process.pid >= 11`, []int64{2, 3, 5}},
-		{`any where process.pid < 11`, []int64{1, 4}},
-		{`any where 11 < process.pid`, []int64{5}},
-		{`any where user.name > "Z"`, []int64{1, 3, 4}},
-		{`any where process.score > 0`, []int64{1}},
-		{`any where process.score <= -2.0`, []int64{5}},
-		// null semantics
-		{`any where process.parent.pid == null`, []int64{1, 3, 4, 5}},
-		{`any where process.parent.pid != null`, []int64{2}},
-		// `not` over a query is must_not (missing fields pass); over a script
-		// it keeps three-valued logic (null stays null and fails)
-		{`any where not process.parent.pid == 10`, []int64{1, 3, 4, 5}},
-		{`any where not (process.parent.pid > 100)`, []int64{1, 2, 3, 4, 5}},
-		{`any where not (process.parent.pid + 0 > 100)`, []int64{2}},
-		{`any where not startsWith(user.name, "r")`, []int64{2, 4, 5}},
-		{`any where not endsWith(user.name, "t")`, []int64{4}},
-		{`any where not cidrMatch(source.ip, "10.0.0.0/8")`, []int64{2, 3, 4, 5}},
-		{`any where not (process.parent.pid == 10 and process.pid + 0 == 11)`, []int64{1, 3, 4, 5}},
-		{`any where process.parent.pid > 1 or true`, []int64{1, 2, 3, 4, 5}},
-		{`any where process.parent.pid > 1 and false`, []int64{}},
-		{`any where ?process.missing == null`, []int64{1, 2, 3, 4, 5}},
-		// field-to-field and arithmetic
-		{`any where process.parent.pid == process.pid - 1`, []int64{2}},
-		{`any where process.pid * 2 + 1 == 21`, []int64{1, 4}},
-		{`any where process.pid / 4 == 2`, []int64{1, 2, 3, 4}}, // integer division truncates
-		{`any where process.pid / 4 == 3`, []int64{5}},
-		{`any where process.pid % 5 == 0`, []int64{1, 4}},
-		{`any where -process.pid == -12`, []int64{5}},
-		{`any where process.pid / 0 == null`, []int64{1, 2, 3, 4, 5}},
-		// alias
-		{`any where host.id == "alice"`, []int64{4}},
-		// IP comparisons and cidrMatch
-		{`any where source.ip == "10.1.2.3"`, []int64{1}},
-		{`any where cidrMatch(source.ip, "192.168.0.0/16")`, []int64{3}},
-		{`any where cidrMatch(source.ip, "10.0.0.0/8", "192.168.1.9/32")`, []int64{1, 3}},
-		// string functions
-		{`any where startsWith(process.name, "BA")`, []int64{4}},
-		{`any where startsWith~(process.name, "BA")`, []int64{1, 4}},
-		{`any where endsWith~(process.name, ".EXE")`, []int64{4, 5}},
-		{`any where endsWith(process.name, ".EXE")`, []int64{}},
-		{`any where stringContains(process.name, "url")`, []int64{2, 3}},
-		{`any where stringContains~(process.name, "ASH")`, []int64{1, 4}},
-		{`any where length(process.name) == 4`, []int64{1, 2, 3}},
-		{`any where indexOf(process.name, "sh") == 2`, []int64{1}},
-		{`any where indexOf~(process.name, "sh", 1) == 2`, []int64{1, 4}},
-		{`any where indexOf(process.name, "sh", 3) == null and process.pid == 10`, []int64{1, 4}},
-		{`any where substring(process.name, 0, 2) == "cu"`, []int64{2, 3}},
-		{`any where substring(process.name, -3) == "exe"`, []int64{4, 5}},
-		{`any where between(process.name, "\\", ".exe") == "Windows\\cmd"`, []int64{5}},
-		{`any where between(process.name, "\\", "\\", true) == "Windows"`, []int64{5}},
-		{`any where between~(process.name, "b", ".EXE") == "ASH"`, []int64{4}},
-		{`any where concat(process.name, "-", process.pid) == "curl-11"`, []int64{2, 3}},
-		{`any where concat(process.name, process.parent.pid) == null`, []int64{1, 3, 4, 5}},
-		{`any where string(process.pid) == "12"`, []int64{5}},
-		{`any where number("0x0a", 16) == process.pid`, []int64{1, 4}},
-		{`any where number("11") == process.pid`, []int64{2, 3}},
-		{`any where add(process.pid, 1) == 11 and subtract(process.pid, 1) == 9`, []int64{1, 4}},
-		{`any where multiply(process.pid, 2) == 24 and divide(process.pid, 4) == 3 and modulo(process.pid, 5) == 2`, []int64{5}},
-		{`any where divide(process.pid, 4.0) == 3.0`, []int64{5}},
-		// strings: escapes, raw and triple-quoted
-		{`any where process.name == "C:\\Windows\\cmd.exe"`, []int64{5}},
-		{`any where process.name == ?"C:\Windows\cmd.exe"`, []int64{5}},
-		{`any where process.name == """C:\Windows\cmd.exe"""`, []int64{5}},
-		{`any where process.name == "\u{62}ash"`, []int64{1}},
-		// pipes
-		{`any where true | head 2`, []int64{1, 2}},
-		{`any where true | tail 2`, []int64{4, 5}},
-		{`any where true | head 4 | tail 2`, []int64{3, 4}},
+	{`any where true`, []int64{1, 2, 3, 4, 5}},
+	{`process where true`, []int64{1, 2, 4}}, // multi-valued category matches any value
+	{`"network" where true`, []int64{3}},
+	{`any where false`, []int64{}},
+	// equality is case-sensitive; `:` is not
+	{`any where process.name == "bash"`, []int64{1}},
+	{`any where process.name != "bash"`, []int64{2, 3, 4, 5}},
+	{`any where user.name : "ROOT"`, []int64{1, 2, 3}},
+	{`any where user.name == "root"`, []int64{1, 3}},
+	{`any where process.name : "bash*"`, []int64{1, 4}},
+	{`any where process.name : ("curl", "b?sh")`, []int64{1, 2, 3}},
+	{`any where process.name : "*\\cmd.exe"`, []int64{5}}, // backslash is literal in patterns
+	// like is case-sensitive, like~ not
+	{`any where process.name like "bash*"`, []int64{1}},
+	{`any where process.name like~ "bash*"`, []int64{1, 4}},
+	{`any where process.name like ("cu*", "x")`, []int64{2, 3}},
+	{`any where process.name regex "b[a-z]+"`, []int64{1}},
+	{`any where process.name regex~ "b[a-z]+(\\.exe)?"`, []int64{1}}, // Lucene folds no ranges
+	{`any where process.name regex~ "bash(\\.exe)?"`, []int64{1, 4}},
+	// multi-valued fields: any value matches
+	{`any where process.args == "-c"`, []int64{1}},
+	{`any where process.args : "*curl*"`, []int64{1, 2}},
+	// != is a negated term query: a multi-valued field with the value
+	// fails it, a document without the field passes it
+	{`any where process.args != "bash"`, []int64{2, 3, 4, 5}},
+	{`any where not process.args : "*curl*"`, []int64{3, 4, 5}},
+	// in / in~ / not in
+	{`any where process.pid in (10, 12)`, []int64{1, 4, 5}},
+	{`any where process.pid not in (10, 12)`, []int64{2, 3}},
+	{`any where user.name in ("root")`, []int64{1, 3}},
+	{`any where user.name in~ ("root")`, []int64{1, 2, 3}},
+	{`any where user.name not in ("root")`, []int64{2, 4, 5}}, // negated terms query
+	// ordering comparisons, ordinal for strings
+	{`any where process.pid >= 11`, []int64{2, 3, 5}},
+	{`any where process.pid < 11`, []int64{1, 4}},
+	{`any where 11 < process.pid`, []int64{5}},
+	{`any where user.name > "Z"`, []int64{1, 3, 4}},
+	{`any where process.score > 0`, []int64{1}},
+	{`any where process.score <= -2.0`, []int64{5}},
+	// null semantics
+	{`any where process.parent.pid == null`, []int64{1, 3, 4, 5}},
+	{`any where process.parent.pid != null`, []int64{2}},
+	// `not` over a query is must_not (missing fields pass); over a script
+	// it keeps three-valued logic (null stays null and fails)
+	{`any where not process.parent.pid == 10`, []int64{1, 3, 4, 5}},
+	{`any where not (process.parent.pid > 100)`, []int64{1, 2, 3, 4, 5}},
+	{`any where not (process.parent.pid + 0 > 100)`, []int64{2}},
+	{`any where not startsWith(user.name, "r")`, []int64{2, 4, 5}},
+	{`any where not endsWith(user.name, "t")`, []int64{4}},
+	{`any where not cidrMatch(source.ip, "10.0.0.0/8")`, []int64{2, 3, 4, 5}},
+	{`any where not (process.parent.pid == 10 and process.pid + 0 == 11)`, []int64{1, 3, 4, 5}},
+	{`any where process.parent.pid > 1 or true`, []int64{1, 2, 3, 4, 5}},
+	{`any where process.parent.pid > 1 and false`, []int64{}},
+	{`any where ?process.missing == null`, []int64{1, 2, 3, 4, 5}},
+	// field-to-field and arithmetic
+	{`any where process.parent.pid == process.pid - 1`, []int64{2}},
+	{`any where process.pid * 2 + 1 == 21`, []int64{1, 4}},
+	{`any where process.pid / 4 == 2`, []int64{1, 2, 3, 4}}, // integer division truncates
+	{`any where process.pid / 4 == 3`, []int64{5}},
+	{`any where process.pid % 5 == 0`, []int64{1, 4}},
+	{`any where -process.pid == -12`, []int64{5}},
+	{`any where process.pid / 0 == null`, []int64{1, 2, 3, 4, 5}},
+	// alias
+	{`any where host.id == "alice"`, []int64{4}},
+	// IP comparisons and cidrMatch
+	{`any where source.ip == "10.1.2.3"`, []int64{1}},
+	{`any where cidrMatch(source.ip, "192.168.0.0/16")`, []int64{3}},
+	{`any where cidrMatch(source.ip, "10.0.0.0/8", "192.168.1.9/32")`, []int64{1, 3}},
+	// string functions
+	{`any where startsWith(process.name, "BA")`, []int64{4}},
+	{`any where startsWith~(process.name, "BA")`, []int64{1, 4}},
+	{`any where endsWith~(process.name, ".EXE")`, []int64{4, 5}},
+	{`any where endsWith(process.name, ".EXE")`, []int64{}},
+	{`any where stringContains(process.name, "url")`, []int64{2, 3}},
+	{`any where stringContains~(process.name, "ASH")`, []int64{1, 4}},
+	{`any where length(process.name) == 4`, []int64{1, 2, 3}},
+	{`any where indexOf(process.name, "sh") == 2`, []int64{1}},
+	{`any where indexOf~(process.name, "sh", 1) == 2`, []int64{1, 4}},
+	{`any where indexOf(process.name, "sh", 3) == null and process.pid == 10`, []int64{1, 4}},
+	{`any where substring(process.name, 0, 2) == "cu"`, []int64{2, 3}},
+	{`any where substring(process.name, -3) == "exe"`, []int64{4, 5}},
+	{`any where between(process.name, "\\", ".exe") == "Windows\\cmd"`, []int64{5}},
+	{`any where between(process.name, "\\", "\\", true) == "Windows"`, []int64{5}},
+	{`any where between~(process.name, "b", ".EXE") == "ASH"`, []int64{4}},
+	{`any where concat(process.name, "-", process.pid) == "curl-11"`, []int64{2, 3}},
+	{`any where concat(process.name, process.parent.pid) == null`, []int64{1, 3, 4, 5}},
+	{`any where string(process.pid) == "12"`, []int64{5}},
+	{`any where number("0x0a", 16) == process.pid`, []int64{1, 4}},
+	{`any where number("11") == process.pid`, []int64{2, 3}},
+	{`any where add(process.pid, 1) == 11 and subtract(process.pid, 1) == 9`, []int64{1, 4}},
+	{`any where multiply(process.pid, 2) == 24 and divide(process.pid, 4) == 3 and modulo(process.pid, 5) == 2`, []int64{5}},
+	{`any where divide(process.pid, 4.0) == 3.0`, []int64{5}},
+	// strings: escapes, raw and triple-quoted
+	{`any where process.name == "C:\\Windows\\cmd.exe"`, []int64{5}},
+	{`any where process.name == ?"C:\Windows\cmd.exe"`, []int64{5}},
+	{`any where process.name == """C:\Windows\cmd.exe"""`, []int64{5}},
+	{`any where process.name == "\u{62}ash"`, []int64{1}},
+	// pipes
+	{`any where true | head 2`, []int64{1, 2}},
+	{`any where true | tail 2`, []int64{4, 5}},
+	{`any where true | head 4 | tail 2`, []int64{3, 4}},
 }
 
 func TestSizeAndOrder(t *testing.T) {
