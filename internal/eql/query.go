@@ -19,6 +19,10 @@ type Options struct {
 	// MaxPending caps the pending sequences a Sequencer keeps (default
 	// 100000); the oldest are dropped first and counted.
 	MaxPending int
+	// Lateness is how far behind the newest timestamp an event may arrive
+	// at a Sequencer and still be matched in order: events are held until
+	// the newest timestamp is Lateness past them. 0 matches on arrival.
+	Lateness time.Duration
 }
 
 // DefaultSize is the size of an EQL search that does not set one.
@@ -169,9 +173,9 @@ func (q *Query) compileSequence(c *compiler, ast *AST, cat string) {
 	if ast.Until != nil {
 		q.until = mk(*ast.Until)
 	}
-	for _, st := range q.stages {
-		if st.missing {
-			c.errorf(0, "missing events (![…]) in sequences are not supported yet")
+	for _, st := range ast.Stages {
+		if st.Missing {
+			c.errorf(st.Filter.At, "missing events (![…]) in sequences are not supported yet")
 			break
 		}
 	}

@@ -1,6 +1,7 @@
 package eql
 
 import (
+	"container/heap"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +50,28 @@ type Sequencer struct {
 	Dropped int // pending sequences dropped by the MaxPending cap
 	Expired int // pending sequences expired by maxspan
 	Until   int // pending sequences stopped by an until event
-	Late    int // events pushed with a timestamp before an earlier push's
+	Late    int // events matched out of order: older than the newest minus Lateness
+	held    heldEvents
+	maxTS   int64
+}
+
+// heldEvents is a min-heap of events waiting for the lateness window to pass.
+type heldEvents []heldEvent
+
+type heldEvent struct {
+	o ordinal
+	d *doc.Document
+}
+
+func (h heldEvents) Len() int           { return len(h) }
+func (h heldEvents) Less(i, j int) bool { return h[i].o.less(h[j].o) }
+func (h heldEvents) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *heldEvents) Push(x any)        { *h = append(*h, x.(heldEvent)) }
+func (h *heldEvents) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // NewSequencer returns a streaming executor for a sequence query.
@@ -60,23 +82,41 @@ func (q *Query) NewSequencer() *Sequencer {
 // Pending is the number of partial sequences held.
 func (s *Sequencer) Pending() int { return s.total }
 
-// Push feeds the next event and returns the sequences it completes.
-// Events without a timestamp are ignored.
+// Push feeds the next event and returns the sequences completed by the
+// events it releases: itself, or with a Lateness, the held events the
+// newest timestamp has moved Lateness past. Events without a timestamp are
+// ignored.
 func (s *Sequencer) Push(d *doc.Document) []Sequence {
 	s.seq++
 	o, ok := s.q.ordinalOf(d, s.seq)
 	if !ok {
 		return nil
 	}
-	return s.push(d, o)
+	lateness := int64(s.q.opts.Lateness)
+	if lateness <= 0 {
+		return s.push(d, o)
+	}
+	s.maxTS = max(s.maxTS, o.ts)
+	heap.Push(&s.held, heldEvent{o, d})
+	var out []Sequence
+	for len(s.held) > 0 && s.held[0].o.ts < s.maxTS-lateness {
+		e := heap.Pop(&s.held).(heldEvent)
+		out = append(out, s.push(e.d, e.o)...)
+	}
+	return out
 }
 
-// Flush ends the stream: pending sequences can no longer complete and are
-// released. (Positive sequences never complete at the end of a stream.)
+// Flush ends the stream: held events are matched, then pending sequences
+// can no longer complete and are released.
 func (s *Sequencer) Flush() []Sequence {
+	var out []Sequence
+	for len(s.held) > 0 {
+		e := heap.Pop(&s.held).(heldEvent)
+		out = append(out, s.push(e.d, e.o)...)
+	}
 	s.state = map[string][][]*pending{}
 	s.total = 0
-	return nil
+	return out
 }
 
 func keyOf(vals []doc.Value) string {

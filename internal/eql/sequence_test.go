@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"vigil/internal/doc"
 )
@@ -179,4 +180,59 @@ func BenchmarkSequencerPush(b *testing.B) {
 		}
 		s.Push(docs[i%len(docs)])
 	}
+}
+
+// TestSequencerLateness: events arriving out of order within the allowed
+// lateness give the same sequences as the sorted batch search.
+func TestSequencerLateness(t *testing.T) {
+	m := mustMapping(t)
+	var evs []seqEvent
+	for i := range 200 {
+		cat := []string{"process", "file", "network"}[i*7%3]
+		evs = append(evs, seqEvent{cat, i % 7, "u", i})
+	}
+	docs := seqDocs(t, m, evs)
+	const src = `sequence by process.pid with maxspan=20s [process where true] [file where true] [network where true]`
+	batch, err := Compile(src, m, Options{Size: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := seqIDs(batch.Search(docs).Sequences)
+	if want == "" {
+		t.Fatal("the scenario yields no sequences")
+	}
+	// swap neighbours within 5 s of each other
+	shuffled := slices.Clone(docs)
+	for i := 0; i+3 < len(shuffled); i += 4 {
+		shuffled[i], shuffled[i+3] = shuffled[i+3], shuffled[i]
+	}
+	for _, tc := range []struct {
+		lateness string
+		same     bool
+	}{{"5s", true}, {"0s", false}} {
+		q, err := Compile(src, m, Options{Lateness: mustDuration(tc.lateness)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := q.NewSequencer()
+		var got []Sequence
+		for _, d := range shuffled {
+			got = append(got, s.Push(d)...)
+		}
+		got = append(got, s.Flush()...)
+		if (seqIDs(got) == want) != tc.same {
+			t.Errorf("lateness %s: got %s\nbatch %s", tc.lateness, seqIDs(got), want)
+		}
+		if tc.same && s.Late != 0 {
+			t.Errorf("lateness %s: %d late events", tc.lateness, s.Late)
+		}
+	}
+}
+
+func mustDuration(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
