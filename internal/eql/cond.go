@@ -80,32 +80,11 @@ func constant(e Expr) bool {
 	case *Neg:
 		return constant(e.X)
 	case *In:
-		if !constant(e.X) {
-			return false
-		}
-		for _, x := range e.List {
-			if !constant(x) {
-				return false
-			}
-		}
-		return true
+		return constant(e.X) && allConstant(e.List)
 	case *Pattern:
-		if !constant(e.X) {
-			return false
-		}
-		for _, x := range e.Patterns {
-			if !constant(x) {
-				return false
-			}
-		}
-		return true
+		return constant(e.X) && allConstant(e.Patterns)
 	case *Call:
-		for _, x := range e.Args {
-			if !constant(x) {
-				return false
-			}
-		}
-		return true
+		return allConstant(e.Args)
 	}
 	return false
 }

@@ -1,6 +1,7 @@
 package eql
 
 import (
+	"cmp"
 	"math"
 	"net/netip"
 	"strings"
@@ -34,23 +35,23 @@ func compareScalars(a, b doc.Value) (int, bool) {
 	switch {
 	case isNumeric(a.T) && isNumeric(b.T):
 		if a.T != doc.Double && b.T != doc.Double && a.T != doc.UnsignedLong && b.T != doc.UnsignedLong {
-			return cmpInt(a.I, b.I), true
+			return cmp.Compare(a.I, b.I), true
 		}
 		x, y := a.AsFloat(), b.AsFloat()
 		if math.IsNaN(x) || math.IsNaN(y) {
 			return 0, false
 		}
-		return cmpFloat(x, y), true
+		return cmp.Compare(x, y), true
 	case isString(a.T) && isString(b.T):
 		return strings.Compare(a.S, b.S), true
 	case a.T == doc.Boolean && b.T == doc.Boolean:
-		return cmpInt(a.I, b.I), true
+		return cmp.Compare(a.I, b.I), true
 	case a.T.IsTemporal() && b.T.IsTemporal():
-		return cmpInt(nanos(a), nanos(b)), true
+		return cmp.Compare(nanos(a), nanos(b)), true
 	case a.T.IsTemporal() && isNumeric(b.T):
-		return cmpInt(a.I, b.I), true
+		return cmp.Compare(a.I, b.I), true
 	case isNumeric(a.T) && b.T.IsTemporal():
-		return cmpInt(a.I, b.I), true
+		return cmp.Compare(a.I, b.I), true
 	case a.T == doc.IP && isString(b.T):
 		return ipCompare(a, b.S)
 	case isString(a.T) && b.T == doc.IP:
@@ -75,26 +76,6 @@ func nanos(v doc.Value) int64 {
 		return v.I * 1e6
 	}
 	return v.I
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // anyPair evaluates pred over every pair of elements of a and b: true when
