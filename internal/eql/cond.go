@@ -124,8 +124,8 @@ func (c *compiler) isQuery(e Expr) bool {
 			return false
 		}
 		_, f := c.fieldOf(e.Args[0])
-		switch {
-		case e.Name == "cidrMatch", e.Name == "startsWith", e.Name == "stringContains" && !e.CI:
+		switch name := canonical(e.Name); {
+		case name == "cidrMatch", name == "startsWith", name == "stringContains" && !e.CI:
 			return f && allConstant(e.Args[1:])
 		}
 	}
@@ -187,7 +187,7 @@ func (c *compiler) anyValue(e Expr) evaluator {
 		return c.expr(e).ev // patterns already match any value
 	}
 	c.expr(call) // arity and argument checks
-	f := functions[call.Name]
+	f, _ := lookupFunction(call.Name)
 	fv := c.expr(call.Args[0])
 	rest := make([]doc.Value, len(call.Args)-1)
 	for i, a := range call.Args[1:] {

@@ -88,7 +88,7 @@ func (c *compiler) prefilter(e Expr) prefilter.Cond {
 		if !ok {
 			return nil
 		}
-		switch x.Name {
+		switch canonical(x.Name) {
 		case "startsWith":
 			return c.match(x.Args[0], prefilter.Prefix, s, x.CI)
 		case "endsWith":

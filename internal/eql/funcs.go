@@ -43,7 +43,7 @@ var functions = map[string]function{
 }
 
 func (c *compiler) call(e *Call) node {
-	f, ok := functions[e.Name]
+	f, ok := lookupFunction(e.Name)
 	if !ok {
 		c.errorf(e.At, "Unknown function [%s]", e.Name)
 		return constNode(doc.Value{})
@@ -83,6 +83,26 @@ func (c *compiler) call(e *Call) node {
 		}
 		return body(vals, ci)
 	}, t: t, konst: k})
+}
+
+// lookupFunction finds a function by name, ignoring case as
+// Elasticsearch's function registry does (rules write cidrmatch).
+func lookupFunction(name string) (function, bool) {
+	f, ok := functions[canonical(name)]
+	return f, ok
+}
+
+// canonical returns a function name as the functions table spells it.
+func canonical(name string) string {
+	if _, ok := functions[name]; ok {
+		return name
+	}
+	for n := range functions {
+		if strings.EqualFold(n, name) {
+			return n
+		}
+	}
+	return name
 }
 
 func anyNull(args []doc.Value) bool {

@@ -140,8 +140,12 @@ func (p *parser) sequence(ast *AST) {
 		st := p.stage()
 		ast.Until = &st
 	}
-	if len(ast.Stages) < 2 && len(p.lx.errs) == 0 {
-		p.errorf(p.tok.Pos, "A sequence requires a minimum of 2 queries, found [%d]", len(ast.Stages))
+	n := 0
+	for _, st := range ast.Stages {
+		n += st.Runs
+	}
+	if n < 2 && len(p.lx.errs) == 0 {
+		p.errorf(p.tok.Pos, "A sequence requires a minimum of 2 queries, found [%d]", n)
 	}
 }
 

@@ -82,6 +82,7 @@ func TestSequences(t *testing.T) {
 		{`sequence by process.pid [process where true] [file where true] [file where true]`, `[1 3 5] [4 5 8]`},
 		{`sequence by process.pid [process where true] [file where true] with runs=2`, `[1 3 5] [4 5 8]`},
 		{`sequence by process.pid [process where true] with runs=2 [file where true]`, `[1 4 5]`},
+		{`sequence by process.pid [process where true] with runs=2`, `[1 4]`}, // one stage run twice is a sequence
 		// an event matching two stages never joins itself
 		{`sequence [any where true] [any where true]`, `[1 2] [2 3] [3 4] [4 5] [5 6] [6 7] [7 8]`},
 		// head / tail count sequences
