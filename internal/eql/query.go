@@ -34,6 +34,7 @@ type Query struct {
 	sequence bool
 	event    *eventMatcher // event query
 	stages   []*stageMatcher
+	positive []int // indices of the stages that are not missing events
 	until    *stageMatcher
 	maxspan  time.Duration
 	pipes    []Pipe
@@ -173,11 +174,13 @@ func (q *Query) compileSequence(c *compiler, ast *AST, cat string) {
 	if ast.Until != nil {
 		q.until = mk(*ast.Until)
 	}
-	for _, st := range ast.Stages {
-		if st.Missing {
-			c.errorf(st.Filter.At, "missing events (![…]) in sequences are not supported yet")
-			break
+	for i, st := range q.stages {
+		if !st.missing {
+			q.positive = append(q.positive, i)
 		}
+	}
+	if len(q.positive) == 0 {
+		c.errorf(ast.Stages[0].Filter.At, "A sequence requires at least one positive event query; found none")
 	}
 }
 
@@ -314,12 +317,17 @@ func (q *Query) Search(docs []*doc.Document) Result {
 		return r
 	}
 	s := q.NewSequencer()
+	if len(q.positive) < len(q.stages) {
+		n = -1 // sequences waiting on missing stages may complete out of order
+	}
 	for _, e := range evs {
 		r.Sequences = append(r.Sequences, s.push(e.d, e.o)...)
 		if len(r.Sequences) >= n && n >= 0 {
 			break
 		}
 	}
+	r.Sequences = append(r.Sequences, s.Flush()...)
+	sortSequences(r.Sequences)
 	r.Dropped = s.Dropped
 	r.Sequences = applyPipes(q, r.Sequences)
 	return r

@@ -9,16 +9,25 @@ import (
 	"vigil/internal/doc"
 )
 
-// Sequence is one matched sequence: its join-key values and one event per stage.
+// Sequence is one matched sequence: its join-key values and one event per
+// stage, nil for a missing-event stage (![…]).
 type Sequence struct {
 	Keys   []doc.Value
 	Events []*doc.Document
+	last   ordinal // of its last positive event: Elasticsearch's result order
 }
 
 // pending is a partial sequence: the events matched so far.
 type pending struct {
-	start  int64 // timestamp (ns) of its first event, for maxspan
-	events []*doc.Document
+	start   int64 // timestamp (ns) of its first positive event, for maxspan
+	lastTS  int64 // timestamp of its latest positive event
+	last    ordinal
+	keys    []doc.Value
+	events  []*doc.Document // by stage; nil for missing and unmatched stages
+	leading int64           // latest leading missing event before start
+	hasLead bool
+	doomed  bool // a middle missing event came between two of its events
+	decided bool // a waiting sequence has been accepted or discarded
 }
 
 // Sequencer matches a sequence query over a stream of events pushed in
@@ -53,6 +62,53 @@ type Sequencer struct {
 	Late    int // events matched out of order: older than the newest minus Lateness
 	held    heldEvents
 	maxTS   int64
+	recent  map[string]*recentTS  // missing stage and key → its latest timestamps
+	waiting waitHeap              // completed sequences waiting out trailing missing stages
+	waitKey map[string][]*pending // the same, by join key
+	Missing int                   // sequences discarded by a missing-event stage
+}
+
+// recentTS keeps the two latest distinct timestamps of a missing stage's
+// events for one key: enough to find the latest one strictly before any
+// time not older than the newest (events arrive in order).
+type recentTS struct {
+	ts [2]int64 // ts[0] newest
+	n  int      // how many of ts are set
+}
+
+func (r *recentTS) add(ts int64) {
+	if r.n == 0 || ts != r.ts[0] {
+		r.ts[1], r.ts[0] = r.ts[0], ts
+		r.n = min(r.n+1, 2)
+	}
+}
+
+// before returns the latest timestamp strictly before t.
+func (r *recentTS) before(t int64) (int64, bool) {
+	if r == nil {
+		return 0, false
+	}
+	for _, x := range r.ts[:r.n] {
+		if x < t {
+			return x, true
+		}
+	}
+	return 0, false
+}
+
+// waitHeap orders sequences waiting for their trailing missing stages by
+// the time after which no trailing event can discard them.
+type waitHeap []*pending
+
+func (h waitHeap) Len() int           { return len(h) }
+func (h waitHeap) Less(i, j int) bool { return h[i].start < h[j].start }
+func (h waitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *waitHeap) Push(x any)        { *h = append(*h, x.(*pending)) }
+func (h *waitHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // heldEvents is a min-heap of events waiting for the lateness window to pass.
@@ -76,7 +132,7 @@ func (h *heldEvents) Pop() any {
 
 // NewSequencer returns a streaming executor for a sequence query.
 func (q *Query) NewSequencer() *Sequencer {
-	return &Sequencer{q: q, state: map[string][][]*pending{}}
+	return &Sequencer{q: q, state: map[string][][]*pending{}, recent: map[string]*recentTS{}, waitKey: map[string][]*pending{}}
 }
 
 // Pending is the number of partial sequences held.
@@ -114,9 +170,26 @@ func (s *Sequencer) Flush() []Sequence {
 		e := heap.Pop(&s.held).(heldEvent)
 		out = append(out, s.push(e.d, e.o)...)
 	}
+	// the stream ended: no trailing missing event came (as Elasticsearch
+	// decides at the end of its search, elasticsearch#145323)
+	var rest []Sequence
+	for _, p := range s.waiting {
+		if !p.decided {
+			rest = append(rest, s.decide(p, 0, false)...)
+		}
+	}
+	sortSequences(rest)
+	out = append(out, rest...)
+	s.waiting, s.waitKey = nil, map[string][]*pending{}
 	s.state = map[string][][]*pending{}
 	s.total = 0
 	return out
+}
+
+// sortSequences orders sequences as Elasticsearch returns them: by their
+// last positive event.
+func sortSequences(seqs []Sequence) {
+	sort.SliceStable(seqs, func(i, j int) bool { return seqs[i].last.less(seqs[j].last) })
 }
 
 func keyOf(vals []doc.Value) string {
@@ -165,9 +238,32 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 			delete(s.state, k)
 		}
 	}
-	last := len(q.stages) - 1
-	for stage := last; stage >= 1; stage-- {
-		st := q.stages[stage]
+	pos := q.positive
+	lastPos := pos[len(pos)-1]
+	if len(pos) < len(q.stages) {
+		// missing-event stages: remember when they happened, per key
+		for i, st := range q.stages {
+			if !st.missing || !st.match(d) {
+				continue
+			}
+			vals, ok := st.keyVals(d)
+			if !ok {
+				continue
+			}
+			k := keyOf(vals)
+			r := s.recent[missingKey(i, k)]
+			if r == nil {
+				r = &recentTS{}
+				s.recent[missingKey(i, k)] = r
+			}
+			r.add(o.ts)
+			if i > lastPos {
+				out = append(out, s.trailing(k, o.ts)...)
+			}
+		}
+	}
+	for j := len(pos) - 1; j >= 1; j-- {
+		st := q.stages[pos[j]]
 		if !st.match(d) {
 			continue
 		}
@@ -177,39 +273,59 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 		}
 		k := keyOf(vals)
 		groups := s.state[k]
-		if groups == nil || len(groups[stage-1]) == 0 {
+		if groups == nil || len(groups[j-1]) == 0 {
 			continue
 		}
-		g := groups[stage-1]
+		g := groups[j-1]
 		p := g[len(g)-1]
 		s.total -= len(g)
 		clear(g)
-		groups[stage-1] = g[:0]
+		groups[j-1] = g[:0]
 		if q.maxspan > 0 && o.ts-p.start > int64(q.maxspan) {
 			s.gc(k, groups)
 			continue
 		}
-		p.events = append(p.events, d)
-		if stage == last {
-			out = append(out, Sequence{Keys: vals, Events: p.events})
+		// a missing stage between the previous positive stage and this one
+		// must have no event strictly between their timestamps
+		for m := pos[j-1] + 1; m < pos[j]; m++ {
+			if x, ok := s.recent[missingKey(m, k)].before(o.ts); ok && x > p.lastTS {
+				p.doomed = true
+			}
+		}
+		p.events[pos[j]] = d
+		p.lastTS, p.last = o.ts, o
+		if j == len(pos)-1 {
 			s.gc(k, groups)
+			out = append(out, s.complete(p, k)...)
 		} else {
-			groups[stage] = append(groups[stage], p)
+			groups[j] = append(groups[j], p)
 			s.total++
 		}
 	}
-	if st := q.stages[0]; st.match(d) {
+	if st := q.stages[pos[0]]; st.match(d) {
 		if vals, ok := st.keyVals(d); ok {
 			k := keyOf(vals)
-			groups := s.state[k]
-			if groups == nil {
-				groups = make([][]*pending, last)
-				s.state[k] = groups
+			p := &pending{start: o.ts, lastTS: o.ts, last: o, keys: vals, events: make([]*doc.Document, len(q.stages))}
+			p.events[pos[0]] = d
+			for m := range pos[0] { // leading missing stages: the latest event before
+				if x, ok := s.recent[missingKey(m, k)].before(o.ts); ok && (!p.hasLead || x > p.leading) {
+					p.leading, p.hasLead = x, true
+				}
 			}
-			groups[0] = append(groups[0], &pending{start: o.ts, events: append(make([]*doc.Document, 0, len(q.stages)), d)})
-			s.total++
+			if len(pos) == 1 {
+				out = append(out, s.complete(p, k)...)
+			} else {
+				groups := s.state[k]
+				if groups == nil {
+					groups = make([][]*pending, len(pos)-1)
+					s.state[k] = groups
+				}
+				groups[0] = append(groups[0], p)
+				s.total++
+			}
 		}
 	}
+	out = append(out, s.deadlines()...)
 	s.pushes++
 	if q.maxspan > 0 && s.pushes%1024 == 0 {
 		s.expire()
@@ -218,6 +334,84 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 		s.evict()
 	}
 	return out
+}
+
+func missingKey(stage int, key string) string { return strconv.Itoa(stage) + "\x01" + key }
+
+// complete handles a sequence whose positive stages all matched: decided
+// now, or, with trailing missing stages, once no trailing event can
+// discard it any more.
+func (s *Sequencer) complete(p *pending, k string) []Sequence {
+	if s.q.positive[len(s.q.positive)-1] == len(s.q.stages)-1 {
+		return s.decide(p, 0, false)
+	}
+	heap.Push(&s.waiting, p)
+	s.waitKey[k] = append(s.waitKey[k], p)
+	return nil
+}
+
+// trailing applies a trailing missing-stage event at ts to the waiting
+// sequences of its key that it follows: the first such event decides them.
+func (s *Sequencer) trailing(k string, ts int64) []Sequence {
+	var out []Sequence
+	ws := s.waitKey[k]
+	n := 0
+	for _, p := range ws {
+		switch {
+		case p.decided:
+		case ts > p.lastTS:
+			out = append(out, s.decide(p, ts, true)...)
+		default:
+			ws[n] = p
+			n++
+		}
+	}
+	clear(ws[n:])
+	if n == 0 {
+		delete(s.waitKey, k)
+	} else {
+		s.waitKey[k] = ws[:n]
+	}
+	return out
+}
+
+// deadlines decides the waiting sequences whose maxspan has passed: a
+// trailing event now could no longer discard them. Without a maxspan any
+// later event could, so they wait for Flush.
+func (s *Sequencer) deadlines() []Sequence {
+	var out []Sequence
+	ms := int64(s.q.maxspan)
+	for ms > 0 && len(s.waiting) > 0 && s.waiting[0].start+ms < s.lastTS {
+		p := heap.Pop(&s.waiting).(*pending)
+		if !p.decided {
+			out = append(out, s.decide(p, 0, false)...)
+		}
+	}
+	return out
+}
+
+// decide accepts or discards a sequence whose positive stages matched,
+// given the first trailing missing event after it (if any), with the
+// conditions of Elasticsearch's TumblingWindow.doCheckMissingEvents.
+func (s *Sequencer) decide(p *pending, trail int64, hasTrail bool) []Sequence {
+	p.decided = true
+	q := s.q
+	ms := int64(q.maxspan)
+	first, last := q.stages[0].missing, q.stages[len(q.stages)-1].missing
+	bigger := func(a int64, aok bool, b int64, bok bool) bool {
+		return !aok || !bok || ms > 0 && b-a > ms
+	}
+	ok := !p.doomed && (!hasTrail && !p.hasLead ||
+		!p.hasLead && first ||
+		!hasTrail && last ||
+		first && last && bigger(p.leading, p.hasLead, trail, hasTrail) ||
+		first && !last && bigger(p.leading, p.hasLead, p.lastTS, true) ||
+		!first && last && bigger(p.start, true, trail, hasTrail))
+	if !ok {
+		s.Missing++
+		return nil
+	}
+	return []Sequence{{Keys: p.keys, Events: p.events, last: p.last}}
 }
 
 // gc forgets a key whose groups are all empty.
@@ -235,6 +429,12 @@ func (s *Sequencer) gc(k string, groups [][]*pending) {
 func (s *Sequencer) expire() {
 	cutoff := s.lastTS - int64(s.q.maxspan)
 	s.dropBefore(cutoff, &s.Expired)
+	// missing events that old decide nothing for live or future sequences
+	for k, r := range s.recent {
+		if r.ts[0] < cutoff {
+			delete(s.recent, k)
+		}
+	}
 }
 
 // dropBefore removes pending sequences that started before cutoff.

@@ -35,10 +35,20 @@ func seqDocs(t testing.TB, m *doc.Mapping, evs []seqEvent) []*doc.Document {
 	return docs
 }
 
+// seqIDs renders sequences as Elasticsearch's tests list them: event ids,
+// -1 for a missing-event stage.
 func seqIDs(seqs []Sequence) string {
 	var parts []string
 	for _, s := range seqs {
-		parts = append(parts, fmt.Sprint(ids(s.Events)))
+		var es []string
+		for _, d := range s.Events {
+			if d == nil {
+				es = append(es, "-1")
+			} else {
+				es = append(es, fmt.Sprint(d.Get("event.sequence").I))
+			}
+		}
+		parts = append(parts, "["+strings.Join(es, " ")+"]")
 	}
 	return strings.Join(parts, " ")
 }
@@ -103,7 +113,7 @@ func TestSequences(t *testing.T) {
 		for _, d := range docs {
 			streamed = append(streamed, s.Push(d)...)
 		}
-		s.Flush()
+		streamed = append(streamed, s.Flush()...)
 		if len(q.pipes) == 0 && seqIDs(streamed) != tc.want {
 			t.Errorf("%s: streamed %s, want %s", tc.q, seqIDs(streamed), tc.want)
 		}
@@ -236,4 +246,86 @@ func mustDuration(s string) time.Duration {
 		panic(err)
 	}
 	return d
+}
+
+// TestMissingEvents checks ![…] stages by hand against the conditions of
+// Elasticsearch's TumblingWindow.doCheckMissingEvents, batch and streaming.
+func TestMissingEvents(t *testing.T) {
+	m := mustMapping(t)
+	docs := seqDocs(t, m, []seqEvent{
+		{"process", 1, "u", 0},  // 1
+		{"file", 1, "u", 1},     // 2
+		{"process", 1, "u", 10}, // 3
+		{"network", 1, "u", 12}, // 4
+		{"file", 1, "u", 13},    // 5
+		{"process", 1, "u", 30}, // 6
+		{"file", 1, "u", 31},    // 7
+		{"network", 1, "u", 60}, // 8
+		{"network", 2, "u", 61}, // 9 (another key)
+	})
+	for _, tc := range []struct {
+		q    string
+		n    int // events given
+		want string
+	}{
+		// middle: no network strictly between the process and the file
+		{`sequence by process.pid [process where true] ![network where true] [file where true]`, 9, `[1 -1 2] [6 -1 7]`},
+		// trailing: the first network after the file must be more than maxspan after the start
+		{`sequence by process.pid with maxspan=20s [process where true] [file where true] ![network where true]`, 9, `[3 5 -1] [6 7 -1]`},
+		// leading: the last network before the start must be more than maxspan before the last event
+		{`sequence by process.pid with maxspan=20s ![network where true] [process where true] [file where true]`, 9, `[-1 1 2] [-1 3 5]`},
+		// without maxspan any later network discards; the end of the input decides the rest
+		{`sequence by process.pid [process where true] [file where true] ![network where true]`, 9, ``},
+		{`sequence by process.pid [process where true] [file where true] ![network where true]`, 7, `[3 5 -1] [6 7 -1]`},
+		// one positive stage
+		{`sequence by process.pid with maxspan=5s [network where true] ![file where true]`, 9, `[8 -1] [9 -1]`},
+		{`sequence by process.pid with maxspan=5s [process where true] ![file where true]`, 9, ``},
+	} {
+		q, err := Compile(tc.q, m, Options{Size: 100})
+		if err != nil {
+			t.Errorf("%s: %v", tc.q, err)
+			continue
+		}
+		if got := seqIDs(q.Search(docs[:tc.n]).Sequences); got != tc.want {
+			t.Errorf("%s (%d events):\n got %s\nwant %s", tc.q, tc.n, got, tc.want)
+		}
+		s := q.NewSequencer()
+		var streamed []Sequence
+		for _, d := range docs[:tc.n] {
+			streamed = append(streamed, s.Push(d)...)
+		}
+		streamed = append(streamed, s.Flush()...)
+		if got := seqIDs(streamed); got != tc.want {
+			t.Errorf("%s (%d events): streamed %s, want %s", tc.q, tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestMissingEventsDecideAfterMaxspan: streaming alerts on a trailing
+// missing stage only once maxspan has passed (elasticsearch#145323 answers
+// early when its search window ends inside maxspan).
+func TestMissingEventsDecideAfterMaxspan(t *testing.T) {
+	m := mustMapping(t)
+	docs := seqDocs(t, m, []seqEvent{
+		{"process", 1, "u", 0},  // 1
+		{"file", 1, "u", 1},     // 2
+		{"file", 2, "u", 20},    // 3: exactly maxspan after the start
+		{"file", 2, "u", 21},    // 4: past it
+		{"network", 1, "u", 22}, // 5: too late to discard
+	})
+	q, err := Compile(`sequence by process.pid with maxspan=20s [process where true] [file where true] ![network where true]`, m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := q.NewSequencer()
+	for i, d := range docs {
+		got := seqIDs(s.Push(d))
+		want := ""
+		if i == 3 {
+			want = "[1 2 -1]"
+		}
+		if got != want {
+			t.Fatalf("after event %d: got %q, want %q", i+1, got, want)
+		}
+	}
 }
