@@ -295,9 +295,16 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	m := mustMapping(f)
+	docs := testDocs(f, m, testEvents)
+	f.Add(`any where substring(process.name, -100, 3) : between(process.name, "", "", true) and indexOf(process.name, "", 99) == number("0x", 16)`)
 	f.Fuzz(func(t *testing.T, q string) {
 		_, err := Compile(q, nil, Options{})
 		if err == nil {
+			// a query that compiles also runs, against a mapping and without
+			if qm, err := Compile(q, m, Options{}); err == nil {
+				qm.Search(docs)
+			}
 			return
 		}
 		var el ErrorList

@@ -1,11 +1,21 @@
 // Package eql owns Vigil's implementation of Elastic's Event Query Language
-// as Elasticsearch's EQL search runs it: a hand-written lexer and parser with
-// positions (errors collected in a list, worded like Elasticsearch's
-// "line 1:5: …"), analysis against a doc.Mapping (field resolution, optional
-// `?field`s, aliases), compilation of conditions to per-event matchers over
-// doc.Document, and execution: event queries ordered by timestamp and
-// tiebreaker with size/head/tail, and sequences matched by a streaming
-// executor (Push/Flush) that follows Elasticsearch's SequenceMatcher.
+// as Elasticsearch's EQL search runs it:
+//   - parse: a hand-written lexer and parser with positions (errors are
+//     collected in an ErrorList worded like Elasticsearch's "line 1:5: …";
+//     next() never fails, nesting is bounded);
+//   - analyze: fields resolved against a doc.Mapping (aliases, optional
+//     `?field`s, "Unknown column [x]"), types checked, constants folded;
+//   - plan: conditions compiled to per-event predicates with the semantics
+//     Elasticsearch gets from translating them to query DSL (cond.go), and
+//     to a prefilter.Cond for the byte-level prefilter (condition.go);
+//   - execute: event queries ordered by timestamp then tiebreaker with
+//     size/head/tail (Query.Search), and sequences — join keys, maxspan,
+//     until, runs, missing events — by a streaming Sequencer (Push/Flush)
+//     that follows Elasticsearch's SequenceMatcher, with bounded state.
+//
+// Samples (`sample by`) and pipes other than head and tail are rejected
+// with an error. The conformance runner over Elasticsearch's own EQL tests
+// is in the spec subpackage (cmd/eqlspec).
 package eql
 
 import (
