@@ -9,9 +9,9 @@ import (
 
 // EventCondition states, in the prefilter's language-neutral terms, what
 // every event the query can use satisfies: for an event query its category
-// and condition; for a sequence, one of its stages' or its until's (an
-// until event changes results without being returned, so it must pass
-// too). nil when nothing can be stated. Only positive, provable parts are
+// and condition; for a sequence, one of its stages' (missing-event stages
+// included) or its until's: those events change results without being
+// returned, so they must pass too. nil when nothing can be stated. Only positive, provable parts are
 // translated (sound, never approximated): negations, !=, regexes and
 // cidrMatch are left out.
 func (q *Query) EventCondition() prefilter.Cond { return q.cond }

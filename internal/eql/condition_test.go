@@ -15,6 +15,7 @@ func TestEventConditionSound(t *testing.T) {
 	queries := []string{
 		`sequence by process.pid [process where process.name == "bash"] [network where user.name : "ROOT"] until [file where startsWith(process.name, "C:")]`,
 		`sequence [any where process.name in ("curl", "x")] [any where endsWith~(process.name, ".EXE")]`,
+		`sequence by process.pid with maxspan=1h [process where process.name == "bash"] ![file where true] [network where true]`,
 	}
 	for _, tc := range eventCases {
 		queries = append(queries, tc.q)

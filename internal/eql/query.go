@@ -99,11 +99,10 @@ func Compile(query string, m *doc.Mapping, opts Options) (*Query, error) {
 	if ast.Event != nil {
 		q.cond = c.eventCond(*ast.Event, cat)
 	} else {
+		// every stage's events matter, missing-event stages' included
 		var alts []prefilter.Cond
 		for _, st := range ast.Stages {
-			if !st.Missing {
-				alts = append(alts, c.eventCond(st.Filter, cat))
-			}
+			alts = append(alts, c.eventCond(st.Filter, cat))
 		}
 		if ast.Until != nil {
 			alts = append(alts, c.eventCond(ast.Until.Filter, cat))

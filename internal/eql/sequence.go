@@ -130,8 +130,12 @@ func (h *heldEvents) Pop() any {
 	return x
 }
 
-// NewSequencer returns a streaming executor for a sequence query.
+// NewSequencer returns a streaming executor for a sequence query (nil for
+// an event query, whose events Match decides one by one).
 func (q *Query) NewSequencer() *Sequencer {
+	if !q.sequence {
+		return nil
+	}
 	return &Sequencer{q: q, state: map[string][][]*pending{}, recent: map[string]*recentTS{}, waitKey: map[string][]*pending{}}
 }
 
