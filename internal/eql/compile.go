@@ -294,6 +294,9 @@ func (c *compiler) pattern(e *Pattern) node {
 		if m != nil {
 			ms = append(ms, m)
 		}
+		if e.Op == ":" {
+			consts = append(consts, v) // for non-string values (an IP's text form)
+		}
 	}
 	ev := func(d *doc.Document) doc.Value {
 		v := x.ev(d)
@@ -310,7 +313,7 @@ func (c *compiler) pattern(e *Pattern) node {
 				}
 			}
 			for _, cv := range consts {
-				if equalCI(el, cv, true) {
+				if !isString(el.T) && equalCI(el, cv, true) {
 					return vTrue
 				}
 			}
