@@ -168,6 +168,7 @@ var eventCases = []struct {
 	{`any where host.id == "alice"`, []int64{4}},
 	// IP comparisons and cidrMatch
 	{`any where source.ip == "10.1.2.3"`, []int64{1}},
+	{`any where source.ip : ("x", "192.168.1.9")`, []int64{3}},
 	{`any where cidrMatch(source.ip, "192.168.0.0/16")`, []int64{3}},
 	{`any where cidrMatch(source.ip, "10.0.0.0/8", "192.168.1.9/32")`, []int64{1, 3}},
 	// string functions
