@@ -103,4 +103,5 @@ type AST struct {
 	Stages   []Stage
 	Until    *Stage
 	Pipes    []Pipe
+	ends     map[Expr]int // where each expression ends in the source
 }

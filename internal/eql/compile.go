@@ -18,6 +18,7 @@ type node struct {
 
 type compiler struct {
 	*source
+	ends   map[Expr]int // from the parser, for quoting expressions
 	m      *doc.Mapping
 	fields map[string]bool // fields the query reads (resolved names)
 	order  []string
@@ -112,46 +113,25 @@ func (c *compiler) wantNumeric(e Expr, n node) {
 
 // text returns an expression's source text, as Elasticsearch quotes it in errors.
 func (c *compiler) text(e Expr) string {
-	end := exprEnd(e)
-	if end > len(c.src) || end <= e.pos() {
+	start, end := exprStart(e), c.ends[e]
+	if start < 0 || end > len(c.src) || end <= start {
 		return ""
 	}
-	return strings.TrimSpace(c.src[e.pos():end])
+	return strings.TrimSpace(c.src[start:end])
 }
 
-// exprEnd approximates where an expression ends: its last operand's end.
-func exprEnd(e Expr) int {
+// exprStart is where an expression's text begins: an operator's node sits
+// at the operator, its text at its left operand.
+func exprStart(e Expr) int {
 	switch e := e.(type) {
-	case *FieldRef:
-		return e.At + len(e.Name) + map[bool]int{true: 1}[e.Optional]
 	case *Binary:
-		return exprEnd(e.R)
-	case *Not:
-		return exprEnd(e.X)
-	case *Neg:
-		return exprEnd(e.X)
+		return exprStart(e.L)
 	case *In:
-		if len(e.List) > 0 {
-			return exprEnd(e.List[len(e.List)-1]) + 1
-		}
+		return exprStart(e.X)
 	case *Pattern:
-		if len(e.Patterns) > 0 {
-			return exprEnd(e.Patterns[len(e.Patterns)-1])
-		}
-	case *Call:
-		if len(e.Args) > 0 {
-			return exprEnd(e.Args[len(e.Args)-1]) + 1
-		}
-	case *Literal:
-		switch e.Val.T {
-		case doc.Keyword:
-			return e.At + len(e.Val.S) + 2
-		case doc.Null:
-			return e.At + 4
-		}
-		return e.At + len(e.Val.String())
+		return exprStart(e.X)
 	}
-	return e.pos() + 1
+	return e.pos()
 }
 
 func esTypeName(t doc.Type) string {

@@ -251,6 +251,7 @@ func TestErrors(t *testing.T) {
 		{`process where process.name like process.name`, `line 1:33: Comparisons against fields are not (currently) supported; offender [process.name] in [like]`},
 		{`process where process.pid == "x"`, `line 1:15: first argument of [process.pid == "x"] must be [keyword], found value [process.pid] type [long]`},
 		{`process where`, `line 1:14: mismatched input <EOF> expecting {<expression>}`},
+		{`process where process.pid == "a\"b"`, `line 1:15: first argument of [process.pid == "a\"b"] must be [keyword], found value [process.pid] type [long]`},
 		{`sample by x [any where true]`, `line 1:1: sample queries are not supported yet`},
 	} {
 		_, err := Compile(tc.q, m, Options{})

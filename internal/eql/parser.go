@@ -13,23 +13,36 @@ import (
 const maxDepth = 200
 
 type parser struct {
-	lx    lexer
-	tok   token
-	depth int
+	lx      lexer
+	tok     token
+	depth   int
+	prevEnd int          // end offset of the last token consumed
+	ends    map[Expr]int // end offset of every expression
 }
 
 // Parse parses a query. On error it returns a partial AST and an ErrorList.
 func Parse(query string) (*AST, error) {
-	p := &parser{lx: lexer{source: &source{src: query}}}
+	p := &parser{lx: lexer{source: &source{src: query}}, ends: map[Expr]int{}}
 	p.next()
 	ast := p.statement()
+	ast.ends = p.ends
 	if len(p.lx.errs) > 0 {
 		return ast, p.lx.errs
 	}
 	return ast, nil
 }
 
-func (p *parser) next() { p.tok = p.lx.next() }
+func (p *parser) next() {
+	p.prevEnd = p.tok.Pos + len(p.tok.Text)
+	p.tok = p.lx.next()
+}
+
+// mark records where an expression ends (for quoting it in errors).
+func (p *parser) mark(x Expr) {
+	if _, seen := p.ends[x]; x != nil && !seen { // (x) keeps x's own end
+		p.ends[x] = p.prevEnd
+	}
+}
 
 func (p *parser) errorf(pos int, format string, args ...any) { p.lx.errorf(pos, format, args...) }
 
@@ -282,7 +295,8 @@ func (p *parser) expr() Expr {
 	return p.or()
 }
 
-func (p *parser) or() Expr {
+func (p *parser) or() (out Expr) {
+	defer func() { p.mark(out) }()
 	x := p.and()
 	for p.is("or") {
 		at := p.tok.Pos
@@ -292,7 +306,8 @@ func (p *parser) or() Expr {
 	return x
 }
 
-func (p *parser) and() Expr {
+func (p *parser) and() (out Expr) {
+	defer func() { p.mark(out) }()
 	x := p.not()
 	for p.is("and") {
 		at := p.tok.Pos
@@ -302,7 +317,8 @@ func (p *parser) and() Expr {
 	return x
 }
 
-func (p *parser) not() Expr {
+func (p *parser) not() (out Expr) {
+	defer func() { p.mark(out) }()
 	if p.is("not") {
 		at := p.tok.Pos
 		p.next()
@@ -316,7 +332,8 @@ func (p *parser) not() Expr {
 	return p.predicate()
 }
 
-func (p *parser) predicate() Expr {
+func (p *parser) predicate() (out Expr) {
+	defer func() { p.mark(out) }()
 	x := p.additive()
 	at := p.tok.Pos
 	switch {
@@ -376,7 +393,8 @@ func (p *parser) parenList() []Expr {
 	return list
 }
 
-func (p *parser) additive() Expr {
+func (p *parser) additive() (out Expr) {
+	defer func() { p.mark(out) }()
 	x := p.multiplicative()
 	for p.tok.Kind == tPunct && (p.is("+") || p.is("-")) {
 		at, op := p.tok.Pos, p.tok.Text
@@ -386,7 +404,8 @@ func (p *parser) additive() Expr {
 	return x
 }
 
-func (p *parser) multiplicative() Expr {
+func (p *parser) multiplicative() (out Expr) {
+	defer func() { p.mark(out) }()
 	x := p.unary()
 	for p.tok.Kind == tPunct && (p.is("*") || p.is("/") || p.is("%")) {
 		at, op := p.tok.Pos, p.tok.Text
@@ -396,7 +415,8 @@ func (p *parser) multiplicative() Expr {
 	return x
 }
 
-func (p *parser) unary() Expr {
+func (p *parser) unary() (out Expr) {
+	defer func() { p.mark(out) }()
 	if p.tok.Kind == tPunct && (p.is("-") || p.is("+")) {
 		at, op := p.tok.Pos, p.tok.Text
 		p.next()
@@ -423,7 +443,8 @@ func (p *parser) unary() Expr {
 	return p.primary()
 }
 
-func (p *parser) primary() Expr {
+func (p *parser) primary() (out Expr) {
+	defer func() { p.mark(out) }()
 	t := p.tok
 	switch t.Kind {
 	case tNumber:

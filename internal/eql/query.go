@@ -83,7 +83,7 @@ func Compile(query string, m *doc.Mapping, opts Options) (*Query, error) {
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = 100000
 	}
-	c := &compiler{source: &source{src: query}, m: m, fields: map[string]bool{}}
+	c := &compiler{source: &source{src: query}, ends: ast.ends, m: m, fields: map[string]bool{}}
 	q := &Query{opts: opts, sequence: ast.Sequence, maxspan: ast.MaxSpan, pipes: ast.Pipes}
 	q.ts = c.resolve(opts.TimestampField)
 	q.tb = c.resolve(opts.TiebreakerField)
