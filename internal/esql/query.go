@@ -31,6 +31,10 @@ type Query struct {
 	rest     []opSpec
 	compWarn []string
 	plan     *logical.Plan
+	// siteOf is the warning site of each plan node that can fail; colErr
+	// is why the per-event stage is not lowered to columns (nil: it is).
+	siteOf map[logical.Expr]int
+	colErr error
 }
 
 // Plan is the query's resolved logical plan, which consumers read instead
@@ -210,6 +214,8 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	q.sites = c.sites
 	q.compWarn = append(c.compileWarn, c.foldCtx.warn.lines...)
 	q.plan.Fields = fieldsRead(c.loads, c.kqlFields)
+	q.siteOf = c.nodeSites
+	_, q.colErr = lowerStage(q)
 	return q, nil
 }
 
@@ -359,6 +365,10 @@ type Execution struct {
 	// filter, for summaries).
 	matched int64
 	survive func([]doc.Value) bool // CloseWindows' row-local filter, built on first use
+	// counted is the blocking stage's entry (counting matched rows), which
+	// the columnar stage feeds; col is that stage, lowered on first use.
+	counted sink
+	col     *colStage
 	// layout is the doc.Layout the loads were last bound to, docSlots
 	// the document slot of each load (-1: not in the layout).
 	layout   *doc.Layout
@@ -388,7 +398,8 @@ func (q *Query) NewExecution() *Execution {
 	default:
 		e.head = &bufferSink{cap: -1}
 	}
-	e.first = buildChain(e.x, q.stage1, &countingSink{next: e.head, n: &e.matched})
+	e.counted = &countingSink{next: e.head, n: &e.matched}
+	e.first = buildChain(e.x, q.stage1, e.counted)
 	return e
 }
 

@@ -1,0 +1,435 @@
+package esql
+
+import (
+	"errors"
+
+	"vigil/internal/doc"
+	"vigil/internal/esql/compute"
+	"vigil/internal/esql/logical"
+)
+
+// The columnar per-event stage: the plan's commands before the first
+// blocking one (WHERE, EVAL, and KEEP/DROP/RENAME, which move no values)
+// lowered onto compute's kernels and run a chunk of documents at a time
+// (Execution.PushBatch). The rows that pass are handed one by one to the
+// same blocking operator the row executor feeds (STATS' groups and
+// aggregate states, SORT's buffer, LIMIT's rows), so Merge, Absorb,
+// CloseWindows and Finish stay one implementation for both paths. A query
+// whose per-event stage the lowering does not cover runs on the row
+// executor (Query.Columnar).
+
+// errNotLowered says the lowering does not cover a construct.
+var errNotLowered = errors.New("not lowered")
+
+// colStage is one execution's lowered per-event stage.
+type colStage struct {
+	pb      *compute.PageBuilder
+	nfields int // page blocks the builder fills; computed columns follow
+	extra   []*compute.Block
+	cx      compute.Ctx
+	steps   []colStep
+	// fill sets the row slots the blocking stage may read from the
+	// page's blocks, for each row that passes.
+	fill    []colFill
+	sels    [2][]int32
+	fails   []compute.Failure
+	scratch [][]doc.Value // per fill: a multi-value's elements
+}
+
+// colStep is a WHERE (where set) or an EVAL (its columns' expressions,
+// each stored as page block blocks[i]).
+type colStep struct {
+	where  compute.Expr
+	evals  []compute.Expr
+	blocks []int
+}
+
+type colFill struct{ slot, block int }
+
+// lowering maps plan columns to page blocks while a stage is lowered.
+type lowering struct {
+	q        *Query
+	fields   []compute.Field
+	computed map[logical.Expr]int // an EVAL column's expression → its block
+	nblocks  int
+}
+
+// lowerStage lowers q's per-event stage, or fails with errNotLowered.
+func lowerStage(q *Query) (*colStage, error) {
+	if q.patterns == nil {
+		return nil, errNotLowered // ROW: nothing streams
+	}
+	lw := &lowering{q: q, computed: map[logical.Expr]int{}}
+	s := &colStage{}
+	loadBlock := make([]int, len(q.loads))
+	for i, a := range q.loads {
+		f := compute.Field{Name: a.src, Type: a.t, Meta: colMeta(a.meta)}
+		if f.Meta != compute.MetaNone {
+			f.Name = ""
+		}
+		loadBlock[i] = lw.field(f)
+	}
+	s.nfields = len(lw.fields)
+	lw.nblocks = s.nfields
+	var exprs []compute.Expr
+	for _, cmd := range q.plan.PerEvent()[1:] {
+		switch c := cmd.(type) {
+		case *logical.Where:
+			x, err := lw.expr(c.Cond)
+			if err != nil {
+				return nil, err
+			}
+			s.steps = append(s.steps, colStep{where: x})
+			exprs = append(exprs, x)
+		case *logical.Eval:
+			var st colStep
+			for _, col := range c.Cols {
+				x, err := lw.expr(col.Expr)
+				if err != nil {
+					return nil, err
+				}
+				lw.computed[col.Expr] = lw.nblocks
+				st.evals = append(st.evals, x)
+				st.blocks = append(st.blocks, lw.nblocks)
+				lw.nblocks++
+				exprs = append(exprs, x)
+			}
+			s.steps = append(s.steps, st)
+		case *logical.Project:
+		default:
+			return nil, errNotLowered
+		}
+	}
+	compute.Number(exprs...)
+	for i, a := range q.loads {
+		s.fill = append(s.fill, colFill{slot: a.slot, block: loadBlock[i]})
+	}
+	for _, op := range q.stage1 {
+		if ev, ok := op.(*evalSpec); ok {
+			for i, col := range ev.node.Cols {
+				s.fill = append(s.fill, colFill{slot: ev.slots[i], block: lw.computed[col.Expr]})
+			}
+		}
+	}
+	s.pb = compute.NewPageBuilder(lw.fields)
+	s.extra = make([]*compute.Block, lw.nblocks-s.nfields)
+	s.scratch = make([][]doc.Value, len(s.fill))
+	return s, nil
+}
+
+func colMeta(m metaKind) compute.Meta {
+	switch m {
+	case metaID:
+		return compute.MetaID
+	case metaIndex:
+		return compute.MetaIndex
+	case metaVersion:
+		return compute.MetaVersion
+	}
+	return compute.MetaNone
+}
+
+// field returns the block of a document field or metadata column.
+func (lw *lowering) field(f compute.Field) int {
+	for i, g := range lw.fields {
+		if g == f {
+			return i
+		}
+	}
+	lw.fields = append(lw.fields, f)
+	return len(lw.fields) - 1
+}
+
+// site is the row executor's warning site of a node that can fail.
+func (lw *lowering) site(n logical.Expr) (int, error) {
+	s, ok := lw.q.siteOf[n]
+	if !ok {
+		return 0, errNotLowered
+	}
+	return s, nil
+}
+
+// expr lowers a plan expression: typed kernels where compute has them,
+// compute.Call (the resolved fn.Eval position by position) for any other
+// function, operator or cast.
+func (lw *lowering) expr(e logical.Expr) (compute.Expr, error) {
+	switch x := e.(type) {
+	case *logical.Lit:
+		return compute.Lit(x.Val, x.T), nil
+	case *logical.Ref:
+		return lw.ref(x.Col)
+	case *logical.Call:
+		return lw.call(x)
+	case *logical.Not:
+		a, err := lw.expr(x.X)
+		if err != nil {
+			return nil, err
+		}
+		site, err := lw.site(x)
+		return compute.Not(a, site), err
+	case *logical.IsNull:
+		a, err := lw.expr(x.X)
+		return compute.IsNull(a, x.Not), err
+	case *logical.Logical:
+		l, err := lw.expr(x.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := lw.expr(x.R)
+		if err != nil {
+			return nil, err
+		}
+		site, err := lw.site(x)
+		if x.And {
+			return compute.And(l, r, site), err
+		}
+		return compute.Or(l, r, site), err
+	case *logical.In:
+		a, err := lw.expr(x.X)
+		if err != nil {
+			return nil, err
+		}
+		items := make([]doc.Value, len(x.List))
+		for i, it := range x.List {
+			lit, ok := it.(*logical.Lit)
+			if !ok {
+				return nil, errNotLowered
+			}
+			items[i] = lit.Val
+		}
+		site, err := lw.site(x)
+		if err != nil {
+			return nil, err
+		}
+		return compute.In(a, items, x.Not, site)
+	case *logical.Like:
+		a, err := lw.expr(x.X)
+		if err != nil {
+			return nil, err
+		}
+		site, err := lw.site(x)
+		if err != nil {
+			return nil, err
+		}
+		return compute.Like(a, x.Patterns, x.Regex, x.Not, site)
+	case *logical.Case:
+		site, err := lw.site(x)
+		if err != nil {
+			return nil, err
+		}
+		var args []compute.Expr
+		for i, w := range x.When {
+			var c compute.Expr = compute.Lit(doc.Bool(true), doc.Boolean) // a condition folded to true
+			if w != nil {
+				if c, err = lw.expr(w); err != nil {
+					return nil, err
+				}
+			}
+			v, err := lw.expr(x.Then[i])
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, c, v)
+		}
+		if x.Else != nil {
+			v, err := lw.expr(x.Else)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, v)
+		}
+		t := x.T
+		return compute.Case(t, site, func(v doc.Value) doc.Value { return convertTo(v, t) }, args...), nil
+	case *logical.KQL:
+		m := x.Match
+		return compute.PerDoc(doc.Boolean, 0, func(d *doc.Document) (doc.Value, error) {
+			return doc.Bool(m(d)), nil
+		}), nil
+	}
+	return nil, errNotLowered
+}
+
+// ref lowers a column reference: a page block of a source field or of an
+// earlier EVAL's column (renamed columns share the expression).
+func (lw *lowering) ref(c *logical.Col) (compute.Expr, error) {
+	switch {
+	case c.Field != "":
+		for i, f := range lw.fields {
+			if f.Name == c.Field && f.Meta == compute.MetaNone && f.Type == c.Type {
+				return compute.Col(i, c.Type), nil
+			}
+		}
+	case c.Meta != "":
+		for i, f := range lw.fields {
+			if f.Meta != compute.MetaNone && f.Meta == metaOf(c.Meta) {
+				return compute.Col(i, c.Type), nil
+			}
+		}
+	case c.Expr != nil:
+		if _, ok := c.By.(*logical.Eval); ok {
+			if i, ok := lw.computed[c.Expr]; ok {
+				return compute.Col(i, c.Type), nil
+			}
+		}
+	}
+	return nil, errNotLowered
+}
+
+func metaOf(name string) compute.Meta {
+	switch name {
+	case "_id":
+		return compute.MetaID
+	case "_index":
+		return compute.MetaIndex
+	case "_version":
+		return compute.MetaVersion
+	}
+	return compute.MetaNone
+}
+
+// call lowers a function, operator or cast.
+func (lw *lowering) call(x *logical.Call) (compute.Expr, error) {
+	args := make([]compute.Expr, len(x.Args))
+	for i, a := range x.Args {
+		var err error
+		if args[i], err = lw.expr(a); err != nil {
+			return nil, err
+		}
+	}
+	site, err := lw.site(x)
+	if err != nil {
+		return nil, err
+	}
+	if k := lw.kernel(x, args, site); k != nil {
+		return k, nil
+	}
+	return compute.Call(x.T, x.Eval, site, args...), nil
+}
+
+// kernel returns a typed kernel for the call when compute has one whose
+// result type is the plan's, else nil.
+func (lw *lowering) kernel(x *logical.Call, args []compute.Expr, site int) compute.Expr {
+	for _, a := range args {
+		if a.Type() == doc.Null {
+			// fn's evaluators give null without checking the other
+			// operands (no multi-value warning), unlike the kernels.
+			return nil
+		}
+	}
+	var k compute.Expr
+	var err error
+	switch {
+	case x.Kind == logical.Operator && len(args) == 2:
+		op, ok := opOf[x.Name]
+		if !ok {
+			return nil
+		}
+		k, err = compute.Binary(op, args[0], args[1], site)
+	case x.Kind != logical.Function:
+		return nil
+	case x.Name == "TO_LOWER" && len(args) == 1:
+		k, err = compute.ToLower(args[0])
+	case x.Name == "TO_UPPER" && len(args) == 1:
+		k, err = compute.ToUpper(args[0])
+	case x.Name == "STARTS_WITH" && len(args) == 2:
+		k, err = compute.StartsWith(args[0], args[1], site)
+	case x.Name == "ENDS_WITH" && len(args) == 2:
+		k, err = compute.EndsWith(args[0], args[1], site)
+	case x.Name == "LENGTH" && len(args) == 1:
+		k, err = compute.Length(args[0], site)
+	case x.Name == "CONCAT":
+		k, err = compute.Concat(site, args...)
+	case x.Name == "COALESCE":
+		k, err = compute.Coalesce(site, args...)
+	case x.Name == "DATE_TRUNC" && len(args) == 2:
+		span, ok := x.Args[0].(*logical.Lit)
+		if !ok {
+			return nil
+		}
+		k, err = compute.DateTrunc(span.Val, args[1], site)
+	default:
+		return nil
+	}
+	if err != nil || k.Type() != x.T {
+		return nil
+	}
+	return k
+}
+
+// run pushes a chunk's documents through the stage and each row that
+// passes into next (the blocking stage), replaying the stage's warnings
+// in the order the row executor raises them: a row's own before it goes
+// on. It returns false when next wants no more rows (a LIMIT is
+// satisfied); the failures of later rows, which the row executor would
+// never have evaluated, are dropped.
+func (s *colStage) run(x *ctx, row []doc.Value, docs []*doc.Document, next sink) bool {
+	page := s.pb.Build(docs)
+	page.Blocks = append(page.Blocks[:s.nfields], s.extra...)
+	sel := s.cx.All(page)
+	for k, st := range s.steps {
+		if st.where != nil {
+			s.sels[k%2] = compute.Select(st.where.Eval(&s.cx, page, sel), sel, s.sels[k%2])
+			sel = s.sels[k%2]
+			continue
+		}
+		for i, ev := range st.evals {
+			page.Blocks[st.blocks[i]] = ev.Eval(&s.cx, page, sel)
+		}
+	}
+	fails := s.fails[:0]
+	s.cx.Warn.Flush(func(f compute.Failure) { fails = append(fails, f) })
+	more, k := true, 0
+	for _, p := range sel {
+		for ; k < len(fails) && fails[k].Pos <= p; k++ {
+			x.fail(fails[k].Site, fails[k].Err)
+		}
+		for i, f := range s.fill {
+			row[f.slot], s.scratch[i] = page.Blocks[f.block].ValueInto(p, s.scratch[i])
+		}
+		x.doc = docs[p]
+		more = next.push(row)
+		if !more {
+			break
+		}
+	}
+	if more {
+		for ; k < len(fails); k++ {
+			x.fail(fails[k].Site, fails[k].Err)
+		}
+	}
+	x.doc = nil
+	clear(fails)
+	s.fails = fails[:0]
+	return more
+}
+
+// Columnar reports whether PushBatch runs the query's per-event stage
+// column-wise (else it pushes document by document).
+func (q *Query) Columnar() bool { return q.colErr == nil }
+
+// PushBatch is Push for a chunk of documents, in order: the per-event
+// stage runs column-wise when the query is Columnar. Like Push it keeps
+// nothing that aliases the documents.
+func (e *Execution) PushBatch(docs []*doc.Document) {
+	if e.done || e.q.patterns == nil {
+		return
+	}
+	if e.q.colErr != nil {
+		for _, d := range docs {
+			e.Push(d)
+			if e.done {
+				return
+			}
+		}
+		return
+	}
+	if e.col == nil {
+		var err error
+		if e.col, err = lowerStage(e.q); err != nil {
+			panic("esql: a query lowered at compile time failed to lower: " + err.Error())
+		}
+	}
+	if !e.col.run(e.x, e.row, docs, e.counted) {
+		e.done = true
+	}
+}
