@@ -30,18 +30,23 @@ type colStage struct {
 	steps   []colStep
 	// fill sets the row slots the blocking stage may read from the
 	// page's blocks, for each row that passes.
-	fill    []colFill
+	fill []colFill
+	// late are the field blocks only fill reads: loaded for the rows
+	// that pass.
+	late    []int
 	sels    [2][]int32
 	fails   []compute.Failure
 	scratch [][]doc.Value // per fill: a multi-value's elements
 }
 
 // colStep is a WHERE (where set) or an EVAL (its columns' expressions,
-// each stored as page block blocks[i]).
+// each stored as page block blocks[i]). loads are the field blocks it is
+// the first to read, loaded at the rows still selected when it runs.
 type colStep struct {
 	where  compute.Expr
 	evals  []compute.Expr
 	blocks []int
+	loads  []int
 }
 
 type colFill struct{ slot, block int }
@@ -72,6 +77,22 @@ func lowerStage(q *Query) (*colStage, error) {
 	s.nfields = len(lw.fields)
 	lw.nblocks = s.nfields
 	var exprs []compute.Expr
+	loaded := make([]bool, s.nfields)
+	firstReads := func(es ...logical.Expr) []int {
+		var out []int
+		for _, e := range es {
+			logical.Walk(e, func(x logical.Expr) bool {
+				if r, ok := x.(*logical.Ref); ok {
+					if i, ok := lw.fieldOf(r.Col); ok && !loaded[i] {
+						loaded[i] = true
+						out = append(out, i)
+					}
+				}
+				return true
+			})
+		}
+		return out
+	}
 	for _, cmd := range q.plan.PerEvent()[1:] {
 		switch c := cmd.(type) {
 		case *logical.Where:
@@ -79,11 +100,12 @@ func lowerStage(q *Query) (*colStage, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.steps = append(s.steps, colStep{where: x})
+			s.steps = append(s.steps, colStep{where: x, loads: firstReads(c.Cond)})
 			exprs = append(exprs, x)
 		case *logical.Eval:
 			var st colStep
 			for _, col := range c.Cols {
+				st.loads = append(st.loads, firstReads(col.Expr)...)
 				x, err := lw.expr(col.Expr)
 				if err != nil {
 					return nil, err
@@ -101,13 +123,23 @@ func lowerStage(q *Query) (*colStage, error) {
 		}
 	}
 	compute.Number(exprs...)
+	// Fill only the columns the commands from the blocking one on read.
+	needed := colsReadFrom(q.plan)
 	for i, a := range q.loads {
-		s.fill = append(s.fill, colFill{slot: a.slot, block: loadBlock[i]})
+		if a.col == nil || needed[colKeyOf(a.col)] {
+			s.fill = append(s.fill, colFill{slot: a.slot, block: loadBlock[i]})
+			if !loaded[loadBlock[i]] {
+				loaded[loadBlock[i]] = true
+				s.late = append(s.late, loadBlock[i])
+			}
+		}
 	}
 	for _, op := range q.stage1 {
 		if ev, ok := op.(*evalSpec); ok {
 			for i, col := range ev.node.Cols {
-				s.fill = append(s.fill, colFill{slot: ev.slots[i], block: lw.computed[col.Expr]})
+				if needed[colKeyOf(col)] {
+					s.fill = append(s.fill, colFill{slot: ev.slots[i], block: lw.computed[col.Expr]})
+				}
 			}
 		}
 	}
@@ -127,6 +159,83 @@ func colMeta(m metaKind) compute.Meta {
 		return compute.MetaVersion
 	}
 	return compute.MetaNone
+}
+
+// colKey identifies a column's values whatever it is named: a source
+// field (and type) or metadata column, or the expression an EVAL computes
+// it with (a RENAME copies the Col, not its Expr).
+type colKey struct {
+	field, meta string
+	t           doc.Type
+	expr        logical.Expr
+}
+
+func colKeyOf(c *logical.Col) colKey {
+	if c.Field != "" || c.Meta != "" {
+		return colKey{field: c.Field, meta: c.Meta, t: c.Type}
+	}
+	return colKey{expr: c.Expr}
+}
+
+// colsReadFrom lists the columns the commands from p's blocking one on
+// refer to, and the output's.
+func colsReadFrom(p *logical.Plan) map[colKey]bool {
+	read := map[colKey]bool{}
+	ref := func(e logical.Expr) {
+		logical.Walk(e, func(x logical.Expr) bool {
+			if r, ok := x.(*logical.Ref); ok {
+				read[colKeyOf(r.Col)] = true
+			}
+			return true
+		})
+	}
+	cols := func(cs []*logical.Col) {
+		for _, c := range cs {
+			read[colKeyOf(c)] = true
+			ref(c.Expr)
+		}
+	}
+	for _, cmd := range p.Commands[p.Head:] {
+		switch c := cmd.(type) {
+		case *logical.Where:
+			ref(c.Cond)
+		case *logical.Eval:
+			cols(c.Cols)
+		case *logical.Stats:
+			cols(c.By)
+			cols(c.Aggs)
+			for _, a := range c.Calls {
+				for _, x := range a.Args {
+					ref(x)
+				}
+				ref(a.Filter)
+			}
+		case *logical.Sort:
+			for _, k := range c.Keys {
+				ref(k.X)
+			}
+		case *logical.MvExpand:
+			cols([]*logical.Col{c.In})
+		case *logical.Dissect:
+			ref(c.X)
+		case *logical.Grok:
+			ref(c.X)
+		}
+	}
+	cols(p.Output)
+	return read
+}
+
+// fieldOf returns the block of a source field or metadata column.
+func (lw *lowering) fieldOf(c *logical.Col) (int, bool) {
+	for i, f := range lw.fields {
+		switch {
+		case c.Field != "" && f.Meta == compute.MetaNone && f.Name == c.Field && f.Type == c.Type,
+			c.Meta != "" && f.Meta != compute.MetaNone && f.Meta == metaOf(c.Meta):
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // field returns the block of a document field or metadata column.
@@ -253,17 +362,9 @@ func (lw *lowering) expr(e logical.Expr) (compute.Expr, error) {
 // earlier EVAL's column (renamed columns share the expression).
 func (lw *lowering) ref(c *logical.Col) (compute.Expr, error) {
 	switch {
-	case c.Field != "":
-		for i, f := range lw.fields {
-			if f.Name == c.Field && f.Meta == compute.MetaNone && f.Type == c.Type {
-				return compute.Col(i, c.Type), nil
-			}
-		}
-	case c.Meta != "":
-		for i, f := range lw.fields {
-			if f.Meta != compute.MetaNone && f.Meta == metaOf(c.Meta) {
-				return compute.Col(i, c.Type), nil
-			}
+	case c.Field != "" || c.Meta != "":
+		if i, ok := lw.fieldOf(c); ok {
+			return compute.Col(i, c.Type), nil
 		}
 	case c.Expr != nil:
 		if _, ok := c.By.(*logical.Eval); ok {
@@ -363,10 +464,13 @@ func (lw *lowering) kernel(x *logical.Call, args []compute.Expr, site int) compu
 // satisfied); the failures of later rows, which the row executor would
 // never have evaluated, are dropped.
 func (s *colStage) run(x *ctx, row []doc.Value, docs []*doc.Document, next sink) bool {
-	page := s.pb.Build(docs)
+	page := s.pb.Start(docs)
 	page.Blocks = append(page.Blocks[:s.nfields], s.extra...)
 	sel := s.cx.All(page)
 	for k, st := range s.steps {
+		if len(st.loads) > 0 {
+			s.pb.Load(st.loads, sel)
+		}
 		if st.where != nil {
 			s.sels[k%2] = compute.Select(st.where.Eval(&s.cx, page, sel), sel, s.sels[k%2])
 			sel = s.sels[k%2]
@@ -375,6 +479,9 @@ func (s *colStage) run(x *ctx, row []doc.Value, docs []*doc.Document, next sink)
 		for i, ev := range st.evals {
 			page.Blocks[st.blocks[i]] = ev.Eval(&s.cx, page, sel)
 		}
+	}
+	if len(s.late) > 0 && len(sel) > 0 {
+		s.pb.Load(s.late, sel)
 	}
 	fails := s.fails[:0]
 	s.cx.Warn.Flush(func(f compute.Failure) { fails = append(fails, f) })
