@@ -491,7 +491,15 @@ func (s *colStage) run(x *ctx, row []doc.Value, docs []*doc.Document, next sink)
 			x.fail(fails[k].Site, fails[k].Err)
 		}
 		for i, f := range s.fill {
-			row[f.slot], s.scratch[i] = page.Blocks[f.block].ValueInto(p, s.scratch[i])
+			b := page.Blocks[f.block]
+			switch {
+			case b.Offs == nil && !b.Const && b.Rep == compute.RepBytes && (b.Nulls == nil || !b.Nulls[p]):
+				row[f.slot] = doc.Value{T: b.Type, S: b.Strs[p]} // the common case, inline
+			case b.Offs == nil && !b.Const && b.Rep == compute.RepInt && (b.Nulls == nil || !b.Nulls[p]):
+				row[f.slot] = doc.Value{T: b.Type, I: b.Ints[p]}
+			default:
+				row[f.slot], s.scratch[i] = b.ValueInto(p, s.scratch[i])
+			}
 		}
 		x.doc = docs[p]
 		more = next.push(row)
