@@ -171,7 +171,7 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 				return nil, nil, fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, runTime.Format(time.RFC3339), err)
 			}
 			rep.Events, rep.Rows, rep.Warnings = run.events, len(res.Rows), res.Warnings
-			ex := Execution{UUID: execUUID(r.cr.Rule.RuleID, runTime), Time: runTime, From: rep.From, To: rep.To, KibanaIDs: rp.KibanaDuplicates}
+			ex := Execution{UUID: execUUID(r.cr.Rule.RuleID, runTime), Time: runTime, From: rep.From, To: rep.To, KibanaIDs: rp.KibanaDuplicates, Indices: r.cr.Query.IndexPatterns()}
 			rows := res.Rows
 			if max := r.cr.Rule.MaxSignals; len(rows) > max {
 				rep.Truncated = len(rows) - max

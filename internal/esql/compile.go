@@ -9,6 +9,7 @@ import (
 	"vigil/internal/esql/agg"
 	"vigil/internal/esql/fn"
 	"vigil/internal/esql/logical"
+	"vigil/internal/esql/registry"
 )
 
 // warnSite is one expression that can emit evaluation warnings.
@@ -159,8 +160,8 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		return c.kqlCall(e, sc)
 	case "WEIGHTED_AVG":
 		return c.weightedAvg(e, sc)
-	case "MATCH", "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
-		return c.errf(e.P, "["+strings.ToUpper(e.Name)+"] function is not supported yet")
+	case "MATCH":
+		return c.matchCall(e, sc)
 	}
 	if af, ok := agg.Lookup(name); ok {
 		if c.aggCtx == nil {
@@ -170,6 +171,9 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 	}
 	f, ok := fn.Lookup(name)
 	if !ok {
+		if registry.ElasticsearchFunction(name) { // Vigil's gap, not the query's
+			return c.errf(e.P, "["+name+"] function is not supported yet")
+		}
 		return c.errf(e.P, "Unknown function ["+e.Name+"]")
 	}
 	if e.Star {

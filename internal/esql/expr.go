@@ -361,7 +361,7 @@ func (c *compiler) implicitCast(x *cexpr, to doc.Type) *cexpr {
 
 func (c *compiler) binary(e *Binary, sc *scope) *cexpr {
 	if e.Op == ":" {
-		return c.errf(e.P, "the MATCH operator [:] is not supported yet")
+		return c.matchOperator(e, sc)
 	}
 	l, r := c.expr(e.L, sc), c.expr(e.R, sc)
 	if e.Op == "=~" {

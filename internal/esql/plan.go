@@ -44,6 +44,9 @@ func (c *compiler) aggCall(af *agg.Func, e *Call, _ *scope) *cexpr {
 			spec.node.Args = append(spec.node.Args, x.node)
 			if i == 0 {
 				spec.arg = x.eval
+			} else if i < af.RowArgs { // FIRST/LAST's sort field: per row, packed with the value
+				v, s := spec.arg, x.eval
+				spec.arg = func(cx *ctx, row []doc.Value) doc.Value { return agg.Pair(v(cx, row), s(cx, row)) }
 			} else if !x.konst {
 				return c.errf(a.Pos(), "second argument of ["+e.Txt+"] must be a constant, received ["+a.Src()+"]")
 			}
