@@ -219,7 +219,7 @@ func (g *exprGen) expr(kind string, depth int) string {
 		case 11:
 			return "MV_CONTAINS(" + e("str") + ", " + e("str") + ")"
 		case 12:
-			return "TO_BOOLEAN(" + e("str") + ")"
+			return g.pick("TO_BOOLEAN("+e("str")+")", "MATCH("+g.pick("k", "t")+", \"sh\")", g.pick("k", "m")+" : \"a\"")
 		}
 		return "CASE(" + e("bool") + ", " + e("bool") + ", " + e("bool") + ")"
 	case "date":
@@ -377,9 +377,9 @@ func fmtResult(res *Result) string {
 // of randomized tests.
 func longTests() bool { return os.Getenv("VIGIL_LONG_TESTS") == "1" }
 
-// runSplit runs q over docs split into parts (each its own execution,
+// runInParts runs q over docs split into parts (each its own execution,
 // merged in order), each part pushed by push.
-func runSplit(t *testing.T, q *Query, parts [][]*doc.Document, push func(*Execution, []*doc.Document), absorb bool) string {
+func runInParts(t *testing.T, q *Query, parts [][]*doc.Document, push func(*Execution, []*doc.Document), absorb bool) string {
 	t.Helper()
 	var first *Execution
 	for _, p := range parts {
@@ -438,12 +438,12 @@ func TestColumnarAgainstRowExecutor(t *testing.T) {
 			parts, rest = append(parts, rest[:k]), rest[k:]
 		}
 		absorb := r.IntN(2) == 0
-		want := runSplit(t, q, parts, func(e *Execution, ds []*doc.Document) {
+		want := runInParts(t, q, parts, func(e *Execution, ds []*doc.Document) {
 			for _, d := range ds {
 				e.Push(d)
 			}
 		}, absorb)
-		got := runSplit(t, q, parts, func(e *Execution, ds []*doc.Document) {
+		got := runInParts(t, q, parts, func(e *Execution, ds []*doc.Document) {
 			for len(ds) > 0 {
 				k := 1 + r.IntN(len(ds))
 				e.PushBatch(ds[:k])

@@ -628,20 +628,40 @@ func (e *Execution) Finish() (*Result, error) {
 
 // Run compiles and runs a query over documents in one call.
 func Run(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options) (*Result, error) {
+	return runPushing(query, cat, docs, opts, 1)
+}
+
+// RunBatched is Run pushing the documents in batches of up to 1024
+// (Execution.PushBatch), so the per-event stage runs column-wise when the
+// query is Columnar. The documents must stay valid until it returns.
+func RunBatched(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options) (*Result, error) {
+	return runPushing(query, cat, docs, opts, 1024)
+}
+
+func runPushing(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options, batch int) (*Result, error) {
 	q, err := Compile(query, cat, opts)
 	if err != nil {
 		return nil, err
 	}
 	e := q.NewExecution()
 	if docs != nil && q.patterns != nil {
+		var b []*doc.Document
 		for d := range docs {
 			if d.Index != "" && !q.MatchesIndex(d.Index) {
 				continue
 			}
-			e.Push(d)
+			if batch == 1 {
+				e.Push(d)
+			} else if b = append(b, d); len(b) == batch {
+				e.PushBatch(b)
+				b = b[:0]
+			}
 			if e.Done() {
 				break
 			}
+		}
+		if len(b) > 0 {
+			e.PushBatch(b)
 		}
 	}
 	return e.Finish()
