@@ -11,6 +11,12 @@
 // executor's closures and operators (cexpr.node beside cexpr.eval, an
 // opSpec per command). Parse is for tools and tests; consumers of a query
 // never re-parse it.
+//
+// A second lowering (columnar.go) maps the plan's per-event stage onto
+// esql/compute's kernels for Execution.PushBatch, a chunk of documents at
+// a time; the rows that pass feed the same blocking operators, so merging,
+// window closing and Finish have one implementation. The row executor is
+// the reference: TestColumnarAgainstRowExecutor holds the two equal.
 package esql
 
 import (
