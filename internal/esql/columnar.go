@@ -466,14 +466,16 @@ func (lw *lowering) kernel(x *logical.Call, args []compute.Expr, site int) compu
 func (s *colStage) run(x *ctx, row []doc.Value, docs []*doc.Document, next sink) bool {
 	page := s.pb.Start(docs)
 	page.Blocks = append(page.Blocks[:s.nfields], s.extra...)
-	sel := s.cx.All(page)
-	for k, st := range s.steps {
+	sel, w := s.cx.All(page), 0
+	for _, st := range s.steps {
 		if len(st.loads) > 0 {
 			s.pb.Load(st.loads, sel)
 		}
 		if st.where != nil {
-			s.sels[k%2] = compute.Select(st.where.Eval(&s.cx, page, sel), sel, s.sels[k%2])
-			sel = s.sels[k%2]
+			// Selections alternate between two buffers: one is read
+			// while the other is written.
+			s.sels[w] = compute.Select(st.where.Eval(&s.cx, page, sel), sel, s.sels[w])
+			sel, w = s.sels[w], 1-w
 			continue
 		}
 		for i, ev := range st.evals {
