@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 
+	"vigil/internal/esql"
 	"vigil/internal/esql/csvspec"
 )
 
@@ -30,8 +31,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print passing tests too")
 	filter := fs.String("run", "", "run only tests whose name matches this regular expression")
 	markdown := fs.String("markdown", "", "also write a markdown report (every failure and skip with its reason) to this file")
+	columnar := fs.Bool("columnar", false, "push documents in batches (esql.RunBatched), running per-event stages column-wise where they lower")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: esqlspec [-v] [-run REGEX] [-markdown FILE] PATH...")
+		fmt.Fprintln(stderr, "usage: esqlspec [-v] [-run REGEX] [-markdown FILE] [-columnar] PATH...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -42,6 +44,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var r csvspec.Runner
+	if *columnar {
+		r.Exec = esql.RunBatched
+	}
 	if *filter != "" {
 		re, err := regexp.Compile(*filter)
 		if err != nil {

@@ -162,6 +162,9 @@ type worker struct {
 	// fields, and per rule its timestamp and window fields.
 	dsType, dsDataset, dsNamespace doc.FieldReader
 	timestamps, windows            []doc.FieldReader
+	// batches gathers, per rule with a columnar query, the chunk's
+	// documents for its execution's PushBatch (nil for the others).
+	batches []*docBatch
 }
 
 // routeKey is what IndexOf reads: _index, else the data_stream fields.
@@ -257,6 +260,11 @@ func (s *Sweep) Run(r *source.Reader, files []string, o ParallelOptions) (source
 		for _, r := range s.rules {
 			w.timestamps = append(w.timestamps, doc.NewFieldReader(timestampField(r.cr.Rule)))
 			w.windows = append(w.windows, doc.NewFieldReader(r.window))
+			var b *docBatch
+			if r.cr.Query.Columnar() {
+				b = newDocBatch(r.cr.Query)
+			}
+			w.batches = append(w.batches, b)
 		}
 		if o.Prefilter != nil {
 			w.skim, w.skimWhole = o.NewSkimDecoder(!o.ValidateSkipped), o.NewSkimDecoder(false)
@@ -462,6 +470,11 @@ func (w *worker) process(c *source.Chunk) *partial {
 		p.st.Events++
 		p.push(w, d, full)
 	})
+	for i, b := range w.batches {
+		if b != nil {
+			b.flush(p.rules[i].exec) // before the chunk its strings alias is released
+		}
+	}
 	return p
 }
 
@@ -503,6 +516,15 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 		}
 		if r.exec == nil {
 			r.exec = r.cr.Query.NewExecution()
+		}
+		if b := w.batches[i]; b != nil {
+			if b.add(d) {
+				if b.full() {
+					b.flush(r.exec)
+				}
+				continue
+			}
+			b.flush(r.exec) // keep the order
 		}
 		r.exec.Push(d)
 	}

@@ -16,6 +16,12 @@
 // LIMIT's rows, kept compactly by rowBuffer) is counted against the query's
 // memory budget, Options.MemoryLimit (budget.go): past it an execution stops
 // and Finish returns a *MemoryError naming the command.
+//
+// A second lowering (columnar.go) maps the plan's per-event stage onto
+// esql/compute's kernels for Execution.PushBatch, a chunk of documents at
+// a time; the rows that pass feed the same blocking operators, so merging,
+// window closing and Finish have one implementation. The row executor is
+// the reference: TestColumnarAgainstRowExecutor holds the two equal.
 package esql
 
 import (

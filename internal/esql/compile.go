@@ -45,6 +45,17 @@ type compiler struct {
 	cmds []logical.Command
 	// noSuggest: Options.NoSuggestions.
 	noSuggest bool
+	// nodeSites maps the plan nodes that can fail to their warning sites,
+	// for the columnar lowering (Query.siteOf).
+	nodeSites map[logical.Expr]int
+}
+
+// siteOf records that plan node n fails at warning site.
+func (c *compiler) siteOf(n logical.Expr, site int) {
+	if c.nodeSites == nil {
+		c.nodeSites = map[logical.Expr]int{}
+	}
+	c.nodeSites[n] = site
 }
 
 func (c *compiler) use(a *attr) int {
@@ -332,6 +343,7 @@ func (c *compiler) caseExpr(e *Call, sc *scope) *cexpr {
 	var branches []branch
 	var elseV evalFn = func(*ctx, []doc.Value) doc.Value { return doc.Value{} }
 	node := &logical.Case{T: t, Src: e.Txt, At: logical.Pos(e.P)}
+	c.siteOf(node, site)
 	allConst := true
 	for i := 0; i+1 < len(args); i += 2 {
 		cond, val := args[i], args[i+1]

@@ -11,6 +11,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/esql/agg"
 	"vigil/internal/esql/fn"
+	"vigil/internal/esql/logical"
 )
 
 // sink receives rows. push returns false when no more rows are wanted
@@ -128,6 +129,7 @@ type evalSpec struct {
 	slots []int
 	evals []evalFn
 	reads []int
+	node  *logical.Eval // the plan command, whose Cols are slots' columns
 }
 type evalOp struct {
 	x    *ctx

@@ -218,7 +218,9 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 			return c.errf(e.P, "argument of ["+e.Txt+"] must be [boolean], found value ["+e.X.Src()+"] type ["+x.t.String()+"]")
 		}
 		site := c.site(e.P, e.Txt)
-		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Not{X: x.node, Src: e.Txt, At: logical.Pos(e.P)}, eval: func(xc *ctx, row []doc.Value) doc.Value {
+		node := &logical.Not{X: x.node, Src: e.Txt, At: logical.Pos(e.P)}
+		c.siteOf(node, site)
+		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(xc *ctx, row []doc.Value) doc.Value {
 			v := x.eval(xc, row)
 			if v.IsNull() {
 				return v
@@ -331,6 +333,7 @@ func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexp
 		}
 	}
 	node := &logical.Call{Kind: kind, Name: name, T: t, Eval: ev, Src: src, At: logical.Pos(p)}
+	c.siteOf(node, site)
 	for _, a := range args {
 		node.Args = append(node.Args, a.node)
 	}
@@ -418,7 +421,9 @@ func (c *compiler) logical(e *Logical, sc *scope) *cexpr {
 		return 0
 	}
 	le, re := l.eval, r.eval
-	res := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Logical{And: and, L: l.node, R: r.node, Src: e.Txt, At: logical.Pos(e.P)}, eval: func(x *ctx, row []doc.Value) doc.Value {
+	node := &logical.Logical{And: and, L: l.node, R: r.node, Src: e.Txt, At: logical.Pos(e.P)}
+	c.siteOf(node, site)
+	res := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(x *ctx, row []doc.Value) doc.Value {
 		a := tri(x, le(x, row))
 		if and && a == 0 {
 			return doc.Bool(false)
@@ -485,6 +490,7 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 		items = append(items, item{ev: v.eval, cmp: cmp})
 	}
 	site := c.site(e.P, e.Txt)
+	c.siteOf(node, site)
 	not := e.Not
 	xe := x.eval
 	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(xc *ctx, row []doc.Value) doc.Value {
@@ -556,6 +562,7 @@ func (c *compiler) like(e *Like, sc *scope) *cexpr {
 		node.Patterns = append(node.Patterns, &pat)
 	}
 	site := c.site(e.P, e.Txt)
+	c.siteOf(node, site)
 	not := e.Not
 	xe := x.eval
 	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(xc *ctx, row []doc.Value) doc.Value {

@@ -107,8 +107,8 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			ops = append(ops, &whereSpec{cond: x.eval, reads: reads})
 		case *EvalCmd:
 			kqlOK, lastBlocker = false, "EVAL"
-			spec := &evalSpec{}
 			ev := &logical.Eval{}
+			spec := &evalSpec{node: ev}
 			c.reads = &spec.reads
 			for _, f := range cm.Fields {
 				x := c.expr(f.X, sc)

@@ -33,6 +33,10 @@ type Query struct {
 	plan     *logical.Plan
 	// budget is Options.MemoryLimit, shared by the query's executions.
 	budget *budget
+	// siteOf is the warning site of each plan node that can fail; colErr
+	// is why the per-event stage is not lowered to columns (nil: it is).
+	siteOf map[logical.Expr]int
+	colErr error
 }
 
 // Plan is the query's resolved logical plan, which consumers read instead
@@ -212,6 +216,8 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	q.sites = c.sites
 	q.compWarn = append(c.compileWarn, c.foldCtx.warn.lines...)
 	q.plan.Fields = fieldsRead(c.loads, c.kqlFields)
+	q.siteOf = c.nodeSites
+	_, q.colErr = lowerStage(q)
 	return q, nil
 }
 
@@ -361,6 +367,10 @@ type Execution struct {
 	// filter, for summaries).
 	matched int64
 	survive func([]doc.Value) bool // CloseWindows' row-local filter, built on first use
+	// counted is the blocking stage's entry (counting matched rows), which
+	// the columnar stage feeds; col is that stage, lowered on first use.
+	counted sink
+	col     *colStage
 	// layout is the doc.Layout the loads were last bound to, docSlots
 	// the document slot of each load (-1: not in the layout).
 	layout   *doc.Layout
@@ -394,7 +404,8 @@ func (q *Query) NewExecution() *Execution {
 	default:
 		e.head = &bufferSink{x: e.x, label: cmdRef{name: "FROM"}, cap: -1}
 	}
-	e.first = buildChain(e.x, q.stage1, &countingSink{next: e.head, n: &e.matched})
+	e.counted = &countingSink{next: e.head, n: &e.matched}
+	e.first = buildChain(e.x, q.stage1, e.counted)
 	return e
 }
 
@@ -626,20 +637,40 @@ func (e *Execution) Finish() (*Result, error) {
 
 // Run compiles and runs a query over documents in one call.
 func Run(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options) (*Result, error) {
+	return runPushing(query, cat, docs, opts, 1)
+}
+
+// RunBatched is Run pushing the documents in batches of up to 1024
+// (Execution.PushBatch), so the per-event stage runs column-wise when the
+// query is Columnar. The documents must stay valid until it returns.
+func RunBatched(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options) (*Result, error) {
+	return runPushing(query, cat, docs, opts, 1024)
+}
+
+func runPushing(query string, cat Catalog, docs iter.Seq[*doc.Document], opts Options, batch int) (*Result, error) {
 	q, err := Compile(query, cat, opts)
 	if err != nil {
 		return nil, err
 	}
 	e := q.NewExecution()
 	if docs != nil && q.patterns != nil {
+		var b []*doc.Document
 		for d := range docs {
 			if d.Index != "" && !q.MatchesIndex(d.Index) {
 				continue
 			}
-			e.Push(d)
+			if batch == 1 {
+				e.Push(d)
+			} else if b = append(b, d); len(b) == batch {
+				e.PushBatch(b)
+				b = b[:0]
+			}
 			if e.Done() {
 				break
 			}
+		}
+		if len(b) > 0 {
+			e.PushBatch(b)
 		}
 	}
 	return e.Finish()
