@@ -20,10 +20,26 @@ import (
 // does not stop a hunt; it is an error when no rule is left.
 //
 // memLimit is esql.Options.MemoryLimit (0: the default).
-func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) ([]*engine.CompiledRule, int, error) {
+//
+// EQL rules are compiled apart (engine.CompileEQL; they run on their own
+// path) and returned in eqlRules.
+func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) (_ []*engine.CompiledRule, eqlRules []*engine.EQLRule, _ int, _ error) {
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
 	var errs []error
+	var eqlErrs []error
+	rules = slices.DeleteFunc(slices.Clone(rules), func(r *rule.Rule) bool {
+		if r.Type != "eql" {
+			return false
+		}
+		er, err := engine.CompileEQL(r, cat)
+		if err != nil {
+			eqlErrs = append(eqlErrs, err)
+		} else {
+			eqlRules = append(eqlRules, er)
+		}
+		return true
+	})
 	try := func(rs []*rule.Rule, opts esql.Options) {
 		failed, errs = failed[:0], errs[:0]
 		for _, r := range rs {
@@ -37,7 +53,9 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	}
 	// "Did you mean" compares an unknown name with every mapped field: leave
 	// it to the compilation whose errors are printed.
-	try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+	if len(rules) > 0 {
+		try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+	}
 	if len(failed) > 0 && mentionsUnknownColumn(errs) {
 		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
@@ -47,13 +65,14 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	if len(failed) > 0 {
 		try(slices.Clone(failed), esql.Options{Now: now, MemoryLimit: memLimit})
 	}
+	errs = append(errs, eqlErrs...)
 	for _, err := range errs {
 		reportInvalid(w, err)
 	}
-	if len(ok) == 0 {
-		return nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile", len(errs), len(rules)))
+	if len(ok)+len(eqlRules) == 0 {
+		return nil, nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile", len(errs), len(rules)+len(eqlErrs)))
 	}
-	return ok, len(errs), nil
+	return ok, eqlRules, len(errs), nil
 }
 
 func mentionsUnknownColumn(errs []error) bool {

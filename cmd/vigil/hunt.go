@@ -151,7 +151,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return inputErr(err)
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
+	compiled, eqlRules, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
 	if err != nil {
 		return err
 	}
@@ -176,6 +176,12 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return usageErr(fmt.Errorf("--kibana-duplicates needs --replay"))
 	}
 	if o.replay {
+		for _, er := range eqlRules {
+			fmt.Fprintf(stderr, "eql rule %q: not replayed yet (--replay runs esql rules; vigil hunt without --replay runs it)\n", er.Rule.Name)
+		}
+		if len(compiled) == 0 {
+			return usageErr(fmt.Errorf("no rule to replay: --replay runs esql rules only"))
+		}
 		return runReplay(cmd, o, compiled, files, cat, out, format)
 	}
 	execUUID := newUUID()
@@ -209,9 +215,16 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		// default keep every window open: exact, at the cost of memory.
 		lateness = -1
 	}
-	sweep, results, st, elapsed, readErr, err := sweepOnce(lateness)
-	if err != nil {
-		return err
+	sweep := engine.NewSweep(nil)
+	var results []*engine.RuleResult
+	var st source.Stats
+	var elapsed time.Duration
+	var readErr error
+	if len(compiled) > 0 {
+		sweep, results, st, elapsed, readErr, err = sweepOnce(lateness)
+		if err != nil {
+			return err
+		}
 	}
 	// Closing windows is exact only if no event came in behind the
 	// watermark. If some did and the input can be read again, read it again
@@ -224,6 +237,17 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		sweep, results, st, elapsed, readErr, err = sweepOnce(-1)
 		if err != nil {
 			return err
+		}
+	}
+	if len(eqlRules) > 0 {
+		eqlResults, est, eqlElapsed, eqlErr := huntEQL(cmd, o, eqlRules, files, cat, now, execUUID, len(compiled) > 0)
+		results = append(results, eqlResults...)
+		if len(compiled) == 0 {
+			st = est
+		}
+		elapsed += eqlElapsed
+		if readErr == nil {
+			readErr = eqlErr
 		}
 	}
 	var all []*engine.Alert

@@ -134,9 +134,15 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, -1) // serve bounds live state with limits.max_groups_per_rule; a memory error would stall its flush (engine.Live)
+	compiled, eqlRules, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, -1) // serve bounds live state with limits.max_groups_per_rule; a memory error would stall its flush (engine.Live)
 	if err != nil {
 		return err
+	}
+	for _, er := range eqlRules {
+		fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: not served yet (vigil hunt runs it)\n", er.Rule.Name)
+	}
+	if len(compiled) == 0 {
+		return usageErr(fmt.Errorf("no rule to serve: vigil serve runs esql rules only"))
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))

@@ -65,10 +65,19 @@ func checkRules(paths, pick []string, cat *engine.Catalog, opts esql.Options) ([
 		v := &vs[i]
 		// A query is worth compiling even when the file has other problems:
 		// the user gets every problem in one pass.
-		if v.Rule == nil || v.Rule.Type != "esql" || strings.TrimSpace(v.Rule.Query) == "" {
+		if v.Rule == nil || strings.TrimSpace(v.Rule.Query) == "" {
 			continue
 		}
-		if _, err := engine.Compile(v.Rule, cat, opts); err != nil {
+		var err error
+		switch v.Rule.Type {
+		case "esql":
+			_, err = engine.Compile(v.Rule, cat, opts)
+		case "eql":
+			_, err = engine.CompileEQL(v.Rule, cat)
+		default:
+			continue
+		}
+		if err != nil {
 			v.Problems = append(v.Problems, problemList(err)...)
 		}
 	}

@@ -320,6 +320,14 @@ func Parse(data []byte, path string) (*Rule, error) {
 			p.errorf("rule", "an esql rule needs rule.query")
 		}
 		out.QueryLine = p.ix.valueLine("rule.query")
+	case out.Type == "eql":
+		if strings.TrimSpace(out.Query) == "" {
+			p.errorf("rule", "an eql rule needs rule.query")
+		}
+		if out.Language != "" && out.Language != "eql" {
+			p.errorf("rule.language", "language %q: an eql rule's language is eql", out.Language)
+		}
+		out.QueryLine = p.ix.valueLine("rule.query")
 	case out.Type != "":
 		unsupported = true
 	}
@@ -333,7 +341,7 @@ func Parse(data []byte, path string) (*Rule, error) {
 	}
 	if unsupported {
 		return out, &Error{Path: path, Line: p.ix.line("rule.type"), Kind: ErrUnsupportedType,
-			Msg: fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (only esql rules run)", out.Name, out.Type)}
+			Msg: fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (only esql and eql rules run)", out.Name, out.Type)}
 	}
 	return out, nil
 }

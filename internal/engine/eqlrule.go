@@ -1,0 +1,277 @@
+package engine
+
+// EQL rules (type = "eql") cannot be lowered to ES|QL (sequences have no
+// ES|QL form), so they run on their own path: an EQLHunt collects, per
+// rule, the events of the rule's indices that can take part in a result
+// (an event query's matches; for a sequence, every event of its indices),
+// projected to the query's fields, and at Finish runs eql.Query.Search over
+// them — sorted by timestamp, tiebreaker, then input order, as
+// Elasticsearch's EQL search orders them — with the rule's max_signals as
+// the search size. Alerts are shaped by BuildAlert; sequences as Kibana's
+// build_alert_group_from_sequence.ts writes them (see sequenceAlerts).
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"path"
+	"strings"
+	"time"
+
+	"vigil/internal/doc"
+	"vigil/internal/eql"
+	"vigil/internal/esql"
+	"vigil/internal/rule"
+)
+
+// EQLRule is an EQL rule with its query compiled against the mapping of
+// its index patterns.
+type EQLRule struct {
+	Rule  *rule.Rule
+	Query *eql.Query
+	index []string
+}
+
+// DefaultMaxEQLEvents bounds the events an EQLHunt keeps per rule.
+const DefaultMaxEQLEvents = 5_000_000
+
+// CompileEQL compiles an EQL rule against the catalog's mapping for its
+// index patterns; query errors are positioned in the rule file.
+func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
+	index := r.Index
+	if len(index) == 0 {
+		index = []string{"*"}
+	}
+	m, err := cat.Resolve(index)
+	if err != nil {
+		return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: err.Error()}
+	}
+	size := r.MaxSignals
+	if size <= 0 {
+		size = rule.DefaultMaxSignals
+	}
+	opts := eql.Options{Size: size}
+	if r.TimestampField != "" {
+		opts.TimestampField = r.TimestampField
+	}
+	q, err := eql.Compile(r.Query, m, opts)
+	if err != nil {
+		return nil, eqlRuleError(r, err)
+	}
+	return &EQLRule{Rule: r, Query: q, index: index}, nil
+}
+
+// eqlRuleError re-positions EQL errors (line:col within the query) as
+// file:line:col within the rule file.
+func eqlRuleError(r *rule.Rule, err error) error {
+	var list eql.ErrorList
+	if !errors.As(err, &list) {
+		return &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: err.Error()}
+	}
+	var out []error
+	for _, e := range list {
+		line := e.Line
+		if r.QueryLine > 0 {
+			line += r.QueryLine - 1
+		}
+		out = append(out, &rule.Error{Path: r.Path, Line: line, Col: e.Col, Msg: e.Msg})
+	}
+	return errors.Join(out...)
+}
+
+// reads reports whether the rule's index patterns name the index (or the
+// data stream it backs).
+func (r *EQLRule) reads(index string) bool {
+	stream := DataStreamOf(index)
+	for _, p := range r.index {
+		if ok, _ := path.Match(p, stream); ok {
+			return true
+		}
+		if ok, _ := path.Match(p, index); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// EQLHunt runs EQL rules over a stream of documents pushed in input order.
+type EQLHunt struct {
+	IndexFallback     string
+	UnindexedMatchAll bool
+	// MaxEvents bounds the events kept per rule (DefaultMaxEQLEvents when
+	// 0); further events are dropped and counted (RuleResult.Warnings).
+	MaxEvents int
+	rules     []*eqlHuntRule
+}
+
+type eqlHuntRule struct {
+	r        *EQLRule
+	events   []*doc.Document
+	pushed   int64
+	dropped  int64
+	min, max int64 // timestamp range (ms) of the routed events
+}
+
+// NewEQLHunt prepares a hunt over the given rules.
+func NewEQLHunt(rules []*EQLRule) *EQLHunt {
+	h := &EQLHunt{}
+	for _, r := range rules {
+		h.rules = append(h.rules, &eqlHuntRule{r: r, min: 1<<63 - 1, max: -1 << 63})
+	}
+	return h
+}
+
+// Fields is the union of the rules' fields plus what routing reads: the
+// projection for the decoder. Documents must not be reused by the decoder:
+// the hunt keeps them.
+func (h *EQLHunt) Fields() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, f := range []string{"data_stream.type", "data_stream.dataset", "data_stream.namespace", "@timestamp"} {
+		add(f)
+	}
+	for _, r := range h.rules {
+		for _, f := range r.r.Query.Fields() {
+			add(f)
+		}
+	}
+	return out
+}
+
+// Push routes one document to the rules whose index patterns name its
+// index, keeping it when it can take part in a result.
+func (h *EQLHunt) Push(d *doc.Document) {
+	index, _, ok := route(d, h.IndexFallback)
+	if !ok && !h.UnindexedMatchAll {
+		return
+	}
+	limit := h.MaxEvents
+	if limit <= 0 {
+		limit = DefaultMaxEQLEvents
+	}
+	for _, r := range h.rules {
+		if ok && !r.r.reads(index) {
+			continue
+		}
+		r.pushed++
+		if ts := d.Get(timestampField(r.r.Rule)); ts.T == doc.Date && !ts.IsMulti() {
+			r.min, r.max = min(r.min, ts.I), max(r.max, ts.I)
+		}
+		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {
+			continue
+		}
+		if len(r.events) >= limit {
+			r.dropped++
+			continue
+		}
+		r.events = append(r.events, d)
+	}
+}
+
+// Finish searches each rule's events and builds its alerts.
+func (h *EQLHunt) Finish(now time.Time, execUUID string) []*RuleResult {
+	var out []*RuleResult
+	for _, r := range h.rules {
+		res := r.r.Query.Search(r.events)
+		ex := Execution{UUID: execUUID, Time: now, Indices: r.r.index}
+		if r.min <= r.max {
+			ex.From, ex.To = time.UnixMilli(r.min).UTC(), time.UnixMilli(r.max).UTC()
+		}
+		rr := &RuleResult{Rule: r.r.Rule, Events: r.pushed, Matched: int64(len(r.events))}
+		if r.dropped > 0 {
+			rr.Warnings = append(rr.Warnings, itoa(r.dropped)+" events dropped: more than the per-rule cap of candidate events")
+		}
+		if res.Dropped > 0 {
+			rr.Warnings = append(rr.Warnings, itoa(int64(res.Dropped))+" pending sequences dropped by the sequence cap")
+		}
+		if r.r.Query.IsSequence() {
+			rr.Rows = len(res.Sequences)
+			for _, s := range res.Sequences {
+				rr.Alerts = append(rr.Alerts, sequenceAlerts(r.r.Rule, s, ex)...)
+			}
+		} else {
+			rr.Rows = len(res.Events)
+			for _, d := range res.Events {
+				rr.Alerts = append(rr.Alerts, eventAlert(r.r.Rule, d, ex))
+			}
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+// eventColumns are the columns of an EQL event alert's row: the event's
+// identity (FetchSources merges its source) and time.
+var eventColumns = []esql.Column{{Name: "_id", Type: doc.Keyword}, {Name: "_index", Type: doc.Keyword}, {Name: "@timestamp", Type: doc.Date}}
+
+// eventAlert is the alert of one event, as a non-aggregating rule's.
+func eventAlert(r *rule.Rule, d *doc.Document, ex Execution) *Alert {
+	row := []doc.Value{doc.KeywordOf(d.ID), doc.KeywordOf(d.Index), d.Get("@timestamp")}
+	return BuildAlert(r, eventColumns, row, nil, ex)
+}
+
+// sequenceAlerts shapes a sequence as Kibana's buildAlertGroupFromSequence
+// (rule_types/eql/build_alert_group_from_sequence.ts) does: one building
+// block alert per event (kibana.alert.building_block_type "default",
+// kibana.alert.group.id and kibana.alert.group.index) and a shell alert for
+// the sequence, whose ancestors are the events and whose group.id is the
+// same. Ids: Kibana hashes each event's ancestry with the rule and the
+// shell from the building blocks' ids; Vigil hashes the rule, the join keys
+// and the events' (index, id) — deterministic, but not Kibana's values
+// (docs/eql.md). Deviation: Kibana's shell also carries the fields all
+// building blocks share (objectPairIntersection); Vigil's carries the join
+// keys only.
+func sequenceAlerts(r *rule.Rule, s eql.Sequence, ex Execution) []*Alert {
+	var ids []string
+	for _, d := range s.Events {
+		if d != nil {
+			ids = append(ids, d.Index+"\x00"+d.ID)
+		}
+	}
+	h := sha256.Sum256([]byte(strings.Join(ids, "\x01")))
+	groupID := hex.EncodeToString(h[:])
+	var out []*Alert
+	var ancestors []Ancestor
+	var times []doc.Value
+	i := 0
+	for _, d := range s.Events {
+		if d == nil {
+			continue // a missing-event stage
+		}
+		a := eventAlert(r, d, ex)
+		a.ID = AlertID(r, "eql-seq\x00"+groupID+"\x00"+itoa(int64(i)), ex)
+		a.Fields["kibana.alert.uuid"] = a.ID
+		a.Fields["kibana.alert.instance.id"] = a.ID
+		a.Fields["kibana.alert.building_block_type"] = "default"
+		a.Fields["kibana.alert.group.id"] = groupID
+		a.Fields["kibana.alert.group.index"] = i
+		out = append(out, a)
+		ancestors = append(ancestors, Ancestor{Type: "signal", ID: a.ID, Index: ".alerts-security.alerts-default", Depth: 1, Rule: ruleUUID(r)})
+		times = append(times, d.Get("@timestamp"))
+		i++
+	}
+	shell := BuildAlert(r, nil, nil, nil, ex)
+	shell.ID = AlertID(r, "eql-seq\x00"+groupID, ex)
+	shell.Fields["kibana.alert.uuid"] = shell.ID
+	shell.Fields["kibana.alert.instance.id"] = shell.ID
+	shell.Fields["kibana.alert.group.id"] = groupID
+	shell.Fields["kibana.alert.ancestors"] = ancestors
+	shell.Fields["kibana.alert.depth"] = int64(2)
+	if len(times) > 0 {
+		if t, ok := originalTime(times[0].JSON()); ok {
+			shell.Fields["kibana.alert.original_time"] = t
+		}
+	}
+	for k, v := range s.Keys {
+		if j := v.JSON(); j != nil {
+			shell.Fields["vigil.sequence.keys."+itoa(int64(k))] = j
+		}
+	}
+	return append(out, shell)
+}
