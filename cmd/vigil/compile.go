@@ -27,19 +27,28 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
 	var errs []error
+	var eqlFailed []*rule.Rule
 	var eqlErrs []error
-	rules = slices.DeleteFunc(slices.Clone(rules), func(r *rule.Rule) bool {
-		if r.Type != "eql" {
-			return false
-		}
-		er, err := engine.CompileEQL(r, cat)
-		if err != nil {
-			eqlErrs = append(eqlErrs, err)
-		} else {
+	tryEQL := func(rs []*rule.Rule) {
+		eqlFailed, eqlErrs = eqlFailed[:0], eqlErrs[:0]
+		for _, r := range rs {
+			er, err := engine.CompileEQL(r, cat)
+			if err != nil {
+				eqlFailed, eqlErrs = append(eqlFailed, r), append(eqlErrs, err)
+				continue
+			}
 			eqlRules = append(eqlRules, er)
 		}
-		return true
+	}
+	var eqlRuleList []*rule.Rule
+	rules = slices.DeleteFunc(slices.Clone(rules), func(r *rule.Rule) bool {
+		if r.Type == "eql" {
+			eqlRuleList = append(eqlRuleList, r)
+			return true
+		}
+		return false
 	})
+	tryEQL(eqlRuleList)
 	try := func(rs []*rule.Rule, opts esql.Options) {
 		failed, errs = failed[:0], errs[:0]
 		for _, r := range rs {
@@ -56,10 +65,15 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	if len(rules) > 0 {
 		try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
 	}
-	if len(failed) > 0 && mentionsUnknownColumn(errs) {
+	if (len(failed) > 0 && mentionsUnknownColumn(errs)) || (len(eqlFailed) > 0 && mentionsUnknownColumn(eqlErrs)) {
 		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
-			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+			if len(failed) > 0 {
+				try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+			}
+			if len(eqlFailed) > 0 {
+				tryEQL(slices.Clone(eqlFailed))
+			}
 		}
 	}
 	if len(failed) > 0 {
