@@ -33,7 +33,8 @@ func runEQLQuery(cmd *cobra.Command, o queryOptions, query string, files []strin
 	if len(files) == 0 {
 		return usageErr(fmt.Errorf("an EQL query needs input files or - for stdin"))
 	}
-	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: q.Fields()})
+	fields := append([]string{"data_stream.type", "data_stream.dataset", "data_stream.namespace"}, q.Fields()...) // and what IndexOf reads
+	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: fields})
 	var docs []*doc.Document
 	dropped := 0
 	start := time.Now()

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"vigil/internal/doc"
+)
+
+// lineIDs are the _ids Elasticsearch gives the bare lines of an input
+// (doc.AutoID), by line number from 1.
+func lineIDs(t *testing.T, path string) map[int]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ids := map[int]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		ids[n] = doc.AutoID(sc.Bytes())
+	}
+	return ids
+}
+
+// An EQL event rule and an EQL sequence rule over six events, alerts
+// computed by hand: the event rule matches p1 (sh under nginx) and line 3
+// (BASH matches bash with `:`), not line 4 (parent sshd) nor line 6 (its
+// index, endpoint.events.file, is not the rule's); the sequence rule joins
+// p1 and line 2 (entity E1, 20 s apart) but not lines 4 and 5 (E3, 90 s
+// apart, beyond maxspan=1m). The sequence gives two building blocks (group
+// index 0, 1) and a shell alert whose ancestors are the building blocks.
+// 1 and 2 threads give the same output.
+func TestHuntEQLRules(t *testing.T) {
+	const input = "testdata/eql/input.ndjson"
+	ids := lineIDs(t, input)
+	var outputs []string
+	for _, threads := range []string{"1", "2"} {
+		out, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--threads", threads, "--rules", "testdata/eql", input)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		outputs = append(outputs, out)
+	}
+	if outputs[0] != outputs[1] {
+		t.Errorf("1 and 2 threads differ:\n%s\n---\n%s", outputs[0], outputs[1])
+	}
+	type got struct {
+		Rule, BuildingBlock, Group string
+		GroupIndex                 any
+		Ancestors                  []string
+		ProcessName                any
+	}
+	var alerts []got
+	byID := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(outputs[0]), "\n") {
+		var a map[string]any
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		byID[a["kibana.alert.uuid"].(string)] = a
+		g := got{Rule: a["kibana.alert.rule.name"].(string), GroupIndex: a["kibana.alert.group.index"], ProcessName: a["process.name"]}
+		g.BuildingBlock, _ = a["kibana.alert.building_block_type"].(string)
+		g.Group, _ = a["kibana.alert.group.id"].(string)
+		for _, anc := range a["kibana.alert.ancestors"].([]any) {
+			g.Ancestors = append(g.Ancestors, anc.(map[string]any)["id"].(string))
+		}
+		alerts = append(alerts, g)
+	}
+	if len(alerts) != 5 {
+		t.Fatalf("%d alerts, want 5:\n%s", len(alerts), outputs[0])
+	}
+	group := alerts[2].Group
+	if group == "" || alerts[3].Group != group || alerts[4].Group != group {
+		t.Errorf("sequence alerts not in one group: %+v", alerts[2:])
+	}
+	var bbIDs []string
+	for id, a := range byID {
+		if a["kibana.alert.building_block_type"] == "default" {
+			bbIDs = append(bbIDs, id)
+		}
+	}
+	shellAnc := alerts[4].Ancestors
+	if len(bbIDs) != 2 || len(shellAnc) != 2 || byID[shellAnc[0]]["kibana.alert.group.index"] != 0.0 || byID[shellAnc[1]]["kibana.alert.group.index"] != 1.0 {
+		t.Errorf("shell ancestors %v are not the building blocks %v in order", shellAnc, bbIDs)
+	}
+	for i := range alerts {
+		alerts[i].Group = ""
+	}
+	alerts[4].Ancestors = nil
+	want := []got{
+		{Rule: "EQL web server shell", Ancestors: []string{"p1"}, ProcessName: "sh"},
+		{Rule: "EQL web server shell", Ancestors: []string{ids[3]}, ProcessName: "bash"},
+		{Rule: "EQL shell then connect", BuildingBlock: "default", GroupIndex: 0.0, Ancestors: []string{"p1"}, ProcessName: "sh"},
+		{Rule: "EQL shell then connect", BuildingBlock: "default", GroupIndex: 1.0, Ancestors: []string{ids[2]}, ProcessName: "sh"},
+		{Rule: "EQL shell then connect"},
+	}
+	if !reflect.DeepEqual(alerts, want) {
+		t.Errorf("alerts:\n%+v\nwant:\n%+v", alerts, want)
+	}
+}
+
+// hunt --replay runs no EQL rule yet and says so per rule.
+func TestHuntReplayEQLNotYet(t *testing.T) {
+	_, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
+	if code != exitUsage || !strings.Contains(stderr, `eql rule "EQL web server shell": not replayed yet`) {
+		t.Errorf("exit %d, stderr: %s", code, stderr)
+	}
+}
+
+// vigil query --eql: an event query's rows and a sequence's rows, by hand.
+func TestQueryEQL(t *testing.T) {
+	const input = "testdata/eql/input.ndjson"
+	ids := lineIDs(t, input)
+	out, stderr, code := run(t, "", "query", "--format", "csv", "--eql", `process where process.name : "SH"`, input)
+	want := "_index,_id,@timestamp,event.sequence,event.category,process.name\n" +
+		".ds-logs-endpoint.events.process-default-2026.11.20-000001,p1,2026-11-20T10:00:00.000Z,,process,sh\n" +
+		"logs-endpoint.events.file-default," + ids[6] + ",2026-11-20T10:00:10.000Z,,process,sh\n" +
+		"logs-endpoint.events.process-default," + ids[4] + ",2026-11-20T10:01:30.000Z,,process,sh\n"
+	if code != exitOK || out != want {
+		t.Errorf("exit %d, stderr %s\n%s\nwant:\n%s", code, stderr, out, want)
+	}
+	out, stderr, code = run(t, "", "query", "--format", "csv", "--eql",
+		`sequence by process.entity_id with maxspan=1m [process where process.name == "sh"] [network where true]`, input)
+	want = "sequence,join_key.0,_index,_id,@timestamp,event.sequence,event.category,process.name,process.entity_id\n" +
+		"1,E1,.ds-logs-endpoint.events.process-default-2026.11.20-000001,p1,2026-11-20T10:00:00.000Z,,process,sh,E1\n" +
+		"1,E1,logs-endpoint.events.network-default," + ids[2] + ",2026-11-20T10:00:20.000Z,,network,sh,E1\n"
+	if code != exitOK || out != want {
+		t.Errorf("exit %d, stderr %s\n%s\nwant:\n%s", code, stderr, out, want)
+	}
+	if _, stderr, code = run(t, "", "query", "--eql", `process where`, input); code != exitUsage || !strings.Contains(stderr, "1:14") {
+		t.Errorf("syntax error: exit %d, %s", code, stderr)
+	}
+}
