@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"reflect"
@@ -75,19 +77,21 @@ func TestHuntEQLRules(t *testing.T) {
 	if len(alerts) != 5 {
 		t.Fatalf("%d alerts, want 5:\n%s", len(alerts), outputs[0])
 	}
-	group := alerts[2].Group
+	group := alerts[4].Group
 	if group == "" || alerts[3].Group != group || alerts[4].Group != group {
 		t.Errorf("sequence alerts not in one group: %+v", alerts[2:])
 	}
-	var bbIDs []string
-	for id, a := range byID {
-		if a["kibana.alert.building_block_type"] == "default" {
-			bbIDs = append(bbIDs, id)
-		}
+	// Building block ids as Kibana's generateBuildingBlockIds: sha256 of
+	// every block's ancestors (id, index) and rule uuid, then the position.
+	ruleUUID := byID[group]["kibana.alert.rule.uuid"].(string)
+	base := "p1" + ".ds-logs-endpoint.events.process-default-2026.11.20-000001" + ruleUUID +
+		ids[2] + "logs-endpoint.events.network-default" + ruleUUID
+	bb := func(i string) string { h := sha256.Sum256([]byte(base + i)); return hex.EncodeToString(h[:]) }
+	if want := []string{"p1", bb("0"), ids[2], bb("1")}; !reflect.DeepEqual(alerts[4].Ancestors, want) {
+		t.Errorf("shell ancestors %v, want the events and their building blocks %v", alerts[4].Ancestors, want)
 	}
-	shellAnc := alerts[4].Ancestors
-	if len(bbIDs) != 2 || len(shellAnc) != 2 || byID[shellAnc[0]]["kibana.alert.group.index"] != 0.0 || byID[shellAnc[1]]["kibana.alert.group.index"] != 1.0 {
-		t.Errorf("shell ancestors %v are not the building blocks %v in order", shellAnc, bbIDs)
+	if byID[bb("0")]["kibana.alert.group.index"] != 0.0 || byID[bb("1")]["kibana.alert.group.index"] != 1.0 {
+		t.Errorf("building block ids are not Kibana's")
 	}
 	for i := range alerts {
 		alerts[i].Group = ""

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,59 +220,57 @@ func eventAlert(r *rule.Rule, d *doc.Document, ex Execution) *Alert {
 // sequenceAlerts shapes a sequence as Kibana's buildAlertGroupFromSequence
 // (rule_types/eql/build_alert_group_from_sequence.ts) does: one building
 // block alert per event (kibana.alert.building_block_type "default",
-// kibana.alert.group.id and kibana.alert.group.index) and a shell alert for
-// the sequence, whose ancestors are the events and whose group.id is the
-// same. Ids: Kibana hashes each event's ancestry with the rule and the
-// shell from the building blocks' ids; Vigil hashes the rule, the join keys
-// and the events' (index, id) — deterministic, but not Kibana's values
-// (docs/eql.md). Deviation: Kibana's shell also carries the fields all
-// building blocks share (objectPairIntersection); Vigil's carries the join
-// keys only.
+// kibana.alert.group.index its position) and a shell alert whose ancestors
+// are each event followed by its building block, all sharing
+// kibana.alert.group.id, the shell's id. Building block ids are Kibana's
+// (generate_building_block_ids.ts): sha256 of every block's ancestors' id
+// and index and the rule's uuid, then the block's position. Kibana's shell
+// id hashes the whole shell document (generateAlertId), run times
+// included; Vigil's hashes the rule and the building block ids, so re-runs
+// give the same id. Kibana's shell also carries the source fields its
+// building blocks share (objectArrayIntersection); Vigil's does not (see
+// docs/eql.md).
 func sequenceAlerts(r *rule.Rule, s eql.Sequence, ex Execution) []*Alert {
-	var ids []string
+	var events []*doc.Document
+	var base strings.Builder
 	for _, d := range s.Events {
-		if d != nil {
-			ids = append(ids, d.Index+"\x00"+d.ID)
+		if d != nil { // nil: a missing-event stage
+			events = append(events, d)
+			base.WriteString(d.ID + d.Index + ruleUUID(r))
 		}
 	}
-	h := sha256.Sum256([]byte(strings.Join(ids, "\x01")))
-	groupID := hex.EncodeToString(h[:])
 	var out []*Alert
 	var ancestors []Ancestor
-	var times []doc.Value
-	i := 0
-	for _, d := range s.Events {
-		if d == nil {
-			continue // a missing-event stage
-		}
+	h := sha256.New()
+	h.Write([]byte(r.RuleID))
+	for i, d := range events {
+		sum := sha256.Sum256([]byte(base.String() + strconv.Itoa(i)))
 		a := eventAlert(r, d, ex)
-		a.ID = AlertID(r, "eql-seq\x00"+groupID+"\x00"+itoa(int64(i)), ex)
+		a.ID = hex.EncodeToString(sum[:])
 		a.Fields["kibana.alert.uuid"] = a.ID
 		a.Fields["kibana.alert.instance.id"] = a.ID
 		a.Fields["kibana.alert.building_block_type"] = "default"
-		a.Fields["kibana.alert.group.id"] = groupID
 		a.Fields["kibana.alert.group.index"] = i
 		out = append(out, a)
-		ancestors = append(ancestors, Ancestor{Type: "signal", ID: a.ID, Index: ".alerts-security.alerts-default", Depth: 1, Rule: ruleUUID(r)})
-		times = append(times, d.Get("@timestamp"))
-		i++
+		ancestors = append(ancestors, a.Fields["kibana.alert.ancestors"].([]Ancestor)...)
+		ancestors = append(ancestors, Ancestor{Type: "signal", ID: a.ID, Depth: 1, Rule: ruleUUID(r)})
+		h.Write([]byte{0})
+		h.Write([]byte(a.ID))
 	}
 	shell := BuildAlert(r, nil, nil, nil, ex)
-	shell.ID = AlertID(r, "eql-seq\x00"+groupID, ex)
+	shell.ID = hex.EncodeToString(h.Sum(nil))
 	shell.Fields["kibana.alert.uuid"] = shell.ID
 	shell.Fields["kibana.alert.instance.id"] = shell.ID
-	shell.Fields["kibana.alert.group.id"] = groupID
+	shell.Fields["kibana.alert.group.id"] = shell.ID
 	shell.Fields["kibana.alert.ancestors"] = ancestors
 	shell.Fields["kibana.alert.depth"] = int64(2)
-	if len(times) > 0 {
-		if t, ok := originalTime(times[0].JSON()); ok {
+	if len(events) > 0 {
+		if t, ok := originalTime(events[0].Get("@timestamp").JSON()); ok {
 			shell.Fields["kibana.alert.original_time"] = t
 		}
 	}
-	for k, v := range s.Keys {
-		if j := v.JSON(); j != nil {
-			shell.Fields["vigil.sequence.keys."+itoa(int64(k))] = j
-		}
+	for _, a := range out {
+		a.Fields["kibana.alert.group.id"] = shell.ID
 	}
 	return append(out, shell)
 }
