@@ -37,20 +37,23 @@ func lineIDs(t *testing.T, path string) map[int]string {
 // p1 and line 2 (entity E1, 20 s apart) but not lines 4 and 5 (E3, 90 s
 // apart, beyond maxspan=1m). The sequence gives two building blocks (group
 // index 0, 1) and a shell alert whose ancestors are the building blocks.
-// 1 and 2 threads give the same output.
+// 1 and 2 threads, and no prefilter, give the same output.
 func TestHuntEQLRules(t *testing.T) {
 	const input = "testdata/eql/input.ndjson"
 	ids := lineIDs(t, input)
 	var outputs []string
-	for _, threads := range []string{"1", "2"} {
-		out, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--threads", threads, "--rules", "testdata/eql", input)
+	for _, flags := range [][]string{{"--threads", "1"}, {"--threads", "2"}, {"--no-prefilter"}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql", input}, flags...)
+		out, stderr, code := run(t, "", args...)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		outputs = append(outputs, out)
 	}
-	if outputs[0] != outputs[1] {
-		t.Errorf("1 and 2 threads differ:\n%s\n---\n%s", outputs[0], outputs[1])
+	for i := 1; i < len(outputs); i++ {
+		if outputs[i] != outputs[0] {
+			t.Errorf("run %d differs from 1 thread:\n%s\n---\n%s", i, outputs[i], outputs[0])
+		}
 	}
 	type got struct {
 		Rule, BuildingBlock, Group string

@@ -27,9 +27,12 @@ func huntEQL(cmd *cobra.Command, o huntOptions, rules []*engine.EQLRule, files [
 	h := engine.NewEQLHunt(rules)
 	h.IndexFallback = o.index
 	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
+	if !o.noPrefilter {
+		h.Prefilter(cat.DecoderMapping())
+	}
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
-	st, err := reader.Documents(files, dec, h.Push)
+	st, err := h.Read(reader, files, dec)
 	elapsed := time.Since(start)
 	return h.Finish(now, execUUID), st, elapsed, err
 }

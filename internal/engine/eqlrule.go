@@ -22,15 +22,18 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/eql"
 	"vigil/internal/esql"
+	"vigil/internal/prefilter"
 	"vigil/internal/rule"
+	"vigil/internal/source"
 )
 
 // EQLRule is an EQL rule with its query compiled against the mapping of
 // its index patterns.
 type EQLRule struct {
-	Rule  *rule.Rule
-	Query *eql.Query
-	index []string
+	Rule    *rule.Rule
+	Query   *eql.Query
+	index   []string
+	mapping *doc.Mapping // of the index patterns, for the prefilter
 }
 
 // DefaultMaxEQLEvents bounds the events an EQLHunt keeps per rule.
@@ -59,7 +62,7 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 	if err != nil {
 		return nil, eqlRuleError(r, err)
 	}
-	return &EQLRule{Rule: r, Query: q, index: index}, nil
+	return &EQLRule{Rule: r, Query: q, index: index, mapping: m}, nil
 }
 
 // eqlRuleError re-positions EQL errors (line:col within the query) as
@@ -107,17 +110,18 @@ type EQLHunt struct {
 
 type eqlHuntRule struct {
 	r        *EQLRule
+	filter   *prefilter.Filter // nil: every line may matter
+	passed   bool              // the current line passed filter
 	events   []*doc.Document
 	pushed   int64
 	dropped  int64
-	min, max int64 // timestamp range (ms) of the routed events
 }
 
 // NewEQLHunt prepares a hunt over the given rules.
 func NewEQLHunt(rules []*EQLRule) *EQLHunt {
 	h := &EQLHunt{}
 	for _, r := range rules {
-		h.rules = append(h.rules, &eqlHuntRule{r: r, min: 1<<63 - 1, max: -1 << 63})
+		h.rules = append(h.rules, &eqlHuntRule{r: r})
 	}
 	return h
 }
@@ -145,9 +149,39 @@ func (h *EQLHunt) Fields() []string {
 	return out
 }
 
+// Read reads the files, decoding only the lines some rule's prefilter
+// passes (see Prefilter), and pushes each document to the rules whose
+// filter it passed.
+func (h *EQLHunt) Read(rd *source.Reader, files []string, dec *doc.Decoder) (source.Stats, error) {
+	keep := func(line []byte) bool {
+		any := false
+		for _, r := range h.rules {
+			r.passed = r.filter.Match(line)
+			any = any || r.passed
+		}
+		return any
+	}
+	return rd.FilteredDocuments(files, dec, keep, func(d *doc.Document) { h.push(d, true) })
+}
+
+// Prefilter derives each rule's line prefilter from its query's
+// EventCondition, with the same soundness rules as ES|QL rules' (mappings
+// are those that type the events' fields: the decoder's).
+func (h *EQLHunt) Prefilter(mappings ...*doc.Mapping) {
+	for _, r := range h.rules {
+		if c := r.r.Query.EventCondition(); c != nil {
+			r.filter = prefilter.New(c, append([]*doc.Mapping{r.r.mapping}, mappings...)...)
+		}
+	}
+}
+
 // Push routes one document to the rules whose index patterns name its
 // index, keeping it when it can take part in a result.
-func (h *EQLHunt) Push(d *doc.Document) {
+func (h *EQLHunt) Push(d *doc.Document) { h.push(d, false) }
+
+// push is Push; filtered skips the rules whose prefilter the document's
+// line failed (eqlHuntRule.passed).
+func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 	index, _, ok := route(d, h.IndexFallback)
 	if !ok && !h.UnindexedMatchAll {
 		return
@@ -161,8 +195,8 @@ func (h *EQLHunt) Push(d *doc.Document) {
 			continue
 		}
 		r.pushed++
-		if ts := d.Get(timestampField(r.r.Rule)); ts.T == doc.Date && !ts.IsMulti() {
-			r.min, r.max = min(r.min, ts.I), max(r.max, ts.I)
+		if filtered && !r.passed {
+			continue
 		}
 		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {
 			continue
@@ -180,10 +214,9 @@ func (h *EQLHunt) Finish(now time.Time, execUUID string) []*RuleResult {
 	var out []*RuleResult
 	for _, r := range h.rules {
 		res := r.r.Query.Search(r.events)
+		// No vigil.execution.range: the prefilter skips lines undecoded,
+		// so the range of the events seen would depend on it.
 		ex := Execution{UUID: execUUID, Time: now, Indices: r.r.index}
-		if r.min <= r.max {
-			ex.From, ex.To = time.UnixMilli(r.min).UTC(), time.UnixMilli(r.max).UTC()
-		}
 		rr := &RuleResult{Rule: r.r.Rule, Events: r.pushed, Matched: int64(len(r.events))}
 		if r.dropped > 0 {
 			rr.Warnings = append(rr.Warnings, itoa(r.dropped)+" events dropped: more than the per-rule cap of candidate events")
