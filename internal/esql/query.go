@@ -34,6 +34,7 @@ type Query struct {
 	headIndex int // index into cmdNames where the blocking stage starts
 	groupBy   []string
 	limit     int
+	usesNow   bool // NOW() or KQL date math read Options.Now
 }
 
 // GroupBy returns the BY column names of the query's last STATS (nil when
@@ -53,6 +54,11 @@ func (q *Query) HeadLimit() int {
 	}
 	return -1
 }
+
+// UsesNow reports whether the query reads the compile-time clock
+// (Options.Now): a NOW() call, or KQL() whose query may hold date math such
+// as "now-1d". Its result then depends on when it runs.
+func (q *Query) UsesNow() bool { return q.usesNow }
 
 // DefaultLimit is the implicit LIMIT Elasticsearch appends; MaxLimit caps
 // explicit ones (esql.query.result_truncation_max_size).
