@@ -33,11 +33,14 @@ type huntOptions struct {
 	quiet       bool
 	replay      bool
 	kibanaDups  bool
-	threads     int
-	noPrefilter bool
-	strictJSON  bool
-	lateness    time.Duration
-	chunkSize   int
+	// replayReference: every rule on the replay's reference path (one
+	// execution per run), for differential checks and measurements.
+	replayReference bool
+	threads         int
+	noPrefilter     bool
+	strictJSON      bool
+	lateness        time.Duration
+	chunkSize       int
 }
 
 func newHuntCmd() *cobra.Command {
@@ -68,6 +71,8 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.MarkHidden("chunk-size")
 	f.BoolVar(&o.replay, "replay", false, "replay Kibana's schedule over the input: a run every rule interval over [run-from, run], max_signals per run")
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
+	f.BoolVar(&o.replayReference, "replay-reference", false, "with --replay: evaluate every run on its own (the slow reference the shared replay is checked against)")
+	f.MarkHidden("replay-reference")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
 	f.BoolVar(&o.strictJSON, "strict-json", false, "read lines that cannot match to their end too, so every malformed line is reported (by default such a line is read only up to its timestamp and data_stream fields and must merely look like a whole {…} object)")
