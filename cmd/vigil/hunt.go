@@ -19,6 +19,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
+	"vigil/internal/rule"
 	"vigil/internal/source"
 )
 
@@ -63,7 +64,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input (laid over the built-in ECS and Elastic Defend mappings)")
 	f.StringVarP(&o.out, "out", "o", "", "write alerts to FILE instead of stdout")
 	f.StringVar(&o.format, "format", "", "alert output: ndjson or table (default: table on a terminal, else ndjson)")
-	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
+	f.StringVar(&o.now, "now", "", "the sweep's time, RFC 3339: NOW() and alert timestamps use it (default: NOW() is the input's newest event timestamp — stdin: the current time — and alerts are stamped with the current time)")
 	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	f.DurationVar(&o.lateness, "lateness", 10*time.Minute, "how far behind the newest event a document may arrive and still count in its time window; older windows are closed to bound memory. Files that turn out not to be in time order are re-read with every window open, so results stay exact; stdin keeps every window open unless this flag is given (negative: never close windows)")
@@ -155,7 +156,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if o.now != "" {
 		execUUID = stableUUID("vigil-hunt", o.now) // a pinned --now makes the whole output reproducible
 	}
-	sweepOnce := func(lateness time.Duration) (*engine.Sweep, []*engine.RuleResult, source.Stats, time.Duration, error, error) {
+	sweepOnce := func(compiled []*engine.CompiledRule, lateness time.Duration) (*engine.Sweep, []*engine.RuleResult, source.Stats, time.Duration, error, error) {
 		sweep := engine.NewSweep(compiled)
 		sweep.IndexFallback = o.index
 		sweep.Lateness = lateness
@@ -182,7 +183,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		// default keep every window open: exact, at the cost of memory.
 		lateness = -1
 	}
-	sweep, results, st, elapsed, readErr, err := sweepOnce(lateness)
+	sweep, results, st, elapsed, readErr, err := sweepOnce(compiled, lateness)
 	if err != nil {
 		return err
 	}
@@ -194,9 +195,56 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		if !o.quiet {
 			fmt.Fprintf(stderr, "input is not in time order (%d events more than --lateness %s behind the newest); re-reading it with all windows open\n", late, o.lateness)
 		}
-		sweep, results, st, elapsed, readErr, err = sweepOnce(-1)
+		lateness = -1
+		sweep, results, st, elapsed, readErr, err = sweepOnce(compiled, lateness)
 		if err != nil {
 			return err
+		}
+	}
+	// NOW() in a sweep is the input's newest timestamp unless --now says
+	// otherwise. It is known only once the input is read, so the rules that
+	// read NOW() — compiled with the current time — are compiled again with
+	// it and swept again (only they). Stdin cannot be read twice: there they
+	// keep the current time, and the summary says so.
+	nowNotes := map[*rule.Rule]string{}
+	var nowRules []*engine.CompiledRule
+	for _, cr := range compiled {
+		if cr.Query.UsesNow() {
+			nowRules = append(nowRules, cr)
+		}
+	}
+	if len(nowRules) > 0 {
+		at, how := now, "--now"
+		if o.now == "" {
+			newest, ok := sweep.Newest()
+			switch {
+			case !ok:
+				how = "the current time: no event in scope has a timestamp"
+			case slices.Contains(files, "-"):
+				how = "the current time: stdin cannot be read twice, give --now"
+			default:
+				again, err := recompile(nowRules, cat, newest)
+				if err != nil {
+					return err
+				}
+				_, nowResults, _, _, _, err := sweepOnce(again, lateness)
+				if err != nil {
+					return err
+				}
+				byRule := map[*rule.Rule]*engine.RuleResult{}
+				for _, rr := range nowResults {
+					byRule[rr.Rule] = rr
+				}
+				for i, rr := range results {
+					if nr := byRule[rr.Rule]; nr != nil {
+						results[i] = nr
+					}
+				}
+				at, how = newest, "the newest event in the input"
+			}
+		}
+		for _, cr := range nowRules {
+			nowNotes[cr.Rule] = fmt.Sprintf("uses NOW(): evaluated at %s (%s)", at.Format(time.RFC3339Nano), how)
 		}
 	}
 	nAlerts := 0
@@ -222,7 +270,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		}
 	}
 	if !o.quiet {
-		writeSummary(stderr, st, elapsed, sweep, results)
+		writeSummary(stderr, st, elapsed, sweep, results, nowNotes)
 	}
 	if readErr != nil {
 		return inputErr(readErr)
@@ -355,7 +403,7 @@ func lateEvents(results []*engine.RuleResult) int64 {
 	return n
 }
 
-func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult) {
+func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult, notes map[*rule.Rule]string) {
 	secs := elapsed.Seconds()
 	if secs <= 0 {
 		secs = 1e-9
@@ -369,6 +417,9 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	bySeverity := map[string]int{}
 	for _, rr := range results {
 		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %d alerts\n", rr.Rule.Name, rr.Events, rr.Matched, len(rr.Alerts))
+		if n := notes[rr.Rule]; n != "" {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}
