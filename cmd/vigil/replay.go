@@ -27,9 +27,11 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	// Decode only what the rules and the routing read (as the sweep does),
 	// plus @timestamp, the fallback of every timestamp_override; the replay
 	// keeps no document, only the values executions copy out of it.
+	// Slots (a Layout) spare executions a map lookup per field and event.
 	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
+	layout := doc.NewLayout(fields)
 	newDecoder := func() *doc.Decoder {
-		return doc.NewDecoder(decoderMapping(cat.User, cat.Inferred), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Fields: fields, ReuseDocument: true})
+		return doc.NewDecoder(decoderMapping(cat.User, cat.Inferred), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
 	}
 	dec := newDecoder()
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}

@@ -46,6 +46,7 @@ type replayRule struct {
 	runs    map[int64]*replayRun // the reference path's runs, by run time in ms
 	noTime  int64                // documents in scope with no usable timestamp
 	rescan  bool                 // re-read on the reference path (Rescan)
+	reads   map[string]bool      // Reads by index: matching FROM patterns per event is costly
 }
 
 type replayRun struct {
@@ -89,7 +90,15 @@ func (rp *Replay) Push(d *doc.Document) {
 			continue
 		}
 		q := r.cr.Query
-		if !Reads(q, index, stream) {
+		reads, known := r.reads[index]
+		if !known {
+			if r.reads == nil {
+				r.reads = map[string]bool{}
+			}
+			reads = Reads(q, index, stream)
+			r.reads[index] = reads
+		}
+		if !reads {
 			continue
 		}
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)
