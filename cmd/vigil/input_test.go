@@ -77,7 +77,11 @@ func TestHuntGivesBareEventsIDs(t *testing.T) {
 			if err := json.Unmarshal([]byte(l), &a); err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, fmt.Sprint(a["_id"]))
+			anc, _ := a["kibana.alert.ancestors"].([]any)
+			if len(anc) != 1 {
+				t.Fatalf("ancestors %v", a["kibana.alert.ancestors"])
+			}
+			got = append(got, fmt.Sprint(anc[0].(map[string]any)["id"]))
 		}
 		slices.Sort(got)
 		return got

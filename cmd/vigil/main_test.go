@@ -237,10 +237,17 @@ FROM logs-endpoint.events.process-* METADATA _id, _index, _version
 	if len(lines) != 1 {
 		t.Fatalf("%d alerts, want 1:\n%s", len(lines), out)
 	}
-	for _, want := range []string{`"_id":"a1"`, `"_index":".ds-logs-endpoint.events.process-default-2026.11.20-000001"`, `"_version":3`,
+	// The hit's metadata names the alert's ancestor, as in Kibana; it is
+	// not a field of the alert.
+	for _, want := range []string{`"kibana.alert.ancestors":[{"depth":0,"id":"a1","index":".ds-logs-endpoint.events.process-default-2026.11.20-000001","type":"event"}]`,
 		`"kibana.alert.severity":"high"`, `"kibana.alert.reason":"event with process sh, on h1 created high alert Shell from hits."`} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("alert lacks %s:\n%s", want, lines[0])
+		}
+	}
+	for _, unwanted := range []string{`"_id"`, `"_index"`, `"_version"`} {
+		if strings.Contains(lines[0], unwanted) {
+			t.Errorf("alert has a top-level %s:\n%s", unwanted, lines[0])
 		}
 	}
 }

@@ -31,7 +31,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
 	layout := doc.NewLayout(fields)
 	newDecoder := func() *doc.Decoder {
-		return doc.NewDecoder(decoderMapping(cat.User, cat.Inferred), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
+		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
 	}
 	dec := newDecoder()
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
@@ -58,6 +58,9 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	})
 	if err != nil {
 		return err
+	}
+	if err := engine.FetchSources(files, alerts); err != nil && readErr == nil {
+		readErr = err
 	}
 	if format == "table" {
 		writeAlertTable(out, []*engine.RuleResult{{Alerts: alerts}})

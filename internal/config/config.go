@@ -43,8 +43,15 @@ type Config struct {
 	Mode      string            `toml:"mode"`       // realtime (default) or scheduled
 	RuleModes map[string]string `toml:"rule_modes"` // rule_id → mode, overriding Mode
 	// AllowedLateness keeps a window open this long (in event time) after
-	// the newest event passed its end.
+	// the watermark passed its end.
 	AllowedLateness Duration `toml:"allowed_lateness"`
+	// MaxFutureSkew: events stamped further ahead of the wall clock are
+	// refused and quarantined (they would otherwise steer event time).
+	MaxFutureSkew Duration `toml:"max_future_skew"`
+	// LateRetention: how far behind the watermark a late event is still
+	// evaluated (its windows rebuilt from the spool, which keeps that
+	// much); older events are refused.
+	LateRetention Duration `toml:"late_retention"`
 
 	Auth    Auth    `toml:"auth"`
 	TLS     TLS     `toml:"tls"`
@@ -71,6 +78,9 @@ type Limits struct {
 	MaxBodyBytes     int64 `toml:"max_body_bytes"`      // per request, after decompression
 	QueueBatches     int   `toml:"queue_batches"`       // ingest batches waiting for the engine before 429
 	MaxGroupsPerRule int   `toml:"max_groups_per_rule"` // live STATS groups per rule
+	// MaxAlertsPerWindow caps a real-time window's alerts (0: no cap);
+	// scheduled rules keep Kibana's max_signals per run.
+	MaxAlertsPerWindow int `toml:"max_alerts_per_window"`
 }
 
 // Inputs are event sources besides HTTP.
@@ -114,6 +124,8 @@ func Default() *Config {
 		DataDir:         "vigil-data",
 		Mode:            "realtime",
 		AllowedLateness: Duration{time.Minute},
+		MaxFutureSkew:   Duration{5 * time.Minute},
+		LateRetention:   Duration{6 * time.Hour},
 		Limits: Limits{
 			MaxBodyBytes:     100 << 20, // Elasticsearch's http.max_content_length
 			QueueBatches:     256,
@@ -200,6 +212,15 @@ func (c *Config) Validate() error {
 	}
 	if c.AllowedLateness.Duration < 0 {
 		bad("allowed_lateness: must not be negative")
+	}
+	if c.MaxFutureSkew.Duration <= 0 {
+		bad("max_future_skew: must be positive")
+	}
+	if c.LateRetention.Duration <= 0 {
+		bad("late_retention: must be positive")
+	}
+	if c.Limits.MaxAlertsPerWindow < 0 {
+		bad("limits.max_alerts_per_window: must not be negative")
 	}
 	if c.Limits.MaxBodyBytes <= 0 {
 		bad("limits.max_body_bytes: must be positive")

@@ -21,10 +21,13 @@ data_dir = "d"
 rules = ["rules/"]
 mode = "scheduled"
 allowed_lateness = "2m"
+max_future_skew = "2m"
+late_retention = "24h"
 [rule_modes]
 "abc" = "realtime"
 [limits]
 max_body_bytes = 1000
+max_alerts_per_window = 500
 [sinks]
 stdout = true
 [sinks.file]
@@ -44,6 +47,9 @@ max_retries = 3
 		{"webhook url", "[sinks.webhook]\nurl = \"ftp://x\"", "want an http(s) URL"},
 		{"tls half", "[tls]\ncert = \"c.pem\"", "cert and key must be set together"},
 		{"file sink path", "[sinks.file]\nmax_files = 2", "sinks.file.path"},
+		{"zero skew", `max_future_skew = "0s"`, "max_future_skew: must be positive"},
+		{"negative retention", `late_retention = "-1h"`, "late_retention: must be positive"},
+		{"negative alert cap", "[limits]\nmax_alerts_per_window = -1", "max_alerts_per_window"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

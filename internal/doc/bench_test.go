@@ -30,3 +30,41 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// skimFields are what the hunt's skim decoder reads: a timestamp and routing.
+var skimFields = []string{"@timestamp", "data_stream.type", "data_stream.dataset", "data_stream.namespace"}
+
+// BenchmarkFieldExtractor times the field extractor as the hunt uses it:
+// the seed rule's projection (fresh documents) and the skim decoder for
+// prefiltered-out lines (Reuse, timestamp and routing fields only).
+func BenchmarkFieldExtractor(b *testing.B) {
+	m, _ := BuiltinMapping("logs-endpoint.events.process")
+	line := []byte(benchLine)
+	seed := []string{"@timestamp", "agent.id", "data_stream.dataset", "data_stream.namespace", "data_stream.type",
+		"event.action", "event.dataset", "event.type", "host.name", "host.os.type", "process.args",
+		"process.command_line", "process.executable", "process.name", "process.parent.entity_id",
+		"process.parent.executable", "process.parent.name", "process.parent.working_directory", "process.working_directory"}
+	layout := NewLayout(seed) // the hunt's: skim and projection share it
+	for _, bc := range []struct {
+		name string
+		opts DecodeOptions
+	}{
+		{"seed-projection", DecodeOptions{Dynamic: true, Fields: seed}},
+		{"seed-projection-reuse-doc", DecodeOptions{Dynamic: true, ReuseDocument: true, Fields: seed}},
+		{"seed-projection-layout", DecodeOptions{Dynamic: true, Reuse: true, Layout: layout}},
+		{"skim-reuse", DecodeOptions{Dynamic: true, Reuse: true, Fields: skimFields}},
+		{"skim-first-values", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields}},
+		{"skim-first-values-layout", DecodeOptions{Dynamic: true, Reuse: true, FirstValuesOnly: true, Fields: skimFields, Layout: layout}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			d := NewDecoder(m, bc.opts)
+			b.SetBytes(int64(len(line)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Decode(line); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

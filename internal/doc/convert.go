@@ -9,14 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// token kinds of a JSON scalar handed to a field converter.
-const (
-	tokString = iota
-	tokNumber
-	tokTrue
-	tokFalse
-)
-
 // maxTermBytes is Lucene's limit on one indexed term; a longer keyword value
 // rejects the document unless ignore_above dropped it first.
 const maxTermBytes = 32766
@@ -416,46 +408,4 @@ func norm(sec, ns int64) instant {
 		sec--
 	}
 	return instant{sec: sec, nsec: int32(ns)}
-}
-
-// parseGeoString reads the string forms of a geo_point: "lat,lon" and WKT
-// "POINT (lon lat)". ES|QL loads geo_point from _source and prints WKT.
-func parseGeoString(s string) (Value, error) {
-	t := strings.TrimSpace(s)
-	if len(t) > 5 && strings.EqualFold(t[:5], "POINT") {
-		body := strings.TrimSpace(t[5:])
-		if len(body) < 2 || body[0] != '(' || body[len(body)-1] != ')' {
-			return Value{}, errors.New("invalid WKT point [" + s + "]")
-		}
-		parts := strings.Fields(body[1 : len(body)-1])
-		if len(parts) < 2 || len(parts) > 3 {
-			return Value{}, errors.New("invalid WKT point [" + s + "]")
-		}
-		lon, err1 := strconv.ParseFloat(parts[0], 64)
-		lat, err2 := strconv.ParseFloat(parts[1], 64)
-		if err1 != nil || err2 != nil {
-			return Value{}, errors.New("invalid WKT point [" + s + "]")
-		}
-		return geoPoint(lat, lon)
-	}
-	la, lo, ok := strings.Cut(t, ",")
-	if !ok {
-		return Value{}, errors.New("unsupported geo_point format [" + s + "] (geohash is not supported)")
-	}
-	lat, err1 := strconv.ParseFloat(strings.TrimSpace(la), 64)
-	lon, err2 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
-	if err1 != nil || err2 != nil {
-		return Value{}, errors.New("invalid geo_point [" + s + "]")
-	}
-	return geoPoint(lat, lon)
-}
-
-func geoPoint(lat, lon float64) (Value, error) {
-	if lat < -90 || lat > 90 || math.IsNaN(lat) {
-		return Value{}, errors.New("illegal latitude value [" + FormatDouble(lat) + "]")
-	}
-	if lon < -180 || lon > 180 || math.IsNaN(lon) {
-		return Value{}, errors.New("illegal longitude value [" + FormatDouble(lon) + "]")
-	}
-	return Value{T: GeoPoint, S: "POINT (" + FormatDouble(lon) + " " + FormatDouble(lat) + ")"}, nil
 }

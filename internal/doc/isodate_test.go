@@ -395,3 +395,24 @@ func BenchmarkParseISODate(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParseISOMillisZ: the timestamp fast path agrees with the general
+// parser wherever it answers, and answers for every valid date of its shape.
+func FuzzParseISOMillisZ(f *testing.F) {
+	for _, s := range []string{"2026-11-20T09:00:00.004Z", "2024-02-29T23:59:59.999Z", "2023-02-29T00:00:00.000Z",
+		"0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "2026-13-01T00:00:00.000Z", "2026-11-20T24:00:00.000Z",
+		"2026-11-20t09:00:00.004Z", "2026-11-20T09:00:00.004z", "2026-11-20T09:00:00,004Z", "2026-1a-20T09:00:00.004Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, fok := parseISOMillisZ(s)
+		slow, sok := parseISODateAny(s)
+		if fok && (!sok || fast != slow) {
+			t.Fatalf("%q: fast %v %v, general %v %v", s, fast, fok, slow, sok)
+		}
+		canonical := len(s) == 24 && s[10] == 'T' && s[19] == '.' && s[23] == 'Z' && !strings.ContainsAny(s[:4], "+-")
+		if sok && canonical && !fok {
+			t.Fatalf("%q: fast path declined a valid date (%v)", s, slow)
+		}
+	})
+}

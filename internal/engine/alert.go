@@ -23,6 +23,9 @@ type Alert struct {
 	Fields   map[string]any // the alert document, flat dotted keys
 	Columns  []string       // the query's result columns, in order (for summaries)
 	GroupBy  []string       // the BY columns identifying the alert's group, if aggregating
+
+	row  []string   // the row's non-null columns that are source fields (they win over MergeSource's document)
+	rule *rule.Rule // for the severity, risk score and name overrides
 }
 
 // MarshalJSON writes the alert document: keys sorted, so output is stable,
@@ -45,6 +48,9 @@ type Execution struct {
 	// KibanaIDs makes alert ids include the run's range, as Kibana's do for
 	// aggregating rules (so overlapping runs raise duplicates).
 	KibanaIDs bool
+	// Indices are the index patterns the rule searched (its FROM), Kibana's
+	// kibana.alert.rule.indices for an ES|QL rule.
+	Indices []string
 }
 
 // groupKey identifies an alert within a rule: the BY values of an
@@ -95,89 +101,139 @@ func AlertID(r *rule.Rule, key string, ex Execution) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// KibanaVersion is the Kibana release whose alert schema Vigil writes
+// (kibana.version; cmd/vigil/testdata/kibana-alert-fields.tsv is its field list).
+const KibanaVersion = "9.6.0"
+
 // BuildAlert shapes one result row as Kibana's security solution writes an
-// ES|QL rule's alert: the row's columns as fields, then kibana.alert.*.
+// ES|QL rule's alert (rule_types/esql/esql.ts, wrap_esql_alerts.ts,
+// factories/utils/transform_hit_to_alert.ts and build_alert.ts): the row's
+// columns without _id, _index and _version are the alert's source (Kibana
+// merges them into the document it fetched by _id; see MergeSource), the
+// source's event.* and data_stream.* are copied under
+// kibana.alert.original_event / original_data_stream, kibana.*, signal.*
+// and threshold_result.* columns are dropped, and the kibana.alert.* fields
+// follow, with the row's document as the alert's one ancestor.
 func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, ex Execution) *Alert {
-	f := map[string]any{}
-	for i, c := range cols {
-		if v := row[i].JSON(); v != nil {
-			f[c.Name] = v
-		}
-	}
 	key := groupKey(cols, row, by)
 	id := AlertID(r, key, ex)
-	now := ex.Time.UTC().Format("2006-01-02T15:04:05.000Z")
-	if ts, ok := f["@timestamp"]; ok {
-		f["kibana.alert.original_time"] = ts
+	parent := Ancestor{Type: "event"} // Kibana's '' id and index when the row has none (aggregating rules)
+	result := map[string]any{}
+	var srcKeys []string
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+		v := row[i].JSON()
+		if v == nil {
+			continue // ES|QL gives null for absent fields; Kibana skips them (row_to_document.ts)
+		}
+		switch c.Name {
+		case "_id":
+			parent.ID, _ = v.(string)
+		case "_index":
+			parent.Index, _ = v.(string)
+		case "_version":
+		default:
+			result[c.Name] = v
+			srcKeys = append(srcKeys, c.Name)
+		}
+	}
+	f := sourceFields(result)
+	if isAlert(result) {
+		parent.Type, parent.Depth = "signal", 1
+		if d, ok := result["kibana.alert.depth"].(int64); ok {
+			parent.Depth = d
+		}
+		parent.Rule, _ = result["kibana.alert.rule.uuid"].(string)
+	}
+	now := ex.Time.UTC().Format(alertTime)
+	if t, ok := originalTime(result["@timestamp"]); ok {
+		f["kibana.alert.original_time"] = t
 	}
 	f["@timestamp"] = now
 	f["event.kind"] = "signal"
+	f["kibana.version"] = KibanaVersion
+	f["kibana.space_ids"] = []string{"default"}
 	f["kibana.alert.uuid"] = id
 	f["kibana.alert.instance.id"] = id
 	f["kibana.alert.status"] = "active"
 	f["kibana.alert.workflow_status"] = "open"
-	f["kibana.alert.severity"] = r.Severity
-	f["kibana.alert.risk_score"] = r.RiskScore
-	f["kibana.alert.depth"] = 1
+	f["kibana.alert.workflow_tags"] = []string{}
+	f["kibana.alert.workflow_assignee_ids"] = []string{}
+	f["kibana.alert.ancestors"] = []Ancestor{parent}
+	f["kibana.alert.depth"] = parent.Depth + 1
 	f["kibana.alert.start"] = now
 	f["kibana.alert.last_detected"] = now
+	f["kibana.alert.intended_timestamp"] = now
 	f["kibana.alert.rule.execution.uuid"] = ex.UUID
 	f["kibana.alert.rule.execution.timestamp"] = now
-	f["kibana.alert.rule.name"] = r.Name
-	f["kibana.alert.rule.rule_id"] = r.RuleID
-	f["kibana.alert.rule.uuid"] = ruleUUID(r)
-	f["kibana.alert.rule.description"] = r.Description
-	f["kibana.alert.rule.severity"] = r.Severity
-	f["kibana.alert.rule.risk_score"] = r.RiskScore
-	f["kibana.alert.rule.tags"] = nonNil(r.Tags)
-	f["kibana.alert.rule.threat"] = r.Threat
-	f["kibana.alert.rule.from"] = r.From
-	f["kibana.alert.rule.to"] = "now"
-	f["kibana.alert.rule.interval"] = formatInterval(r.Interval)
-	f["kibana.alert.rule.max_signals"] = r.MaxSignals
-	f["kibana.alert.rule.note"] = r.Note
-	f["kibana.alert.rule.version"] = r.Version
-	f["kibana.alert.rule.type"] = r.Type
-	f["kibana.alert.rule.rule_type_id"] = "siem.esqlRule"
-	f["kibana.alert.rule.category"] = "ES|QL Rule"
-	f["kibana.alert.rule.producer"] = "siem"
-	f["kibana.alert.rule.consumer"] = "siem"
-	f["kibana.alert.rule.author"] = nonNil(r.Author)
-	f["kibana.alert.rule.license"] = r.License
-	f["kibana.alert.rule.references"] = nonNil(r.References)
-	f["kibana.alert.rule.false_positives"] = nonNil(r.FalsePositives)
-	f["kibana.alert.rule.immutable"] = strings.HasPrefix(r.Path, "builtin:")
-	f["kibana.alert.rule.enabled"] = true
-	f["kibana.alert.rule.query"] = r.Query
-	f["kibana.alert.rule.language"] = "esql"
-	if r.TimestampField != "" {
-		f["kibana.alert.rule.timestamp_override"] = r.TimestampField
-	}
+	f["kibana.alert.rule.execution.type"] = "scheduled"
 	if !ex.From.IsZero() {
-		f["kibana.alert.rule.execution.range.gte"] = ex.From.UTC().Format("2006-01-02T15:04:05.000Z")
-		f["kibana.alert.rule.execution.range.lte"] = ex.To.UTC().Format("2006-01-02T15:04:05.000Z")
+		// Kibana keeps no run range in alerts; Vigil's own namespace does.
+		f["vigil.execution.range.gte"] = ex.From.UTC().Format(alertTime)
+		f["vigil.execution.range.lte"] = ex.To.UTC().Format(alertTime)
 	}
-	f["kibana.space_ids"] = []string{"default"}
-	f["kibana.alert.reason"] = reason(r, f)
-	host, _ := f["host.name"].(string)
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.Name
+	ruleFields(f, r, ex)
+	a := &Alert{ID: id, RuleID: r.RuleID, Fields: f, Columns: names, GroupBy: by, row: srcKeys, rule: r}
+	a.applyOverrides()
+	return a
+}
+
+// alertTime is the layout of the alert's dates (JavaScript's toISOString).
+const alertTime = "2006-01-02T15:04:05.000Z"
+
+// Ancestor is one entry of kibana.alert.ancestors: a document the alert
+// was built from (build_alert.ts buildParent).
+type Ancestor struct {
+	Depth int64  `json:"depth"`
+	ID    string `json:"id"`
+	Index string `json:"index"`
+	Rule  string `json:"rule,omitempty"` // the rule of a parent that is itself an alert
+	Type  string `json:"type"`           // "event", or "signal" for an alert
+}
+
+// isAlert reports whether a row is a detection alert (a rule over the
+// alerts index): Kibana then records its parent as a signal.
+func isAlert(result map[string]any) bool {
+	_, ok := result["kibana.alert.uuid"]
+	return ok
+}
+
+// originalTime is the source's @timestamp as Kibana records it
+// (getValidDateFromDoc, then toISOString): dates and epoch milliseconds.
+func originalTime(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		if tm, err := time.Parse(time.RFC3339Nano, t); err == nil {
+			return tm.UTC().Format(alertTime), true
+		}
+	case int64:
+		return time.UnixMilli(t).UTC().Format(alertTime), true
+	case json.Number: // epoch milliseconds in a fetched source document
+		if n, err := t.Int64(); err == nil {
+			return originalTime(n)
+		}
+	case []any:
+		if len(t) > 0 {
+			return originalTime(t[0])
+		}
 	}
-	return &Alert{ID: id, RuleID: r.RuleID, RuleName: r.Name, Severity: r.Severity, Host: host, Fields: f, Columns: names, GroupBy: by}
+	return "", false
 }
 
 // reason words the alert as Kibana's security solution does for every rule
 // type (its reason-formatter tests pin the shape): "<categories> event with
 // process P, parent process Q, file F, source S:P, destination D:P, by U on H
 // created <severity> alert <rule name>." with absent parts left out.
-func reason(r *rule.Rule, f map[string]any) string {
+func reason(name, severity string, f map[string]any) string {
 	str := func(k string) string {
 		switch v := f[k].(type) {
 		case string:
 			return v
 		case int64:
 			return itoa(v)
+		case json.Number:
+			return v.String()
 		case []any:
 			parts := make([]string, 0, len(v))
 			for _, e := range v {
@@ -225,7 +281,7 @@ func reason(r *rule.Rule, f map[string]any) string {
 	if h := str("host.name"); h != "" {
 		b.WriteString(" on " + h)
 	}
-	b.WriteString(" created " + r.Severity + " alert " + r.Name + ".")
+	b.WriteString(" created " + severity + " alert " + name + ".")
 	return b.String()
 }
 

@@ -1,7 +1,8 @@
 // Package engine owns running compiled rules over a stream of documents:
 // which index a document belongs to, the time ranges a rule's runs cover
 // (one sweep, or Kibana's schedule replayed), max_signals, alert identity and
-// de-duplication, and building Kibana-shaped alert documents. It decides when
+// de-duplication, and building Kibana-shaped alert documents (with the
+// source document of a non-aggregating rule's row, read again by _id). It decides when
 // a query's aggregating stage runs, never what it computes.
 package engine
 

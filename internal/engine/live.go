@@ -19,9 +19,20 @@ import (
 // query (see monotone) is evaluated on Flush whenever a run gained events,
 // so its alert exists the moment its condition holds, and is updated as the
 // run grows; every run is evaluated a last time ("final") once the
-// watermark — the newest event time seen — passes its end by the allowed
+// watermark (see Watermarks: per source, combined so that no one source
+// steers it, never past the wall clock) passes its end by the allowed
 // lateness. Alert ids are Kibana-independent (rule and group), so a group
-// seen by two overlapping runs is one alert.
+// seen by two overlapping runs is one alert, and real-time runs are not
+// capped by max_signals (see LiveOptions.MaxAlertsPerWindow).
+//
+// Time is not the attacker's: an event stamped more than MaxFutureSkew
+// ahead of the wall clock is quarantined (OnFuture) — it neither enters a
+// window nor moves time. An event late for a window (its run is final, or
+// its time window was finalised by CloseWindows) is not dropped: the runs
+// it belongs to are marked, and Reevaluate rebuilds them from the events
+// already taken (the service's spool), raising what the late event
+// completes, marked late. Only events older than the watermark less the
+// Retention are refused (OnLate).
 //
 // Scheduled rules run as Kibana's task manager would on Tick: every
 // interval of the clock over [now - lookback, now], with Kibana's catch-up
@@ -31,13 +42,20 @@ import (
 // Live is not safe for concurrent use: the service drives it from one
 // goroutine.
 type Live struct {
-	opts      LiveOptions
-	rules     []*liveRule
-	watermark int64
-	// Replaying suppresses late accounting while the spool is replayed
-	// after a restart (those events were counted when they first came).
+	opts  LiveOptions
+	rules []*liveRule
+	wm    *Watermarks
+	// watermark is the combined watermark as of the last Flush (monotone);
+	// floor the oldest event time still evaluated (watermark - Retention);
+	// admitted the floor the ingest path applied to the events being
+	// pushed (see Admit), which may lag floor.
+	watermark, floor, admitted int64
+	// Replaying suppresses late accounting and re-evaluation while the
+	// spool is replayed after a restart (those events were handled when
+	// they first came).
 	Replaying bool
 	Unindexed int64
+	caps      []CapReport
 }
 
 // Mode is how the live engine evaluates a rule.
@@ -77,11 +95,41 @@ type LiveOptions struct {
 	// ExecUUID names a run's kibana.alert.rule.execution.uuid.
 	ExecUUID func(ruleID string, at time.Time) string
 	// MaxFutureSkew: an event stamped further than this ahead of the clock
-	// is still evaluated but does not move the watermark, so one bad clock
-	// cannot close every window (default 1h).
+	// is quarantined (OnFuture) — not evaluated, and it does not move time
+	// (default DefaultFutureSkew).
 	MaxFutureSkew time.Duration
-	// OnLate receives events too late for every run of a real-time rule.
-	OnLate func(r *rule.Rule, d *doc.Document, eventTime int64)
+	// Retention is how far behind the watermark (event time) a late event
+	// is still evaluated: its runs are rebuilt from the events taken so far,
+	// which the caller keeps that long (see Horizon). Older events are
+	// refused (OnLate). Default DefaultRetention; negative: no limit.
+	Retention time.Duration
+	// MaxAlertsPerWindow caps a real-time run's distinct alerts (0: no cap,
+	// the default — Kibana's max_signals protects Kibana's per-run writes,
+	// and real-time alerts are not per run). Capped runs are reported
+	// (TakeCaps). Scheduled rules keep max_signals per run, as Kibana.
+	MaxAlertsPerWindow int
+	// Watermark tunes the per-source watermarks (Skew is MaxFutureSkew).
+	Watermark WatermarkOptions
+	// OnLate receives events a real-time rule refuses as older than the
+	// retention; OnFuture events quarantined as stamped in the future.
+	OnLate, OnFuture func(r *rule.Rule, d *doc.Document, eventTime int64)
+}
+
+// DefaultRetention is how far behind the watermark late events are still
+// evaluated by default: parallel shippers and agents catching up after an
+// outage deliver hours-old batches, and what is kept costs only disk (the
+// spool holds just the events some rule can read).
+const DefaultRetention = 6 * time.Hour
+
+// CapReport is a cap that kept alerts from being raised: a scheduled run's
+// max_signals, or a real-time run's MaxAlertsPerWindow.
+type CapReport struct {
+	Rule     *rule.Rule
+	Window   time.Time // the run's end
+	From     time.Time // the run's start
+	Cap      int
+	Dropped  int // alerts not raised (so far, for a real-time run)
+	Realtime bool
 }
 
 type liveRule struct {
@@ -98,9 +146,13 @@ type liveRule struct {
 	cutoff   int64
 	runs     map[int64]*liveRun
 	closed   int64 // newest run time already final; runs at or before it are gone
-	late     int64
+	late     int64 // events that re-opened runs
+	expired  int64 // events older than the retention
+	future   int64 // events quarantined as future-dated
 	noTime   int64
 	overflow int64
+	// reopen holds the runs late events belong to, for Reevaluate.
+	reopen map[int64]bool
 	// scheduled
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
@@ -112,6 +164,10 @@ type liveRun struct {
 	exec   *esql.Execution
 	events int64
 	dirty  bool
+	late   bool // rebuilt for a late event: its next alerts are marked late
+	// emitted and dropped count alerts under MaxAlertsPerWindow.
+	emitted map[string]bool
+	dropped int
 }
 
 type bufferedDoc struct {
@@ -125,6 +181,7 @@ type Update struct {
 	Alert *Alert
 	Run   time.Time // the run (window end) that produced it
 	Final bool      // the run is closed: this is its last word
+	Late  bool      // produced by re-evaluating a run for late events
 }
 
 // NewLive prepares the engine.
@@ -141,19 +198,23 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 		opts.MaxGroups = math.MaxInt
 	}
 	if opts.MaxFutureSkew <= 0 {
-		opts.MaxFutureSkew = time.Hour
+		opts.MaxFutureSkew = DefaultFutureSkew
 	}
-	l := &Live{opts: opts, watermark: math.MinInt64}
+	if opts.Retention == 0 {
+		opts.Retention = DefaultRetention
+	}
+	opts.Watermark.Skew = opts.MaxFutureSkew
+	l := &Live{opts: opts, wm: NewWatermarks(opts.Watermark), watermark: math.MinInt64, floor: math.MinInt64, admitted: math.MaxInt64}
 	for _, cr := range rules {
 		m := Realtime
 		if opts.Mode != nil {
 			m = opts.Mode(cr.Rule)
 		}
 		l.rules = append(l.rules, &liveRule{
-			cr: cr, mode: m, monotone: monotone(cr.Rule.Query), cutoff: math.MinInt64,
+			cr: cr, mode: m, monotone: monotone(cr.Query), cutoff: math.MinInt64,
 			windowed: cr.Query.WindowField() != "" && cr.Query.WindowField() == timestampField(cr.Rule),
 			interval: cr.Rule.Interval.Milliseconds(), lookback: cr.Rule.Lookback.Milliseconds(),
-			runs: map[int64]*liveRun{}, closed: math.MinInt64,
+			runs: map[int64]*liveRun{}, closed: math.MinInt64, reopen: map[int64]bool{},
 		})
 	}
 	return l
@@ -172,7 +233,8 @@ func (l *Live) Push(d *doc.Document) bool {
 	}
 	stream := DataStreamOf(index)
 	routed := false
-	horizon := int64(math.MaxInt64) // newest credible event time, computed once
+	now := int64(math.MinInt64) // the wall clock, read once
+	source, sourced := "", false
 	for _, r := range l.rules {
 		q := r.cr.Query
 		if !q.MatchesIndex(stream) && (stream == index || !q.MatchesIndex(index)) {
@@ -184,7 +246,34 @@ func (l *Live) Push(d *doc.Document) bool {
 			r.noTime++ // Kibana's range filter never matches it either
 			continue
 		}
+		if now == math.MinInt64 {
+			now = l.opts.Clock.Now().UnixMilli()
+		}
+		if l.wm.Future(t, now) {
+			if !l.Replaying {
+				r.future++
+				if l.opts.OnFuture != nil {
+					l.opts.OnFuture(r.cr.Rule, d, t)
+				}
+			}
+			continue
+		}
+		if !sourced {
+			source, sourced = SourceOf(d), true
+		}
+		l.wm.Observe(source, t, now)
 		if r.mode == Scheduled {
+			if t < r.scheduledFloor() {
+				// No run can read it any more (Kibana would miss it too): said,
+				// not silently kept.
+				if !l.Replaying {
+					r.expired++
+					if l.opts.OnLate != nil {
+						l.opts.OnLate(r.cr.Rule, d, t)
+					}
+				}
+				continue
+			}
 			if len(r.buf) >= l.opts.MaxGroups {
 				r.overflow++
 				continue
@@ -192,54 +281,89 @@ func (l *Live) Push(d *doc.Document) bool {
 			r.buf = append(r.buf, bufferedDoc{t, d})
 			continue
 		}
-		if horizon == math.MaxInt64 {
-			horizon = l.opts.Clock.Now().Add(l.opts.MaxFutureSkew).UnixMilli()
-		}
-		if t <= horizon {
-			l.watermark = max(l.watermark, t)
-		}
-		if r.windowed && t < r.cutoff {
-			// Its time window is final in every run: CloseWindows promised
-			// the execution no such event.
+		if t < min(l.floor, l.admitted) {
+			// Its runs can no longer be rebuilt: the spool let them go.
 			if !l.Replaying {
-				r.late++
+				r.expired++
 				if l.opts.OnLate != nil {
 					l.opts.OnLate(r.cr.Rule, d, t)
 				}
 			}
 			continue
 		}
-		pushed := false
-		first := ceilDiv(t, r.interval) * r.interval
-		for at := first; at <= t+r.lookback; at += r.interval {
-			if at <= r.closed {
-				continue
+		l.pushRealtime(r, d, t)
+	}
+	return routed
+}
+
+// pushRealtime adds an event to the open runs whose range holds it, and
+// marks for Reevaluate the runs it is late for: final runs, and — when its
+// time window is already finalised (before the rule's cutoff) — every run,
+// since their executions were promised no such event.
+func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
+	lateWindow := r.windowed && t < r.cutoff
+	late := false
+	first := ceilDiv(t, r.interval) * r.interval
+	for at := first; at <= t+r.lookback; at += r.interval {
+		if at <= r.closed || lateWindow {
+			late = true
+			if !l.Replaying {
+				r.reopen[at] = true
 			}
-			run := r.runs[at]
-			if run == nil {
-				if r.groups() >= l.opts.MaxGroups {
-					r.overflow++
-					continue
-				}
-				run = &liveRun{at: at, exec: q.NewExecution()}
-				r.runs[at] = run
-			} else if r.groups() >= l.opts.MaxGroups {
+			continue
+		}
+		run := r.runs[at]
+		if run == nil {
+			if r.groups() >= l.opts.MaxGroups {
 				r.overflow++
 				continue
 			}
-			run.exec.Push(d)
-			run.events++
-			run.dirty = true
-			pushed = true
+			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
+			r.runs[at] = run
+		} else if r.groups() >= l.opts.MaxGroups {
+			r.overflow++
+			continue
 		}
-		if !pushed && first <= r.closed && !l.Replaying {
-			r.late++
-			if l.opts.OnLate != nil {
-				l.opts.OnLate(r.cr.Rule, d, t)
-			}
+		run.exec.Push(d)
+		run.events++
+		run.dirty = true
+	}
+	if late && !l.Replaying {
+		r.late++
+	}
+}
+
+// Admit tells the engine the oldest event time the ingest path admitted
+// for the events about to be pushed (it refuses older ones itself, on a
+// floor read earlier): those events are evaluated even if the floor has
+// moved since, and Horizon keeps what rebuilding them needs.
+func (l *Live) Admit(floor int64) { l.admitted = floor }
+
+// Floor is the oldest event time every rule still evaluates (ms), or
+// math.MinInt64: for real-time rules the watermark less the retention, for
+// scheduled ones the start of the oldest window their next run may query.
+func (l *Live) Floor() int64 {
+	f := int64(math.MaxInt64)
+	for _, r := range l.rules {
+		if r.mode == Scheduled {
+			f = min(f, r.scheduledFloor())
+		} else {
+			f = min(f, l.floor)
 		}
 	}
-	return routed
+	if f == math.MaxInt64 {
+		return math.MinInt64
+	}
+	return f
+}
+
+// scheduledFloor is the oldest event time a scheduled rule's next run (with
+// its catch-up windows) may query; before the first run, anything.
+func (r *liveRule) scheduledFloor() int64 {
+	if r.lastRun == 0 {
+		return math.MinInt64
+	}
+	return r.lastRun + r.interval - r.lookback - maxRuleGapRatio*r.interval
 }
 
 // groups is the live state a rule holds, for the MaxGroups cap: open STATS
@@ -259,6 +383,7 @@ func (l *Live) Flush() ([]Update, error) {
 	var out []Update
 	idx := map[string]int{}
 	now := l.opts.Clock.Now()
+	l.advance(now.UnixMilli())
 	lateness := l.opts.AllowedLateness.Milliseconds()
 	for _, r := range l.rules {
 		if r.mode != Realtime || len(r.runs) == 0 {
@@ -284,6 +409,8 @@ func (l *Live) Flush() ([]Update, error) {
 				continue
 			}
 			run.dirty = false
+			late := run.late
+			run.late = false
 			var res *esql.Result
 			var err error
 			if final {
@@ -294,7 +421,7 @@ func (l *Live) Flush() ([]Update, error) {
 			if err != nil {
 				return out, fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, time.UnixMilli(at).UTC().Format(time.RFC3339), err)
 			}
-			out = mergeUpdates(out, l.alerts(r, res, at, now, final, false), idx)
+			out = mergeUpdates(out, l.alerts(r, run, res, at, now, final, late), idx)
 			if final {
 				delete(r.runs, at)
 				r.closed = max(r.closed, at)
@@ -320,27 +447,58 @@ func mergeUpdates(out, ups []Update, idx map[string]int) []Update {
 	return out
 }
 
-// alerts builds a run's alerts, keeping max_signals of them as Kibana does.
-func (l *Live) alerts(r *liveRule, res *esql.Result, at int64, now time.Time, final, kibanaIDs bool) []Update {
+// alerts builds a real-time run's alerts (run is nil for a final run
+// rebuilt by Reevaluate). They are not capped unless MaxAlertsPerWindow
+// says so; a cap that drops alerts is reported (TakeCaps).
+func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now time.Time, final, late bool) []Update {
 	runTime := time.UnixMilli(at).UTC()
 	ex := Execution{UUID: l.opts.ExecUUID(r.cr.Rule.RuleID, runTime), Time: now,
-		From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, KibanaIDs: kibanaIDs}
-	rows := res.Rows
-	if m := r.cr.Rule.MaxSignals; m > 0 && len(rows) > m {
-		rows = rows[:m]
-	}
+		From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, Indices: r.cr.Query.IndexPatterns()}
 	by := r.cr.Query.GroupBy()
 	seen := map[string]bool{}
+	limit := l.opts.MaxAlertsPerWindow
+	if run == nil {
+		run = &liveRun{} // a rebuilt final run: its own count
+	}
+	if limit > 0 && run.emitted == nil {
+		run.emitted = map[string]bool{}
+	}
+	dropped := 0
 	var out []Update
-	for _, row := range rows {
+	for _, row := range res.Rows {
 		a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
 		if seen[a.ID] {
 			continue
 		}
 		seen[a.ID] = true
-		out = append(out, Update{Alert: a, Run: runTime, Final: final})
+		if limit > 0 && !run.emitted[a.ID] {
+			if len(run.emitted) >= limit {
+				dropped++
+				continue
+			}
+			run.emitted[a.ID] = true
+		}
+		if late {
+			a.Fields[LateField] = true
+		}
+		out = append(out, Update{Alert: a, Run: runTime, Final: final, Late: late})
+	}
+	if dropped > run.dropped {
+		run.dropped = dropped
+		l.caps = append(l.caps, CapReport{Rule: r.cr.Rule, Window: runTime, From: ex.From, Cap: limit, Dropped: dropped, Realtime: true})
 	}
 	return out
+}
+
+// LateField marks an alert raised or changed by re-evaluating a run for
+// late events.
+const LateField = "vigil.alert.late"
+
+// TakeCaps returns the caps applied since the last call.
+func (l *Live) TakeCaps() []CapReport {
+	c := l.caps
+	l.caps = nil
+	return c
 }
 
 // Tick runs every scheduled rule that is due at the clock's now, Kibana's
@@ -389,8 +547,9 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 			if m := r.cr.Rule.MaxSignals; m > 0 && len(rows) > m {
 				rep.Truncated = len(rows) - m
 				rows = rows[:m]
+				l.caps = append(l.caps, CapReport{Rule: r.cr.Rule, Window: rep.To, From: rep.From, Cap: m, Dropped: rep.Truncated})
 			}
-			ex := Execution{UUID: execUUID, Time: now, From: rep.From, To: rep.To, KibanaIDs: true}
+			ex := Execution{UUID: execUUID, Time: now, From: rep.From, To: rep.To, KibanaIDs: true, Indices: r.cr.Query.IndexPatterns()}
 			by := r.cr.Query.GroupBy()
 			for _, row := range rows {
 				a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
@@ -405,7 +564,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval
 		// Keep what the next run and its possible catch-up windows can read.
-		keep := nowMs + r.interval - r.lookback - maxRuleGapRatio*r.interval
+		keep := r.scheduledFloor()
 		kept := r.buf[:0]
 		for _, b := range r.buf {
 			if b.t >= keep {
@@ -442,19 +601,21 @@ func (l *Live) NextTick() time.Time {
 }
 
 // Horizon is the oldest event time (ms) any rule may still read: events
-// older than it can leave the spool.
+// older than it can leave the spool. A real-time rule reads an event at t
+// until the runs holding it are final, and again if a late event re-opens
+// one of them: late events as old as the floor are evaluated, and their
+// runs read back a lookback.
 func (l *Live) Horizon() int64 {
 	h := int64(math.MaxInt64)
 	now := l.opts.Clock.Now().UnixMilli()
+	floor := min(l.floor, l.admitted)
 	for _, r := range l.rules {
 		switch r.mode {
 		case Realtime:
-			// An event at t feeds runs up to t+lookback; once those are
-			// final it is needed no more.
-			if r.closed == math.MinInt64 {
+			if r.closed == math.MinInt64 || floor == math.MinInt64 {
 				return math.MinInt64
 			}
-			h = min(h, r.closed-r.lookback+1)
+			h = min(h, r.closed-r.lookback+1, floor-r.lookback)
 		case Scheduled:
 			h = min(h, now-r.lookback-maxRuleGapRatio*r.interval)
 		}
@@ -462,17 +623,46 @@ func (l *Live) Horizon() int64 {
 	return h
 }
 
-// Advance moves the watermark to an event time seen outside Push (events
-// no rule's filters can pass are not pushed, but their time still counts).
-func (l *Live) Advance(t int64) {
-	if t <= l.opts.Clock.Now().Add(l.opts.MaxFutureSkew).UnixMilli() {
-		l.watermark = max(l.watermark, t)
+// OpenHorizon is the oldest event time a run not yet final (or a
+// scheduled rule's next run) may read (ms): replaying the spool after a
+// restart can skip older events, which only final runs hold, unless they
+// are late events still to re-evaluate.
+func (l *Live) OpenHorizon() int64 {
+	h := int64(math.MaxInt64)
+	for _, r := range l.rules {
+		if r.mode == Scheduled {
+			h = min(h, r.scheduledFloor())
+		} else if r.closed == math.MinInt64 {
+			return math.MinInt64
+		} else {
+			h = min(h, r.closed-r.lookback+1)
+		}
+	}
+	return h
+}
+
+// Observe records an event time from source seen outside Push (events no
+// rule's filters can pass are not pushed, but their time still counts).
+// Future times are ignored.
+func (l *Live) Observe(source string, t int64) {
+	l.wm.Observe(source, t, l.opts.Clock.Now().UnixMilli())
+}
+
+// advance recomputes the watermark and the retention floor at wall time
+// now (ms). The watermark never moves back.
+func (l *Live) advance(now int64) {
+	l.watermark = max(l.watermark, l.wm.Value(now))
+	if l.watermark != math.MinInt64 && l.opts.Retention > 0 {
+		l.floor = max(l.floor, l.watermark-l.opts.Retention.Milliseconds())
 	}
 }
 
-// Watermark is the newest event time seen by a real-time rule (ms), or
-// math.MinInt64.
+// Watermark is the combined event-time watermark as of the last Flush
+// (ms), or math.MinInt64.
 func (l *Live) Watermark() int64 { return l.watermark }
+
+// Sources is the number of event sources whose watermarks are tracked.
+func (l *Live) Sources() int { return l.wm.Sources() }
 
 // RuleState is what a checkpoint keeps per rule; open runs are rebuilt
 // from the spool.
@@ -481,28 +671,54 @@ type RuleState struct {
 	LastRun int64 `json:"last_run,omitempty"`
 }
 
-// State returns the checkpoint, by rule_id.
-func (l *Live) State() map[string]RuleState {
-	st := map[string]RuleState{}
+// Checkpoint is the live engine's state that survives a restart.
+type Checkpoint struct {
+	Rules     map[string]RuleState `json:"rules"`
+	Watermark int64                `json:"watermark"`
+	Floor     int64                `json:"floor,omitempty"`
+	Sources   map[string]int64     `json:"sources,omitempty"`
+}
+
+// State returns the checkpoint.
+func (l *Live) State() Checkpoint {
+	st := Checkpoint{Rules: map[string]RuleState{}, Watermark: l.watermark, Floor: l.floor, Sources: l.wm.State()}
 	for _, r := range l.rules {
-		st[r.cr.Rule.RuleID] = RuleState{Closed: r.closed, LastRun: r.lastRun}
+		st.Rules[r.cr.Rule.RuleID] = RuleState{Closed: r.closed, LastRun: r.lastRun}
 	}
 	return st
 }
 
-// Restore applies a checkpoint before the spool is replayed.
-func (l *Live) Restore(st map[string]RuleState) {
+// Restore applies a checkpoint before the spool is replayed. Time in it is
+// held to the wall clock as time observed is: a checkpoint written after
+// future-dated events were believed (an older release, a clock set back)
+// cannot keep windows closed — a run it calls final that the wall clock has
+// not reached is opened again.
+func (l *Live) Restore(st Checkpoint) {
+	now := l.opts.Clock.Now().UnixMilli()
+	l.wm.Restore(st.Sources, now)
+	if st.Watermark != 0 {
+		l.watermark = min(st.Watermark, now)
+	}
+	if st.Floor != 0 {
+		l.floor = min(st.Floor, now)
+	}
+	lateness := l.opts.AllowedLateness.Milliseconds()
 	for _, r := range l.rules {
-		s, ok := st[r.cr.Rule.RuleID]
+		s, ok := st.Rules[r.cr.Rule.RuleID]
 		if !ok {
 			continue
 		}
 		r.closed = s.Closed
+		if r.closed != math.MinInt64 && l.watermark != math.MinInt64 && r.closed+lateness > l.watermark {
+			r.closed = floorDiv(l.watermark-lateness, r.interval) * r.interval
+		}
 		if s.LastRun != 0 {
 			r.lastRun, r.nextRun = s.LastRun, s.LastRun+r.interval
 		}
 	}
 }
+
+func floorDiv(a, b int64) int64 { return -ceilDiv(-a, b) }
 
 // RuleStats describes one rule's live state, for metrics and the API.
 type RuleStats struct {
@@ -512,7 +728,9 @@ type RuleStats struct {
 	Monotone bool
 	OpenRuns int
 	Groups   int   // live STATS groups (or events buffered)
-	Late     int64 // events too late for every run
+	Late     int64 // late events that re-opened runs
+	Expired  int64 // events refused as older than the retention
+	Future   int64 // events quarantined as stamped in the future
 	NoTime   int64 // events without a usable timestamp
 	Overflow int64 // events refused by the MaxGroups cap
 }
@@ -522,7 +740,7 @@ func (l *Live) Stats() []RuleStats {
 	out := make([]RuleStats, 0, len(l.rules))
 	for _, r := range l.rules {
 		s := RuleStats{RuleID: r.cr.Rule.RuleID, Name: r.cr.Rule.Name, Mode: r.mode, Monotone: r.monotone,
-			OpenRuns: len(r.runs), Late: r.late, NoTime: r.noTime, Overflow: r.overflow}
+			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow}
 		if r.mode == Scheduled {
 			s.Groups = len(r.buf)
 		} else {

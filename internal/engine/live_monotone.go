@@ -1,30 +1,27 @@
 package engine
 
 import (
-	"strings"
-
 	"vigil/internal/esql"
+	"vigil/internal/esql/logical"
 )
 
 // monotone reports whether a query's result can only gain rows as events
 // arrive in a window, so the live engine may alert the moment a row
 // appears instead of waiting for the window to close. It holds when
 // nothing before the last STATS bounds its input (SORT, LIMIT, INLINE
-// STATS) and every command after it is SORT, KEEP, DROP or a WHERE whose
-// condition can only turn true as aggregates grow: `agg >= c` / `agg > c`
-// for COUNT, COUNT_DISTINCT, MAX (and `<=`/`<` for MIN), any condition on
-// BY columns alone, and AND/OR of those. Anything else is evaluated when
-// its window closes. A query without STATS streams rows per event and is
-// monotone unless it sorts or limits explicitly.
-func monotone(query string) bool {
-	ast, err := esql.Parse(query)
-	if err != nil {
-		return false
-	}
-	cmds := ast.Commands
+// STATS) and every command after it is SORT, KEEP, DROP, RENAME, EVAL or
+// a WHERE whose condition can only turn true as aggregates grow:
+// `agg >= c` / `agg > c` for COUNT, COUNT_DISTINCT, MAX (and `<=`/`<` for
+// MIN), any condition on BY columns alone, and AND/OR of those (columns
+// are followed through EVAL aliases and RENAMEs; other computed columns
+// have no known direction). Anything else is evaluated when its window
+// closes. A query without STATS streams rows per event and is monotone
+// unless it sorts or limits explicitly.
+func monotone(q *esql.Query) bool {
+	cmds := q.Plan().Commands
 	last := -1
 	for i, c := range cmds {
-		if st, ok := c.(*esql.StatsCmd); ok && !st.Inline {
+		if st, ok := c.(*logical.Stats); ok && !st.Inline {
 			last = i
 		}
 	}
@@ -33,9 +30,13 @@ func monotone(query string) bool {
 			break
 		}
 		switch c := c.(type) {
-		case *esql.SortCmd, *esql.LimitCmd, *esql.UnsupportedCmd:
+		case *logical.Sort:
 			return false
-		case *esql.StatsCmd:
+		case *logical.Limit:
+			if !c.Implicit {
+				return false
+			}
+		case *logical.Stats:
 			if c.Inline {
 				return false
 			}
@@ -44,33 +45,17 @@ func monotone(query string) bool {
 	if last < 0 {
 		return true
 	}
-	st := cmds[last].(*esql.StatsCmd)
-	dir := map[string]int{} // +1 grows, -1 shrinks, 2 constant (BY)
-	for _, f := range st.By {
-		dir[f.Name] = 2
-	}
-	for _, f := range st.Aggs {
-		call, ok := f.X.(*esql.Call)
-		if !ok {
-			continue
-		}
-		switch strings.ToLower(call.Name) {
-		case "count", "count_distinct", "max":
-			dir[f.Name] = 1
-		case "min":
-			dir[f.Name] = -1
-		}
-	}
+	st := cmds[last].(*logical.Stats)
 	for _, c := range cmds[last+1:] {
 		switch c := c.(type) {
-		case *esql.SortCmd, *esql.KeepCmd, *esql.DropCmd:
-		case *esql.WhereCmd:
-			if !monotoneCond(c.Cond, dir) {
+		case *logical.Sort, *logical.Project, *logical.Eval:
+		case *logical.Limit:
+			if !c.Implicit {
 				return false
 			}
-		case *esql.EvalCmd:
-			for _, f := range c.Fields {
-				delete(dir, f.Name) // a computed column: direction unknown
+		case *logical.Where:
+			if !monotoneCond(c.Cond, st) {
+				return false
 			}
 		default:
 			return false
@@ -79,73 +64,77 @@ func monotone(query string) bool {
 	return true
 }
 
-func monotoneCond(e esql.Expr, dir map[string]int) bool {
-	if onlyConstant(e, dir) {
+// direction says how a column of st's output moves as events arrive: +1
+// only grows, -1 only shrinks, 2 is fixed per group (a BY key), 0 unknown.
+func direction(c *logical.Col, st *logical.Stats) int {
+	c = c.Origin()
+	if _, ok := c.By.(*logical.Eval); ok && perGroup(c.Expr, st) {
+		return 2 // computed from BY keys alone
+	}
+	if c.By != st {
+		return 0
+	}
+	if !c.Aggregated {
+		return 2
+	}
+	if a, ok := c.Expr.(*logical.Agg); ok {
+		switch a.Name {
+		case "COUNT", "COUNT_DISTINCT", "MAX":
+			return 1
+		case "MIN":
+			return -1
+		}
+	}
+	return 0
+}
+
+func monotoneCond(e logical.Expr, st *logical.Stats) bool {
+	if perGroup(e, st) {
 		return true
 	}
 	switch x := e.(type) {
-	case *esql.Logical:
-		return monotoneCond(x.L, dir) && monotoneCond(x.R, dir)
-	case *esql.Binary:
-		l, lok := x.L.(*esql.Ident)
-		r, rok := x.R.(*esql.Ident)
-		_, llit := x.L.(*esql.Literal)
-		_, rlit := x.R.(*esql.Literal)
+	case *logical.Logical:
+		return monotoneCond(x.L, st) && monotoneCond(x.R, st)
+	case *logical.Call:
+		if x.Kind != logical.Operator || len(x.Args) != 2 {
+			return false
+		}
+		l, lok := x.Args[0].(*logical.Ref)
+		r, rok := x.Args[1].(*logical.Ref)
+		_, llit := x.Args[0].(*logical.Lit)
+		_, rlit := x.Args[1].(*logical.Lit)
 		switch {
 		case lok && rlit:
-			switch x.Op {
+			switch x.Name {
 			case ">=", ">":
-				return dir[l.Name] == 1
+				return direction(l.Col, st) == 1
 			case "<=", "<":
-				return dir[l.Name] == -1
+				return direction(l.Col, st) == -1
 			}
 		case rok && llit:
-			switch x.Op {
+			switch x.Name {
 			case "<=", "<":
-				return dir[r.Name] == 1
+				return direction(r.Col, st) == 1
 			case ">=", ">":
-				return dir[r.Name] == -1
+				return direction(r.Col, st) == -1
 			}
 		}
 	}
 	return false
 }
 
-// onlyConstant: the expression reads BY columns and literals only, so its
+// perGroup: the expression reads BY columns and constants only, so its
 // value is fixed per group.
-func onlyConstant(e esql.Expr, dir map[string]int) bool {
+func perGroup(e logical.Expr, st *logical.Stats) bool {
 	ok := true
-	var walk func(esql.Expr)
-	walk = func(e esql.Expr) {
-		switch x := e.(type) {
-		case *esql.Ident:
-			ok = ok && dir[x.Name] == 2
-		case *esql.Literal:
-		case *esql.Call:
-			for _, a := range x.Args {
-				walk(a)
-			}
-		case *esql.Binary:
-			walk(x.L)
-			walk(x.R)
-		case *esql.Logical:
-			walk(x.L)
-			walk(x.R)
-		case *esql.Not:
-			walk(x.X)
-		case *esql.IsNull:
-			walk(x.X)
-		case *esql.In:
-			walk(x.X)
-			for _, a := range x.List {
-				walk(a)
-			}
-		case *esql.Like:
-			walk(x.X)
-		default:
+	logical.Walk(e, func(x logical.Expr) bool {
+		switch x := x.(type) {
+		case *logical.Ref:
+			ok = ok && direction(x.Col, st) == 2
+		case *logical.Agg, *logical.KQL:
 			ok = false
 		}
-	}
-	walk(e)
+		return ok
+	})
 	return ok
 }

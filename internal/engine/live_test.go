@@ -31,9 +31,20 @@ func TestMonotone(t *testing.T) {
 		{"FROM logs-* | STATS n = COUNT(*) BY host.name | EVAL k = n * 2 | WHERE k > 4", false},
 		{"FROM logs-* | STATS s = SUM(x) BY host.name | WHERE s > 4", false},
 		{"FROM logs-* | LIMIT 10 | STATS n = COUNT(*) BY host.name | WHERE n > 1", false},
+		{"FROM logs-* | STATS n = COUNT(*) BY host.name | RENAME n AS c | EVAL k = c | WHERE k >= 3", true},
+		{"FROM logs-* | STATS n = COUNT(*) BY h = host.name | EVAL u = TO_UPPER(h) | WHERE u == \"WEB\"", true},
+		{"FROM logs-* | STATS n = COUNT(*), m = MIN(x) BY host.name | EVAL n = m | WHERE n > 3", false},
+		{"FROM logs-* | STATS n = COUNT(*) BY host.name | WHERE n > 3 | MV_EXPAND host.name", false},
+		{"FROM logs-* | INLINE STATS n = COUNT(*) BY host.name | STATS c = COUNT(*) | WHERE c > 3", false},
 	}
+	user := doc.NewMapping()
+	user.Add(doc.Field{Name: "x", Type: doc.Long, ESType: "long"})
 	for _, tc := range cases {
-		if got := monotone(tc.q); got != tc.want {
+		q, err := esql.Compile(tc.q, &Catalog{User: user}, esql.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		if got := monotone(q); got != tc.want {
 			t.Errorf("monotone(%q) = %v, want %v", tc.q, got, tc.want)
 		}
 	}
@@ -95,10 +106,12 @@ func TestLiveRealtimeFiresOnArrival(t *testing.T) {
 	if ups, _ := l.Flush(); len(ups) != 0 {
 		t.Fatalf("re-flush produced %d updates", len(ups))
 	}
-	// An event 30 minutes later moves the watermark: both runs (10:15,
-	// 10:20) close, each reporting the group finally.
+	// Once h1 has been silent for the idle time, an event from h9 moves
+	// the watermark (to the wall clock at most): both runs (10:15, 10:20)
+	// close, each reporting the group finally.
+	clock.t = clock.t.Add(6 * time.Minute)
 	s, cl, a := c("sh", "-c", "ls")
-	pushLines(t, l, dec, []string{ev("2026-11-20T10:45:00Z", "h9", "linux", "P9", "python3", s, cl, a, nil)})
+	pushLines(t, l, dec, []string{ev("2026-11-20T10:34:00Z", "h9", "linux", "P9", "python3", s, cl, a, nil)})
 	ups, _ = l.Flush()
 	finals := 0
 	for _, u := range ups {
@@ -110,10 +123,16 @@ func TestLiveRealtimeFiresOnArrival(t *testing.T) {
 	if finals != 1 {
 		t.Fatalf("final updates %d, want 1 (runs 10:15 and 10:20 closing at once: one per alert)", finals)
 	}
-	// 10:12 is now too late for every run.
-	pushLines(t, l, dec, []string{ev("2026-11-20T10:12:30Z", "h1", "linux", "P1", "python3", s, cl, a, nil)})
-	if len(late) != 1 || l.Stats()[0].Late != 1 {
+	// 10:12 is now too late for every run: it re-opens them, and their
+	// re-evaluation from every event taken updates the alert, marked late.
+	lateLine := ev("2026-11-20T10:12:30Z", "h1", "linux", "P1", "python3", s, cl, a, nil)
+	pushLines(t, l, dec, []string{lateLine})
+	if len(late) != 0 || l.Stats()[0].Late != 1 || !l.PendingLate() {
 		t.Fatalf("late events %v / %d", late, l.Stats()[0].Late)
+	}
+	ups, err = l.Reevaluate(linesSource(t, dec, append(append([]string{}, lines...), lateLine)))
+	if err != nil || len(ups) != 1 || ups[0].Alert.ID != id || !ups[0].Late || ups[0].Alert.Fields[LateField] != true {
+		t.Fatalf("re-evaluation: %+v, %v", ups, err)
 	}
 	// The checkpoint keeps the closed runs, and a restored engine refuses
 	// what they covered (the spool replays nothing twice).
@@ -140,7 +159,7 @@ func pushSweep(t *testing.T, sw *Sweep, dec *doc.Decoder, lines []string) {
 // A capped rule refuses state past its limit and counts it.
 func TestLiveGroupCap(t *testing.T) {
 	cr, dec := liveFixture(t, nil)
-	l := NewLive([]*CompiledRule{cr}, LiveOptions{MaxGroups: 3, Clock: &fakeClock{}})
+	l := NewLive([]*CompiledRule{cr}, LiveOptions{MaxGroups: 3, Clock: &fakeClock{time.Date(2026, 11, 20, 11, 0, 0, 0, time.UTC)}})
 	at := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
 	for _, p := range []string{"P1", "P2", "P3"} { // three groups, each in two runs
 		pushLines(t, l, dec, burst("h1", p, at))
@@ -165,8 +184,9 @@ func TestLiveScheduledKibanaRuns(t *testing.T) {
 	lines = append(lines, burst("h1", "P1", base.Add(2*time.Minute))...)
 	lines = append(lines, burst("h2", "P2", base.Add(2*time.Minute+10*time.Second))...)
 	lines = append(lines, burst("h3", "P3", base.Add(2*time.Minute+20*time.Second))...)
-	lines = append(lines, burst("h4", "P4", base.Add(7*time.Minute))...)
-	pushLines(t, l, dec, lines)
+	pushLines(t, l, dec, lines) // at 10:00: 10:07 would be stamped too far ahead
+	h4 := burst("h4", "P4", base.Add(7*time.Minute))
+	lines = append(lines, h4...)
 
 	type run struct {
 		from, to        string
@@ -191,6 +211,9 @@ func TestLiveScheduledKibanaRuns(t *testing.T) {
 	tick() // not due
 	for _, m := range []int{5, 10} {
 		clock.t = base.Add(time.Duration(m) * time.Minute)
+		if m == 5 {
+			pushLines(t, l, dec, h4)
+		}
 		if next := l.NextTick(); !next.Equal(clock.t) {
 			t.Fatalf("next tick %v, want %v", next, clock.t)
 		}
@@ -261,7 +284,8 @@ func pushReplay(t *testing.T, rp *Replay, dec *doc.Decoder, lines []string) {
 	}
 }
 
-// An event from the far future is evaluated but does not close windows.
+// An event from the far future is quarantined: it neither enters a window
+// nor closes one.
 func TestLiveFutureEventKeepsWatermark(t *testing.T) {
 	cr, dec := liveFixture(t, nil)
 	clock := &fakeClock{time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)}
@@ -270,11 +294,30 @@ func TestLiveFutureEventKeepsWatermark(t *testing.T) {
 	wm := l.Watermark()
 	s, cl, a := c("sh", "-c", "ls")
 	pushLines(t, l, dec, []string{ev("2099-01-01T00:00:00Z", "h9", "linux", "P9", "python3", s, cl, a, nil)})
-	l.Advance(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli())
+	l.Observe("h9", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli())
 	if l.Watermark() != wm {
 		t.Fatalf("watermark moved to %v", time.UnixMilli(l.Watermark()))
 	}
-	if ups, _ := l.Flush(); len(ups) != 0 || l.Stats()[0].OpenRuns != 4 {
-		t.Fatalf("windows closed: %d updates, %d open", len(ups), l.Stats()[0].OpenRuns)
+	if ups, _ := l.Flush(); len(ups) != 0 || l.Stats()[0].OpenRuns != 2 || l.Stats()[0].Future != 1 {
+		t.Fatalf("windows closed: %d updates, %+v", len(ups), l.Stats()[0])
+	}
+}
+
+// linesSource is a Source over decoded lines (the spool, in tests).
+func linesSource(t *testing.T, dec *doc.Decoder, lines []string) Source {
+	t.Helper()
+	var docs []*doc.Document
+	for _, s := range lines {
+		d, err := dec.Decode([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	return func(from, to int64, fn func(*doc.Document)) error {
+		for _, d := range docs {
+			fn(d)
+		}
+		return nil
 	}
 }

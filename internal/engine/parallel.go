@@ -108,11 +108,7 @@ func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter boo
 		if err != nil {
 			return o, err
 		}
-		f, err := pf.ForQuery(r.cr.Rule.Query, qm, m)
-		if err != nil {
-			return o, err
-		}
-		filters = append(filters, f)
+		filters = append(filters, pf.New(r.cr.Query.Plan().EventCondition(), qm, m))
 	}
 	if f := pf.Any(filters...); f != nil {
 		skim := s.SkimFields()

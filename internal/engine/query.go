@@ -10,6 +10,8 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/esql"
+	"vigil/internal/esql/logical"
+	"vigil/internal/kql"
 	"vigil/internal/rule"
 	"vigil/internal/source"
 )
@@ -62,7 +64,7 @@ func PrepareQuery(src string, user *doc.Mapping, files []string, o QueryOptions)
 	q := &Query{src: src, cat: &Catalog{User: user}, files: files, o: o}
 	opts := esql.Options{Now: o.Now}
 	if !slices.Contains(files, "-") {
-		if c, err := esql.Compile(src, q.cat, opts); err == nil && !readsUnmapped(src, c, user, opts) {
+		if c, err := esql.Compile(src, q.cat, opts); err == nil && !readsUnmapped(c) {
 			q.Compiled = c
 			return q, nil
 		}
@@ -76,42 +78,47 @@ func PrepareQuery(src string, user *doc.Mapping, files []string, o QueryOptions)
 	return q, nil
 }
 
-// unmappedProbe names a stand-in for fields the data may hold that no
-// mapping names.
-const unmappedProbe = "vigil_unmapped_probe"
-
-// readsUnmapped reports whether the columns or reads of c, compiled without
-// inferred fields, could change with them: it compiles src again with
-// stand-ins, one that no name in the query matches (every field a FROM
-// without KEEP outputs) and one per wildcard pattern, matching it.
-func readsUnmapped(src string, c *esql.Query, user *doc.Mapping, opts esql.Options) bool {
-	ast, err := esql.Parse(src)
-	if err != nil {
-		return true
+// readsUnmapped reports whether fields no mapping names could change the
+// columns or reads of c, compiled without them, judged from its plan:
+// FROM yields every mapped field as a column, so unnamed ones reach the
+// output unless a KEEP of exact names or a STATS replaces the columns
+// first (a KEEP pattern with a wildcard could match them), and a KQL()
+// clause that names fields by pattern or not at all reads what the
+// mapping has.
+func readsUnmapped(c *esql.Query) bool {
+	p := c.Plan()
+	if p.Source().Patterns == nil {
+		return false
 	}
-	probes := doc.NewMapping()
-	probe := func(name string) { probes.Add(doc.Field{Name: name, Type: doc.Keyword, ESType: "keyword"}) }
-	probe(unmappedProbe)
-	for _, cmd := range ast.Commands {
-		var names []esql.NamePattern
-		switch cmd := cmd.(type) {
-		case *esql.KeepCmd:
-			names = cmd.Names
-		case *esql.DropCmd:
-			names = cmd.Names
-		case *esql.RenameCmd:
-			names = append(slices.Clone(cmd.Old), cmd.New...)
-		case *esql.MvExpandCmd:
-			names = []esql.NamePattern{cmd.Name}
-		}
-		for _, n := range names {
-			if strings.Contains(n.Text, "*") {
-				probe(strings.ReplaceAll(n.Text, "*", unmappedProbe))
+	open := true // the fields FROM yields are columns
+	for _, cmd := range p.Commands[1:] {
+		switch x := cmd.(type) {
+		case *logical.Stats:
+			open = open && x.Inline
+		case *logical.Project:
+			if x.Kind != "KEEP" {
+				continue
+			}
+			for _, pat := range x.Patterns {
+				if open && strings.Contains(pat, "*") {
+					return true
+				}
+			}
+			open = false
+		case *logical.Where:
+			kqlByMapping := false
+			logical.Walk(x.Cond, func(e logical.Expr) bool {
+				if k, ok := e.(*logical.KQL); ok && kql.NamesByMapping(k.AST) {
+					kqlByMapping = true
+				}
+				return !kqlByMapping
+			})
+			if kqlByMapping {
+				return true
 			}
 		}
 	}
-	p, err := esql.Compile(src, &Catalog{User: user, Inferred: probes}, opts)
-	return err != nil || !slices.Equal(c.Columns(), p.Columns()) || !slices.Equal(c.Fields(), p.Fields())
+	return open
 }
 
 // Run reads the inputs and returns the query's result and what the read

@@ -245,7 +245,7 @@ func (rr *runAlerts) add(rep RunReport, events int64, res *esql.Result, repeat b
 		rows = rows[:max]
 	}
 	if !repeat || rr.rp.KibanaDuplicates {
-		ex := Execution{UUID: rr.execUUID(cr.Rule.RuleID, rep.Time), Time: rep.Time, From: rep.From, To: rep.To, KibanaIDs: rr.rp.KibanaDuplicates}
+		ex := Execution{UUID: rr.execUUID(cr.Rule.RuleID, rep.Time), Time: rep.Time, From: rep.From, To: rep.To, KibanaIDs: rr.rp.KibanaDuplicates, Indices: cr.Query.IndexPatterns()}
 		for _, row := range rows {
 			a := BuildAlert(cr.Rule, res.Columns, row, rr.by, ex)
 			if rr.seen[a.ID] {

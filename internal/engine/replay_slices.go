@@ -209,11 +209,3 @@ func (sr *sliceResults) result(r sliceRun) (*esql.Result, error) {
 	sr.cur, sr.res, sr.fresh, sr.started = r, res, true, true
 	return res, nil
 }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}

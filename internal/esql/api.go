@@ -3,6 +3,14 @@
 // Elasticsearch's), planner and a streaming executor whose aggregation states
 // merge. Value semantics live in esql/fn and esql/agg; this package knows the
 // language and how a query flows.
+//
+// Compile resolves the AST into the typed logical plan of esql/logical
+// (Query.Plan), which is what other packages read — the prefilter's
+// conditions, the live engine's monotonicity, query probing, the stage
+// split — and, in the same pass, lowers each plan node to the row
+// executor's closures and operators (cexpr.node beside cexpr.eval, an
+// opSpec per command). Parse is for tools and tests; consumers of a query
+// never re-parse it.
 package esql
 
 import (

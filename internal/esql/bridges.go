@@ -56,16 +56,16 @@ func compileGrok(patterns []string) (*grokPattern, error) {
 
 func (g *grokPattern) match(s string) ([]doc.Value, bool) { return g.p.Match(s) }
 
-// compileKQL compiles a KQL() query (Elasticsearch's dialect) for matching
-// source documents and lists the fields it reads.
-func compileKQL(q string, m *doc.Mapping, now time.Time) (func(*doc.Document) bool, []string, error) {
+// compileKQL parses and compiles a KQL() query (Elasticsearch's dialect)
+// for matching source documents, and lists the fields it reads.
+func compileKQL(q string, m *doc.Mapping, now time.Time) (kql.Node, func(*doc.Document) bool, []string, error) {
 	n, err := kql.Parse(q, kql.Elasticsearch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mt, err := kql.Compile(n, m, kql.Options{Dialect: kql.Elasticsearch, Now: now})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return mt.Match, mt.Fields(), nil
+	return n, mt.Match, mt.Fields(), nil
 }

@@ -8,6 +8,8 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/esql/agg"
 	"vigil/internal/esql/fn"
+	"vigil/internal/esql/logical"
+	"vigil/internal/esql/registry"
 )
 
 // warnSite is one expression that can emit evaluation warnings.
@@ -39,6 +41,8 @@ type compiler struct {
 	// reads, while set, collects the slots of the columns compiled
 	// expressions read (what a WHERE or EVAL depends on).
 	reads *[]int
+	// cmds is the logical plan's commands so far.
+	cmds []logical.Command
 	// noSuggest: Options.NoSuggestions.
 	noSuggest bool
 }
@@ -146,8 +150,8 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		return c.kqlCall(e, sc)
 	case "WEIGHTED_AVG":
 		return c.weightedAvg(e, sc)
-	case "MATCH", "QSTR", "MATCH_PHRASE", "MULTI_MATCH", "SCORE":
-		return c.errf(e.P, "["+strings.ToUpper(e.Name)+"] function is not supported yet")
+	case "MATCH":
+		return c.matchCall(e, sc)
 	}
 	if af, ok := agg.Lookup(name); ok {
 		if c.aggCtx == nil {
@@ -157,6 +161,9 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 	}
 	f, ok := fn.Lookup(name)
 	if !ok {
+		if registry.ElasticsearchFunction(name) { // Vigil's gap, not the query's
+			return c.errf(e.P, "["+name+"] function is not supported yet")
+		}
 		return c.errf(e.P, "Unknown function ["+e.Name+"]")
 	}
 	if e.Star {
@@ -208,7 +215,7 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 	if err != nil {
 		return c.errf(e.P, typeErr(err, e.Txt, e.Args, f.MaxArgs == 1))
 	}
-	x := c.apply(e.Txt, e.P, t, ev, args)
+	x := c.apply(e.Txt, e.P, t, ev, args, logical.Function, name)
 	if name == "DATE_TRUNC" && args[0].konst && args[1].field != "" && args[1].t.IsTemporal() &&
 		(args[0].val.T == doc.TimeDuration || args[0].val.T == doc.DatePeriod) && !args[0].val.IsMulti() {
 		x.bucket = &timeBucket{field: args[1].field, span: args[0].val}
@@ -325,6 +332,7 @@ func (c *compiler) caseExpr(e *Call, sc *scope) *cexpr {
 	}
 	var branches []branch
 	var elseV evalFn = func(*ctx, []doc.Value) doc.Value { return doc.Value{} }
+	node := &logical.Case{T: t, Src: e.Txt, At: logical.Pos(e.P)}
 	allConst := true
 	for i := 0; i+1 < len(args); i += 2 {
 		cond, val := args[i], args[i+1]
@@ -338,6 +346,7 @@ func (c *compiler) caseExpr(e *Call, sc *scope) *cexpr {
 				continue
 			}
 			branches = append(branches, branch{nil, val.eval})
+			node.When, node.Then = append(node.When, nil), append(node.Then, val.node)
 			if !val.konst {
 				allConst = false
 			}
@@ -345,17 +354,19 @@ func (c *compiler) caseExpr(e *Call, sc *scope) *cexpr {
 		}
 		allConst = false
 		branches = append(branches, branch{cond.eval, val.eval})
+		node.When, node.Then = append(node.When, cond.node), append(node.Then, val.node)
 	}
 	if len(args)%2 == 1 {
 		last := args[len(args)-1]
 		elseV = last.eval
+		node.Else = last.node
 		if !last.konst {
 			allConst = false
 		}
 	}
 built:
 	conv := func(v doc.Value) doc.Value { return convertTo(v, t) }
-	r := &cexpr{t: t, src: e.Txt, pos: e.P, eval: func(x *ctx, row []doc.Value) doc.Value {
+	r := &cexpr{t: t, src: e.Txt, pos: e.P, node: node, eval: func(x *ctx, row []doc.Value) doc.Value {
 		for _, b := range branches {
 			if b.cond == nil {
 				return conv(b.value(x, row))
@@ -397,12 +408,13 @@ func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
 	if strings.Contains(strings.ToLower(a.val.S), "now") {
 		c.q.usesNow = true // KQL date math ("now-1d") reads the clock too
 	}
-	m, fields, err := compileKQL(a.val.S, c.mapping, c.now)
+	n, m, fields, err := compileKQL(a.val.S, c.mapping, c.now)
 	if err != nil {
 		return c.errf(e.Args[0].Pos(), "Invalid KQL query ["+a.val.S+"]: "+err.Error())
 	}
 	c.kqlFields = append(c.kqlFields, fields...)
-	return &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(x *ctx, _ []doc.Value) doc.Value {
+	node := &logical.KQL{Query: a.val.S, AST: n, Match: m, Fields: fields, Src: e.Txt}
+	return &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(x *ctx, _ []doc.Value) doc.Value {
 		if x.doc == nil {
 			return doc.Value{}
 		}

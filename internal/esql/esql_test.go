@@ -685,6 +685,22 @@ func TestPushLaidOutDocuments(t *testing.T) {
 	}
 }
 
+// BenchmarkCompileSeedRule times analysis and planning of the seed rule
+// over the endpoint mapping (a rule compiles once; vigil query per run).
+func BenchmarkCompileSeedRule(b *testing.B) {
+	q := seedQuery(b)
+	m, ok := doc.BuiltinMapping("logs-endpoint.events.process")
+	if !ok {
+		b.Skip("no built-in endpoint mapping")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(q, testCatalog{m}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // The length bound in unknownColumn's search must keep every suggestion
 // within the edit distance (lengths 2 apart included, 3 apart not), and
 // Options.NoSuggestions must drop the search.

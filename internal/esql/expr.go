@@ -9,6 +9,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/esql/agg"
 	"vigil/internal/esql/fn"
+	"vigil/internal/esql/logical"
 )
 
 // evalFn evaluates a compiled expression against one row. The row is a slot
@@ -16,9 +17,11 @@ import (
 // argument stack, the source document for KQL()).
 type evalFn func(x *ctx, row []doc.Value) doc.Value
 
-// cexpr is a compiled, typed expression.
+// cexpr is a compiled, typed expression: its plan node and, lowered for
+// the row executor, its closure.
 type cexpr struct {
 	t     doc.Type
+	node  logical.Expr
 	eval  evalFn
 	konst bool // foldable: val holds the value
 	val   doc.Value
@@ -51,7 +54,7 @@ func (b *timeBucket) end(start doc.Value) int64 {
 }
 
 func constExpr(v doc.Value, t doc.Type, src string, pos Pos) *cexpr {
-	return &cexpr{t: t, konst: true, val: v, src: src, pos: pos,
+	return &cexpr{t: t, konst: true, val: v, src: src, pos: pos, node: &logical.Lit{Val: v, T: t, Src: src},
 		eval: func(*ctx, []doc.Value) doc.Value { return v }}
 }
 
@@ -69,7 +72,18 @@ type attr struct {
 	meta   metaKind
 	es     string // mapping type for unsupported-field errors
 	konst  *doc.Value
-	bucket *timeBucket // see cexpr.bucket
+	bucket *timeBucket  // see cexpr.bucket
+	col    *logical.Col // its plan column; made on first use for source fields
+}
+
+// column returns a's plan column. Source fields get theirs only when
+// something refers to them, so a plan keeps the columns it uses, not the
+// whole mapping.
+func (a *attr) column() *logical.Col {
+	if a.col == nil {
+		a.col = &logical.Col{Name: a.name, Type: a.t, Field: a.src}
+	}
+	return a.col
 }
 
 type metaKind uint8
@@ -170,7 +184,8 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 			return x
 		}
 		slot := c.use(a)
-		x := &cexpr{t: a.t, src: e.Txt, pos: e.P, bucket: a.bucket, eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
+		x := &cexpr{t: a.t, src: e.Txt, pos: e.P, bucket: a.bucket, node: &logical.Ref{Col: a.column(), Src: e.Txt},
+			eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
 		if a.meta == metaNone {
 			x.field = a.src
 		}
@@ -194,7 +209,7 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 		if err != nil {
 			return c.errf(e.P, typeErr(err, e.Txt, []Expr{e.X}, true))
 		}
-		return c.apply(e.Txt, e.P, t, ev, []*cexpr{x})
+		return c.apply(e.Txt, e.P, t, ev, []*cexpr{x}, logical.Operator, "-")
 	case *Logical:
 		return c.logical(e, sc)
 	case *Not:
@@ -203,7 +218,7 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 			return c.errf(e.P, "argument of ["+e.Txt+"] must be [boolean], found value ["+e.X.Src()+"] type ["+x.t.String()+"]")
 		}
 		site := c.site(e.P, e.Txt)
-		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
+		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Not{X: x.node, Src: e.Txt, At: logical.Pos(e.P)}, eval: func(xc *ctx, row []doc.Value) doc.Value {
 			v := x.eval(xc, row)
 			if v.IsNull() {
 				return v
@@ -218,7 +233,7 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 	case *IsNull:
 		x := c.expr(e.X, sc)
 		not := e.Not
-		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
+		r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.IsNull{X: x.node, Not: not, Src: e.Txt}, eval: func(xc *ctx, row []doc.Value) doc.Value {
 			return doc.Bool(x.eval(xc, row).IsNull() != not)
 		}}
 		return c.fold(r, x)
@@ -236,7 +251,7 @@ func (c *compiler) expr(e Expr, sc *scope) *cexpr {
 		if err != nil {
 			return c.errf(e.P, typeErr(err, e.Txt, []Expr{e.X}, true))
 		}
-		return c.apply(e.Txt, e.P, to, ev, []*cexpr{x})
+		return c.apply(e.Txt, e.P, to, ev, []*cexpr{x}, logical.Cast, to.String())
 	case *MapExpr:
 		return c.errf(e.P, "map expressions are only allowed as command options")
 	}
@@ -266,7 +281,7 @@ func (c *compiler) fold(r *cexpr, inputs ...*cexpr) *cexpr {
 // warning and yields what the Eval returned with its error: null, except for
 // conversions of a multi-value, which keep the elements that converted
 // (TO_INTEGER([1, 501379200000]) is 1, per the TO_INTEGER reference page).
-func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexpr) *cexpr {
+func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexpr, kind logical.CallKind, name string) *cexpr {
 	site := c.site(p, src)
 	var eval evalFn
 	switch len(args) {
@@ -315,7 +330,11 @@ func (c *compiler) apply(src string, p Pos, t doc.Type, ev fn.Eval, args []*cexp
 			return v
 		}
 	}
-	r := &cexpr{t: t, src: src, pos: p, eval: eval}
+	node := &logical.Call{Kind: kind, Name: name, T: t, Eval: ev, Src: src, At: logical.Pos(p)}
+	for _, a := range args {
+		node.Args = append(node.Args, a.node)
+	}
+	r := &cexpr{t: t, src: src, pos: p, eval: eval, node: node}
 	return c.fold(r, args...)
 }
 
@@ -334,19 +353,19 @@ func (c *compiler) implicitCast(x *cexpr, to doc.Type) *cexpr {
 	if err != nil {
 		return x
 	}
-	return c.apply(x.src, x.pos, to, ev, []*cexpr{x})
+	return c.apply(x.src, x.pos, to, ev, []*cexpr{x}, logical.Cast, to.String())
 }
 
 func (c *compiler) binary(e *Binary, sc *scope) *cexpr {
 	if e.Op == ":" {
-		return c.errf(e.P, "the MATCH operator [:] is not supported yet")
+		return c.matchOperator(e, sc)
 	}
 	l, r := c.expr(e.L, sc), c.expr(e.R, sc)
 	if e.Op == "=~" {
 		if !(l.t.IsString() || l.t == doc.Null) || !(r.t.IsString() || r.t == doc.Null) {
 			return c.errf(e.P, "first argument of ["+e.Txt+"] must be [string], found value ["+e.L.Src()+"] type ["+l.t.String()+"]")
 		}
-		return c.apply(e.Txt, e.P, doc.Boolean, fn.InsensitiveEquals, []*cexpr{l, r})
+		return c.apply(e.Txt, e.P, doc.Boolean, fn.InsensitiveEquals, []*cexpr{l, r}, logical.Operator, e.Op)
 	}
 	op := opOf[e.Op]
 	if op >= fn.Eq {
@@ -368,7 +387,7 @@ func (c *compiler) binary(e *Binary, sc *scope) *cexpr {
 	if (l.nullLit || r.nullLit) && l.konst && r.konst {
 		c.warnOnce("Line " + itoa(e.P.Line) + ":" + itoa(e.P.Col) + ": Expression [" + e.Txt + "] always evaluates to NULL.")
 	}
-	return c.apply(e.Txt, e.P, t, ev, []*cexpr{l, r})
+	return c.apply(e.Txt, e.P, t, ev, []*cexpr{l, r}, logical.Operator, e.Op)
 }
 
 func (c *compiler) logical(e *Logical, sc *scope) *cexpr {
@@ -399,7 +418,7 @@ func (c *compiler) logical(e *Logical, sc *scope) *cexpr {
 		return 0
 	}
 	le, re := l.eval, r.eval
-	res := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(x *ctx, row []doc.Value) doc.Value {
+	res := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: &logical.Logical{And: and, L: l.node, R: r.node, Src: e.Txt, At: logical.Pos(e.P)}, eval: func(x *ctx, row []doc.Value) doc.Value {
 		a := tri(x, le(x, row))
 		if and && a == 0 {
 			return doc.Bool(false)
@@ -436,6 +455,7 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 	}
 	var items []item
 	var all = []*cexpr{x}
+	node := &logical.In{X: x.node, Not: e.Not, Src: e.Txt, At: logical.Pos(e.P)}
 	// strs holds the list when it is string constants against a string:
 	// equality is then byte equality, tested without an evaluation each.
 	strs, allStrs := []string{}, x.t.IsString()
@@ -449,9 +469,11 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 		}
 		if v.t == doc.Null {
 			items = append(items, item{ev: v.eval})
+			node.List = append(node.List, v.node)
 			continue
 		}
 		v = c.implicitCast(v, x.t)
+		node.List = append(node.List, v.node)
 		xt := x.t
 		if xt == doc.Null {
 			xt = v.t
@@ -465,7 +487,7 @@ func (c *compiler) in(e *In, sc *scope) *cexpr {
 	site := c.site(e.P, e.Txt)
 	not := e.Not
 	xe := x.eval
-	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
+	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(xc *ctx, row []doc.Value) doc.Value {
 		v := xe(xc, row)
 		if v.IsNull() {
 			return v
@@ -510,6 +532,7 @@ func (c *compiler) like(e *Like, sc *scope) *cexpr {
 		return c.errf(e.P, "argument of ["+e.Txt+"] must be [string], found value ["+e.X.Src()+"] type ["+x.t.String()+"]")
 	}
 	var ms []func(string) bool
+	node := &logical.Like{X: x.node, Regex: e.Regex, Not: e.Not, Src: e.Txt, At: logical.Pos(e.P)}
 	for _, pe := range e.Patterns {
 		p := c.expr(pe, sc)
 		if !p.konst {
@@ -518,6 +541,7 @@ func (c *compiler) like(e *Like, sc *scope) *cexpr {
 		if p.val.IsNull() {
 			// A null pattern makes the predicate null.
 			ms = append(ms, nil)
+			node.Patterns = append(node.Patterns, nil)
 			continue
 		}
 		if !p.t.IsString() {
@@ -528,11 +552,13 @@ func (c *compiler) like(e *Like, sc *scope) *cexpr {
 			return c.errf(pe.Pos(), "Invalid pattern ["+p.val.S+"]: "+err.Error())
 		}
 		ms = append(ms, m)
+		pat := p.val.S
+		node.Patterns = append(node.Patterns, &pat)
 	}
 	site := c.site(e.P, e.Txt)
 	not := e.Not
 	xe := x.eval
-	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, eval: func(xc *ctx, row []doc.Value) doc.Value {
+	r := &cexpr{t: doc.Boolean, src: e.Txt, pos: e.P, node: node, eval: func(xc *ctx, row []doc.Value) doc.Value {
 		v := xe(xc, row)
 		if v.IsNull() {
 			return v

@@ -2,6 +2,7 @@ package esql
 
 import (
 	"vigil/internal/doc"
+	"vigil/internal/esql/logical"
 	"vigil/internal/match/lucene"
 	"vigil/internal/match/wildcard"
 )
@@ -88,11 +89,14 @@ func (c *compiler) dissect(cm *DissectCmd, sc *scope) opSpec {
 		return nil
 	}
 	spec := &dissectSpec{in: x.eval, pat: p}
+	d := &logical.Dissect{X: x.node, Pattern: cm.Pattern}
 	for _, k := range p.keys {
-		a := &attr{name: k, t: doc.Keyword, slot: c.newSlot()}
+		a := &attr{name: k, t: doc.Keyword, slot: c.newSlot(), col: &logical.Col{Name: k, Type: doc.Keyword, By: d}}
 		spec.slots = append(spec.slots, a.slot)
+		d.Out = append(d.Out, a.col)
 		sc.add(a)
 	}
+	c.cmds = append(c.cmds, d)
 	return spec
 }
 
@@ -171,10 +175,13 @@ func (c *compiler) grok(cm *GrokCmd, sc *scope) opSpec {
 		return nil
 	}
 	spec := &grokSpec{in: x.eval, pat: p}
+	g := &logical.Grok{X: x.node, Patterns: cm.Patterns}
 	for _, f := range p.fields {
-		a := &attr{name: f.name, t: f.t, slot: c.newSlot()}
+		a := &attr{name: f.name, t: f.t, slot: c.newSlot(), col: &logical.Col{Name: f.name, Type: f.t, By: g}}
 		spec.slots = append(spec.slots, a.slot)
+		g.Out = append(g.Out, a.col)
 		sc.add(a)
 	}
+	c.cmds = append(c.cmds, g)
 	return spec
 }

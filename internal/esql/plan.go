@@ -6,6 +6,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/esql/agg"
 	"vigil/internal/esql/fn"
+	"vigil/internal/esql/logical"
 )
 
 // aggCollector gathers the aggregate calls of one STATS while its fields
@@ -16,6 +17,7 @@ type aggCollector struct {
 }
 
 type aggSpec struct {
+	node    *logical.Agg
 	factory agg.Factory
 	arg     evalFn // nil for COUNT(*)
 	filter  evalFn // per-aggregate WHERE, nil when absent
@@ -30,7 +32,7 @@ func (c *compiler) aggCall(af *agg.Func, e *Call, _ *scope) *cexpr {
 	// Arguments are evaluated over input rows; nested aggregates are errors.
 	c.aggCtx = nil
 	defer func() { c.aggCtx = ac }()
-	spec := &aggSpec{slot: c.newSlot()}
+	spec := &aggSpec{slot: c.newSlot(), node: &logical.Agg{Name: strings.ToUpper(e.Name), Src: e.Txt}}
 	var types []doc.Type
 	var consts []*doc.Value
 	if e.Star || len(e.Args) == 0 {
@@ -39,8 +41,12 @@ func (c *compiler) aggCall(af *agg.Func, e *Call, _ *scope) *cexpr {
 		nerr := len(c.errs)
 		for i, a := range e.Args {
 			x := c.expr(a, ac.input)
+			spec.node.Args = append(spec.node.Args, x.node)
 			if i == 0 {
 				spec.arg = x.eval
+			} else if i < af.RowArgs { // FIRST/LAST's sort field: per row, packed with the value
+				v, s := spec.arg, x.eval
+				spec.arg = func(cx *ctx, row []doc.Value) doc.Value { return agg.Pair(v(cx, row), s(cx, row)) }
 			} else if !x.konst {
 				return c.errf(a.Pos(), "second argument of ["+e.Txt+"] must be a constant, received ["+a.Src()+"]")
 			}
@@ -61,9 +67,10 @@ func (c *compiler) aggCall(af *agg.Func, e *Call, _ *scope) *cexpr {
 		return c.errf(e.P, typeErr(err, e.Txt, e.Args, af.MaxArgs == 1))
 	}
 	spec.factory = f
+	spec.node.T, spec.node.Factory = t, f
 	ac.aggs = append(ac.aggs, spec)
 	slot := spec.slot
-	return &cexpr{t: t, src: e.Txt, pos: e.P, eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
+	return &cexpr{t: t, src: e.Txt, pos: e.P, node: spec.node, eval: func(_ *ctx, row []doc.Value) doc.Value { return row[slot] }}
 }
 
 // stage kinds for the compiled pipeline.
@@ -93,6 +100,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			if x.t != doc.Boolean && x.t != doc.Null {
 				c.errs = append(c.errs, errAt(cm.Cond.Pos(), "Condition expression needs to be boolean, found ["+strings.ToUpper(x.t.String())+"]"))
 			}
+			c.cmds = append(c.cmds, &logical.Where{Cond: x.node})
 			if x.konst && !x.val.IsNull() && !x.val.IsMulti() && x.val.Bool() {
 				continue // WHERE true
 			}
@@ -100,10 +108,12 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 		case *EvalCmd:
 			kqlOK, lastBlocker = false, "EVAL"
 			spec := &evalSpec{}
+			ev := &logical.Eval{}
 			c.reads = &spec.reads
 			for _, f := range cm.Fields {
 				x := c.expr(f.X, sc)
-				a := &attr{name: f.Name, t: x.t, slot: c.newSlot(), bucket: x.bucket}
+				a := c.computed(f.Name, x, ev)
+				ev.Cols = append(ev.Cols, a.col)
 				if x.konst {
 					v := x.val
 					a.konst = &v
@@ -114,6 +124,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			}
 			c.reads = nil
 			ops = append(ops, spec)
+			c.cmds = append(c.cmds, ev)
 		case *StatsCmd:
 			kqlOK, lastBlocker = false, "STATS"
 			if cm.Inline {
@@ -125,14 +136,22 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 		case *KeepCmd:
 			kqlOK, lastBlocker = false, "KEEP"
 			sc = c.keep(cm.Names, sc)
+			c.project("KEEP", cm.Names, nil)
 		case *DropCmd:
 			kqlOK, lastBlocker = false, "DROP"
 			sc = c.drop(cm.Names, sc)
+			c.project("DROP", cm.Names, nil)
 		case *RenameCmd:
 			kqlOK, lastBlocker = false, "RENAME"
 			sc = c.rename(cm, sc)
+			var rs []logical.Rename
+			for i := range cm.Old {
+				rs = append(rs, logical.Rename{Old: cm.Old[i].Text, New: cm.New[i].Text})
+			}
+			c.project("RENAME", nil, rs)
 		case *SortCmd:
 			spec := &sortSpec{}
+			so := &logical.Sort{}
 			for _, k := range cm.Keys {
 				x := c.expr(k.X, sc)
 				nullsFirst := k.Desc
@@ -140,11 +159,14 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 					nullsFirst = k.NullsFirst
 				}
 				spec.keys = append(spec.keys, sortKey{eval: x.eval, desc: k.Desc, nullsFirst: nullsFirst})
+				so.Keys = append(so.Keys, logical.SortKey{X: x.node, Desc: k.Desc, NullsFirst: nullsFirst})
 			}
 			ops = append(ops, spec)
+			c.cmds = append(c.cmds, so)
 		case *LimitCmd:
 			kqlOK, lastBlocker = false, "LIMIT"
 			ops = append(ops, &limitSpec{n: cm.N})
+			c.cmds = append(c.cmds, &logical.Limit{N: cm.N})
 		case *MvExpandCmd:
 			kqlOK, lastBlocker = false, "MV_EXPAND"
 			a := sc.lookup(cm.Name.Text)
@@ -153,7 +175,10 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 				continue
 			}
 			in := c.use(a)
-			na := &attr{name: a.name, t: a.t, slot: c.newSlot()}
+			mv := &logical.MvExpand{In: a.column()}
+			na := &attr{name: a.name, t: a.t, slot: c.newSlot(), col: &logical.Col{Name: a.name, Type: a.t, By: mv}}
+			mv.Out = na.col
+			c.cmds = append(c.cmds, mv)
 			// MV_EXPAND keeps the column's position.
 			for i, col := range sc.cols {
 				if col == a {
@@ -184,6 +209,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 // stats compiles STATS / INLINE STATS.
 func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 	spec := &statsSpec{inline: cm.Inline, window: -1}
+	st := &logical.Stats{Inline: cm.Inline}
 	group := &scope{}
 	var keyAttrs []*attr
 	for _, f := range cm.By {
@@ -191,11 +217,13 @@ func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 		if containsAgg(f.X) {
 			c.errs = append(c.errs, errAt(f.X.Pos(), "grouping key ["+f.X.Src()+"] cannot contain aggregate functions"))
 		}
-		a := &attr{name: f.Name, t: x.t, slot: c.newSlot(), bucket: x.bucket}
+		a := c.computed(f.Name, x, st)
+		st.By = append(st.By, a.col)
 		spec.keys = append(spec.keys, x.eval)
 		spec.keySlots = append(spec.keySlots, a.slot)
 		if x.bucket != nil && spec.window < 0 {
 			spec.window, spec.bucket = len(spec.keys)-1, x.bucket
+			st.Window = &logical.Window{Field: x.bucket.field, Span: x.bucket.span}
 		}
 		group.add(a)
 		keyAttrs = append(keyAttrs, a)
@@ -235,15 +263,22 @@ func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
 			w := c.expr(f.Where, in)
 			for _, a := range ac.aggs[n:] {
 				a.filter = w.eval
+				a.node.Filter = w.node
 			}
 		}
-		a := &attr{name: f.Name, t: x.t, slot: c.newSlot()}
+		a := &attr{name: f.Name, t: x.t, slot: c.newSlot(),
+			col: &logical.Col{Name: f.Name, Type: x.t, Expr: x.node, By: st, Aggregated: true}}
+		st.Aggs = append(st.Aggs, a.col)
 		_, bare := agg.Lookup(callName(ax))
 		spec.post = append(spec.post, postEval{slot: a.slot, eval: x.eval, aggFrom: n, aggTo: len(ac.aggs),
 			plain: bare && len(ac.aggs) == n+1})
 		out.add(a)
 	}
 	spec.aggs = ac.aggs
+	for _, a := range ac.aggs {
+		st.Calls = append(st.Calls, a.node)
+	}
+	c.cmds = append(c.cmds, st)
 	if cm.Inline {
 		// INLINE STATS keeps every input column (those the new columns
 		// shadow are dropped) and appends the aggregates then the keys.
@@ -519,6 +554,9 @@ func (c *compiler) rename(cm *RenameCmd, sc *scope) *scope {
 		}
 		na := *a
 		na.name = nw.Text
+		col := *a.column()
+		col.Name = nw.Text
+		na.col = &col
 		na2 := &na
 		// A renamed column keeps its position; an existing column of the new
 		// name disappears.
@@ -538,6 +576,21 @@ func (c *compiler) rename(cm *RenameCmd, sc *scope) *scope {
 }
 
 var _ = fn.ErrMultiValue
+
+// computed makes the column an expression computes in command by.
+func (c *compiler) computed(name string, x *cexpr, by logical.Command) *attr {
+	return &attr{name: name, t: x.t, slot: c.newSlot(), bucket: x.bucket,
+		col: &logical.Col{Name: name, Type: x.t, Expr: x.node, By: by}}
+}
+
+// project records a KEEP, DROP or RENAME.
+func (c *compiler) project(kind string, pats []NamePattern, renames []logical.Rename) {
+	p := &logical.Project{Kind: kind, Renames: renames}
+	for _, n := range pats {
+		p.Patterns = append(p.Patterns, n.Text)
+	}
+	c.cmds = append(c.cmds, p)
+}
 
 // noMatch words a KEEP/DROP name that matched nothing.
 func noMatch(c *compiler, p string, sc *scope) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vigil/internal/doc"
+	"vigil/internal/esql/logical"
 )
 
 // Query is a compiled ES|QL query: immutable and safe to share; each
@@ -25,32 +26,40 @@ type Query struct {
 	// The pipeline split: stage1 streams per event up to head, the first
 	// blocking command (STATS, SORT or LIMIT, always present because of the
 	// implicit LIMIT); rest runs once in Finish over head's output.
-	stage1    []opSpec
-	head      opSpec
-	rest      []opSpec
-	compWarn  []string
-	kqlFields []string
-	cmdNames  []string
-	headIndex int // index into cmdNames where the blocking stage starts
-	groupBy   []string
-	limit     int
-	usesNow   bool // NOW() or KQL date math read Options.Now
+	stage1   []opSpec
+	head     opSpec
+	rest     []opSpec
+	compWarn []string
+	plan     *logical.Plan
+	usesNow  bool // NOW() or KQL date math read Options.Now
 }
+
+// Plan is the query's resolved logical plan, which consumers read instead
+// of the query text. It is shared: do not modify it.
+func (q *Query) Plan() *logical.Plan { return q.plan }
 
 // GroupBy returns the BY column names of the query's last STATS (nil when
 // it has none): what identifies a result row, for alert identity.
-func (q *Query) GroupBy() []string { return slices.Clone(q.groupBy) }
+func (q *Query) GroupBy() []string {
+	var out []string
+	if s := q.plan.LastStats(); s != nil {
+		for _, c := range s.By {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
 
 // Limit is the final row bound (an explicit trailing LIMIT, capped at
 // MaxLimit, or the implicit DefaultLimit).
-func (q *Query) Limit() int { return q.limit }
+func (q *Query) Limit() int { return q.plan.Limit() }
 
 // HeadLimit is the row bound of the LIMIT that starts the query's blocking
 // stage (the implicit one when nothing else bounds it), or -1 when a STATS
 // or SORT starts it: the row at which a run in input order stops adding.
 func (q *Query) HeadLimit() int {
-	if l, ok := q.head.(*limitSpec); ok {
-		return l.n
+	if l, ok := q.plan.Aggregating().(*logical.Limit); ok {
+		return l.N
 	}
 	return -1
 }
@@ -82,9 +91,12 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
 	var sc *scope
+	source := &logical.Source{}
+	c.cmds = append(c.cmds, source)
 	switch src := cmds[0].(type) {
 	case *FromCmd:
 		q.patterns = src.Patterns
+		source.Patterns = src.Patterns
 		var m *doc.Mapping
 		if cat != nil {
 			m, err = cat.Resolve(src.Patterns)
@@ -102,6 +114,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		}
 		for _, md := range src.Metadata {
 			a := &attr{name: md.Text, slot: -1}
+			source.Metadata = append(source.Metadata, md.Text)
 			switch md.Text {
 			case "_id":
 				a.t, a.meta = doc.Keyword, metaID
@@ -117,13 +130,15 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 				c.errs = append(c.errs, errAt(md.P, "unsupported metadata field ["+md.Text+"]"))
 				continue
 			}
+			a.col = &logical.Col{Name: a.name, Type: a.t, Meta: md.Text}
 			sc.add(a)
 		}
 	case *RowCmd:
 		sc = &scope{}
 		for _, f := range src.Fields {
 			x := c.expr(f.X, &scope{})
-			a := &attr{name: f.Name, t: x.t, slot: c.newSlot()}
+			a := &attr{name: f.Name, t: x.t, slot: c.newSlot(), col: &logical.Col{Name: f.Name, Type: x.t, Expr: x.node, By: source}}
+			source.Row = append(source.Row, a.col)
 			v := x.eval(c.foldCtx, nil)
 			q.rowVals = append(q.rowVals, v)
 			q.rowSlots = append(q.rowSlots, a.slot)
@@ -131,9 +146,6 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		}
 	default:
 		return nil, errAt(cmds[0].CmdPos(), "unsupported source command")
-	}
-	for _, cmd := range cmds {
-		q.cmdNames = append(q.cmdNames, commandName(cmd))
 	}
 	ops, final := c.plan(cmds[1:], sc)
 	if len(c.errs) > 0 {
@@ -146,6 +158,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		if l, ok := ops[i].(*limitSpec); ok {
 			if l.n > MaxLimit {
 				ops = append(ops, &limitSpec{n: MaxLimit})
+				c.cmds = append(c.cmds, &logical.Limit{N: MaxLimit, Implicit: true})
 			}
 			bounded = true
 			break
@@ -162,22 +175,11 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	}
 	if !bounded {
 		ops = append(ops, &limitSpec{n: DefaultLimit})
+		c.cmds = append(c.cmds, &logical.Limit{N: DefaultLimit, Implicit: true})
 	}
-	for i := len(ops) - 1; i >= 0; i-- {
-		if l, ok := ops[i].(*limitSpec); ok {
-			q.limit = l.n
-			break
-		}
-	}
-	for i := len(cmds) - 1; i >= 0; i-- {
-		if st, ok := cmds[i].(*StatsCmd); ok && !st.Inline {
-			for _, f := range st.By {
-				q.groupBy = append(q.groupBy, f.Name)
-			}
-			break
-		}
-	}
+	q.plan = &logical.Plan{Commands: c.cmds}
 	for _, a := range final.cols {
+		q.plan.Output = append(q.plan.Output, a.column())
 		q.columns = append(q.columns, Column{Name: a.name, Type: a.t})
 		if a.t == doc.Unsupported {
 			// Unsupported fields are returned as null: give them an empty slot.
@@ -197,7 +199,15 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		break
 	}
 	q.stage1, q.head, q.rest = ops[:hi], ops[hi], ops[hi+1:]
-	q.headIndex = hi
+	for i, cmd := range c.cmds {
+		switch cmd.(type) {
+		case *logical.Stats, *logical.Sort, *logical.Limit:
+			q.plan.Head = i
+		default:
+			continue
+		}
+		break
+	}
 	if s, ok := q.head.(*statsSpec); ok && s.window >= 0 && !s.inline {
 		s.splitEmit(slotsRead(rowLocalPrefix(q.rest)))
 	}
@@ -205,45 +215,8 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	q.loads = c.loads
 	q.sites = c.sites
 	q.compWarn = append(c.compileWarn, c.foldCtx.warn.lines...)
-	q.kqlFields = c.kqlFields
+	q.plan.Fields = fieldsRead(c.loads, c.kqlFields)
 	return q, nil
-}
-
-func commandName(c Command) string {
-	switch c := c.(type) {
-	case *FromCmd:
-		return "FROM"
-	case *RowCmd:
-		return "ROW"
-	case *WhereCmd:
-		return "WHERE"
-	case *EvalCmd:
-		return "EVAL"
-	case *StatsCmd:
-		if c.Inline {
-			return "INLINE STATS"
-		}
-		return "STATS"
-	case *KeepCmd:
-		return "KEEP"
-	case *DropCmd:
-		return "DROP"
-	case *RenameCmd:
-		return "RENAME"
-	case *SortCmd:
-		return "SORT"
-	case *LimitCmd:
-		return "LIMIT"
-	case *MvExpandCmd:
-		return "MV_EXPAND"
-	case *DissectCmd:
-		return "DISSECT"
-	case *GrokCmd:
-		return "GROK"
-	case *UnsupportedCmd:
-		return c.Name
-	}
-	return "?"
 }
 
 // joinErrors words several analysis errors like ES's VerificationException.
@@ -324,14 +297,17 @@ func (q *Query) MatchesIndex(index string) bool {
 func (q *Query) IndexPatterns() []string { return slices.Clone(q.patterns) }
 
 // Fields returns the source fields the query reads (for projection), sorted.
-func (q *Query) Fields() []string {
+func (q *Query) Fields() []string { return slices.Clone(q.plan.Fields) }
+
+// fieldsRead lists the source fields loads and KQL() read, sorted.
+func fieldsRead(loads []*attr, kqlFields []string) []string {
 	set := map[string]bool{}
-	for _, a := range q.loads {
+	for _, a := range loads {
 		if a.src != "" {
 			set[a.src] = true
 		}
 	}
-	for _, f := range q.kqlFields {
+	for _, f := range kqlFields {
 		set[f] = true
 	}
 	out := make([]string, 0, len(set))
@@ -361,21 +337,16 @@ type Stages struct {
 	Aggregating []string
 }
 
-// Stages returns the per-event / aggregating split of the source commands.
+// Stages returns the per-event / aggregating split of the query's commands
+// (the plan's, without the implicit LIMITs).
 func (q *Query) Stages() Stages {
-	// Map op index back to commands: count ops per command is not 1:1
-	// (KEEP/DROP/RENAME compile to nothing), so split by the first blocking
-	// command name instead.
 	var s Stages
-	blocked := false
-	for _, n := range q.cmdNames {
-		if !blocked && (n == "STATS" || n == "INLINE STATS" || n == "SORT" || n == "LIMIT") {
-			blocked = true
-		}
-		if blocked {
-			s.Aggregating = append(s.Aggregating, n)
-		} else {
-			s.PerEvent = append(s.PerEvent, n)
+	for _, c := range q.plan.PerEvent() {
+		s.PerEvent = append(s.PerEvent, c.Name())
+	}
+	for _, c := range q.plan.Commands[q.plan.Head:] {
+		if l, ok := c.(*logical.Limit); !ok || !l.Implicit {
+			s.Aggregating = append(s.Aggregating, c.Name())
 		}
 	}
 	return s
@@ -445,8 +416,8 @@ func (c *countingSink) finish() { c.next.finish() }
 // an EVAL'd column: "@timestamp"), or "" when its groups are not windows.
 // Only then can CloseWindows bound an execution's memory.
 func (q *Query) WindowField() string {
-	if s, ok := q.head.(*statsSpec); ok && s.window >= 0 && !s.inline {
-		return s.bucket.field
+	if w := q.plan.Window(); w != nil {
+		return w.Field
 	}
 	return ""
 }

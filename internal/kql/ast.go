@@ -284,3 +284,28 @@ func keywordAt(s string, i int) bool {
 }
 
 func isWordByte(c byte) bool { return c != ' ' && (c == '*' || !isSpecial(rune(c))) }
+
+// NamesByMapping reports whether n names a field by a wildcard pattern or
+// not at all (the default field), so which fields it reads depends on the
+// mapping it is compiled against.
+func NamesByMapping(n Node) bool {
+	switch x := n.(type) {
+	case *Bool:
+		for _, c := range x.Children {
+			if NamesByMapping(c) {
+				return true
+			}
+		}
+	case *Not:
+		return NamesByMapping(x.Child)
+	case *Match:
+		return !x.HasField || x.Field.IsPattern()
+	case *Exists:
+		return x.Field.IsPattern()
+	case *Range:
+		return x.Field.IsPattern()
+	case *Nested:
+		return x.Path.IsPattern() || NamesByMapping(x.Query)
+	}
+	return false
+}

@@ -68,6 +68,17 @@ func forEachToken(s string, fn func(tok string) bool) {
 	}
 }
 
+// Analyze returns the lower-cased tokens of s under this approximation of
+// the standard analyzer; ES|QL's MATCH analyzes text fields with it too.
+func Analyze(s string) []string { return analyze(s) }
+
+// EachToken calls fn with each token of s, not lower-cased, until fn returns
+// false, without allocating; TokenIs compares one with a lower-cased term.
+func EachToken(s string, fn func(tok string) bool) { forEachToken(s, fn) }
+
+// TokenIs reports whether tok lower-cases to lower.
+func TokenIs(tok, lower string) bool { return eqLower(tok, lower) }
+
 // analyze returns the lower-cased tokens of s.
 func analyze(s string) []string {
 	var out []string

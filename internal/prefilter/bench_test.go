@@ -1,4 +1,4 @@
-package prefilter
+package prefilter_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"vigil/internal/prefilter"
 	"vigil/internal/rule"
 )
 
@@ -17,10 +18,7 @@ import (
 // own newline scan (which is timed with Match). The pass-ratio metric is
 // the share of lines Match passes.
 func BenchmarkMatch(b *testing.B) {
-	f, err := ForQuery(rule.Builtin()[0].Query, endpointMapping(b))
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := forQuery(b, rule.Builtin()[0].Query, endpointMapping(b))
 	path := os.Getenv("VIGIL_BENCH_FILE")
 	if path == "" {
 		benchLines(b, f, sampleLines())
@@ -87,7 +85,7 @@ func sampleLines() [][]byte {
 	return lines
 }
 
-func benchLines(b *testing.B, f *Filter, lines [][]byte) {
+func benchLines(b *testing.B, f *prefilter.Filter, lines [][]byte) {
 	size := 0
 	for _, l := range lines {
 		size += len(l)

@@ -1,11 +1,14 @@
-// Package prefilter owns predicate pushdown to bytes: from an ES|QL query it
-// derives literal byte strings that every raw NDJSON line whose document can
-// pass the query's per-event filters (the WHERE conditions, KQL() included,
-// before the first STATS, SORT or LIMIT) must contain, so a hunt can skip
-// other lines before parsing any JSON.
+// Package prefilter owns predicate pushdown to bytes: from a condition
+// every event a query keeps must satisfy (Cond, a small negation-free
+// language of field matches that the query languages translate their
+// plans into: esql from its logical plan, KQL from its tree; EQL and
+// exceptions will feed the same interface) it derives literal byte strings
+// that every raw NDJSON line whose document can pass must contain, so a
+// hunt can skip other lines before parsing any JSON. It sits below the
+// query languages and imports none of them.
 //
 // Soundness is the contract: Match returns false only when no document
-// encoded by that line could pass the filters.
+// encoded by that line could satisfy the condition.
 //   - Every literal matches ASCII-case-insensitively, which covers TO_LOWER,
 //     lowercase normalizers and KQL's case-insensitive keyword matching.
 //   - A line holding a \u escape always passes: it could spell any byte.

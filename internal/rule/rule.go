@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,6 +60,23 @@ type Rule struct {
 	CreationDate   string
 	UpdatedDate    string
 	Integration    []string
+
+	// Kibana rule parameters Vigil does not act on but carries into alerts
+	// (kibana.alert.rule.* and kibana.alert.rule.parameters), as the rule
+	// file gives them.
+	ExceptionsList      []map[string]any
+	RiskScoreMapping    []map[string]any
+	SeverityMapping     []map[string]any
+	RelatedIntegrations []map[string]any
+	RequiredFields      []map[string]any
+	BuildingBlockType   string
+	RuleNameOverride    string
+	Namespace           string
+	TimelineID          string
+	TimelineTitle       string
+	Meta                map[string]any
+	InvestigationFields map[string]any
+	AlertSuppression    map[string]any
 
 	Path     string   // file the rule came from ("builtin:…" for embedded rules)
 	Warnings []*Error // keys outside the detection-rules schema (ignored)
@@ -124,6 +142,20 @@ type file struct {
 		TimestampOverride string `toml:"timestamp_override"`
 		Type              string `toml:"type"`
 		Version           *int   `toml:"version"`
+
+		ExceptionsList      []map[string]any `toml:"exceptions_list"`
+		RiskScoreMapping    []map[string]any `toml:"risk_score_mapping"`
+		SeverityMapping     []map[string]any `toml:"severity_mapping"`
+		RelatedIntegrations []map[string]any `toml:"related_integrations"`
+		RequiredFields      []map[string]any `toml:"required_fields"`
+		BuildingBlockType   string           `toml:"building_block_type"`
+		RuleNameOverride    string           `toml:"rule_name_override"`
+		Namespace           string           `toml:"namespace"`
+		TimelineID          string           `toml:"timeline_id"`
+		TimelineTitle       string           `toml:"timeline_title"`
+		Meta                map[string]any   `toml:"meta"`
+		InvestigationFields map[string]any   `toml:"investigation_fields"`
+		AlertSuppression    map[string]any   `toml:"alert_suppression"`
 	} `toml:"rule"`
 }
 
@@ -220,6 +252,11 @@ func Parse(data []byte, path string) (*Rule, error) {
 		From: r.From, TimestampField: r.TimestampOverride,
 		Maturity: f.Metadata.Maturity, CreationDate: f.Metadata.CreationDate,
 		UpdatedDate: f.Metadata.UpdatedDate, Integration: f.Metadata.Integration, Path: path,
+		ExceptionsList: r.ExceptionsList, RiskScoreMapping: r.RiskScoreMapping, SeverityMapping: r.SeverityMapping,
+		RelatedIntegrations: r.RelatedIntegrations, RequiredFields: r.RequiredFields,
+		BuildingBlockType: r.BuildingBlockType, RuleNameOverride: r.RuleNameOverride, Namespace: r.Namespace,
+		TimelineID: r.TimelineID, TimelineTitle: r.TimelineTitle, Meta: r.Meta,
+		InvestigationFields: r.InvestigationFields, AlertSuppression: r.AlertSuppression,
 	}
 	for _, t := range r.Threat {
 		th := Threat{Framework: t.Framework, Tactic: t.Tactic}
@@ -299,6 +336,15 @@ func Parse(data []byte, path string) (*Rule, error) {
 			Msg: fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (only esql rules run)", out.Name, out.Type)}
 	}
 	return out, nil
+}
+
+// Prebuilt reports whether Kibana would hold the rule as one of Elastic's
+// prebuilt rules (immutable, rule_source external): the rules built into
+// Vigil, and rule files authored by Elastic (every rule of Elastic's
+// detection-rules repository has author ["Elastic"]; Kibana installs or
+// imports those as prebuilt by rule_id).
+func (r *Rule) Prebuilt() bool {
+	return strings.HasPrefix(r.Path, "builtin:") || slices.Contains(r.Author, "Elastic")
 }
 
 // sortErrors orders problems by position (map iteration found them).

@@ -261,3 +261,69 @@ func TestLoadSkipsInvalidFiles(t *testing.T) {
 		t.Errorf("invalid: %v", res.Invalid)
 	}
 }
+
+// The Kibana parameters an alert carries are read from the rule file.
+func TestParseAlertParameters(t *testing.T) {
+	src := "[rule]\nrule_id = \"x\"\nname = \"n\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 21\nquery = \"FROM a\"\n" +
+		"author = [\"Someone\"]\nbuilding_block_type = \"default\"\nrule_name_override = \"rule.name\"\nnamespace = \"ns\"\n" +
+		"timeline_id = \"tl\"\ntimeline_title = \"TL\"\n" +
+		"[[rule.severity_mapping]]\nfield = \"a\"\noperator = \"equals\"\nseverity = \"high\"\nvalue = \"x\"\n" +
+		"[[rule.risk_score_mapping]]\nfield = \"s\"\noperator = \"equals\"\nvalue = \"\"\n" +
+		"[[rule.exceptions_list]]\nid = \"e\"\nlist_id = \"e\"\nnamespace_type = \"single\"\ntype = \"detection\"\n" +
+		"[[rule.related_integrations]]\npackage = \"endpoint\"\nversion = \"^9.0.0\"\n" +
+		"[[rule.required_fields]]\nname = \"a\"\ntype = \"keyword\"\necs = false\n" +
+		"[rule.meta]\nfrom = \"1m\"\n[rule.investigation_fields]\nfield_names = [\"a\"]\n[rule.alert_suppression]\ngroup_by = [\"a\"]\n"
+	r, err := Parse([]byte(src), "a.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"severity_mapping", r.SeverityMapping[0]["severity"], "high"},
+		{"risk_score_mapping", r.RiskScoreMapping[0]["field"], "s"},
+		{"exceptions_list", r.ExceptionsList[0]["namespace_type"], "single"},
+		{"related_integrations", r.RelatedIntegrations[0]["package"], "endpoint"},
+		{"required_fields", r.RequiredFields[0]["ecs"], false},
+		{"building_block_type", r.BuildingBlockType, "default"},
+		{"rule_name_override", r.RuleNameOverride, "rule.name"},
+		{"namespace", r.Namespace, "ns"},
+		{"timeline", r.TimelineID + "/" + r.TimelineTitle, "tl/TL"},
+		{"meta", r.Meta["from"], "1m"},
+		{"investigation_fields", len(r.InvestigationFields["field_names"].([]any)), 1},
+		{"alert_suppression", len(r.AlertSuppression["group_by"].([]any)), 1},
+		{"prebuilt", r.Prebuilt(), false},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if _, err := Parse([]byte(strings.Replace(src, "[[rule.severity_mapping]]", "severity_mapping = 3\n[[rule.x]]", 1)), "a.toml"); err == nil ||
+		!strings.Contains(err.Error(), "rule.severity_mapping must be an array of tables") {
+		t.Errorf("a mistyped mapping: %v", err)
+	}
+}
+
+// Kibana holds Elastic's rules as prebuilt (immutable): Vigil's built-in
+// rules and rule files Elastic authored.
+func TestPrebuilt(t *testing.T) {
+	for _, c := range []struct {
+		r    Rule
+		want bool
+	}{
+		{Rule{Path: "builtin:seed.toml"}, true},
+		{Rule{Path: "rules/x.toml", Author: []string{"Elastic"}}, true},
+		{Rule{Path: "rules/x.toml", Author: []string{"Elastic", "Contributor"}}, true},
+		{Rule{Path: "rules/x.toml", Author: []string{"Someone"}}, false},
+		{Rule{Path: "rules/x.toml"}, false},
+	} {
+		if got := c.r.Prebuilt(); got != c.want {
+			t.Errorf("%v %v: prebuilt %v", c.r.Path, c.r.Author, got)
+		}
+	}
+	if !Builtin()[0].Prebuilt() {
+		t.Error("the built-in rule is not prebuilt")
+	}
+}

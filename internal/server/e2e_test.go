@@ -18,8 +18,6 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"vigil/internal/config"
-	"vigil/internal/doc"
-	"vigil/internal/engine"
 )
 
 func sampleLines(t *testing.T) [][]byte {
@@ -49,32 +47,12 @@ func sampleLines(t *testing.T) [][]byte {
 // hosts) appear in the API, the file sink and at a webhook.
 func TestEndToEndBulkIndexer(t *testing.T) {
 	lines := sampleLines(t)
-	rules := seedRules(t)
 
 	// What hunt finds over the same data.
-	sw := engine.NewSweep(rules)
-	dec := doc.NewDecoder((&engine.Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true})
-	for _, l := range lines {
-		d, err := dec.Decode(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sw.Push(d)
-	}
-	res, err := sw.Finish(time.Now(), "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{}             // id → host
-	wantDocs := map[string]map[string]any{} // id → hunt's alert document
-	for _, rr := range res {
-		for _, a := range rr.Alerts {
-			want[a.ID] = a.Host
-			b, _ := a.MarshalJSON()
-			var m map[string]any
-			json.Unmarshal(b, &m)
-			wantDocs[a.ID] = m
-		}
+	wantDocs := huntAlerts(t, lines) // id → hunt's alert document
+	want := map[string]string{}      // id → host
+	for id, a := range wantDocs {
+		want[id], _ = a["host.name"].(string)
 	}
 	var hosts []string
 	for _, h := range want {

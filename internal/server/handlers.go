@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -155,7 +154,8 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	defer s.decs.Put(dec)
 	skim := s.skims.Get().(*doc.Decoder)
 	defer s.skims.Put(skim)
-	maxTime := int64(math.MinInt64)
+	var times []sourceTime
+	floor := s.floor.Load()
 	skimmed := 0
 	type item struct {
 		op, index, id string
@@ -218,8 +218,14 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			failed++
 			continue
 		}
-		maxTime = max(maxTime, timeOf(d))
+		if rf := s.admit(d, src, it.index, it.id, floor); rf != nil {
+			it.status, it.errType, it.msg = rf.status, rf.errType, rf.msg
+			items = append(items, it)
+			failed++
+			continue
+		}
 		if !pass {
+			times = noteTime(times, d)
 			skimmed++
 			it.status = 201
 			items = append(items, it)
@@ -231,7 +237,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		it.status = 201
 		items = append(items, it)
 	}
-	if err := s.enqueue(docs, raws, maxTime); err != nil {
+	if err := s.enqueue(docs, raws, times, floor); err != nil {
 		ingestRefused(w, err, "unavailable_shards_exception")
 		return
 	}
@@ -339,7 +345,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 type ingestResult struct {
 	Accepted  int      `json:"accepted"`
 	Malformed int      `json:"malformed"`
-	Errors    []string `json:"errors,omitempty"` // the first few problems, line:col
+	Refused   int      `json:"refused,omitempty"` // future-dated, or older than the late retention
+	Errors    []string `json:"errors,omitempty"`  // the first few problems, line:col
 }
 
 // ingestRefused answers a batch enqueue refused: 429 with Retry-After when
@@ -396,7 +403,8 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 	defer s.decs.Put(dec)
 	skim := s.skims.Get().(*doc.Decoder)
 	defer s.skims.Put(skim)
-	maxTime := int64(math.MinInt64)
+	var times []sourceTime
+	floor := s.floor.Load()
 	var docs []*doc.Document
 	var raws [][]byte
 	lines := ndjson{body: body}
@@ -414,8 +422,15 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 			}
 			continue
 		}
-		maxTime = max(maxTime, timeOf(d))
+		if rf := s.admit(d, line, index, d.ID, floor); rf != nil {
+			res.Refused++
+			if len(res.Errors) < 10 {
+				res.Errors = append(res.Errors, fmt.Sprintf("line %d: %s", lines.num, rf.msg))
+			}
+			continue
+		}
 		if !pass {
+			times = noteTime(times, d)
 			res.Accepted++
 			continue
 		}
@@ -428,7 +443,7 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 		docs = append(docs, d)
 		raws = append(raws, line)
 	}
-	if err := s.enqueue(docs, raws, maxTime); err != nil {
+	if err := s.enqueue(docs, raws, times, floor); err != nil {
 		res.Accepted = 0
 		return res, err
 	}
@@ -567,6 +582,7 @@ func (s *Server) ruleSummary(i int, full bool) map[string]any {
 		x := (*st)[i]
 		m["mode"], m["alerts_on_arrival"], m["open_windows"], m["live_groups"], m["late_events"], m["refused_events"] =
 			x.Mode.String(), x.Monotone, x.OpenRuns, x.Groups, x.Late, x.Overflow
+		m["expired_events"], m["future_events"] = x.Expired, x.Future
 	}
 	if full {
 		m["description"], m["note"], m["query"], m["threat"], m["references"], m["author"], m["license"], m["false_positives"] =

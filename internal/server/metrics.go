@@ -15,6 +15,11 @@ type metrics struct {
 	unrouted     prometheus.Counter
 	rejected     prometheus.Counter
 	late         *prometheus.CounterVec
+	future       prometheus.Counter
+	expired      prometheus.Counter
+	capped       *prometheus.CounterVec
+	watermark    prometheus.Gauge
+	sources      prometheus.Gauge
 	alerts       *prometheus.CounterVec
 	sinkErrors   prometheus.Counter
 	evalSeconds  prometheus.Histogram
@@ -32,7 +37,12 @@ func newMetrics() *metrics {
 	m.malformed = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_malformed_total", Help: "Events refused as malformed."})
 	m.unrouted = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_unrouted_total", Help: "Events no rule reads (no matching FROM, or no index)."})
 	m.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_rejected_total", Help: "Ingest requests refused with 429 because the queue was full."})
-	m.late = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_events_late_total", Help: "Events too late for every window of a rule."}, []string{"rule"})
+	m.late = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_events_late_total", Help: "Late events that re-opened a rule's windows (re-evaluated from the spool)."}, []string{"rule"})
+	m.future = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_future_total", Help: "Events refused and quarantined as stamped more than max_future_skew ahead of the clock."})
+	m.expired = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_expired_total", Help: "Events refused as older than the watermark less late_retention."})
+	m.capped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_alerts_capped_total", Help: "Alerts not raised because a window hit max_signals (scheduled) or limits.max_alerts_per_window (real time)."}, []string{"rule"})
+	m.watermark = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_watermark_seconds", Help: "Event-time watermark real-time windows close on (Unix seconds)."})
+	m.sources = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_event_sources", Help: "Event sources (agents, hosts) whose watermarks are tracked."})
 	m.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_alerts_total", Help: "New alerts."}, []string{"rule", "severity"})
 	m.sinkErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_sink_errors_total", Help: "Alert deliveries a sink refused."})
 	m.evalSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_evaluation_seconds", Help: "Time to evaluate live rules after a batch.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)})
@@ -40,7 +50,7 @@ func newMetrics() *metrics {
 	m.groups = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_live_groups", Help: "Live state per rule: STATS groups (or buffered events)."}, []string{"rule"})
 	m.openRuns = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_open_windows", Help: "Open real-time windows per rule."}, []string{"rule"})
 	m.overflow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_group_limit_refused_events", Help: "Events refused by the per-rule live group limit."}, []string{"rule"})
-	for _, c := range []prometheus.Collector{m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.alerts, m.sinkErrors,
+	for _, c := range []prometheus.Collector{m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
 		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

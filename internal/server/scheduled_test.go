@@ -40,7 +40,7 @@ func TestScheduledModeService(t *testing.T) {
 	clock.set(time.Date(2026, 11, 20, 10, 20, 0, 0, time.UTC))
 	ts.TickNow()
 	l := ts.alerts(t, "")
-	if l.Total != 1 || l.Alerts[0]["kibana.alert.rule.execution.range.gte"] != "2026-11-20T10:11:00.000Z" || l.Alerts[0]["kibana.alert.rule.execution.range.lte"] != "2026-11-20T10:20:00.000Z" {
+	if l.Total != 1 || l.Alerts[0]["vigil.execution.range.gte"] != "2026-11-20T10:11:00.000Z" || l.Alerts[0]["vigil.execution.range.lte"] != "2026-11-20T10:20:00.000Z" {
 		t.Fatalf("first scheduled run: %+v", l)
 	}
 	clock.set(time.Date(2026, 11, 20, 10, 25, 0, 0, time.UTC)) // [10:16, 10:25]: the burst is out of range

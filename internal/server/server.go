@@ -64,7 +64,8 @@ type Server struct {
 	spool   *store.Spool
 	sinks   sink.Multi
 	webhook *sink.Webhook
-	late    *sink.File
+	late    *sink.File // events refused as older than the late retention
+	future  *sink.File // events quarantined as stamped in the future
 	metrics *metrics
 	sse     *broker
 	http    *http.Server
@@ -93,15 +94,33 @@ type Server struct {
 	// re-evaluating an unchanged alert costs no store query. Bounded: reset
 	// past knownMax entries.
 	known map[string]string
-	// overflowSeen is each rule's refused-event count already alerted on.
-	overflowSeen map[string]int64
+	// overflowSeen is each rule's refused-event count already alerted on;
+	// lateSeen its late-event count already added to the metric.
+	overflowSeen, lateSeen map[string]int64
+	// capSeen is each capped window's dropped-alert count already alerted
+	// on (rule and window).
+	capSeen map[string]int
+	// floor is the oldest event time the engine still evaluates (ms),
+	// published for the ingest path, which refuses older events.
+	floor atomic.Int64
+	// pushed is the spool position of the last batch pushed to the engine
+	// (engine goroutine): late re-evaluation reads the spool up to it, as
+	// later entries are still queued. lateDone is the position up to which
+	// every late event has been re-evaluated (checkpointed); lastLate when
+	// the last re-evaluation ran.
+	pushed, lateDone store.Pos
+	lastLate         time.Time
 }
 
 const knownMax = 100_000
 
 type batch struct {
-	docs     []*doc.Document
-	maxTime  int64 // newest event time in the request, pushed or not
+	docs []*doc.Document
+	// times are the newest event times, per source, of the request's
+	// events no rule reads (not pushed, but they show time passing).
+	times    []sourceTime
+	pos      store.Pos // the spool position after the batch
+	floor    int64     // the floor the ingest path refused older events by
 	accepted time.Time
 	fn       func() // a control batch: run on the engine goroutine, then close done
 	done     chan struct{}
@@ -127,7 +146,9 @@ func New(opts Options) (*Server, error) {
 		opts.Mapping = (&engine.Catalog{}).DecoderMapping()
 	}
 	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, clock: opts.Clock, sse: newBroker(),
-		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), abandon: make(chan struct{}), known: map[string]string{}, overflowSeen: map[string]int64{}}
+		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), abandon: make(chan struct{}), known: map[string]string{},
+		overflowSeen: map[string]int64{}, lateSeen: map[string]int64{}, capSeen: map[string]int{}}
+	s.floor.Store(math.MinInt64)
 	if cfg.Auth.Token != "" {
 		h := sha256.Sum256([]byte(cfg.Auth.Token))
 		s.token = h[:]
@@ -138,7 +159,7 @@ func New(opts Options) (*Server, error) {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields})
 	}
 	s.skims.New = func() any {
-		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: []string{"@timestamp"}, Reuse: true})
+		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: append([]string{"@timestamp"}, engine.SourceFields()...), Reuse: true})
 	}
 	if err := s.buildPrefilter(); err != nil {
 		return nil, err
@@ -154,12 +175,16 @@ func New(opts Options) (*Server, error) {
 			}
 			return modeOf(cfg.Mode)
 		},
-		AllowedLateness: cfg.AllowedLateness.Duration,
-		MaxGroups:       cfg.Limits.MaxGroupsPerRule,
-		IndexFallback:   cfg.Index,
-		Clock:           opts.Clock,
-		ExecUUID:        execUUID,
-		OnLate:          s.onLate,
+		AllowedLateness:    cfg.AllowedLateness.Duration,
+		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
+		Retention:          cfg.LateRetention.Duration,
+		MaxGroups:          cfg.Limits.MaxGroupsPerRule,
+		MaxAlertsPerWindow: cfg.Limits.MaxAlertsPerWindow,
+		IndexFallback:      cfg.Index,
+		Clock:              opts.Clock,
+		ExecUUID:           execUUID,
+		OnLate:             s.onLate,
+		OnFuture:           s.onFuture,
 	})
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
@@ -170,6 +195,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.late, err = sink.NewFile(filepath.Join(cfg.DataDir, "late.ndjson"), 0, 0); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.future, err = sink.NewFile(filepath.Join(cfg.DataDir, "future.ndjson"), 0, 0); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -208,6 +237,9 @@ func execUUID(ruleID string, at time.Time) string {
 // decoding skips the rest of each event.
 func projection(rules []*engine.CompiledRule) []string {
 	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
+	for _, f := range engine.SourceFields() { // the event's source, for its watermark
+		set[f] = true
+	}
 	for _, cr := range rules {
 		for _, f := range cr.Query.Fields() {
 			set[f] = true
@@ -235,10 +267,7 @@ func (s *Server) buildPrefilter() error {
 		if err != nil {
 			return err
 		}
-		f, err := pf.ForQuery(cr.Rule.Query, qm, s.opts.Mapping)
-		if err != nil {
-			return err
-		}
+		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
 		}
@@ -273,11 +302,12 @@ func (s *Server) openSinks() error {
 const stateKey = "live"
 
 // checkpointState is what survives a restart besides the spool: which runs
-// are final, and the watermark (events skipped by the prefilter advanced it
-// but are not in the spool).
+// are final, the watermarks (events skipped by the prefilter advanced them
+// but are not in the spool), and how far into the spool late events have
+// been re-evaluated.
 type checkpointState struct {
-	Rules     map[string]engine.RuleState `json:"rules"`
-	Watermark int64                       `json:"watermark"`
+	engine.Checkpoint
+	LateDone store.Pos `json:"late_done"`
 }
 
 // recover restores the checkpoint and replays the spool. Alerts the replay
@@ -291,19 +321,23 @@ func (s *Server) recover() error {
 		if err := json.Unmarshal(b, &st); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
-		s.live.Restore(st.Rules)
-		s.live.Advance(st.Watermark)
+		s.live.Restore(st.Checkpoint)
+		s.lateDone = st.LateDone
 	}
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
-	s.live.Replaying = true
 	n := 0
-	err := s.spool.Replay(func(e store.Entry) int64 {
+	from := s.live.OpenHorizon()
+	keep := func(t int64, p store.Pos) bool { return t >= from || s.lateDone.Before(p) }
+	err := s.spool.Replay(keep, func(e store.Entry) int64 {
 		d, err := dec.Decode(e.Raw)
 		if err != nil {
 			return math.MinInt64
 		}
 		d.Index, d.ID = e.Index, e.ID
+		// Late events the last instance had re-evaluated are not again;
+		// those after (a crash before their pass) are.
+		s.live.Replaying = !s.lateDone.Before(e.Pos)
 		s.live.Push(d)
 		n++
 		return timeOf(d)
@@ -315,7 +349,8 @@ func (s *Server) recover() error {
 	if n > 0 {
 		s.log.Info("spool replayed", "events", n)
 	}
-	s.evaluate(time.Time{})
+	s.pushed = s.spool.End()
+	s.evaluate(time.Time{}, true)
 	s.tick() // Kibana runs a rule as soon as it is enabled; after downtime, with catch-up
 	return nil
 }
@@ -370,8 +405,8 @@ var errQueueFull = errors.New("ingest queue full")
 
 // enqueue spools the batch (so an acknowledged event survives a crash) and
 // hands it to the engine, or refuses it whole when the queue is full.
-func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, maxTime int64) error {
-	if len(docs) == 0 && maxTime == math.MinInt64 {
+func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, times []sourceTime, floor int64) error {
+	if len(docs) == 0 && len(times) == 0 {
 		return nil
 	}
 	entries := make([]store.Entry, len(docs))
@@ -387,10 +422,11 @@ func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, maxTime int64) err
 		s.metrics.rejected.Inc()
 		return errQueueFull
 	}
-	if err := s.spool.Append(entries); err != nil {
+	pos, err := s.spool.Append(entries)
+	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	s.queue <- &batch{docs: docs, maxTime: maxTime, accepted: time.Now()} // room: only enqueue sends, under ingestMu
+	s.queue <- &batch{docs: docs, times: times, pos: pos, floor: floor, accepted: time.Now()} // room: only enqueue sends, under ingestMu
 	return nil
 }
 
@@ -407,34 +443,38 @@ func (s *Server) engineLoop() {
 			return
 		case b, ok := <-s.queue:
 			if !ok {
-				s.evaluate(oldest)
+				s.evaluate(oldest, true)
 				s.tick()
 				s.checkpoint()
 				return
 			}
 			if b.fn != nil {
-				s.evaluate(oldest)
+				s.evaluate(oldest, true)
 				oldest, lastEval = time.Time{}, time.Now()
 				b.fn()
 				close(b.done)
 				continue
 			}
-			s.live.Advance(b.maxTime)
+			s.live.Admit(b.floor)
+			for _, st := range b.times {
+				s.live.Observe(st.source, st.t)
+			}
 			for _, d := range b.docs {
 				if !s.live.Push(d) {
 					s.metrics.unrouted.Inc()
 				}
 			}
+			s.pushed = b.pos
 			if oldest.IsZero() {
 				oldest = b.accepted
 			}
 			if len(s.queue) == 0 || time.Since(lastEval) >= s.opts.EvalInterval {
-				s.evaluate(oldest)
+				s.evaluate(oldest, false)
 				oldest, lastEval = time.Time{}, time.Now()
 			}
 		case <-tick.C:
-			if !oldest.IsZero() {
-				s.evaluate(oldest)
+			if !oldest.IsZero() || s.live.PendingLate() {
+				s.evaluate(oldest, false)
 				oldest, lastEval = time.Time{}, time.Now()
 			}
 			s.tick()
@@ -446,14 +486,34 @@ func (s *Server) engineLoop() {
 	}
 }
 
-// evaluate flushes real-time rules and handles their alerts.
-func (s *Server) evaluate(accepted time.Time) {
+// evaluate flushes real-time rules and handles their alerts, and
+// re-evaluates runs late events re-opened: every pending run when force
+// (Sync, shutdown), else one pass at most every lateInterval, since each
+// pass reads the spool.
+func (s *Server) evaluate(accepted time.Time, force bool) {
 	start := time.Now()
 	ups, err := s.live.Flush()
 	if err != nil {
 		s.log.Error("evaluation failed", "err", err)
 	}
 	s.handle(ups)
+	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
+		s.lastLate = time.Now()
+		ups, err := s.live.Reevaluate(s.spoolSource)
+		if err != nil {
+			s.log.Error("late re-evaluation failed", "err", err)
+			break
+		}
+		s.handle(ups)
+		if !force {
+			break
+		}
+	}
+	if !s.live.PendingLate() {
+		s.lateDone = s.pushed
+	}
+	s.handleCaps()
+	s.floor.Store(s.live.Floor())
 	s.metrics.evalSeconds.Observe(time.Since(start).Seconds())
 	if !accepted.IsZero() {
 		s.metrics.alertLatency.Observe(time.Since(accepted).Seconds())
@@ -474,6 +534,8 @@ func (s *Server) tick() {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
 	s.handle(ups)
+	s.handleCaps()
+	s.floor.Store(s.live.Floor()) // a run moves scheduled rules' floor
 }
 
 // TickNow runs due scheduled rules at once (tests with a fake clock).
@@ -503,7 +565,7 @@ func (s *Server) Sync() { s.sync(func() {}) }
 
 // checkpoint saves the live engine's closed runs and prunes the spool.
 func (s *Server) checkpoint() {
-	st, err := json.Marshal(checkpointState{Rules: s.live.State(), Watermark: s.live.Watermark()})
+	st, err := json.Marshal(checkpointState{Checkpoint: s.live.State(), LateDone: s.lateDone})
 	if err == nil && string(st) != string(s.lastSave) {
 		if err := s.store.PutState(stateKey, st); err != nil {
 			s.log.Error("checkpoint failed", "err", err)
@@ -521,8 +583,11 @@ func (s *Server) checkpoint() {
 var volatile = map[string]bool{
 	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
 	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
-	"kibana.alert.rule.execution.range.gte": true, "kibana.alert.rule.execution.range.lte": true,
+	"kibana.alert.intended_timestamp": true, "kibana.alert.rule.created_at": true, "kibana.alert.rule.updated_at": true,
+	"vigil.execution.range.gte": true, "vigil.execution.range.lte": true,
 	"kibana.alert.workflow_status": true,
+	// Re-deriving an alert late is no change to it.
+	engine.LateField: true,
 }
 
 func contentHash(a *engine.Alert) string {
@@ -602,20 +667,21 @@ func (s *Server) handle(ups []engine.Update) {
 	}
 }
 
-func (s *Server) onLate(r *rule.Rule, d *doc.Document, t int64) {
-	s.metrics.late.WithLabelValues(r.Name).Inc()
-	s.log.Warn("late event", "rule", r.Name, "event_time", time.UnixMilli(t).UTC(), "index", d.Index, "id", d.ID)
-	b, _ := json.Marshal(map[string]any{"rule_id": r.RuleID, "index": d.Index, "id": d.ID, "event_time": time.UnixMilli(t).UTC()})
-	s.late.Send(sink.Event{Kind: "late", Alert: b})
-}
-
 func (s *Server) observeStats() {
 	stats := s.live.Stats()
 	s.stats.Store(&stats)
+	if wm := s.live.Watermark(); wm != math.MinInt64 {
+		s.metrics.watermark.Set(float64(wm) / 1000)
+	}
+	s.metrics.sources.Set(float64(s.live.Sources()))
 	for _, st := range stats {
 		if st.Overflow > s.overflowSeen[st.RuleID] {
 			s.overflowSeen[st.RuleID] = st.Overflow
 			s.handle([]engine.Update{{Alert: s.groupLimitAlert(st), Final: true}})
+		}
+		if st.Late > s.lateSeen[st.RuleID] {
+			s.metrics.late.WithLabelValues(st.Name).Add(float64(st.Late - s.lateSeen[st.RuleID]))
+			s.lateSeen[st.RuleID] = st.Late
 		}
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
@@ -676,8 +742,10 @@ func (s *Server) close() error {
 			errs = append(errs, sk.Close())
 		}
 	}
-	if s.late != nil {
-		errs = append(errs, s.late.Close())
+	for _, f := range []*sink.File{s.late, s.future} {
+		if f != nil {
+			errs = append(errs, f.Close())
+		}
 	}
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,7 +19,26 @@ type Entry struct {
 	ID    string
 	Raw   []byte
 	Time  int64 // event time (ms) the spool uses for pruning
+	Pos   Pos   // where the entry ends (Replay and Scan set it)
 }
+
+// Pos is a place in the spool: a segment and a byte offset in it. Entries
+// are ordered by Pos in the order they were appended.
+type Pos struct {
+	Seg int   `json:"seg"`
+	Off int64 `json:"off"`
+}
+
+// Before reports whether p comes before q.
+func (p Pos) Before(q Pos) bool { return p.Seg < q.Seg || p.Seg == q.Seg && p.Off < q.Off }
+
+// segTimes is the event-time range of a segment's entries.
+type segTimes struct{ oldest, newest int64 }
+
+const (
+	minTime = -1 << 63
+	maxTime = 1<<63 - 1
+)
 
 // Spool is an append-only log of accepted events, in segment files. An
 // event is spooled before its _bulk request is acknowledged, so after a
@@ -31,7 +51,7 @@ type Spool struct {
 	cur     *os.File
 	curSeq  int
 	curSize int64
-	segs    map[int]int64 // seq → newest event time in it
+	segs    map[int]segTimes
 	buf     []byte
 }
 
@@ -43,9 +63,9 @@ func OpenSpool(dir string, maxSegment int64) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	sp := &Spool{dir: dir, maxSeg: maxSegment, segs: map[int]int64{}}
+	sp := &Spool{dir: dir, maxSeg: maxSegment, segs: map[int]segTimes{}}
 	for _, seq := range sp.list() {
-		sp.segs[seq] = 1<<63 - 1 // unknown until replayed
+		sp.segs[seq] = segTimes{minTime, maxTime} // unknown until replayed
 		sp.curSeq = max(sp.curSeq, seq)
 	}
 	return sp, nil
@@ -68,37 +88,49 @@ func (sp *Spool) path(seq int) string {
 	return filepath.Join(sp.dir, fmt.Sprintf("seg-%08d.ndjson", seq))
 }
 
-// Append writes entries in one write call. Lines are
-// "index"<TAB>"id"<TAB>raw, with index and id Go-quoted.
-func (sp *Spool) Append(entries []Entry) error {
-	if len(entries) == 0 {
-		return nil
-	}
+// Append writes entries in one write call and returns the position after
+// them (with no entries: End). Lines are "index"<TAB>"id"<TAB>time<TAB>raw,
+// with index and id Go-quoted and time the entry's event time in decimal
+// ms (so Scan filters by time without decoding events); lines written
+// before time was kept ("index"<TAB>"id"<TAB>raw) still read.
+func (sp *Spool) Append(entries []Entry) (Pos, error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
+	if len(entries) == 0 {
+		return sp.end(), nil
+	}
 	if sp.cur == nil || sp.curSize >= sp.maxSeg {
 		if err := sp.rotate(); err != nil {
-			return err
+			return Pos{}, err
 		}
 	}
 	b := sp.buf[:0]
-	newest := sp.segs[sp.curSeq]
+	times := sp.segs[sp.curSeq]
 	for _, e := range entries {
-		b = strconv.AppendQuote(b, e.Index)
-		b = append(b, '\t')
-		b = strconv.AppendQuote(b, e.ID)
-		b = append(b, '\t')
-		b = append(b, e.Raw...)
-		b = append(b, '\n')
-		newest = max(newest, e.Time)
+		b = appendLine(b, e)
+		times.oldest, times.newest = min(times.oldest, e.Time), max(times.newest, e.Time)
 	}
 	n, err := sp.cur.Write(b)
 	sp.curSize += int64(n)
-	sp.segs[sp.curSeq] = newest
+	sp.segs[sp.curSeq] = times
 	if cap(b) <= 4<<20 {
 		sp.buf = b
 	}
-	return err
+	return Pos{sp.curSeq, sp.curSize}, err
+}
+
+// End is the position after every entry.
+func (sp *Spool) End() Pos {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.end()
+}
+
+func (sp *Spool) end() Pos {
+	if sp.cur == nil { // the next append opens a new segment
+		return Pos{sp.curSeq + 1, 0}
+	}
+	return Pos{sp.curSeq, sp.curSize}
 }
 
 func (sp *Spool) rotate() error {
@@ -111,42 +143,120 @@ func (sp *Spool) rotate() error {
 		return err
 	}
 	sp.cur, sp.curSize = f, 0
-	sp.segs[sp.curSeq] = -1 << 63
+	sp.segs[sp.curSeq] = segTimes{maxTime, minTime}
 	return nil
 }
 
-// Replay calls fn for every spooled entry, oldest segment first; fn returns
-// the entry's event time, which the spool keeps for pruning. A torn last
-// line (a crash mid-write) is skipped.
-func (sp *Spool) Replay(fn func(Entry) int64) error {
+// Replay calls fn for the spooled entries, oldest segment first, that
+// keep (nil: all) accepts given their event time (minTime when the line
+// does not carry it: those are always replayed) and position — skipped
+// entries cost no copy and no decoding. fn returns the entry's event time,
+// which (with the times lines carry) the spool keeps for pruning and Scan.
+// A torn last line (a crash mid-write) is skipped.
+func (sp *Spool) Replay(keep func(t int64, p Pos) bool, fn func(Entry) int64) error {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	for _, seq := range sp.list() {
-		f, err := os.Open(sp.path(seq))
+		times := segTimes{maxTime, minTime}
+		note := func(t int64) {
+			if t != minTime {
+				times.oldest, times.newest = min(times.oldest, t), max(times.newest, t)
+			}
+		}
+		err := sp.read(seq, -1, func(t int64, p Pos) bool {
+			note(t)
+			return keep == nil || t == minTime || keep(t, p)
+		}, func(e Entry) {
+			if t := fn(e); e.Time == minTime {
+				note(t)
+			}
+		})
 		if err != nil {
 			return err
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 256<<20)
-		newest := int64(-1 << 63)
-		for sc.Scan() {
-			e, ok := parseLine(sc.Bytes())
-			if !ok {
-				continue
-			}
-			newest = max(newest, fn(e))
+		if times.newest == minTime {
+			times.newest = minTime + 1 // no timed entry: prunable
 		}
-		err = sc.Err()
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("spool %s: %w", sp.path(seq), err)
-		}
-		sp.segs[seq] = newest
+		sp.segs[seq] = times
 	}
 	return nil
 }
 
-func parseLine(line []byte) (Entry, bool) {
+// Scan calls fn for the entries before until whose event times may lie in
+// [from, to] (ms): segments and entries outside are skipped (entries whose
+// time is not known are not). It does not block Append (appends go past
+// until), and must not run concurrently with Prune.
+func (sp *Spool) Scan(until Pos, from, to int64, fn func(Entry)) error {
+	sp.mu.Lock()
+	var seqs []int
+	for seq, t := range sp.segs {
+		if seq <= until.Seg && t.newest >= from && t.oldest <= to {
+			seqs = append(seqs, seq)
+		}
+	}
+	sp.mu.Unlock()
+	sort.Ints(seqs)
+	for _, seq := range seqs {
+		limit := int64(-1)
+		if seq == until.Seg {
+			limit = until.Off
+		}
+		keep := func(t int64, _ Pos) bool { return t == minTime || t >= from && t <= to }
+		if err := sp.read(seq, limit, keep, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read calls fn for each whole entry of segment seq, up to limit bytes
+// (-1: all), that keep accepts given its time and position.
+func (sp *Spool) read(seq int, limit int64, keep func(int64, Pos) bool, fn func(Entry)) error {
+	f, err := os.Open(sp.path(seq))
+	if os.IsNotExist(err) {
+		return nil // pruned
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if limit >= 0 {
+		r = io.LimitReader(f, limit)
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	pos := Pos{Seg: seq}
+	keepHere := func(t int64) bool { return keep(t, pos) }
+	for sc.Scan() {
+		pos.Off += int64(len(sc.Bytes())) + 1
+		e, ok := parseLine(sc.Bytes(), keepHere)
+		if !ok {
+			continue
+		}
+		e.Pos = pos
+		fn(e)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("spool %s: %w", sp.path(seq), err)
+	}
+	return nil
+}
+
+func appendLine(b []byte, e Entry) []byte {
+	b = strconv.AppendQuote(b, e.Index)
+	b = append(b, '\t')
+	b = strconv.AppendQuote(b, e.ID)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, e.Time, 10)
+	b = append(b, '\t')
+	b = append(b, e.Raw...)
+	return append(b, '\n')
+}
+
+// parseLine reads a spool line; keep, when set, sees the entry's event time
+// (minTime: not known) first and may skip it before its source is copied.
+func parseLine(line []byte, keep func(int64) bool) (e Entry, ok bool) {
 	i := bytes.IndexByte(line, '\t')
 	if i < 0 {
 		return Entry{}, false
@@ -155,12 +265,25 @@ func parseLine(line []byte) (Entry, bool) {
 	if j < 0 {
 		return Entry{}, false
 	}
+	rest := line[i+2+j:]
+	e.Time = minTime
+	if len(rest) > 0 && (rest[0] == '-' || rest[0] >= '0' && rest[0] <= '9') { // a time: no JSON event starts so
+		if k := bytes.IndexByte(rest, '\t'); k > 0 {
+			if t, err := strconv.ParseInt(string(rest[:k]), 10, 64); err == nil {
+				e.Time, rest = t, rest[k+1:]
+			}
+		}
+	}
+	if keep != nil && !keep(e.Time) {
+		return Entry{}, false
+	}
 	index, err1 := strconv.Unquote(string(line[:i]))
 	id, err2 := strconv.Unquote(string(line[i+1 : i+1+j]))
 	if err1 != nil || err2 != nil {
 		return Entry{}, false
 	}
-	return Entry{Index: index, ID: id, Raw: bytes.Clone(line[i+2+j:])}, true
+	e.Index, e.ID, e.Raw = index, id, bytes.Clone(rest)
+	return e, true
 }
 
 // Prune deletes segments whose newest event is older than horizon (ms).
@@ -168,8 +291,8 @@ func parseLine(line []byte) (Entry, bool) {
 func (sp *Spool) Prune(horizon int64) (removed int) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	for seq, newest := range sp.segs {
-		if newest >= horizon || newest == -1<<63 {
+	for seq, t := range sp.segs {
+		if t.newest >= horizon || t.newest == minTime {
 			continue
 		}
 		if seq == sp.curSeq && sp.cur != nil {

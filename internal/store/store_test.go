@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -100,7 +102,7 @@ func TestSpoolReplayAndPrune(t *testing.T) {
 	// A restart: a fresh spool over the same directory.
 	sp2, _ := OpenSpool(dir, 40)
 	var got []Entry
-	sp2.Replay(func(e Entry) int64 {
+	sp2.Replay(nil, func(e Entry) int64 {
 		got = append(got, e)
 		return map[string]int64{`{"t":10}`: 10, `{"t":20}`: 20, `{"t":30}`: 30}[string(e.Raw)]
 	})
@@ -117,20 +119,109 @@ func TestSpoolReplayAndPrune(t *testing.T) {
 }
 
 func FuzzSpoolLine(f *testing.F) {
-	f.Add([]byte("\"logs-a\"\t\"1\"\t{\"a\":1}"))
+	f.Add([]byte("\"logs-a\"\t\"1\"\t{\"a\":1}"))      // written before times were kept
+	f.Add([]byte("\"logs-a\"\t\"1\"\t-5\t{\"a\":1}"))  // with a time
+	f.Add([]byte("\"logs-a\"\t\"1\"\t12x\t{\"a\":1}")) // not a time: part of the source
 	f.Add([]byte("\"x\t\"\t"))
 	f.Add([]byte("no tabs"))
 	f.Fuzz(func(t *testing.T, line []byte) {
-		e, ok := parseLine(line)
+		e, ok := parseLine(line, nil)
 		if !ok {
 			return
 		}
 		// What parses must round-trip through Append's encoding.
-		sp := &Spool{}
-		_ = sp
-		back, ok := parseLine(append(append(append([]byte(quote(e.Index)), '\t'), quote(e.ID)+"\t"...), e.Raw...))
-		if !ok || back.Index != e.Index || back.ID != e.ID || string(back.Raw) != string(e.Raw) {
+		back, ok := parseLine(bytes.TrimSuffix(appendLine(nil, e), []byte("\n")), nil)
+		if !ok || back.Index != e.Index || back.ID != e.ID || back.Time != e.Time || string(back.Raw) != string(e.Raw) {
 			t.Fatalf("round trip: %+v vs %+v", e, back)
 		}
 	})
+}
+
+// Scan reads what was appended before a position — not what came after —
+// and skips segments whose event times are out of range.
+func TestSpoolScan(t *testing.T) {
+	sp, err := OpenSpool(t.TempDir(), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	ent := func(id string, tm int64) Entry {
+		return Entry{Index: "i", ID: id, Raw: []byte(`{"t":` + id + `}`), Time: tm}
+	}
+	sp.Append([]Entry{ent("1", 10), ent("2", 20)}) // segment 1 (passes 30 bytes)
+	mid, _ := sp.Append([]Entry{ent("3", 100)})    // segment 2
+	sp.Append([]Entry{ent("4", 110)})              // segment 2, after mid
+	cases := []struct {
+		until    Pos
+		from, to int64
+		want     string
+	}{
+		{mid, minTime, maxTime, "123"},
+		{mid, 50, 200, "3"}, // segment 1 holds 10..20 only
+		{mid, 0, 15, "1"},   // entries are filtered by time too
+		{Pos{mid.Seg, 1 << 40}, minTime, maxTime, "1234"},
+		{Pos{}, minTime, maxTime, ""},
+	}
+	for _, tc := range cases {
+		var got string
+		var last Pos
+		err := sp.Scan(tc.until, tc.from, tc.to, func(e Entry) {
+			got += e.ID
+			if !last.Before(e.Pos) {
+				t.Errorf("positions out of order: %+v then %+v", last, e.Pos)
+			}
+			last = e.Pos
+		})
+		if err != nil || got != tc.want {
+			t.Errorf("Scan(%+v, %d, %d) = %q, %v; want %q", tc.until, tc.from, tc.to, got, err, tc.want)
+		}
+	}
+	if end, _ := sp.Append(nil); end.Before(mid) || end == mid || end != sp.End() {
+		t.Fatalf("end %+v not after %+v", end, mid)
+	}
+	// Reopened, the spool's end is past the last segment, whole.
+	sp.Close()
+	sp2, _ := OpenSpool(sp.dir, 30)
+	got := ""
+	sp2.Scan(sp2.End(), minTime, maxTime, func(e Entry) { got += e.ID })
+	if got != "1234" {
+		t.Fatalf("after reopening, Scan to End read %q", got)
+	}
+}
+
+// A spool written before lines carried their time still replays and scans
+// (its entries' times unknown: never skipped).
+func TestSpoolReadsLinesWithoutTime(t *testing.T) {
+	dir := t.TempDir()
+	old := "\"logs-a\"\t\"1\"\t{\"t\":1}\n\"logs-a\"\t\"2\"\t {\"t\":2}\n"
+	if err := os.WriteFile(filepath.Join(dir, "seg-00000001.ndjson"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := OpenSpool(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	var got []string
+	sp.Scan(sp.End(), 100, 200, func(e Entry) { got = append(got, e.ID+string(e.Raw)) })
+	if len(got) != 2 || got[0] != `1{"t":1}` || got[1] != `2 {"t":2}` {
+		t.Fatalf("scanned %q", got)
+	}
+}
+
+// Replay skips what keep refuses without decoding it, yet the spool still
+// knows those entries' times: Scan finds them.
+func TestSpoolReplayKeep(t *testing.T) {
+	dir := t.TempDir()
+	sp, _ := OpenSpool(dir, 0)
+	sp.Append([]Entry{{Index: "i", ID: "old", Raw: []byte(`{}`), Time: 10}, {Index: "i", ID: "new", Raw: []byte(`{}`), Time: 20}})
+	sp.Close()
+	sp2, _ := OpenSpool(dir, 0)
+	defer sp2.Close()
+	var replayed, scanned string
+	sp2.Replay(func(tm int64, _ Pos) bool { return tm >= 15 }, func(e Entry) int64 { replayed += e.ID; return e.Time })
+	sp2.Scan(sp2.End(), 0, 12, func(e Entry) { scanned += e.ID })
+	if replayed != "new" || scanned != "old" {
+		t.Fatalf("replayed %q, scanned %q", replayed, scanned)
+	}
 }

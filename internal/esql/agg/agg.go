@@ -28,6 +28,10 @@ type Factory func() State
 type Func struct {
 	Name             string // upper case
 	MinArgs, MaxArgs int    // MaxArgs < 0: variadic
+	// RowArgs is how many leading arguments are evaluated per row (0 means
+	// 1; the rest must be constants). With 2 (FIRST, LAST), Add receives
+	// Pair(first, second) for every row, even when both are null.
+	RowArgs int
 	// Resolve type-checks the arguments once: args[0] is the aggregated
 	// expression's type (Null for COUNT(*)), and consts holds the values of
 	// constant parameters (TOP's limit and order, COUNT_DISTINCT's precision),

@@ -185,7 +185,7 @@ func TestLookupAndNames(t *testing.T) {
 	if _, ok := Lookup("NOPE"); ok {
 		t.Error("Lookup(NOPE) succeeded")
 	}
-	if len(Names()) != 14 {
+	if len(Names()) != 16 {
 		t.Errorf("Names() = %v", Names())
 	}
 }

@@ -62,6 +62,7 @@ const (
 	tagTop
 	tagVariance
 	tagSample
+	tagFirstLast
 )
 
 var errCorrupt = errors.New("agg: corrupt state encoding")
@@ -89,14 +90,15 @@ func (e *enc) bool(v bool) {
 	}
 }
 
-// value encodes a null or single value (states never hold multi-values).
+// value encodes a null or single value (a state holding a multi-value,
+// FIRST's, writes its elements one by one).
 func (e *enc) value(v doc.Value) {
 	e.byte(byte(v.T))
 	switch v.T {
 	case doc.Null:
 	case doc.Double:
 		e.float(v.F)
-	case doc.Keyword, doc.Text, doc.IP, doc.Version:
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
 		e.str(v.S)
 	case doc.DatePeriod:
 		e.varint(v.I)
@@ -219,7 +221,7 @@ func (d *dec) value() doc.Value {
 	case doc.Null:
 	case doc.Double:
 		v.F = d.float()
-	case doc.Keyword, doc.Text, doc.IP, doc.Version:
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
 		v.S = d.str()
 	case doc.DatePeriod:
 		v.I = d.varint()

@@ -49,6 +49,10 @@ func converter(from, to doc.Type) (convFn, bool) {
 		if from.IsString() {
 			return func(v doc.Value) (doc.Value, error) { return parseSpanString(v.S, to) }, true
 		}
+	case doc.GeoPoint, doc.CartesianPoint:
+		if from.IsString() {
+			return wktPointConverter(to), true
+		}
 	}
 	return nil, false
 }
@@ -442,19 +446,21 @@ func CastType(name string) (doc.Type, bool) {
 
 // convAccepts words each conversion's accepted input types for type errors.
 var convAccepts = map[doc.Type]string{
-	doc.Keyword:      "boolean or cartesian_point or date or double or geo_point or integer or ip or keyword or long or text or unsigned_long or version",
-	doc.Text:         "boolean or cartesian_point or date or double or geo_point or integer or ip or keyword or long or text or unsigned_long or version",
-	doc.Integer:      "boolean or date or double or integer or keyword or long or text or unsigned_long",
-	doc.Long:         "boolean or date or date_nanos or double or integer or keyword or long or text or unsigned_long",
-	doc.Double:       "boolean or date or double or integer or keyword or long or text or unsigned_long",
-	doc.UnsignedLong: "boolean or date or double or integer or keyword or long or text or unsigned_long",
-	doc.Boolean:      "boolean or double or integer or keyword or long or text or unsigned_long",
-	doc.Date:         "date or date_nanos or double or integer or keyword or long or text or unsigned_long",
-	doc.DateNanos:    "date or date_nanos or double or keyword or long or text or unsigned_long",
-	doc.IP:           "ip or keyword or text",
-	doc.Version:      "keyword or text or version",
-	doc.TimeDuration: "time_duration or keyword or text",
-	doc.DatePeriod:   "date_period or keyword or text",
+	doc.Keyword:        "boolean or cartesian_point or date or double or geo_point or integer or ip or keyword or long or text or unsigned_long or version",
+	doc.Text:           "boolean or cartesian_point or date or double or geo_point or integer or ip or keyword or long or text or unsigned_long or version",
+	doc.Integer:        "boolean or date or double or integer or keyword or long or text or unsigned_long",
+	doc.Long:           "boolean or date or date_nanos or double or integer or keyword or long or text or unsigned_long",
+	doc.Double:         "boolean or date or double or integer or keyword or long or text or unsigned_long",
+	doc.UnsignedLong:   "boolean or date or double or integer or keyword or long or text or unsigned_long",
+	doc.Boolean:        "boolean or double or integer or keyword or long or text or unsigned_long",
+	doc.Date:           "date or date_nanos or double or integer or keyword or long or text or unsigned_long",
+	doc.DateNanos:      "date or date_nanos or double or keyword or long or text or unsigned_long",
+	doc.IP:             "ip or keyword or text",
+	doc.Version:        "keyword or text or version",
+	doc.TimeDuration:   "time_duration or keyword or text",
+	doc.DatePeriod:     "date_period or keyword or text",
+	doc.GeoPoint:       "geo_point or keyword or text",
+	doc.CartesianPoint: "cartesian_point or keyword or text",
 }
 
 func registerConversion(to doc.Type, names ...string) {

@@ -184,3 +184,207 @@ func fdAtan2(y, x float64) float64 {
 	}
 	return (z - fdPiLo) - fdPi
 }
+
+// fdSin, fdCos and fdAsin are fdlibm's s_sin.c, s_cos.c (with k_sin.c,
+// k_cos.c and the medium-size branch of e_rem_pio2.c) and e_asin.c, for
+// StrictMath-exact tables (sloppy.go). Arguments beyond 2^19·π/2, which
+// need the Payne-Hanek reduction, fall back to Go's math (never the case
+// for the tables, whose angles stay within [0, 2π]).
+
+var (
+	ksS = [6]float64{ // k_sin.c S1…S6
+		math.Float64frombits(0xBFC5555555555549), math.Float64frombits(0x3F8111111110F8A6),
+		math.Float64frombits(0xBF2A01A019C161D5), math.Float64frombits(0x3EC71DE357B1FE7D),
+		math.Float64frombits(0xBE5AE5E68A2B9CEB), math.Float64frombits(0x3DE5D93A5ACFD57C),
+	}
+	kcC = [6]float64{ // k_cos.c C1…C6
+		math.Float64frombits(0x3FA555555555554C), math.Float64frombits(0xBF56C16C16C15177),
+		math.Float64frombits(0x3EFA01A019CB1590), math.Float64frombits(0xBE927E4F809C52AD),
+		math.Float64frombits(0x3E21EE9EBDB4B1C4), math.Float64frombits(0xBDA8FAE9BE8838D4),
+	}
+	rpInvPio2 = math.Float64frombits(0x3FE45F306DC9C883)
+	rpPio2_1  = math.Float64frombits(0x3FF921FB54400000)
+	rpPio2_1t = math.Float64frombits(0x3DD0B4611A626331)
+	rpPio2_2  = math.Float64frombits(0x3DD0B4611A600000)
+	rpPio2_2t = math.Float64frombits(0x3BA3198A2E037073)
+	rpPio2_3  = math.Float64frombits(0x3BA3198A2E000000)
+	rpPio2_3t = math.Float64frombits(0x397B839A252049C1)
+	// high words of n·π/2 for n = 1…4 (e_rem_pio2.c npio2_hw; larger n
+	// take the checked path, which is exact either way)
+	rpNpio2HW = [4]int32{0x3FF921FB, 0x400921FB, 0x4012D97C, 0x401921FB}
+)
+
+func highWord(x float64) int32 { return int32(math.Float64bits(x) >> 32) }
+
+func kernelSin(x, y float64, iy int) float64 {
+	if highWord(x)&0x7fffffff < 0x3e400000 && int(x) == 0 {
+		return x
+	}
+	z := float64(x * x)
+	v := float64(z * x)
+	r := ksS[1] + float64(z*(ksS[2]+float64(z*(ksS[3]+float64(z*(ksS[4]+float64(z*ksS[5])))))))
+	if iy == 0 {
+		return x + float64(v*(ksS[0]+float64(z*r)))
+	}
+	return x - ((float64(z*(float64(0.5*y)-float64(v*r))) - y) - float64(v*ksS[0]))
+}
+
+func kernelCos(x, y float64) float64 {
+	ix := highWord(x) & 0x7fffffff
+	if ix < 0x3e400000 && int(x) == 0 {
+		return 1
+	}
+	z := float64(x * x)
+	r := float64(z * (kcC[0] + float64(z*(kcC[1]+float64(z*(kcC[2]+float64(z*(kcC[3]+float64(z*(kcC[4]+float64(z*kcC[5])))))))))))
+	if ix < 0x3FD33333 {
+		return 1 - (float64(0.5*z) - (float64(z*r) - float64(x*y)))
+	}
+	qx := 0.28125
+	if ix <= 0x3fe90000 {
+		qx = math.Float64frombits(uint64(uint32(ix-0x00200000)) << 32)
+	}
+	hz := float64(0.5*z) - qx
+	a := 1 - qx
+	return a - (hz - (float64(z*r) - float64(x*y)))
+}
+
+// remPio2 reduces x by multiples of π/2 (|x| ≤ 2^19·π/2): x = n·π/2 + y0 + y1.
+func remPio2(x float64) (n int, y0, y1 float64) {
+	hx := highWord(x)
+	ix := hx & 0x7fffffff
+	if ix <= 0x3fe921fb {
+		return 0, x, 0
+	}
+	if ix < 0x4002d97c { // |x| < 3π/4: n = ±1
+		if hx > 0 {
+			z := x - rpPio2_1
+			if ix != 0x3ff921fb {
+				y0 = z - rpPio2_1t
+				return 1, y0, (z - y0) - rpPio2_1t
+			}
+			z -= rpPio2_2
+			y0 = z - rpPio2_2t
+			return 1, y0, (z - y0) - rpPio2_2t
+		}
+		z := x + rpPio2_1
+		if ix != 0x3ff921fb {
+			y0 = z + rpPio2_1t
+			return -1, y0, (z - y0) + rpPio2_1t
+		}
+		z += rpPio2_2
+		y0 = z + rpPio2_2t
+		return -1, y0, (z - y0) + rpPio2_2t
+	}
+	t := math.Abs(x)
+	n = int(float64(t*rpInvPio2) + 0.5)
+	fn := float64(n)
+	r := t - float64(fn*rpPio2_1)
+	w := float64(fn * rpPio2_1t)
+	if n <= len(rpNpio2HW) && ix != rpNpio2HW[n-1] {
+		y0 = r - w
+	} else {
+		j := ix >> 20
+		y0 = r - w
+		if i := j - (highWord(y0)>>20)&0x7ff; i > 16 {
+			t = r
+			w = float64(fn * rpPio2_2)
+			r = t - w
+			w = float64(fn*rpPio2_2t) - ((t - r) - w)
+			y0 = r - w
+			if i = j - (highWord(y0)>>20)&0x7ff; i > 49 {
+				t = r
+				w = float64(fn * rpPio2_3)
+				r = t - w
+				w = float64(fn*rpPio2_3t) - ((t - r) - w)
+				y0 = r - w
+			}
+		}
+	}
+	y1 = (r - y0) - w
+	if hx < 0 {
+		return -n, -y0, -y1
+	}
+	return n, y0, y1
+}
+
+func fdSin(x float64) float64 {
+	if highWord(x)&0x7fffffff > 0x413921fb || math.IsNaN(x) || math.IsInf(x, 0) {
+		return math.Sin(x)
+	}
+	n, y0, y1 := remPio2(x)
+	switch n & 3 {
+	case 0:
+		if n == 0 && y1 == 0 {
+			return kernelSin(y0, 0, 0)
+		}
+		return kernelSin(y0, y1, 1)
+	case 1:
+		return kernelCos(y0, y1)
+	case 2:
+		return -kernelSin(y0, y1, 1)
+	}
+	return -kernelCos(y0, y1)
+}
+
+func fdCos(x float64) float64 {
+	if highWord(x)&0x7fffffff > 0x413921fb || math.IsNaN(x) || math.IsInf(x, 0) {
+		return math.Cos(x)
+	}
+	n, y0, y1 := remPio2(x)
+	switch n & 3 {
+	case 0:
+		return kernelCos(y0, y1)
+	case 1:
+		return -kernelSin(y0, y1, 1)
+	case 2:
+		return -kernelCos(y0, y1)
+	}
+	return kernelSin(y0, y1, 1)
+}
+
+// asinPQ is e_asin.c's rational approximation p(t)/q(t) (pS0…pS5, qS1…qS4:
+// the same constants as SloppyMath's, sloppy.go).
+func asinPQ(t float64) (p, q float64) {
+	p = float64(t * (asinPS0 + float64(t*(asinPS1+float64(t*(asinPS2+float64(t*(asinPS3+float64(t*(asinPS4+float64(t*asinPS5)))))))))))
+	q = 1 + float64(t*(asinQS1+float64(t*(asinQS2+float64(t*(asinQS3+float64(t*asinQS4)))))))
+	return p, q
+}
+
+func fdAsin(x float64) float64 {
+	hx := highWord(x)
+	ix := hx & 0x7fffffff
+	switch {
+	case ix >= 0x3ff00000:
+		if x == 1 || x == -1 {
+			return float64(x*asinPio2Hi) + float64(x*asinPio2Lo)
+		}
+		return math.NaN()
+	case ix < 0x3fe00000: // |x| < 0.5
+		if ix < 0x3e400000 {
+			return x
+		}
+		p, q := asinPQ(float64(x * x))
+		return x + float64(x*(p/q))
+	}
+	w := 1 - math.Abs(x)
+	t := float64(w * 0.5)
+	p, q := asinPQ(t)
+	s := math.Sqrt(t)
+	if ix >= 0x3FEF3333 { // |x| > 0.975
+		w = p / q
+		t = asinPio2Hi - (float64(2.0*(s+float64(s*w))) - asinPio2Lo)
+	} else {
+		w = math.Float64frombits(math.Float64bits(s) &^ 0xffffffff)
+		c := (t - float64(w*w)) / (s + w)
+		r := p / q
+		p = float64(float64(2.0*s)*r) - (asinPio2Lo - float64(2.0*c))
+		q = pio4Hi - float64(2.0*w)
+		t = pio4Hi - (p - q)
+	}
+	if hx > 0 {
+		return t
+	}
+	return -t
+}
+
+var pio4Hi = math.Float64frombits(0x3FE921FB54442D18)

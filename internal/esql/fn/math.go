@@ -137,7 +137,7 @@ func init() {
 		if x < -1 || x > 1 {
 			return 0, errAsinRange
 		}
-		return math.Asin(x), nil
+		return fdAsin(x), nil // Java's Math.asin is StrictMath's (fdlibm); Go's can be 3 ulps off
 	})
 	mathDouble("ACOS", func(x float64) (float64, error) {
 		if x < -1 || x > 1 {

@@ -1,7 +1,10 @@
 // Package registry owns the name tables ES|QL resolves calls against: the
 // scalar functions of package fn and the aggregates of package agg each
 // register once, from init functions, into a Table that is never changed
-// afterwards; the analyzer looks names up case-insensitively.
+// afterwards; the analyzer looks names up case-insensitively. It also holds
+// the names of every function Elasticsearch's ES|QL has (known.go), so a
+// call Vigil cannot evaluate is told apart from one Elasticsearch would
+// reject too.
 package registry
 
 import "sort"

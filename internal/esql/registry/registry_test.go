@@ -40,3 +40,20 @@ func TestUpper(t *testing.T) {
 		}
 	}
 }
+
+func TestElasticsearchFunctions(t *testing.T) {
+	names := ElasticsearchFunctions()
+	for i, n := range names {
+		if Upper(n) != n {
+			t.Errorf("%q is not upper case", n)
+		}
+		if i > 0 && names[i-1] >= n {
+			t.Errorf("not sorted or duplicated: %q then %q", names[i-1], n)
+		}
+	}
+	for name, want := range map[string]bool{"st_x": true, "Match": true, "FIRST": true, "mv_union": true, "foo": false, "": false, "MVAPPEND": false} {
+		if got := ElasticsearchFunction(name); got != want {
+			t.Errorf("ElasticsearchFunction(%q) = %v", name, got)
+		}
+	}
+}

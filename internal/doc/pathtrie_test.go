@@ -9,6 +9,58 @@ import (
 	"testing"
 )
 
+// TestKeyScan compares the fused key scan with nextSpecial and keyInfo.
+func TestKeyScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	alpha := []byte("ab.\"\\\x00\x1f\x80\xffz_")
+	for range 20000 {
+		b := make([]byte, rng.IntN(30))
+		for i := range b {
+			if rng.IntN(5) == 0 {
+				b[i] = alpha[rng.IntN(len(alpha))]
+			} else {
+				b[i] = 'a' + byte(rng.IntN(26))
+			}
+		}
+		p := 0
+		if len(b) > 0 {
+			p = rng.IntN(len(b))
+		}
+		e, head, isASCII, dotted := keyScan(b, p)
+		we := naiveSpecial(b, p)
+		wh, wa, wd := keyInfo(b[p:we])
+		if e != we || head != wh || isASCII != wa || dotted != wd {
+			t.Fatalf("keyScan(%q, %d) = %d %x %v %v, want %d %x %v %v", b, p, e, head, isASCII, dotted, we, wh, wa, wd)
+		}
+	}
+}
+
+// TestProjectedKeys: keys that hot-list matching must tell apart, or send
+// to the full trie.
+func TestProjectedKeys(t *testing.T) {
+	m := mustMapping(t, `{"properties":{
+		"working_directory":{"type":"keyword"},"working_directorx":{"type":"keyword"},"working_dir":{"type":"keyword"},
+		"abcdefgh":{"type":"keyword"},"abcdefgh_1":{"type":"keyword"},"abcdefgh_2":{"type":"keyword"},
+		"a":{"properties":{"b":{"type":"keyword"},"c":{"type":"keyword"}}},
+		"al":{"type":"alias","path":"a.b"}}}`)
+	fields := []string{"working_directory", "working_directorx", "working_dir", "abcdefgh", "abcdefgh_1", "abcdefgh_2", "a.b"}
+	d := NewDecoder(m, DecodeOptions{Fields: fields})
+	line := `{"working_directorx":"x","working_directory":"y","working_dir":"z","working_directorz":"no",` +
+		`"abcdefgh_2":"2","abcdefgh_1":"1","abcdefgh":"0","abcdefgh_3":"no","a.b":"dotted","a":{"b":"nested","c":"no"},"a.c":"no"}`
+	doc, err := d.Decode([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a.b=[dotted, nested] abcdefgh=0 abcdefgh_1=1 abcdefgh_2=2 working_dir=z working_directorx=x working_directory=y"
+	if got := fieldString(doc); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	// An alias rejects values even when only its target is projected.
+	if _, err := d.Decode([]byte(`{"al":"x"}`)); err == nil || !strings.Contains(err.Error(), "alias") {
+		t.Fatalf("alias write: %v", err)
+	}
+}
+
 // TestDecoderReusedAcrossShapes: a decoder that has decoded other lines
 // (its key predictions trained on other key orders) decodes each line as a
 // fresh decoder does, whatever the order of keys, nesting, dotting and
