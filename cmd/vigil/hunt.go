@@ -253,13 +253,26 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 			case slices.Contains(files, "-"):
 				how = "the current time: stdin cannot be read twice, give --now"
 			default:
-				again, err := recompile(nowRules, cat, newest)
-				if err != nil {
-					return err
+				// A rule that saw no event gives nothing at any time.
+				inScope := map[*rule.Rule]bool{}
+				for _, rr := range results {
+					inScope[rr.Rule] = rr.Events > 0
 				}
-				_, nowResults, _, _, _, err := sweepOnce(again, lateness)
-				if err != nil {
-					return err
+				var redo []*engine.CompiledRule
+				for _, cr := range nowRules {
+					if inScope[cr.Rule] {
+						redo = append(redo, cr)
+					}
+				}
+				var nowResults []*engine.RuleResult
+				if len(redo) > 0 {
+					again, err := recompile(redo, cat, newest)
+					if err != nil {
+						return err
+					}
+					if _, nowResults, _, _, _, err = sweepOnce(again, lateness); err != nil {
+						return err
+					}
 				}
 				byRule := map[*rule.Rule]*engine.RuleResult{}
 				for _, rr := range nowResults {
