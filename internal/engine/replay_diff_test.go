@@ -125,8 +125,11 @@ func TestReplaySharedAgainstReference(t *testing.T) {
 	lookbacks := []time.Duration{45 * time.Second, time.Minute, 150 * time.Second, 9 * time.Minute, 30 * time.Minute, 3 * time.Hour}
 	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	cat := &Catalog{}
-	shared := 0
-	for trial := 0; trial < 40; trial++ {
+	shared, trials := 0, 20 // two rounds of the queries; VIGIL_LONG_TESTS=1: ten
+	if longTests() {
+		trials = 100
+	}
+	for trial := 0; trial < trials; trial++ {
 		query := replayQueries[trial%len(replayQueries)]
 		interval := intervals[rng.IntN(len(intervals))]
 		lookback := lookbacks[rng.IntN(len(lookbacks))]
@@ -159,7 +162,7 @@ func TestReplaySharedAgainstReference(t *testing.T) {
 			}
 		}
 	}
-	if shared < 40 {
+	if shared < trials {
 		t.Errorf("only %d replays took the shared path", shared)
 	}
 }
