@@ -88,6 +88,11 @@ func TestHuntReplayUnorderedInput(t *testing.T) {
 	if got != want || runTable(gotErr) != runTable(wantErr) {
 		t.Errorf("shuffled replay differs from the reference:\n%s\n%s", runTable(gotErr), runTable(wantErr))
 	}
+	// Stdin cannot be re-read: the replay says so and keeps the same rows.
+	stdinOut, stdinErr, _ := run(t, strings.Join(lines, "\n")+"\n", "hunt", "--replay", "-")
+	if !strings.Contains(stdinErr, "stdin cannot be re-read, so the groups of 1 rule(s)") || strings.Count(stdinOut, "\n") != strings.Count(want, "\n") {
+		t.Errorf("replay of shuffled stdin: %d alerts, want %d:\n%.400s", strings.Count(stdinOut, "\n"), strings.Count(want, "\n"), stdinErr)
+	}
 	if _, sortedErr, _ := run(t, "", "hunt", "--replay", sorted); strings.Contains(sortedErr, "re-reading") {
 		t.Errorf("sorted input re-read:\n%.400s", sortedErr)
 	}

@@ -41,14 +41,16 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	// order; Rescan moves the others to the reference path, which needs the
 	// input again. Stdin cannot be read twice: their groups then come in
 	// time order (the same rows).
-	if !slices.Contains(files, "-") {
-		if names := rp.Rescan(); len(names) > 0 {
-			if !o.quiet {
-				fmt.Fprintf(stderr, "input is not in time order; re-reading it for %d rule(s) (%s)\n", len(names), strings.Join(names, ", "))
-			}
-			if _, err := (&source.Reader{}).Documents(files, newDecoder(), rp.Push); err != nil && readErr == nil {
-				readErr = err
-			}
+	if slices.Contains(files, "-") {
+		if names := rp.Unordered(); len(names) > 0 && !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; stdin cannot be re-read, so the groups of %d rule(s) (%s) come in time order, not input order\n", len(names), strings.Join(names, ", "))
+		}
+	} else if names := rp.Rescan(); len(names) > 0 {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; re-reading it for %d rule(s) (%s)\n", len(names), strings.Join(names, ", "))
+		}
+		if _, err := (&source.Reader{}).Documents(files, newDecoder(), rp.Push); err != nil && readErr == nil {
+			readErr = err
 		}
 	}
 	elapsed := time.Since(start)

@@ -140,14 +140,25 @@ func (rp *Replay) Push(d *doc.Document) {
 // those rules' results are then those of a time-sorted input (the same
 // rows, groups in time order).
 func (rp *Replay) Rescan() []string {
-	var names []string
+	names := rp.Unordered()
 	for _, r := range rp.rules {
 		if r.fast != nil && r.fast.unordered {
-			names = append(names, r.cr.Rule.Name)
 			*r = replayRule{cr: r.cr, decided: true, runs: map[int64]*replayRun{}, rescan: true}
 		}
 	}
 	rp.rescanning = len(names) > 0
+	return names
+}
+
+// Unordered names the rules on the shared path whose events did not arrive
+// in time order (what Rescan would move).
+func (rp *Replay) Unordered() []string {
+	var names []string
+	for _, r := range rp.rules {
+		if r.fast != nil && r.fast.unordered {
+			names = append(names, r.cr.Rule.Name)
+		}
+	}
 	return names
 }
 
