@@ -37,6 +37,9 @@ type Replay struct {
 	// rescanning: Rescan switched some rules to the reference path, and
 	// Push feeds only those.
 	rescanning bool
+	// readers lists by index the rules whose FROM reads it: matching the
+	// patterns for every event and rule is costly.
+	readers map[string][]*replayRule
 }
 
 type replayRule struct {
@@ -46,7 +49,6 @@ type replayRule struct {
 	runs    map[int64]*replayRun // the reference path's runs, by run time in ms
 	noTime  int64                // documents in scope with no usable timestamp
 	rescan  bool                 // re-read on the reference path (Rescan)
-	reads   map[string]bool      // Reads by index: matching FROM patterns per event is costly
 }
 
 type replayRun struct {
@@ -85,22 +87,23 @@ func (rp *Replay) Push(d *doc.Document) {
 		}
 		return
 	}
-	for _, r := range rp.rules {
+	readers, known := rp.readers[index]
+	if !known {
+		for _, r := range rp.rules {
+			if Reads(r.cr.Query, index, stream) {
+				readers = append(readers, r)
+			}
+		}
+		if rp.readers == nil {
+			rp.readers = map[string][]*replayRule{}
+		}
+		rp.readers[index] = readers
+	}
+	for _, r := range readers {
 		if rp.rescanning && !r.rescan {
 			continue
 		}
 		q := r.cr.Query
-		reads, known := r.reads[index]
-		if !known {
-			if r.reads == nil {
-				r.reads = map[string]bool{}
-			}
-			reads = Reads(q, index, stream)
-			r.reads[index] = reads
-		}
-		if !reads {
-			continue
-		}
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)
 		if !ok {
 			r.noTime++
