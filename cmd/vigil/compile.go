@@ -18,7 +18,9 @@ import (
 // templates' dynamic mapping would). A rule that still does not compile is
 // reported with all its problems and skipped, so one bad rule in a folder
 // does not stop a hunt; it is an error when no rule is left.
-func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string) ([]*engine.CompiledRule, int, error) {
+//
+// memLimit is esql.Options.MemoryLimit (0: the default).
+func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) ([]*engine.CompiledRule, int, error) {
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
 	var errs []error
@@ -35,15 +37,15 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	}
 	// "Did you mean" compares an unknown name with every mapped field: leave
 	// it to the compilation whose errors are printed.
-	try(rules, esql.Options{Now: now, NoSuggestions: true})
+	try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
 	if len(failed) > 0 && mentionsUnknownColumn(errs) {
 		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
-			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true})
+			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
 		}
 	}
 	if len(failed) > 0 {
-		try(slices.Clone(failed), esql.Options{Now: now})
+		try(slices.Clone(failed), esql.Options{Now: now, MemoryLimit: memLimit})
 	}
 	for _, err := range errs {
 		reportInvalid(w, err)
@@ -67,7 +69,7 @@ func mentionsUnknownColumn(errs []error) bool {
 func recompile(rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) ([]*engine.CompiledRule, error) {
 	out := make([]*engine.CompiledRule, len(rules))
 	for i, cr := range rules {
-		again, err := engine.Compile(cr.Rule, cat, esql.Options{Now: now, NoSuggestions: true})
+		again, err := engine.Compile(cr.Rule, cat, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: cr.Query.MemoryLimit()})
 		if err != nil {
 			return nil, fmt.Errorf("rule %q at %s: %w", cr.Rule.Name, now.Format(time.RFC3339), err)
 		}

@@ -171,7 +171,7 @@ func (rp *Replay) runQuery(r *replayRule, at int64) *esql.Query {
 	if rp.Catalog == nil || !r.cr.Query.UsesNow() {
 		return r.cr.Query
 	}
-	cr, err := Compile(r.cr.Rule, rp.Catalog, esql.Options{Now: time.UnixMilli(at).UTC()})
+	cr, err := Compile(r.cr.Rule, rp.Catalog, esql.Options{Now: time.UnixMilli(at).UTC(), MemoryLimit: r.cr.Query.MemoryLimit()})
 	if err != nil {
 		return r.cr.Query // it compiled once already; only NOW differs
 	}
@@ -320,6 +320,9 @@ func (rr *runAlerts) fromSlices() error {
 		rr.add(rep, sr.events(run), res, !sr.fresh)
 		return nil
 	})
-	r.fast = nil // release the slices
+	for _, sl := range r.fast.slices {
+		sl.exec.Release() // what merging did not hand on to a finished copy
+	}
+	r.fast = nil
 	return err
 }

@@ -14,9 +14,9 @@ import (
 	"vigil/internal/rule"
 )
 
-// replayQueries cover the shapes the shared path takes (STATS or LIMIT
-// first, windows, post-STATS filters and sorts, warnings) and those it
-// leaves to the reference (SORT first, INLINE STATS, NOW()).
+// replayQueries cover the shapes the shared path takes (STATS first,
+// windows, post-STATS filters and sorts, warnings) and those it leaves to
+// the reference (LIMIT or SORT first, INLINE STATS, NOW()).
 var replayQueries = []string{
 	`STATS n = COUNT(*), d = COUNT_DISTINCT(process.command_line) BY host.name, w = DATE_TRUNC(1 minute, @timestamp) | WHERE n >= 2`,
 	`WHERE process.name == "sh" | KEEP @timestamp, host.name, process.command_line`,
@@ -162,7 +162,7 @@ func TestReplaySharedAgainstReference(t *testing.T) {
 			}
 		}
 	}
-	if shared < trials {
+	if shared < trials/2 {
 		t.Errorf("only %d replays took the shared path", shared)
 	}
 }

@@ -25,14 +25,14 @@ import (
 // A run whose set extends the previous one's at its end merges only the new
 // slices.
 //
-// Exactness. Merging keeps STATS groups and LIMIT rows in the order of the
-// merged executions, and warnings in the order one execution would record
+// Exactness. Merging keeps STATS groups in the order of the merged
+// executions, and warnings in the order one execution would record
 // them (Execution.Merge), so the result is the reference's (one execution
 // per run, fed in input order) when the rule's events arrive in slice order
 // — a time-sorted input. The rule is marked unordered otherwise, and the
 // caller re-reads the input on the reference path (Replay.Rescan). Queries
-// whose blocking stage does not merge in order (SORT, INLINE STATS) and
-// queries that read NOW(), whose result differs per run, always take the
+// whose blocking stage does not start with STATS (SORT, INLINE STATS, LIMIT)
+// and queries that read NOW(), whose result differs per run, always take the
 // reference path.
 
 // sliceReplay is the shared replay state of one rule.
@@ -52,15 +52,14 @@ type slice struct {
 }
 
 // shareable reports whether q's runs can be computed from merged slices:
-// its blocking stage starts with STATS or LIMIT, which merge in order, and
-// its result does not depend on the run's time (no NOW() when the replay
-// recompiles per run).
+// its blocking stage starts with STATS, whose groups merge in order by
+// copy, and its result does not depend on the run's time (no NOW() when
+// the replay recompiles per run). A LIMIT first is left to the reference:
+// merging its row buffer hands the rows over (rowbuf), and a slice is
+// merged into many runs.
 func shareable(q *esql.Query, perRunNow bool) bool {
 	if perRunNow && q.UsesNow() {
 		return false
-	}
-	if q.HeadLimit() >= 0 {
-		return true
 	}
 	agg := q.Stages().Aggregating
 	return len(agg) > 0 && agg[0] == "STATS"
