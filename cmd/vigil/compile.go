@@ -64,3 +64,16 @@ func mentionsUnknownColumn(errs []error) bool {
 	}
 	return false
 }
+
+// recompile compiles rules again with NOW() at now (they compiled once).
+func recompile(rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) ([]*engine.CompiledRule, error) {
+	out := make([]*engine.CompiledRule, len(rules))
+	for i, cr := range rules {
+		again, err := engine.Compile(cr.Rule, cat, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: cr.Query.MemoryLimit()})
+		if err != nil {
+			return nil, fmt.Errorf("rule %q at %s: %w", cr.Rule.Name, now.Format(time.RFC3339), err)
+		}
+		out[i] = again
+	}
+	return out, nil
+}

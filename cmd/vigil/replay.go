@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -23,10 +25,36 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
 	rp.Catalog = cat
-	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled)})
+	rp.Reference = o.replayReference
+	// Decode only what the rules and the routing read (as the sweep does),
+	// plus @timestamp, the fallback of every timestamp_override; the replay
+	// keeps no document, only the values executions copy out of it.
+	// Slots (a Layout) spare executions a map lookup per field and event.
+	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
+	layout := doc.NewLayout(fields)
+	newDecoder := func() *doc.Decoder {
+		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
+	}
+	dec := newDecoder()
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
 	st, readErr := reader.Documents(files, dec, rp.Push)
+	// Rules on the shared path follow input order only when it is time
+	// order; Rescan moves the others to the reference path, which needs the
+	// input again. Stdin cannot be read twice: their groups then come in
+	// time order (the same rows).
+	if slices.Contains(files, "-") {
+		if names := rp.Unordered(); len(names) > 0 && !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; stdin cannot be re-read, so the groups of %d rule(s) (%s) come in time order, not input order\n", len(names), strings.Join(names, ", "))
+		}
+	} else if names := rp.Rescan(); len(names) > 0 {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; re-reading it for %d rule(s) (%s)\n", len(names), strings.Join(names, ", "))
+		}
+		if _, err := (&source.Reader{}).Documents(files, newDecoder(), rp.Push); err != nil && readErr == nil {
+			readErr = err
+		}
+	}
 	elapsed := time.Since(start)
 	alerts, runs, err := rp.Finish(func(ruleID string, at time.Time) string {
 		// Reproducible per run: the same input replays to the same ids.

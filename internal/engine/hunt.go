@@ -243,6 +243,19 @@ type RuleResult struct {
 	Err error
 }
 
+// Newest is the latest timestamp among the documents the rules read (each
+// on its rule's timestamp field), or false when none had one: the input's
+// "now", which a sweep's NOW() stands for.
+func (s *Sweep) Newest() (time.Time, bool) {
+	newest, ok := int64(0), false
+	for _, r := range s.rules {
+		if r.min <= r.max && (!ok || r.max > newest) {
+			newest, ok = r.max, true
+		}
+	}
+	return time.UnixMilli(newest).UTC(), ok
+}
+
 // Finish runs every rule's aggregating stage and builds alerts, stamped
 // with the execution time now. A rule stopped at its memory limit has
 // RuleResult.Err set; the other rules are unaffected.

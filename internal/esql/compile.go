@@ -155,6 +155,7 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		if len(e.Args) != 0 {
 			return c.errf(e.P, "error building [now]: function does not take arguments")
 		}
+		c.q.usesNow = true
 		return constExpr(doc.TimeOf(c.now), doc.Date, e.Txt, e.P)
 	case "KQL":
 		return c.kqlCall(e, sc)
@@ -415,6 +416,9 @@ func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
 	a := c.expr(e.Args[0], sc)
 	if !a.konst || !a.t.IsString() {
 		return c.errf(e.Args[0].Pos(), "argument of ["+e.Txt+"] must be a constant string, found value ["+e.Args[0].Src()+"] type ["+a.t.String()+"]")
+	}
+	if strings.Contains(strings.ToLower(a.val.S), "now") {
+		c.q.usesNow = true // KQL date math ("now-1d") reads the clock too
 	}
 	n, m, fields, err := compileKQL(a.val.S, c.mapping, c.now)
 	if err != nil {

@@ -32,7 +32,8 @@ type Query struct {
 	compWarn []string
 	plan     *logical.Plan
 	// budget is Options.MemoryLimit, shared by the query's executions.
-	budget *budget
+	budget  *budget
+	usesNow bool // NOW() or KQL date math read Options.Now
 	// siteOf is the warning site of each plan node that can fail; colErr
 	// is why the per-event stage is not lowered to columns (nil: it is).
 	siteOf map[logical.Expr]int
@@ -68,6 +69,11 @@ func (q *Query) HeadLimit() int {
 	}
 	return -1
 }
+
+// UsesNow reports whether the query reads the compile-time clock
+// (Options.Now): a NOW() call, or KQL() whose query may hold date math such
+// as "now-1d". Its result then depends on when it runs.
+func (q *Query) UsesNow() bool { return q.usesNow }
 
 // DefaultLimit is the implicit LIMIT Elasticsearch appends; MaxLimit caps
 // explicit ones (esql.query.result_truncation_max_size).
