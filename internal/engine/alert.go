@@ -141,6 +141,12 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 	if r.Threshold != nil {
 		key, typeFields = thresholdFields(r, result)
 	}
+	if r.NewTerms != nil {
+		// One alert per document and new combination, as Kibana's
+		// wrap_new_terms_alerts.ts hashes the new terms into the id.
+		j, _ := json.Marshal(newTermsField(r, result))
+		key += "new_terms=" + string(j)
+	}
 	id := AlertID(r, key, ex)
 	f := sourceFields(result)
 	for k, v := range typeFields {

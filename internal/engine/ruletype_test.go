@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
+	"vigil/internal/doc"
 	"vigil/internal/esql"
 	"vigil/internal/rule"
 )
@@ -37,5 +41,150 @@ func TestSharedKQLRulesCompile(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d rules compiled", typ, len(res.Rules))
+	}
+}
+
+// kqlSweep runs one KQL-type rule over NDJSON lines as a hunt's sweep.
+func kqlSweep(t *testing.T, r *rule.Rule, lines ...string) []*Alert {
+	t.Helper()
+	r.RuleID, r.Name, r.Severity, r.Language, r.MaxSignals = "r-"+r.Type, "test "+r.Type, "low", "kuery", 100
+	if r.Index == nil {
+		r.Index = []string{"logs-*"}
+	}
+	cr, err := Compile(r, &Catalog{}, esql.Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, lower(r))
+	}
+	dec := doc.NewDecoder(nil, doc.DecodeOptions{Dynamic: true, AutoID: true})
+	s := NewSweep([]*CompiledRule{cr})
+	for _, l := range lines {
+		d, err := dec.Decode([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Push(d)
+	}
+	res, err := s.Finish(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "exec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0].Alerts
+}
+
+// kqlEv is one event line in index logs-test at minute min past 10:00.
+func kqlEv(min int, fields string) string {
+	ts := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC).Add(time.Duration(min) * time.Minute).Format(time.RFC3339)
+	return fmt.Sprintf(`{"_index":"logs-test","_id":"e%d-%s","_source":{"@timestamp":%q,%s}}`, min, strings.NewReplacer(`"`, "", ":", "", ",", "", " ", "", "[", "", "]", "").Replace(fields), ts, fields)
+}
+
+func TestQueryRule(t *testing.T) {
+	alerts := kqlSweep(t, &rule.Rule{Type: "query", Query: `process.name:curl and not user.name:root`},
+		kqlEv(0, `"process.name":"curl","user.name":"alice"`),
+		kqlEv(1, `"process.name":"curl","user.name":"root"`),
+		kqlEv(2, `"process.name":"wget","user.name":"bob"`),
+		kqlEv(3, `"process.name":"curl"`),
+		`{"_index":"other-idx","_id":"x","_source":{"@timestamp":"2026-11-30T10:00:00Z","process.name":"curl"}}`,
+	)
+	var ids []string
+	for _, a := range alerts {
+		anc := a.Fields["kibana.alert.ancestors"].([]Ancestor)
+		ids = append(ids, anc[0].ID)
+		if a.Fields["kibana.alert.original_time"] == nil {
+			t.Errorf("alert %s has no original_time", anc[0].ID)
+		}
+	}
+	if want := "e0-process.namecurluser.namealice e3-process.namecurl"; strings.Join(ids, " ") != want {
+		t.Errorf("alerts for %v, want %s", ids, want)
+	}
+}
+
+func TestThresholdRule(t *testing.T) {
+	lines := []string{
+		kqlEv(0, `"event.action":"login","host.name":"a","user.name":"u1"`),
+		kqlEv(1, `"event.action":"login","host.name":"a","user.name":"u1"`),
+		kqlEv(2, `"event.action":"login","host.name":"b","user.name":"u1"`),
+		kqlEv(3, `"event.action":"login","host.name":"b","user.name":"u2"`),
+		kqlEv(4, `"event.action":"login","host.name":["b","c"],"user.name":"u3"`),
+		kqlEv(5, `"event.action":"login","user.name":"u4"`),
+		kqlEv(6, `"event.action":"logout","host.name":"a"`),
+	}
+	for _, tc := range []struct {
+		name string
+		th   rule.Threshold
+		want string // per alert: terms/count/cardinality
+	}{
+		{"no fields", rule.Threshold{Value: 6}, "[]/6/"},
+		{"no fields, below", rule.Threshold{Value: 7}, ""},
+		{"one field", rule.Threshold{Fields: []string{"host.name"}, Value: 2}, "[host.name=a]/2/ [host.name=b]/3/"},
+		{"multi-valued field in each bucket", rule.Threshold{Fields: []string{"host.name"}, Value: 1}, "[host.name=a]/2/ [host.name=b]/3/ [host.name=c]/1/"},
+		{"two fields", rule.Threshold{Fields: []string{"host.name", "user.name"}, Value: 2}, "[host.name=a user.name=u1]/2/"},
+		{"cardinality", rule.Threshold{Fields: []string{"host.name"}, Value: 1, Cardinality: []rule.Cardinality{{Field: "user.name", Value: 2}}}, "[host.name=b]/3/user.name=3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			th := tc.th
+			alerts := kqlSweep(t, &rule.Rule{Type: "threshold", Query: "event.action:login", Threshold: &th}, lines...)
+			var got []string
+			for _, a := range alerts {
+				var terms []string
+				for _, tm := range a.Fields["kibana.alert.threshold_result.terms"].([]map[string]any) {
+					terms = append(terms, fmt.Sprintf("%s=%v", tm["field"], tm["value"]))
+				}
+				card := ""
+				if c, ok := a.Fields["kibana.alert.threshold_result.cardinality"].([]map[string]any); ok {
+					card = fmt.Sprintf("%s=%v", c[0]["field"], c[0]["value"])
+				}
+				got = append(got, fmt.Sprintf("[%s]/%v/%s", strings.Join(terms, " "), a.Fields["kibana.alert.threshold_result.count"], card))
+				if a.Fields["kibana.alert.threshold_result.from"] == nil {
+					t.Errorf("no threshold_result.from")
+				}
+			}
+			sort.Strings(got)
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}
+
+func TestNewTermsRule(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		lines  []string
+		want   string // kibana.alert.new_terms of each alert, in time order
+	}{
+		{"one field: history is the input's first hour", []string{"process.name"}, []string{
+			kqlEv(0, `"process.name":"x"`),
+			kqlEv(30, `"process.name":"y"`), // first seen inside the history window: known
+			kqlEv(120, `"process.name":"x"`),
+			kqlEv(125, `"process.name":"z"`),
+			kqlEv(130, `"process.name":"z"`), // z again: one alert, on its first document
+		}, "[z]"},
+		{"two fields", []string{"host.name", "process.name"}, []string{
+			kqlEv(0, `"host.name":"a","process.name":"x"`),
+			kqlEv(120, `"host.name":"b","process.name":"x"`),
+			kqlEv(180, `"host.name":"a","process.name":"x"`),
+			kqlEv(190, `"process.name":"w"`), // a missing field: no combination
+		}, "[b x]"},
+		{"multi-valued: each value a term", []string{"process.args"}, []string{
+			kqlEv(0, `"process.args":["p","q"]`),
+			kqlEv(120, `"process.args":["q","r","s"]`),
+		}, "[r] [s]"},
+		{"multi-valued, two fields: each combination", []string{"host.name", "process.args"}, []string{
+			kqlEv(0, `"host.name":"a","process.args":["p","q"]`),
+			kqlEv(120, `"host.name":["a","b"],"process.args":"p"`),
+		}, "[b p]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			alerts := kqlSweep(t, &rule.Rule{Type: "new_terms", Query: "*", NewTerms: &rule.NewTerms{Fields: tc.fields, HistoryWindowStart: "now-1h", History: time.Hour}}, tc.lines...)
+			var got []string
+			for _, a := range alerts {
+				got = append(got, fmt.Sprint(a.Fields["kibana.alert.new_terms"]))
+			}
+			sort.Strings(got)
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
+			}
+		})
 	}
 }
