@@ -54,6 +54,10 @@ func lower(r *rule.Rule) string {
 	}
 	ts := esqlName(timestampField(r))
 	switch r.Type {
+	case "query":
+		// The alert is the matching document (FetchSources merges it), as
+		// Kibana's query rule copies the hit's _source.
+		b.WriteString("\n| KEEP _id, _index, _version")
 	case "threshold":
 		// Kibana's composite aggregation has no missing bucket: documents
 		// without a threshold field are in no bucket.
