@@ -43,7 +43,7 @@ func TestRulesValidate(t *testing.T) {
 		p("b_bad.toml") + ":16:12: Unknown column [nosuch.field]\n" +
 		p("b_bad.toml") + ":12: unknown key rule.nosuch (not in the detection-rules schema; ignored) (warning)\n" +
 		p("c_broken.toml") + ":2:6: expected '.' or ']' to end table name, but got '\\n' instead\n" +
-		p("d_eql.toml") + ":4: rule \"good\" has type \"eql\", which Vigil cannot run yet (only esql rules run)\n" +
+		p("d_eql.toml") + ":4: rule \"good\" has type \"eql\", which Vigil cannot run yet (esql, query, threshold and new_terms rules run)\n" +
 		"1 valid, 3 invalid\n"
 	if out != want || code != exitUsage {
 		t.Errorf("exit %d (want %d), stdout:\n%s\nwant:\n%s\nstderr: %s", code, exitUsage, out, want, stderr)

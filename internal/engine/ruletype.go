@@ -57,7 +57,7 @@ func lower(r *rule.Rule) string {
 	case "query":
 		// The alert is the matching document (FetchSources merges it), as
 		// Kibana's query rule copies the hit's _source.
-		b.WriteString("\n| KEEP _id, _index, _version")
+		b.WriteString("\n| KEEP _id, _index, _version, @timestamp")
 	case "threshold":
 		// Kibana's composite aggregation has no missing bucket: documents
 		// without a threshold field are in no bucket.
