@@ -52,7 +52,13 @@ func lower(r *rule.Rule) string {
 	if strings.TrimSpace(r.Query) != "" {
 		b.WriteString("\n| WHERE KQL(" + esqlString(r.Query) + ")")
 	}
-	ts := esqlName(timestampField(r))
+	// Kibana reads timestamp_override, falling back to @timestamp where a
+	// document lacks it (timestamp_override_fallback_disabled is false in
+	// every prebuilt rule).
+	ts := "`@timestamp`"
+	if r.TimestampField != "" && r.TimestampField != "@timestamp" {
+		ts = "COALESCE(" + esqlName(r.TimestampField) + ", `@timestamp`)"
+	}
 	switch r.Type {
 	case "query":
 		// The alert is the matching document (FetchSources merges it), as
@@ -87,7 +93,7 @@ func lower(r *rule.Rule) string {
 		// Each value combination's first document, as "time|index|id": an
 		// ISO 8601 time string sorts as the time does, so MIN picks the
 		// earliest (ties: the smallest index and id).
-		fmt.Fprintf(&b, "\n| WHERE %s", notNull(append([]string{timestampField(r)}, r.NewTerms.Fields...)))
+		fmt.Fprintf(&b, "\n| WHERE %s IS NOT NULL AND %s", ts, notNull(r.NewTerms.Fields))
 		fmt.Fprintf(&b, "\n| STATS %s = MIN(CONCAT(TO_STRING(%s), \"|\", COALESCE(_index, \"\"), \"|\", _id)) BY ", esqlName(colNewFirst), ts)
 		for i, f := range r.NewTerms.Fields {
 			if i > 0 {
@@ -164,6 +170,13 @@ func newTermsRows(r *rule.Rule) func(res *esql.Result, from int64) {
 		}
 		if first < 0 {
 			return
+		}
+		// The data's start: the earliest event in the rule's indices, or the
+		// earliest match when those events lack the timestamp field.
+		for _, row := range res.Rows {
+			if t, err := time.Parse(time.RFC3339Nano, strings.SplitN(row[first].S, "|", 2)[0]); err == nil {
+				from = min(from, t.UnixMilli())
+			}
 		}
 		cutoff := time.UnixMilli(from).Add(r.NewTerms.History)
 		cols := []esql.Column{{Name: "_id", Type: doc.Keyword}, {Name: "_index", Type: doc.Keyword}, {Name: "@timestamp", Type: doc.Keyword}}

@@ -148,35 +148,44 @@ func TestThresholdRule(t *testing.T) {
 
 func TestNewTermsRule(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		fields []string
-		lines  []string
-		want   string // kibana.alert.new_terms of each alert, in time order
+		name     string
+		fields   []string
+		override string
+		lines    []string
+		want     string // kibana.alert.new_terms of each alert, in time order
 	}{
-		{"one field: history is the input's first hour", []string{"process.name"}, []string{
+		{"one field: history is the input's first hour", []string{"process.name"}, "", []string{
 			kqlEv(0, `"process.name":"x"`),
 			kqlEv(30, `"process.name":"y"`), // first seen inside the history window: known
 			kqlEv(120, `"process.name":"x"`),
 			kqlEv(125, `"process.name":"z"`),
 			kqlEv(130, `"process.name":"z"`), // z again: one alert, on its first document
 		}, "[z]"},
-		{"two fields", []string{"host.name", "process.name"}, []string{
+		{"timestamp_override falls back to @timestamp", []string{"process.name"}, "event.ingested", []string{
+			kqlEv(0, `"process.name":"x"`),
+			kqlEv(125, `"process.name":"z"`),
+		}, "[z]"},
+		{"timestamp_override read when present", []string{"process.name"}, "event.ingested", []string{
+			kqlEv(0, `"process.name":"x"`),
+			kqlEv(125, `"process.name":"z","event.ingested":"2026-11-30T10:10:00Z"`), // inside the history window
+		}, ""},
+		{"two fields", []string{"host.name", "process.name"}, "", []string{
 			kqlEv(0, `"host.name":"a","process.name":"x"`),
 			kqlEv(120, `"host.name":"b","process.name":"x"`),
 			kqlEv(180, `"host.name":"a","process.name":"x"`),
 			kqlEv(190, `"process.name":"w"`), // a missing field: no combination
 		}, "[b x]"},
-		{"multi-valued: each value a term", []string{"process.args"}, []string{
+		{"multi-valued: each value a term", []string{"process.args"}, "", []string{
 			kqlEv(0, `"process.args":["p","q"]`),
 			kqlEv(120, `"process.args":["q","r","s"]`),
 		}, "[r] [s]"},
-		{"multi-valued, two fields: each combination", []string{"host.name", "process.args"}, []string{
+		{"multi-valued, two fields: each combination", []string{"host.name", "process.args"}, "", []string{
 			kqlEv(0, `"host.name":"a","process.args":["p","q"]`),
 			kqlEv(120, `"host.name":["a","b"],"process.args":"p"`),
 		}, "[b p]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			alerts := kqlSweep(t, &rule.Rule{Type: "new_terms", Query: "*", NewTerms: &rule.NewTerms{Fields: tc.fields, HistoryWindowStart: "now-1h", History: time.Hour}}, tc.lines...)
+			alerts := kqlSweep(t, &rule.Rule{Type: "new_terms", Query: "*", TimestampField: tc.override, NewTerms: &rule.NewTerms{Fields: tc.fields, HistoryWindowStart: "now-1h", History: time.Hour}}, tc.lines...)
 			var got []string
 			for _, a := range alerts {
 				got = append(got, fmt.Sprint(a.Fields["kibana.alert.new_terms"]))
