@@ -88,10 +88,10 @@ func TestRulesListStatus(t *testing.T) {
 	})
 	out, stderr, code := run(t, "", "rules", "list", "--rules", dir)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) != 4 {
+	if code != exitOK || len(lines) != 5 || lines[4] != "1 compiled, 2 failed" {
 		t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, stderr)
 	}
-	for i, want := range []string{"STATUS", " ok", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"eql\""} {
+	for i, want := range []string{"TYPE", " esql ", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"eql\""} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d lacks %q: %s", i, want, lines[i])
 		}
