@@ -308,3 +308,21 @@ func TestHuntShuffledInputStaysExact(t *testing.T) {
 		t.Errorf("shuffled input gave different alerts:\n%v\n%v", a, b)
 	}
 }
+
+// --new-terms-history replaces new_terms rules' history windows: with none,
+// every host's first event is new; with the rule's 2m, only db-01's.
+func TestHuntNewTermsHistory(t *testing.T) {
+	for _, c := range []struct {
+		flag   []string
+		alerts int
+	}{{nil, 1}, {[]string{"--new-terms-history", "0"}, 3}, {[]string{"--new-terms-history", "1h"}, 0}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/alerts-newterms.toml"}, c.flag...)
+		out, stderr, code := run(t, "", append(args, "testdata/alerts-input.ndjson")...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", c.flag, code, stderr)
+		}
+		if n := strings.Count(out, "kibana.alert.new_terms"); n != c.alerts {
+			t.Errorf("%v: %d alerts, want %d", c.flag, n, c.alerts)
+		}
+	}
+}
