@@ -326,3 +326,22 @@ func TestHuntNewTermsHistory(t *testing.T) {
 		}
 	}
 }
+
+// --replay runs query and threshold rules on Kibana's schedule: the same
+// alerts as the sweep, each raised once although runs overlap; new_terms
+// rules are reported as not replayed.
+func TestHuntReplayKQLRules(t *testing.T) {
+	for _, c := range []struct {
+		rules  string
+		alerts int
+		code   int
+	}{{"testdata/alerts-query.toml", 3, exitOK}, {"testdata/alerts-threshold.toml", 2, exitOK}, {"testdata/alerts-newterms.toml", 0, exitUsage}} {
+		out, stderr, code := run(t, "", "hunt", "--replay", "--now", "2026-11-20T11:00:00Z", "--rules", c.rules, "testdata/alerts-input.ndjson")
+		if code != c.code {
+			t.Fatalf("%s: exit %d: %s", c.rules, code, stderr)
+		}
+		if n := strings.Count(out, "kibana.alert.uuid"); n != c.alerts {
+			t.Errorf("%s: %d alerts, want %d", c.rules, n, c.alerts)
+		}
+	}
+}
