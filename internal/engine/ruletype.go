@@ -156,7 +156,7 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 // newTermsRows turns a new_terms query's result (one row per value
 // combination with its first document) into one row per new combination:
 // the first document's identity, its time and the terms. A combination is
-// new when its first document is at least the history window after the
+// new when its first document is later than the history window after the
 // start of the data the rule saw (from): the input before that is the
 // history, as Kibana's history window [history_window_start, from) is. See
 // docs/rules.md for how a sweep differs from a scheduled run.
@@ -192,7 +192,7 @@ func newTermsRows(r *rule.Rule) func(res *esql.Result, from int64) {
 				continue
 			}
 			t, err := time.Parse(time.RFC3339Nano, parts[0])
-			if err != nil || t.Before(cutoff) {
+			if err != nil || !t.After(cutoff) { // Kibana keeps first_seen > start_time (build_new_terms_aggregation.ts)
 				continue
 			}
 			out := []doc.Value{doc.KeywordOf(parts[2]), doc.KeywordOf(parts[1]), doc.KeywordOf(t.UTC().Format(alertTime))}

@@ -157,6 +157,7 @@ func TestNewTermsRule(t *testing.T) {
 		{"one field: history is the input's first hour", []string{"process.name"}, "", []string{
 			kqlEv(0, `"process.name":"x"`),
 			kqlEv(30, `"process.name":"y"`), // first seen inside the history window: known
+			kqlEv(60, `"process.name":"w"`), // at the window's end: Kibana's first_seen > start is strict
 			kqlEv(120, `"process.name":"x"`),
 			kqlEv(125, `"process.name":"z"`),
 			kqlEv(130, `"process.name":"z"`), // z again: one alert, on its first document
