@@ -20,18 +20,10 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	// A new_terms run reads its history window too (days, against minutes
 	// of look-back): replaying it would hold each event in every run whose
 	// history covers it. Its sweep is exact for first appearances.
-	var replayed []*engine.CompiledRule
-	for _, cr := range compiled {
-		if cr.Rule.Type == "new_terms" {
-			fmt.Fprintf(stderr, "%s: rule %q: new_terms rules are not replayed yet (run the hunt without --replay); skipped\n", cr.Rule.Path, cr.Rule.Name)
-			continue
-		}
-		replayed = append(replayed, cr)
-	}
-	if len(replayed) == 0 {
+	compiled = withoutNewTerms(stderr, compiled, "not replayed yet (run the hunt without --replay)")
+	if len(compiled) == 0 {
 		return usageErr(fmt.Errorf("no rule to replay"))
 	}
-	compiled = replayed
 	rp := engine.NewReplay(compiled)
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
@@ -87,4 +79,17 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", len(alerts))}
 	}
 	return nil
+}
+
+// withoutNewTerms drops new_terms rules, reporting each with why.
+func withoutNewTerms(w io.Writer, compiled []*engine.CompiledRule, why string) []*engine.CompiledRule {
+	var out []*engine.CompiledRule
+	for _, cr := range compiled {
+		if cr.Rule.Type == "new_terms" {
+			fmt.Fprintf(w, "%s: rule %q: new_terms rules are %s; skipped\n", cr.Rule.Path, cr.Rule.Name, why)
+			continue
+		}
+		out = append(out, cr)
+	}
+	return out
 }
