@@ -32,11 +32,6 @@ const (
 	colNewFirst = "vigil.new_terms.first"
 )
 
-// sweepLimit caps a lowered query's rows in one sweep: Elasticsearch's
-// default result_truncation_max_size (esql.query.result_truncation_max_size).
-// A --replay run appends the rule's max_signals, as for ES|QL rules.
-const sweepLimit = 10000
-
 // lower returns the ES|QL query a query, threshold or new_terms rule runs
 // as (see the file comment).
 func lower(r *rule.Rule) string {
@@ -102,7 +97,10 @@ func lower(r *rule.Rule) string {
 			b.WriteString(esqlName(f))
 		}
 	}
-	fmt.Fprintf(&b, "\n| LIMIT %d", sweepLimit)
+	// No LIMIT: the implicit one (1000 rows, reported when reached) caps a
+	// sweep as it does ES|QL rules, a --replay run keeps max_signals, and an
+	// explicit LIMIT would keep vigil serve from alerting before a run ends
+	// (see monotone).
 	return b.String()
 }
 
