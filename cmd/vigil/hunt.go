@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -26,7 +28,7 @@ import (
 type huntOptions struct {
 	rules       ruleFlags
 	index       string
-	mapping     string
+	mapping     []string
 	out         string
 	format      string
 	now         string
@@ -40,6 +42,7 @@ type huntOptions struct {
 	lateness    time.Duration
 	chunkSize   int
 	newTermsWin time.Duration
+	memLimit    memoryLimit
 }
 
 func newHuntCmd() *cobra.Command {
@@ -59,7 +62,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	o.rules.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.index, "index", "", "index name for documents that carry neither _index nor data_stream.* fields")
-	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input (laid over the built-in ECS and Elastic Defend mappings)")
+	f.StringArrayVar(&o.mapping, "mapping", nil, mappingFlagHelp)
 	f.StringVarP(&o.out, "out", "o", "", "write alerts to FILE instead of stdout")
 	f.StringVar(&o.format, "format", "", "alert output: ndjson or table (default: table on a terminal, else ndjson)")
 	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
@@ -73,6 +76,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
+	registerMemoryLimit(f, &o.memLimit)
 	f.BoolVar(&o.strictJSON, "strict-json", false, "read lines that cannot match to their end too, so every malformed line is reported (by default such a line is read only up to its timestamp and data_stream fields and must merely look like a whole {…} object)")
 	return cmd
 }
@@ -88,19 +92,47 @@ func parseNow(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-func loadMapping(path string) (*doc.Mapping, error) {
-	if path == "" {
-		return nil, nil
+const mappingFlagHelp = "Elasticsearch mapping JSON (a GET <index>/_mapping response or {\"properties\":…}) laid over the built-in mappings; a folder means every *.json in it; repeatable, later ones win"
+
+// loadMapping reads the --mapping files and folders (every *.json below a
+// folder, in name order) and lays each over the ones before it.
+func loadMapping(paths []string) (*doc.Mapping, error) {
+	var out *doc.Mapping
+	for _, path := range paths {
+		files := []string{path}
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			files = nil
+			err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+					files = append(files, p)
+				}
+				return err
+			})
+			if err != nil {
+				return nil, usageErr(err)
+			}
+			if len(files) == 0 {
+				return nil, usageErr(fmt.Errorf("--mapping %s: no *.json file in the folder", path))
+			}
+			sort.Strings(files)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, usageErr(err)
+			}
+			m, err := doc.ParseMapping(data)
+			if err != nil {
+				return nil, usageErr(fmt.Errorf("%s: %w", f, err))
+			}
+			if out == nil {
+				out = m
+			} else {
+				out.Overlay(m)
+			}
+		}
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	m, err := doc.ParseMapping(data)
-	if err != nil {
-		return nil, usageErr(fmt.Errorf("%s: %w", path, err))
-	}
-	return m, nil
+	return out, nil
 }
 
 func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
@@ -125,7 +157,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return inputErr(err)
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(stderr, rules, cat, now, files)
+	compiled, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
 	if err != nil {
 		return err
 	}
@@ -166,7 +198,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 			bar = newProgress(stderr, source.TotalSize(files))
 			reader.OnProgress = bar.update
 		}
-		popts, err := sweepOptions(o, cat, sweep, decoderMapping(user, cat.Inferred))
+		popts, err := sweepOptions(o, cat, sweep, cat.DecoderMapping())
 		if err != nil {
 			return nil, nil, source.Stats{}, 0, nil, err
 		}
@@ -230,8 +262,18 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if !o.quiet {
 		writeSummary(stderr, st, elapsed, sweep, results)
 	}
+	var stopped []error
+	for _, rr := range results {
+		if rr.Err != nil {
+			fmt.Fprintln(stderr, rr.Err)
+			stopped = append(stopped, rr.Err)
+		}
+	}
 	if readErr != nil {
 		return inputErr(readErr)
+	}
+	if len(stopped) > 0 {
+		return &exitError{exitMemory, fmt.Errorf("%d rule(s) stopped at the memory limit", len(stopped))}
 	}
 	if o.failOnAlert && nAlerts > 0 {
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", nAlerts)}
@@ -390,7 +432,11 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	}
 	bySeverity := map[string]int{}
 	for _, rr := range results {
-		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %d alerts\n", rr.Rule.Name, rr.Events, rr.Matched, len(rr.Alerts))
+		outcome := fmt.Sprintf("%d alerts", len(rr.Alerts))
+		if rr.Err != nil {
+			outcome = "stopped at the memory limit"
+		}
+		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %s\n", rr.Rule.Name, rr.Events, rr.Matched, outcome)
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -11,6 +12,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
+	"vigil/internal/esql"
 	"vigil/internal/source"
 )
 
@@ -28,7 +30,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
 	rp.Catalog = cat
-	dec := doc.NewDecoder(decoderMapping(cat.User, cat.Inferred), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled)})
+	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled)})
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
 	st, readErr := reader.Documents(files, dec, rp.Push)
@@ -37,6 +39,9 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		// Reproducible per run: the same input replays to the same ids.
 		return stableUUID("vigil-replay", ruleID, at.Format(time.RFC3339Nano))
 	})
+	if mem := (*esql.MemoryError)(nil); errors.As(err, &mem) {
+		return &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
+	}
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ type serveOptions struct {
 	tail       []string
 	stdin      bool
 	index      string
-	mapping    string
+	mapping    []string
 	stdout     bool
 	file       string
 	webhook    string
@@ -68,7 +68,7 @@ Flags override the config file. See docs/serve.md.`,
 	f.StringArrayVar(&o.tail, "tail", nil, "follow an NDJSON file across rotation (repeatable)")
 	f.BoolVar(&o.stdin, "stdin", false, "read NDJSON events from stdin")
 	f.StringVar(&o.index, "index", "", "index for events that name none (no _index, no data_stream.*)")
-	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON laid over the built-in ones")
+	f.StringArrayVar(&o.mapping, "mapping", nil, mappingFlagHelp)
 	f.BoolVar(&o.stdout, "stdout", false, "write alerts to stdout as NDJSON")
 	f.StringVar(&o.file, "file", "", "append alerts to this NDJSON file (rotated at 100 MiB)")
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
@@ -134,7 +134,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil)
+	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, -1) // serve bounds live state with limits.max_groups_per_rule; a memory error would stall its flush (engine.Live)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,11 @@ func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, 
 	}
 	q, err := esql.Compile(r.Query, cat, opts)
 	if err != nil {
+		if more := declaredColumns(r.Query, cat, err); more != nil {
+			q, err = esql.Compile(r.Query, more, opts)
+		}
+	}
+	if err != nil {
 		return nil, ruleError(r, err)
 	}
 	return &CompiledRule{Rule: r, Query: q}, nil
@@ -48,15 +53,8 @@ func ReadIDs(rules []*CompiledRule) bool {
 // ruleError re-positions ES|QL errors (line:col within the query) as
 // file:line:col within the rule file.
 func ruleError(r *rule.Rule, err error) error {
-	var list []*esql.Error
-	var one *esql.Error
-	var many interface{ Errors() []*esql.Error }
-	switch {
-	case errors.As(err, &many):
-		list = many.Errors()
-	case errors.As(err, &one):
-		list = []*esql.Error{one}
-	default:
+	list := esqlErrors(err)
+	if list == nil {
 		return &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: err.Error()}
 	}
 	var out []error
@@ -68,6 +66,20 @@ func ruleError(r *rule.Rule, err error) error {
 		out = append(out, &rule.Error{Path: r.Path, Line: line, Col: e.Col, Msg: e.Msg})
 	}
 	return errors.Join(out...)
+}
+
+// esqlErrors returns the positioned errors of an ES|QL compilation error
+// (one or several), nil when err is of another kind.
+func esqlErrors(err error) []*esql.Error {
+	var one *esql.Error
+	var many interface{ Errors() []*esql.Error }
+	switch {
+	case errors.As(err, &many):
+		return many.Errors()
+	case errors.As(err, &one):
+		return []*esql.Error{one}
+	}
+	return nil
 }
 
 // Sweep evaluates rules over everything pushed to it as one query range:
@@ -204,6 +216,21 @@ func timestampField(r *rule.Rule) string {
 	return "@timestamp"
 }
 
+// stoppedError words a rule stopped at its memory limit, the command
+// positioned in the rule file as compile errors are.
+func stoppedError(r *rule.Rule, mem *esql.MemoryError) error {
+	m := *mem
+	at := ""
+	if m.Line > 0 {
+		if r.QueryLine > 0 {
+			m.Line += r.QueryLine - 1
+		}
+		at = fmt.Sprintf("%s:%d:%d: ", r.Path, m.Line, m.Col)
+		m.Line = 0 // said by at
+	}
+	return fmt.Errorf("rule %q stopped: %s%w", r.Name, at, &m)
+}
+
 // RuleResult is one rule's outcome.
 type RuleResult struct {
 	Rule      *rule.Rule
@@ -217,14 +244,25 @@ type RuleResult struct {
 	// (more than Sweep.Lateness behind the newest event): their windows'
 	// results may be incomplete.
 	Late int64
+	// Err is set when the rule was stopped before its end (its query
+	// needed more than its memory limit: an *esql.MemoryError): it has no
+	// alerts, and the other rules' results are whole.
+	Err error
 }
 
 // Finish runs every rule's aggregating stage and builds alerts, stamped
-// with the execution time now.
+// with the execution time now. A rule stopped at its memory limit has
+// RuleResult.Err set; the other rules are unaffected.
 func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 	var out []*RuleResult
 	for _, r := range s.rules {
 		res, err := r.exec.Finish()
+		var mem *esql.MemoryError
+		if errors.As(err, &mem) {
+			out = append(out, &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Late: r.late,
+				Err: stoppedError(r.cr.Rule, mem)})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %q: %w", r.cr.Rule.Name, err)
 		}
