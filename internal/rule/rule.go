@@ -392,6 +392,10 @@ func Parse(data []byte, path string) (*Rule, error) {
 		out.QueryLine = p.ix.valueLine("rule.query")
 	case "query", "threshold", "new_terms":
 		unsupported = p.kqlRule(out, &f)
+		if _, ok := raw.Rule["filters"]; ok && unsupported == "" {
+			// Kibana ANDs them with the query; ignoring them would widen the rule.
+			unsupported = fmt.Sprintf("rule %q has rule.filters (Kibana query DSL filters), which Vigil does not apply yet", out.Name)
+		}
 	case "":
 	default:
 		unsupported = fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (esql, query, threshold and new_terms rules run)", out.Name, out.Type)
