@@ -198,3 +198,20 @@ func TestNewTermsRule(t *testing.T) {
 		})
 	}
 }
+
+// A rule's KQL reaches KQL() intact through the ES|QL string it is lowered
+// into: quotes, backslashes, newlines and triple quotes.
+func TestLowerQuotesQuery(t *testing.T) {
+	for _, c := range []struct{ query, value string }{
+		{`process.command_line:"echo \"hi\""`, `echo \"hi\"`},
+		{`file.path:C\:\\temp\\*`, `C:\\temp\\x.exe`},
+		{"process.command_line:\"a\\\"\\\"\\\"b\" and\n\tnot file.path:q", `a\"\"\"b`},
+	} {
+		alerts := kqlSweep(t, &rule.Rule{Type: "query", Query: c.query},
+			kqlEv(0, `"process.command_line":"x","file.path":"y","process.name":"z"`),
+			`{"_index":"logs-test","_id":"hit","_source":{"@timestamp":"2026-11-30T10:00:00Z","process.command_line":"`+c.value+`","file.path":"`+c.value+`","process.name":"`+c.value+`"}}`)
+		if len(alerts) != 1 || alerts[0].Fields["kibana.alert.ancestors"].([]Ancestor)[0].ID != "hit" {
+			t.Errorf("%q: %d alerts\n%s", c.query, len(alerts), lower(&rule.Rule{Type: "query", Query: c.query}))
+		}
+	}
+}
