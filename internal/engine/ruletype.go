@@ -96,11 +96,14 @@ func lower(r *rule.Rule) string {
 			}
 			b.WriteString(esqlName(f))
 		}
+		// Every combination, new or not, must reach newTermsRows (the
+		// memory budget bounds them; new_terms rules are not served).
+		b.WriteString("\n| LIMIT 2147483647")
 	}
-	// No LIMIT: the implicit one (1000 rows, reported when reached) caps a
-	// sweep as it does ES|QL rules, a --replay run keeps max_signals, and an
-	// explicit LIMIT would keep vigil serve from alerting before a run ends
-	// (see monotone).
+	// No LIMIT for the others: the implicit one (1000 rows, reported when
+	// reached) caps a sweep as it does ES|QL rules, a --replay run keeps
+	// max_signals, and an explicit LIMIT would keep vigil serve from
+	// alerting before a run ends (see monotone).
 	return b.String()
 }
 
@@ -227,7 +230,7 @@ func thresholdFields(r *rule.Rule, src map[string]any) (key string, result map[s
 	if v, ok := src[colTo]; ok {
 		src["@timestamp"] = v
 	}
-	var terms []map[string]any
+	terms := []map[string]any{} // Kibana writes [] for a rule without group fields
 	var values []string
 	for _, f := range r.Threshold.Fields {
 		v := src[f]

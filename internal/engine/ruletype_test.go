@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,7 @@ func TestNewTermsRule(t *testing.T) {
 			kqlEv(0, `"host.name":"a","process.args":["p","q"]`),
 			kqlEv(120, `"host.name":["a","b"],"process.args":"p"`),
 		}, "[b p]"},
+		{"more combinations than the implicit LIMIT", []string{"process.pid"}, "", manyPIDs(), "1500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			alerts := kqlSweep(t, &rule.Rule{Type: "new_terms", Query: "*", TimestampField: tc.override, NewTerms: &rule.NewTerms{Fields: tc.fields, HistoryWindowStart: "now-1h", History: time.Hour}}, tc.lines...)
@@ -192,11 +194,23 @@ func TestNewTermsRule(t *testing.T) {
 				got = append(got, fmt.Sprint(a.Fields["kibana.alert.new_terms"]))
 			}
 			sort.Strings(got)
+			if tc.name == "more combinations than the implicit LIMIT" {
+				got = []string{strconv.Itoa(len(alerts))}
+			}
 			if strings.Join(got, " ") != tc.want {
 				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
 			}
 		})
 	}
+}
+
+// manyPIDs is one known pid, then 1500 new ones after the history window.
+func manyPIDs() []string {
+	lines := []string{kqlEv(0, `"process.pid":1`)}
+	for i := 0; i < 1500; i++ {
+		lines = append(lines, kqlEv(120, fmt.Sprintf(`"process.pid":%d`, 1000+i)))
+	}
+	return lines
 }
 
 // A rule's KQL reaches KQL() intact through the ES|QL string it is lowered
