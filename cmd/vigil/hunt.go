@@ -44,6 +44,7 @@ type huntOptions struct {
 	strictJSON      bool
 	lateness        time.Duration
 	chunkSize       int
+	newTermsWin     time.Duration
 	memLimit        memoryLimit
 }
 
@@ -71,6 +72,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	f.DurationVar(&o.lateness, "lateness", 10*time.Minute, "how far behind the newest event a document may arrive and still count in its time window; older windows are closed to bound memory. Files that turn out not to be in time order are re-read with every window open, so results stay exact; stdin keeps every window open unless this flag is given (negative: never close windows)")
+	f.DurationVar(&o.newTermsWin, "new-terms-history", 0, "new_terms rules: how much of the input's start is history only (a value combination first seen after it alerts); when not given, each rule's history window (history_window_start); 0: every value first seen after the input's first event")
 	f.IntVar(&o.chunkSize, "chunk-size", 0, "bytes of input per work unit (default 2 MiB)")
 	f.MarkHidden("chunk-size")
 	f.BoolVar(&o.replay, "replay", false, "replay Kibana's schedule over the input: a run every rule interval over [run-from, run], max_signals per run")
@@ -147,6 +149,12 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	rules, err := o.rules.load(stderr)
 	if err != nil {
 		return err
+	}
+	if cmd.Flags().Changed("new-terms-history") {
+		if o.newTermsWin < 0 {
+			return usageErr(fmt.Errorf("--new-terms-history %s: want 0 or more", o.newTermsWin))
+		}
+		rules = withNewTermsHistory(rules, o.newTermsWin)
 	}
 	user, err := loadMapping(o.mapping)
 	if err != nil {
@@ -339,6 +347,22 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", nAlerts)}
 	}
 	return nil
+}
+
+// withNewTermsHistory gives new_terms rules a history of d (copies; the
+// loaded rules stay as their files say).
+func withNewTermsHistory(rules []*rule.Rule, d time.Duration) []*rule.Rule {
+	out := make([]*rule.Rule, len(rules))
+	for i, r := range rules {
+		if r.NewTerms != nil {
+			c, nt := *r, *r.NewTerms
+			nt.History = d
+			c.NewTerms = &nt
+			r = &c
+		}
+		out[i] = r
+	}
+	return out
 }
 
 // sweepOptions sets up the parallel sweep (see engine.Sweep.Options).

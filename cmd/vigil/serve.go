@@ -138,6 +138,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// Serving new_terms needs the seen terms kept durably per rule (the
+	// store), which is not built yet.
+	if compiled = withoutNewTerms(cmd.ErrOrStderr(), compiled, "not served yet (hunt runs them)"); len(compiled) == 0 {
+		return usageErr(fmt.Errorf("no rule to serve"))
+	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))

@@ -43,7 +43,7 @@ func TestRulesValidate(t *testing.T) {
 		p("b_bad.toml") + ":16:12: Unknown column [nosuch.field]\n" +
 		p("b_bad.toml") + ":12: unknown key rule.nosuch (not in the detection-rules schema; ignored) (warning)\n" +
 		p("c_broken.toml") + ":2:6: expected '.' or ']' to end table name, but got '\\n' instead\n" +
-		p("d_eql.toml") + ":4: rule \"good\" has type \"eql\", which Vigil cannot run yet (only esql rules run)\n" +
+		p("d_eql.toml") + ":4: rule \"good\" has type \"eql\", which Vigil cannot run yet (esql, query, threshold and new_terms rules run)\n" +
 		"1 valid, 3 invalid\n"
 	if out != want || code != exitUsage {
 		t.Errorf("exit %d (want %d), stdout:\n%s\nwant:\n%s\nstderr: %s", code, exitUsage, out, want, stderr)
@@ -88,10 +88,10 @@ func TestRulesListStatus(t *testing.T) {
 	})
 	out, stderr, code := run(t, "", "rules", "list", "--rules", dir)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) != 4 {
+	if code != exitOK || len(lines) != 5 || lines[4] != "1 compiled, 2 failed" {
 		t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, stderr)
 	}
-	for i, want := range []string{"STATUS", " ok", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"eql\""} {
+	for i, want := range []string{"TYPE", " esql ", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"eql\""} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d lacks %q: %s", i, want, lines[i])
 		}

@@ -15,11 +15,18 @@ import (
 type CompiledRule struct {
 	Rule  *rule.Rule
 	Query *esql.Query
+	// post rewrites the query's result before alerts are built from it,
+	// given the start (ms) of the data the run saw: nil for ES|QL rules;
+	// new_terms rules pick their new value combinations (ruletype.go).
+	post func(res *esql.Result, from int64)
 }
 
 // Compile compiles a rule's query against the catalog, moving ES|QL error
 // positions from the query into the rule file.
 func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, error) {
+	if r.Type != "esql" && r.Type != "" {
+		return compileKQLRule(r, cat, opts)
+	}
 	q, err := esql.Compile(r.Query, cat, opts)
 	if err != nil {
 		if more := declaredColumns(r.Query, cat, err); more != nil {
@@ -271,6 +278,9 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %q: %w", r.cr.Rule.Name, err)
+		}
+		if r.cr.post != nil {
+			r.cr.post(res, r.min)
 		}
 		ex := Execution{UUID: execUUID, Time: now, Indices: r.cr.Query.IndexPatterns()}
 		if r.min <= r.max {

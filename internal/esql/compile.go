@@ -30,6 +30,8 @@ type compiler struct {
 	foldCtx *ctx
 	now     time.Time
 	mapping *doc.Mapping
+	// kibanaKQL: KQL() reads Kibana's kuery dialect (Options.KibanaKQL).
+	kibanaKQL bool
 	// kqlOK is true while compiling a WHERE that sits directly over FROM
 	// (possibly after other such WHEREs), the only place KQL() may appear.
 	kqlOK     bool
@@ -420,7 +422,7 @@ func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
 	if strings.Contains(strings.ToLower(a.val.S), "now") {
 		c.q.usesNow = true // KQL date math ("now-1d") reads the clock too
 	}
-	n, m, fields, err := compileKQL(a.val.S, c.mapping, c.now)
+	n, m, fields, err := compileKQL(a.val.S, c.mapping, c.now, c.kibanaKQL)
 	if err != nil {
 		return c.errf(e.Args[0].Pos(), "Invalid KQL query ["+a.val.S+"]: "+err.Error())
 	}

@@ -93,7 +93,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		now = time.Now()
 	}
 	q := &Query{src: query, budget: newBudget(opts.MemoryLimit)}
-	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions}
+	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions, kibanaKQL: opts.KibanaKQL}
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
 	var sc *scope
