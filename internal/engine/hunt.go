@@ -43,6 +43,17 @@ func ReadIDs(rules []*CompiledRule) bool {
 	return false
 }
 
+// ReadSources reports whether any of the rules reads METADATA _source:
+// decoders then keep each document's JSON (doc.DecodeOptions.Source).
+func ReadSources(rules []*CompiledRule) bool {
+	for _, cr := range rules {
+		if cr.Query.ReadsSource() {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleError re-positions ES|QL errors (line:col within the query) as
 // file:line:col within the rule file.
 func ruleError(r *rule.Rule, err error) error {

@@ -171,7 +171,7 @@ func (q *Query) pass(threads int) (*esql.Result, source.Stats, *decoderSet, erro
 	// Every line is read whole, so it is typed and rejected as the
 	// definition does; only what the query and the sweep read is kept.
 	layout := doc.NewLayout(s.ProjectedFields())
-	o := ParallelOptions{Threads: threads, NewDecoder: decs.maker(m, doc.DecodeOptions{Dynamic: true, Reuse: true, Layout: layout, Whole: true, AutoID: q.Compiled.ReadsID()})}
+	o := ParallelOptions{Threads: threads, NewDecoder: decs.maker(m, doc.DecodeOptions{Dynamic: true, Reuse: true, Layout: layout, Whole: true, AutoID: q.Compiled.ReadsID(), Source: q.Compiled.ReadsSource()})}
 	if q.o.Fast {
 		var err error
 		if o, err = s.Options(q.cat, m, threads, true); err != nil {

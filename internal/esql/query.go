@@ -117,9 +117,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 			case "_version":
 				a.t, a.meta = doc.Long, metaVersion
 			case "_source":
-				// Vigil decodes documents into typed fields and keeps no source blob.
-				c.errs = append(c.errs, errAt(md.P, "METADATA [_source] is not supported yet"))
-				continue
+				a.t, a.meta = doc.Source, metaSource
 			default:
 				c.errs = append(c.errs, errAt(md.P, "unsupported metadata field ["+md.Text+"]"))
 				continue
@@ -317,6 +315,17 @@ func fieldsRead(loads []*attr, kqlFields []string) []string {
 func (q *Query) ReadsID() bool {
 	for _, a := range q.loads {
 		if a.meta == metaID {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadsSource reports whether the query loads METADATA _source, so that
+// decoders must keep each document's JSON (doc.DecodeOptions.Source).
+func (q *Query) ReadsSource() bool {
+	for _, a := range q.loads {
+		if a.meta == metaSource {
 			return true
 		}
 	}
@@ -524,6 +533,12 @@ func (e *Execution) Push(d *doc.Document) {
 			row[a.slot] = doc.KeywordOf(d.ID)
 		case metaIndex:
 			row[a.slot] = doc.KeywordOf(d.Index)
+		case metaSource:
+			if d.Source == "" {
+				row[a.slot] = doc.Value{}
+			} else {
+				row[a.slot] = doc.Value{T: doc.Source, S: d.Source}
+			}
 		case metaVersion:
 			v := d.Version
 			if v == 0 {
