@@ -235,13 +235,14 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 		}
 		return nil, d.err
 	}
+	end := d.pos
 	d.skipWS()
 	if d.pos != len(d.data) && !d.complete() {
 		return nil, d.syntax("trailing data after the document")
 	}
 	d.finish()
 	if d.opts.Source && !d.hit && !d.opts.FirstValuesOnly {
-		doc.Source = d.sourceText(start)
+		doc.Source = d.sourceText(start, end)
 	}
 	if d.opts.AutoID && doc.ID == "" {
 		doc.ID = AutoID(line)
@@ -249,10 +250,10 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 	return doc, nil
 }
 
-// sourceText is the object that starts at start and ends at d.pos, as
-// Document.Source: aliasing the line under Reuse, else copied.
-func (d *Decoder) sourceText(start int) string {
-	s := d.src[start:d.pos]
+// sourceText is the line's bytes [start, end) as Document.Source:
+// aliasing the line under Reuse, else copied.
+func (d *Decoder) sourceText(start, end int) string {
+	s := d.src[start:end]
 	if !d.opts.Reuse {
 		s = d.keep(s)
 	}
@@ -287,7 +288,7 @@ func (d *Decoder) metaValue(key string) bool {
 			return false
 		}
 		if d.opts.Source && !d.opts.FirstValuesOnly {
-			d.doc.Source = d.sourceText(start)
+			d.doc.Source = d.sourceText(start, d.pos)
 		}
 		return true
 	case "_index", "_id":
