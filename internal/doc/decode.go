@@ -126,9 +126,9 @@ type Decoder struct {
 	slotsSet  []int32 // with a Layout: the slots the last finish set (a reused Document's to clear)
 	shown     []int32 // plans shown by the last finish
 	shownNext []int32
-	have      int // projected fields with a value (see FirstValuesOnly)
-	target    int // have at which FirstValuesOnly stops; MaxInt without it
-	inArray   int // open arrays of objects or unmapped values
+	have      int  // projected fields with a value (see FirstValuesOnly)
+	target    int  // have at which FirstValuesOnly stops; MaxInt without it
+	inArray   int  // open arrays of objects or unmapped values
 	hit       bool // the line is a search hit (its _source is the document)
 	// skipUnmapped: unmapped fields are only validated, as no dynamic
 	// mapping will type them (not Dynamic, or projected away).

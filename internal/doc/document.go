@@ -21,9 +21,9 @@ type Document struct {
 	// line's object, or a search hit's _source. Set only by decoders asked
 	// for it (DecodeOptions.Source); empty when unknown.
 	Source string
-	Fields  map[string]Value
-	Layout  *Layout // when set, Slots holds the values and Fields is unused
-	Slots   []Value // Slots[i] is the value of Layout's field i, null when absent
+	Fields map[string]Value
+	Layout *Layout // when set, Slots holds the values and Fields is unused
+	Slots  []Value // Slots[i] is the value of Layout's field i, null when absent
 }
 
 // Get returns the value of a field, or null when absent.
