@@ -183,8 +183,21 @@ type (
 		Patterns []string
 		PatPos   Pos
 	}
+	// CompletionCmd is `COMPLETION [target =] prompt WITH {options}` (or
+	// the older `WITH inference_id`): one LLM call per row, its answer in
+	// Target. Named is false when the target is the default "completion".
+	CompletionCmd struct {
+		cmdBase
+		Target    string
+		TargetPos Pos
+		Named     bool
+		Prompt    Expr
+		Options   *MapExpr // nil with the older form
+		ID        string   // the older form's endpoint
+		IDPos     Pos
+	}
 	// UnsupportedCmd is a command Vigil parses but cannot run (LOOKUP JOIN,
-	// ENRICH, COMPLETION, FORK, CHANGE_POINT…).
+	// ENRICH, FORK, CHANGE_POINT…).
 	UnsupportedCmd struct {
 		cmdBase
 		Name string

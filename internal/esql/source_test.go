@@ -68,6 +68,20 @@ func TestMetadataSource(t *testing.T) {
 			"1|REGISTER",
 			"3|none",
 		}},
+		{"group_by", `FROM logs-* METADATA _source | EVAL k = CASE(name == "alice", "a", "b") | STATS c = COUNT(*) BY _source, k | SORT c, k | KEEP c, k`, []string{
+			"c:long|k:keyword",
+			"1|a",
+			"1|b",
+			"1|b",
+			"1|b",
+		}},
+		{"sort", `FROM logs-* METADATA _source | SORT _source DESC NULLS LAST | KEEP name`, []string{
+			"name:keyword",
+			"carol", // byte order: ':"' after ': '
+			"bob",
+			"alice",
+			"null",
+		}},
 	}
 	projected := doc.NewLayout([]string{"name"})
 	decoders := map[string]doc.DecodeOptions{
