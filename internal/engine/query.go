@@ -65,14 +65,21 @@ func PrepareQuery(src string, user *doc.Mapping, files []string, o QueryOptions)
 	opts := esql.Options{Now: o.Now}
 	if !slices.Contains(files, "-") {
 		if c, err := esql.Compile(src, q.cat, opts); err == nil && !readsUnmapped(c) {
-			q.Compiled = c
-			return q, nil
+			return q.ready(c)
 		}
 	}
 	q.cat.Inferred = InferFields(files, q.cat.DecoderMapping(), o.Threads, o.ChunkSize)
 	c, err := esql.Compile(src, q.cat, opts)
 	if err != nil {
 		return nil, err
+	}
+	return q.ready(c)
+}
+
+// ready sets the compiled query, refusing one Vigil cannot run (COMPLETION).
+func (q *Query) ready(c *esql.Query) (*Query, error) {
+	if e := c.CannotRun(); e != nil {
+		return nil, e
 	}
 	q.Compiled = c
 	return q, nil
