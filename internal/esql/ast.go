@@ -185,16 +185,13 @@ type (
 	}
 	// CompletionCmd is `COMPLETION [target =] prompt WITH {options}` (or
 	// the older `WITH inference_id`): one LLM call per row, its answer in
-	// Target. Named is false when the target is the default "completion".
+	// Target ("completion" unless named).
 	CompletionCmd struct {
 		cmdBase
-		Target    string
-		TargetPos Pos
-		Named     bool
-		Prompt    Expr
-		Options   *MapExpr // nil with the older form
-		ID        string   // the older form's endpoint
-		IDPos     Pos
+		Target  string
+		Prompt  Expr
+		Options *MapExpr // nil with the older form
+		ID      string   // the older form's endpoint
 	}
 	// UnsupportedCmd is a command Vigil parses but cannot run (LOOKUP JOIN,
 	// ENRICH, FORK, CHANGE_POINT…).

@@ -364,9 +364,9 @@ func (p *parser) completionCmd(pos Pos) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &CompletionCmd{cmdBase: cmdBase{pos}, Target: "completion", TargetPos: f.X.Pos(), Prompt: f.X}
-	if f.NamePos != f.X.Pos() {
-		c.Target, c.TargetPos, c.Named = f.Name, f.NamePos, true
+	c := &CompletionCmd{cmdBase: cmdBase{pos}, Target: "completion", Prompt: f.X}
+	if f.NamePos != f.X.Pos() { // `target = prompt`
+		c.Target = f.Name
 	}
 	if err := p.expectKw("with"); err != nil {
 		return nil, err
@@ -379,8 +379,7 @@ func (p *parser) completionCmd(pos Pos) (Command, error) {
 		c.Options = m.(*MapExpr)
 		return c, nil
 	}
-	c.ID, c.IDPos, err = p.qualifiedName()
-	if err != nil {
+	if c.ID, _, err = p.qualifiedName(); err != nil {
 		return nil, err
 	}
 	return c, nil
