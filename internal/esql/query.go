@@ -118,6 +118,11 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 				a.t, a.meta = doc.Long, metaVersion
 			case "_source":
 				a.t, a.meta = doc.Source, metaSource
+			case "_ignored", "_index_mode", "_score", "_size", "_tsid":
+				// Elasticsearch's, but Vigil does not track them (_ignored would
+				// need every field typed, projections or not).
+				c.errs = append(c.errs, errAt(md.P, "METADATA ["+md.Text+"] is not supported yet"))
+				continue
 			default:
 				c.errs = append(c.errs, errAt(md.P, "unsupported metadata field ["+md.Text+"]"))
 				continue

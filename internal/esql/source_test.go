@@ -123,6 +123,8 @@ func TestMetadataSourceTypes(t *testing.T) {
 	cases := []struct{ q, err string }{
 		{`FROM logs-* METADATA _source | EVAL x = TO_UPPER(_source)`, "_source"},
 		{`FROM logs-* METADATA _source | EVAL x = JSON_EXTRACT(_source, "a")`, ""},
+		{`FROM logs-* METADATA _ignored`, "1:22: METADATA [_ignored] is not supported yet"},
+		{`FROM logs-* METADATA _nosuch`, "unsupported metadata field [_nosuch]"},
 	}
 	for _, c := range cases {
 		_, err := Compile(c.q, testCatalog{testMapping()}, Options{})
