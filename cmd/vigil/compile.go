@@ -19,7 +19,9 @@ import (
 // reported with all its problems and skipped, so one bad rule in a folder
 // does not stop a hunt; a valid rule Vigil cannot run (COMPLETION) is
 // skipped with the reason; it is an error when no rule is left.
-func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string) ([]*engine.CompiledRule, int, error) {
+//
+// memLimit is esql.Options.MemoryLimit (0: the default).
+func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) ([]*engine.CompiledRule, int, error) {
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
 	var errs []error
@@ -36,15 +38,15 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	}
 	// "Did you mean" compares an unknown name with every mapped field: leave
 	// it to the compilation whose errors are printed.
-	try(rules, esql.Options{Now: now, NoSuggestions: true})
+	try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
 	if len(failed) > 0 && mentionsUnknownColumn(errs) {
 		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
-			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true})
+			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
 		}
 	}
 	if len(failed) > 0 {
-		try(slices.Clone(failed), esql.Options{Now: now})
+		try(slices.Clone(failed), esql.Options{Now: now, MemoryLimit: memLimit})
 	}
 	for _, err := range errs {
 		reportInvalid(w, err)

@@ -40,6 +40,7 @@ type huntOptions struct {
 	strictJSON  bool
 	lateness    time.Duration
 	chunkSize   int
+	memLimit    memoryLimit
 }
 
 func newHuntCmd() *cobra.Command {
@@ -72,6 +73,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
+	registerMemoryLimit(f, &o.memLimit)
 	f.BoolVar(&o.strictJSON, "strict-json", false, "read lines that cannot match to their end too, so every malformed line is reported (by default such a line is read only up to its timestamp and data_stream fields and must merely look like a whole {…} object)")
 	return cmd
 }
@@ -149,7 +151,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return inputErr(err)
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(stderr, rules, cat, now, files)
+	compiled, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
 	if err != nil {
 		return err
 	}
@@ -254,8 +256,18 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if !o.quiet {
 		writeSummary(stderr, st, elapsed, sweep, results)
 	}
+	var stopped []error
+	for _, rr := range results {
+		if rr.Err != nil {
+			fmt.Fprintln(stderr, rr.Err)
+			stopped = append(stopped, rr.Err)
+		}
+	}
 	if readErr != nil {
 		return inputErr(readErr)
+	}
+	if len(stopped) > 0 {
+		return &exitError{exitMemory, fmt.Errorf("%d rule(s) stopped at the memory limit", len(stopped))}
 	}
 	if o.failOnAlert && nAlerts > 0 {
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", nAlerts)}
@@ -398,7 +410,11 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 	}
 	bySeverity := map[string]int{}
 	for _, rr := range results {
-		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %d alerts\n", rr.Rule.Name, rr.Events, rr.Matched, len(rr.Alerts))
+		outcome := fmt.Sprintf("%d alerts", len(rr.Alerts))
+		if rr.Err != nil {
+			outcome = "stopped at the memory limit"
+		}
+		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %s\n", rr.Rule.Name, rr.Events, rr.Matched, outcome)
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}

@@ -18,6 +18,7 @@ const (
 	exitUsage    = 2 // bad flags, invalid rule or query
 	exitInput    = 3 // an input could not be read
 	exitAlerts   = 4 // --fail-on-alert and at least one alert
+	exitMemory   = 5 // a rule was stopped at --memory-limit (the others ran)
 	exitInternal = 1
 )
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,6 +23,7 @@ type queryOptions struct {
 	mapping            []string
 	threads, chunkSize int
 	fast               bool
+	memLimit           memoryLimit
 }
 
 func newQueryCmd() *cobra.Command {
@@ -46,6 +48,7 @@ inferred from the data (strings as keyword). Documents with no index
 	f.StringVar(&o.now, "now", "", "the query's NOW(), RFC 3339 (default: the current time)")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.fast, "fast", false, "decode only the fields the query reads and skip lines its WHERE cannot match, as hunt does: the same rows for input Elasticsearch would index whole, but a bad value in a field the query does not read no longer rejects its line, and skipped lines raise no warnings")
+	registerMemoryLimit(f, &o.memLimit)
 	f.IntVar(&o.chunkSize, "chunk-size", 0, "bytes of input per work unit (default 2 MiB)")
 	f.MarkHidden("chunk-size")
 	return cmd
@@ -81,7 +84,7 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		return err
 	}
 	q, err := engine.PrepareQuery(query, user, files, engine.QueryOptions{Now: now, IndexFallback: o.index,
-		Threads: o.threads, ChunkSize: o.chunkSize, Fast: o.fast, Stdin: cmd.InOrStdin()})
+		Threads: o.threads, ChunkSize: o.chunkSize, Fast: o.fast, Stdin: cmd.InOrStdin(), MemoryLimit: int64(o.memLimit)})
 	if err != nil {
 		return usageErr(err)
 	}
@@ -91,6 +94,9 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 	start := time.Now()
 	res, st, readErr := q.Run()
 	if res == nil {
+		if mem := (*esql.MemoryError)(nil); errors.As(readErr, &mem) {
+			return &exitError{exitMemory, readErr}
+		}
 		return readErr
 	}
 	took := time.Since(start)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -11,6 +12,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
+	"vigil/internal/esql"
 	"vigil/internal/source"
 )
 
@@ -30,6 +32,9 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		// Reproducible per run: the same input replays to the same ids.
 		return stableUUID("vigil-replay", ruleID, at.Format(time.RFC3339Nano))
 	})
+	if mem := (*esql.MemoryError)(nil); errors.As(err, &mem) {
+		return &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
+	}
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil)
+	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, -1) // serve bounds live state with limits.max_groups_per_rule; a memory error would stall its flush (engine.Live)
 	if err != nil {
 		return err
 	}

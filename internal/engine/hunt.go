@@ -230,6 +230,21 @@ func timestampField(r *rule.Rule) string {
 	return "@timestamp"
 }
 
+// stoppedError words a rule stopped at its memory limit, the command
+// positioned in the rule file as compile errors are.
+func stoppedError(r *rule.Rule, mem *esql.MemoryError) error {
+	m := *mem
+	at := ""
+	if m.Line > 0 {
+		if r.QueryLine > 0 {
+			m.Line += r.QueryLine - 1
+		}
+		at = fmt.Sprintf("%s:%d:%d: ", r.Path, m.Line, m.Col)
+		m.Line = 0 // said by at
+	}
+	return fmt.Errorf("rule %q stopped: %s%w", r.Name, at, &m)
+}
+
 // RuleResult is one rule's outcome.
 type RuleResult struct {
 	Rule      *rule.Rule
@@ -243,14 +258,25 @@ type RuleResult struct {
 	// (more than Sweep.Lateness behind the newest event): their windows'
 	// results may be incomplete.
 	Late int64
+	// Err is set when the rule was stopped before its end (its query
+	// needed more than its memory limit: an *esql.MemoryError): it has no
+	// alerts, and the other rules' results are whole.
+	Err error
 }
 
 // Finish runs every rule's aggregating stage and builds alerts, stamped
-// with the execution time now.
+// with the execution time now. A rule stopped at its memory limit has
+// RuleResult.Err set; the other rules are unaffected.
 func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 	var out []*RuleResult
 	for _, r := range s.rules {
 		res, err := r.exec.Finish()
+		var mem *esql.MemoryError
+		if errors.As(err, &mem) {
+			out = append(out, &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Late: r.late,
+				Err: stoppedError(r.cr.Rule, mem)})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %q: %w", r.cr.Rule.Name, err)
 		}

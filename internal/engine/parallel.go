@@ -524,11 +524,13 @@ func (s *Sweep) merge(p *partial, log *problemLog) (replay []bool) {
 			switch {
 			case r.limit >= 0 && r.exec.Done():
 				// Filled by an earlier chunk: a sequential run reads no further.
+				pr.exec.Release()
 			case r.limit >= 0 && pr.exec.Matched() > 0 && r.exec.Groups()+pr.exec.Groups() >= r.limit:
 				if replay == nil {
 					replay = make([]bool, len(s.rules))
 				}
 				replay[i] = true
+				pr.exec.Release()
 			default:
 				r.exec.Absorb(pr.exec) // the partial is dropped after
 			}

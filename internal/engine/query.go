@@ -32,6 +32,8 @@ type QueryOptions struct {
 	// only checked for {…} framing, and skipped lines raise no warnings.
 	Fast  bool
 	Stdin io.Reader // read for the input "-"; os.Stdin when nil
+	// MemoryLimit is esql.Options.MemoryLimit (0: the default).
+	MemoryLimit int64
 }
 
 // Query is an ad-hoc ES|QL query over files (`vigil query`). Its answer is
@@ -62,7 +64,7 @@ func PrepareQuery(src string, user *doc.Mapping, files []string, o QueryOptions)
 		o.Now = time.Now()
 	}
 	q := &Query{src: src, cat: &Catalog{User: user}, files: files, o: o}
-	opts := esql.Options{Now: o.Now}
+	opts := esql.Options{Now: o.Now, MemoryLimit: o.MemoryLimit}
 	if !slices.Contains(files, "-") {
 		if c, err := esql.Compile(src, q.cat, opts); err == nil && !readsUnmapped(c) {
 			return q.ready(c)

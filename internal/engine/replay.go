@@ -102,7 +102,7 @@ func (rp *Replay) runQuery(r *replayRule, at int64) *esql.Query {
 	if rp.Catalog == nil || !strings.Contains(strings.ToUpper(r.cr.Rule.Query), "NOW(") {
 		return r.cr.Query
 	}
-	cr, err := Compile(r.cr.Rule, rp.Catalog, esql.Options{Now: time.UnixMilli(at).UTC()})
+	cr, err := Compile(r.cr.Rule, rp.Catalog, esql.Options{Now: time.UnixMilli(at).UTC(), MemoryLimit: r.cr.Query.MemoryLimit()})
 	if err != nil {
 		return r.cr.Query // it compiled once already; only NOW differs
 	}

@@ -11,6 +11,11 @@
 // executor's closures and operators (cexpr.node beside cexpr.eval, an
 // opSpec per command). Parse is for tools and tests; consumers of a query
 // never re-parse it.
+//
+// What the blocking commands hold (STATS groups, INLINE STATS', SORT's and
+// LIMIT's rows, kept compactly by rowBuffer) is counted against the query's
+// memory budget, Options.MemoryLimit (budget.go): past it an execution stops
+// and Finish returns a *MemoryError naming the command.
 package esql
 
 import (
@@ -34,6 +39,12 @@ type Options struct {
 	// search compares the name with every mapped field, wasted work for a
 	// caller that will not print the error.
 	NoSuggestions bool
+	// MemoryLimit bounds the bytes the query's blocking commands (STATS,
+	// INLINE STATS, SORT, LIMIT) hold, summed over every Execution of the
+	// compiled Query: past it an execution stops and Finish returns a
+	// *MemoryError. 0 means DefaultMemoryLimit, negative no limit. See
+	// budget.go for what is counted.
+	MemoryLimit int64
 }
 
 // Column is one result column.

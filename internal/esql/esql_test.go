@@ -599,7 +599,7 @@ func TestSortLimitTopNAcrossWorkers(t *testing.T) {
 	if got := render(r); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q want %q", got, want)
 	}
-	if n := len(workers[0].head.(*sortOp).rows); n != 0 {
+	if n := len(workers[0].head.(*sortOp).refs); n != 0 {
 		t.Errorf("buffer not drained: %d", n)
 	}
 }

@@ -27,6 +27,7 @@ type ctx struct {
 	doc   *doc.Document
 	warn  *warnings
 	width int
+	mem   account // what the blocking commands hold (budget.go)
 }
 
 // warnings collects evaluation warnings as Elasticsearch words them: per
@@ -143,7 +144,10 @@ func (o *evalOp) push(row []doc.Value) bool {
 }
 func (o *evalOp) finish() { o.next.finish() }
 
-type limitSpec struct{ n int }
+type limitSpec struct {
+	n     int
+	label cmdRef // for MemoryError; no position for the implicit LIMIT
+}
 type limitOp struct {
 	n, seen int
 	next    sink
@@ -192,12 +196,17 @@ type sortKey struct {
 	desc       bool
 	nullsFirst bool
 }
-type sortSpec struct{ keys []sortKey }
+type sortSpec struct {
+	keys  []sortKey
+	label cmdRef // for MemoryError
+}
 type sortOp struct {
 	x    *ctx
 	s    *sortSpec
-	rows [][]doc.Value
+	rows rowBuffer // compact copies, in arrival order
+	refs []rowRef  // the rows, in the order of keys
 	keys [][]doc.Value
+	held int64 // bytes charged for rows and keys
 	// topN > 0 when a LIMIT follows: only the best topN rows can matter, so
 	// the buffer is compacted whenever it doubles past that.
 	topN int
@@ -222,10 +231,16 @@ func (o *sortOp) push(row []doc.Value) bool {
 		}
 		ks[i] = v
 	}
-	o.rows = append(o.rows, keepRow(row))
+	n := o.rows.add(row)
+	o.refs = append(o.refs, o.rows.last())
 	doc.CloneInto(ks, ks)
 	o.keys = append(o.keys, ks)
-	if o.topN > 0 && len(o.rows) >= 2*o.topN+64 {
+	n += rowBytes(ks)
+	o.held += n
+	if !o.x.mem.charge(n, o.s.label) {
+		return false
+	}
+	if o.topN > 0 && len(o.refs) >= 2*o.topN+64 {
 		o.compact()
 	}
 	return true
@@ -238,16 +253,25 @@ func (o *sortOp) compact() {
 	if len(idx) > o.topN {
 		idx = idx[:o.topN]
 	}
-	rows := make([][]doc.Value, len(idx))
+	var rows rowBuffer
+	refs := make([]rowRef, len(idx))
 	keys := make([][]doc.Value, len(idx))
+	row := make([]doc.Value, o.x.width)
+	var held int64
+	prev := rowRef{}
 	for i, j := range idx {
-		rows[i], keys[i] = o.rows[j], o.keys[j]
+		o.refs[j].load(row, prev)
+		prev = o.refs[j]
+		held += rows.add(row) + rowBytes(o.keys[j])
+		refs[i], keys[i] = rows.last(), o.keys[j]
 	}
-	o.rows, o.keys = rows, keys
+	o.rows, o.refs, o.keys = rows, refs, keys
+	o.x.mem.charge(held-o.held, o.s.label)
+	o.held = held
 }
 
 func (o *sortOp) order() []int {
-	idx := make([]int, len(o.rows))
+	idx := make([]int, len(o.refs))
 	for i := range idx {
 		idx[i] = i
 	}
@@ -256,9 +280,12 @@ func (o *sortOp) order() []int {
 }
 
 func (o *sortOp) merge(other *sortOp) {
-	o.rows = append(o.rows, other.rows...)
+	o.rows.appendBuffer(&other.rows)
+	o.refs = append(o.refs, other.refs...)
 	o.keys = append(o.keys, other.keys...)
-	if o.topN > 0 && len(o.rows) > o.topN {
+	o.held += other.held
+	other.held = 0 // the account that held it is adopted too
+	if o.topN > 0 && len(o.refs) > o.topN {
 		o.compact()
 	}
 }
@@ -290,12 +317,18 @@ func (o *sortOp) less(a, b []doc.Value) int {
 	return 0
 }
 func (o *sortOp) finish() {
+	row := make([]doc.Value, o.x.width)
+	prev := rowRef{}
 	for _, i := range o.order() {
-		if !o.next.push(o.rows[i]) {
+		o.refs[i].load(row, prev)
+		prev = o.refs[i]
+		if o.x.mem.err != nil || !o.next.push(row) {
 			break
 		}
 	}
-	o.rows, o.keys = nil, nil
+	o.rows, o.refs, o.keys = rowBuffer{}, nil, nil
+	o.x.mem.charge(-o.held, o.s.label)
+	o.held = 0
 	o.next.finish()
 }
 
@@ -328,6 +361,7 @@ type statsSpec struct {
 	// that could warn; late holds the plain aggregate columns nothing reads
 	// before the row is known to be kept.
 	early, late emitPart
+	label       cmdRef // for MemoryError
 }
 
 // emitPart is a subset of a STATS output row: aggregates and post
@@ -364,6 +398,10 @@ type group struct {
 	seq    int    // creation order, which is output order
 	next   *group // another group with the same key hash
 	closed bool   // closed by closeBefore; it lingers in order until compacted
+	// result caches the aggregates' results for INLINE STATS, whose every
+	// input row of the group shows the same values: one Result per group,
+	// not one copy (of a VALUES list as long as the input) per row.
+	result []doc.Value
 }
 
 // window holds the groups of one time window, which close together: a
@@ -381,7 +419,8 @@ type closedRow struct {
 }
 
 // statsOp hashes rows into groups. Memory grows with groups, not rows
-// (INLINE STATS must also keep its input rows to annotate them).
+// (INLINE STATS must also keep its input rows to annotate them, compactly:
+// rowBuffer).
 type statsOp struct {
 	x *ctx
 	s *statsSpec
@@ -394,7 +433,7 @@ type statsOp struct {
 	dead   int      // closed groups still in order
 	buf    []byte
 	kv     []doc.Value
-	rows   [][]doc.Value // INLINE STATS input
+	rows   rowBuffer // INLINE STATS input
 	next   sink
 	seq    int         // next group's creation number
 	closed []closedRow // rows of groups closed by closeBefore that may still be output
@@ -409,10 +448,25 @@ type statsOp struct {
 	sizeHint int         // groups the latest window had when the next one began
 	closing  []*group    // closeBefore's scratch
 	scratch  []doc.Value // closeBefore's row before the survival test
+	// sizers lists the aggregates whose states grow with their input
+	// (VALUES), which charge what they grow by.
+	sizers []int
+	// unindex unregisters the INLINE STATS results indexed for the set
+	// functions (fn.IndexMulti).
+	unindex []func()
 }
 
+// sizer is an aggregation state that reports the bytes it holds.
+type sizer interface{ Bytes() int64 }
+
 func (s *statsSpec) build(x *ctx, next sink) sink {
-	return &statsOp{x: x, s: s, groups: map[uint64]*group{}, seed: maphash.MakeSeed(), kv: make([]doc.Value, len(s.keys)), next: next}
+	o := &statsOp{x: x, s: s, groups: map[uint64]*group{}, seed: maphash.MakeSeed(), kv: make([]doc.Value, len(s.keys)), next: next}
+	for i, a := range s.aggs {
+		if _, ok := a.factory().(sizer); ok {
+			o.sizers = append(o.sizers, i)
+		}
+	}
+	return o
 }
 
 func (o *statsOp) push(row []doc.Value) bool {
@@ -420,10 +474,27 @@ func (o *statsOp) push(row []doc.Value) bool {
 		o.kv[i] = k(o.x, row)
 	}
 	if o.s.inline {
-		o.rows = append(o.rows, keepRow(row))
+		o.x.mem.charge(o.rows.add(row), o.s.label)
 	}
 	o.addCombos(row, 0)
-	return true
+	return o.x.mem.err == nil
+}
+
+// groupBytes is what a group is counted at, without what its growing
+// states hold.
+func (o *statsOp) groupBytes(g *group) int64 {
+	return 96 + rowBytes(g.keys) + int64(len(g.states))*stateBytes
+}
+
+// heldBy is what a group's growing states hold.
+func (o *statsOp) heldBy(g *group) int64 {
+	var n int64
+	for _, i := range o.sizers {
+		if st := g.states[i]; st != nil {
+			n += st.(sizer).Bytes()
+		}
+	}
+	return n
 }
 
 // addCombos puts the row in every group its (multi-valued) keys make.
@@ -450,6 +521,7 @@ func (o *statsOp) lookup(kv []doc.Value, create bool) *group {
 	if g == nil && create {
 		g = o.arena.newGroup(kv, o.s.aggs)
 		o.insert(g, slot)
+		o.x.mem.charge(o.groupBytes(g), o.s.label)
 	}
 	return g
 }
@@ -537,6 +609,13 @@ func (o *statsOp) addRow(g *group, row []doc.Value) {
 		if v.IsNull() {
 			continue
 		}
+		if len(o.sizers) > 0 && slices.Contains(o.sizers, i) {
+			sz := g.states[i].(sizer)
+			n := sz.Bytes()
+			g.states[i].Add(v)
+			o.x.mem.charge(sz.Bytes()-n, o.s.label)
+			continue
+		}
 		g.states[i].Add(v)
 	}
 }
@@ -559,11 +638,15 @@ func (o *statsOp) merge(other *statsOp, take bool) {
 			g = o.arena.newGroup(og.keys, o.s.aggs)
 			o.insert(g, slot)
 		}
+		// The other execution's account, adopted by this one, holds og:
+		// what merging adds is what g grows by.
+		n := o.heldBy(g)
 		for i := range g.states {
 			g.states[i].Merge(og.states[i])
 		}
+		o.x.mem.charge(o.heldBy(g)-n, o.s.label)
 	}
-	o.rows = append(o.rows, other.rows...)
+	o.rows.appendBuffer(&other.rows)
 }
 
 // liveOrder returns the open groups in creation order. Closed groups it
@@ -590,30 +673,39 @@ func (o *statsOp) finish() {
 		o.lookup(nil, true)
 	}
 	if o.s.inline {
-		for _, row := range o.rows {
-			kv := make([]doc.Value, len(o.s.keys))
-			for i, k := range o.s.keys {
-				kv[i] = k(o.x, row)
-			}
-			// A multi-valued key matches no single group; ES leaves the
-			// aggregates null then.
-			multi := false
-			for _, v := range kv {
-				multi = multi || v.M != nil
-			}
-			var g *group
-			if !multi {
-				g = o.lookup(kv, false)
-			}
-			o.emit(g, row)
-			if !o.next.push(row) {
-				break
-			}
-		}
-		o.next.finish()
+		o.finishInline()
 		return
 	}
 	o.emitRows(o.next.push)
+	o.next.finish()
+}
+
+// finishInline annotates every buffered input row with its group's
+// aggregates, in input order.
+func (o *statsOp) finishInline() {
+	kv := make([]doc.Value, len(o.s.keys))
+	o.rows.each(make([]doc.Value, o.x.width), func(row []doc.Value) bool {
+		for j, k := range o.s.keys {
+			kv[j] = k(o.x, row)
+		}
+		// A multi-valued key matches no single group; ES leaves the
+		// aggregates null then.
+		multi := false
+		for _, v := range kv {
+			multi = multi || v.M != nil
+		}
+		var g *group
+		if !multi {
+			g = o.lookup(kv, false)
+		}
+		o.emit(g, row)
+		return o.next.push(row) && o.x.mem.err == nil
+	})
+	o.rows = rowBuffer{}
+	for _, drop := range o.unindex {
+		drop()
+	}
+	o.unindex = nil
 	o.next.finish()
 }
 
@@ -698,7 +790,9 @@ func (o *statsOp) closeBefore(watermark int64, survive func([]doc.Value) bool) i
 			kept := slices.Clone(row)
 			o.emitPart(g, kept, o.s.late)
 			o.closed = append(o.closed, closedRow{seq: g.seq, row: kept})
+			o.x.mem.charge(rowBytes(kept), o.s.label)
 		}
+		o.x.mem.charge(-o.groupBytes(g)-o.heldBy(g), o.s.label)
 		o.drop(g)
 	}
 	clear(row)
@@ -720,18 +814,32 @@ func (o *statsOp) drop(g *group) {
 		}
 	}
 	clear(g.keys)
-	g.next, g.closed = nil, true
+	g.next, g.closed, g.result = nil, true, nil
 	o.open--
 	o.dead++
 }
 
 func (o *statsOp) emit(g *group, row []doc.Value) {
-	for i, a := range o.s.aggs {
-		if g == nil {
-			row[a.slot] = doc.Value{}
-			continue
+	if g != nil && o.s.inline && g.result == nil {
+		g.result = make([]doc.Value, len(o.s.aggs))
+		for i := range o.s.aggs {
+			g.result[i] = g.states[i].Result()
+			// Every row of the group shows this value: index it once for
+			// the set functions (finishInline unregisters it).
+			if len(g.result[i].M) >= fn.MvIndexMin {
+				o.unindex = append(o.unindex, fn.IndexMulti(g.result[i]))
+			}
 		}
-		row[a.slot] = g.states[i].Result()
+	}
+	for i, a := range o.s.aggs {
+		switch {
+		case g == nil:
+			row[a.slot] = doc.Value{}
+		case g.result != nil:
+			row[a.slot] = g.result[i] // shared: multi-values are never written in place
+		default:
+			row[a.slot] = g.states[i].Result()
+		}
 	}
 	for i, s := range o.s.keySlots {
 		if g != nil {
@@ -902,27 +1010,39 @@ func sameKey(a, b []doc.Value) bool {
 
 // ---- buffers and output ----
 
-// bufferSink collects rows (copies) up to an optional cap.
+// bufferSink collects rows (compact copies) up to an optional cap.
 type bufferSink struct {
-	rows [][]doc.Value
-	cap  int // <0: unbounded
+	x     *ctx
+	label cmdRef // the command that buffers, for MemoryError
+	rows  rowBuffer
+	cap   int // <0: unbounded
 }
 
 func (b *bufferSink) push(row []doc.Value) bool {
-	if b.cap >= 0 && len(b.rows) >= b.cap {
+	if b.cap >= 0 && b.rows.len() >= b.cap {
 		return false
 	}
-	b.rows = append(b.rows, keepRow(row))
-	return b.cap < 0 || len(b.rows) < b.cap
+	if !b.x.mem.charge(b.rows.add(row), b.label) {
+		return false
+	}
+	return b.cap < 0 || b.rows.len() < b.cap
 }
 
-// keepRow copies a row an operator keeps past push: rows of the per-event
-// stage may alias a reused line buffer (see Execution.Push).
-func keepRow(row []doc.Value) []doc.Value {
-	kept := make([]doc.Value, len(row))
-	doc.CloneInto(kept, row)
-	return kept
+// merge appends other's rows up to the cap.
+func (b *bufferSink) merge(other *bufferSink) {
+	if b.cap < 0 || b.rows.len()+other.rows.len() <= b.cap {
+		b.rows.appendBuffer(&other.rows)
+		return
+	}
+	other.rows.each(make([]doc.Value, b.x.width), func(row []doc.Value) bool {
+		if b.rows.len() >= b.cap {
+			return false
+		}
+		b.rows.add(row) // other's bytes, adopted with its account, cover it
+		return true
+	})
 }
+
 func (b *bufferSink) finish() {}
 
 // outputSink projects the final columns.

@@ -15,13 +15,13 @@ func (e *Execution) Groups() int {
 	switch h := e.head.(type) {
 	case *statsOp:
 		if h.s.inline {
-			return len(h.rows)
+			return h.rows.len()
 		}
 		return h.open
 	case *sortOp:
-		return len(h.rows)
+		return len(h.refs)
 	case *bufferSink:
-		return len(h.rows)
+		return h.rows.len()
 	}
 	return 0
 }

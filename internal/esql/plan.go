@@ -150,7 +150,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			}
 			c.project("RENAME", nil, rs)
 		case *SortCmd:
-			spec := &sortSpec{}
+			spec := &sortSpec{label: cmdLabel("SORT", cm.P)}
 			so := &logical.Sort{}
 			for _, k := range cm.Keys {
 				x := c.expr(k.X, sc)
@@ -165,7 +165,7 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			c.cmds = append(c.cmds, so)
 		case *LimitCmd:
 			kqlOK, lastBlocker = false, "LIMIT"
-			ops = append(ops, &limitSpec{n: cm.N})
+			ops = append(ops, &limitSpec{n: cm.N, label: cmdLabel("LIMIT", cm.P)})
 			c.cmds = append(c.cmds, &logical.Limit{N: cm.N})
 		case *MvExpandCmd:
 			kqlOK, lastBlocker = false, "MV_EXPAND"
@@ -211,7 +211,10 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 
 // stats compiles STATS / INLINE STATS.
 func (c *compiler) stats(cm *StatsCmd, in *scope) (opSpec, *scope) {
-	spec := &statsSpec{inline: cm.Inline, window: -1}
+	spec := &statsSpec{inline: cm.Inline, window: -1, label: cmdLabel("STATS", cm.P)}
+	if cm.Inline {
+		spec.label.name = "INLINE STATS"
+	}
 	st := &logical.Stats{Inline: cm.Inline}
 	group := &scope{}
 	var keyAttrs []*attr

@@ -31,6 +31,8 @@ type Query struct {
 	rest     []opSpec
 	compWarn []string
 	plan     *logical.Plan
+	// budget is Options.MemoryLimit, shared by the query's executions.
+	budget *budget
 }
 
 // Plan is the query's resolved logical plan, which consumers read instead
@@ -80,7 +82,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	q := &Query{src: query}
+	q := &Query{src: query, budget: newBudget(opts.MemoryLimit)}
 	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions}
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
@@ -382,12 +384,16 @@ type Execution struct {
 // NewExecution starts a run.
 func (q *Query) NewExecution() *Execution {
 	e := &Execution{q: q, row: make([]doc.Value, q.nslots)}
-	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots}
+	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots, mem: account{b: q.budget}}
 	switch h := q.head.(type) {
 	case *statsSpec:
 		e.head = h.build(e.x, nopSink{})
 	case *limitSpec:
-		e.head = &bufferSink{cap: h.n}
+		label := h.label
+		if label.name == "" {
+			label.name = "the implicit LIMIT"
+		}
+		e.head = &bufferSink{x: e.x, label: label, cap: h.n}
 	case *sortSpec:
 		so := h.build(e.x, nopSink{}).(*sortOp)
 		if len(q.rest) > 0 {
@@ -400,7 +406,7 @@ func (q *Query) NewExecution() *Execution {
 		}
 		e.head = so
 	default:
-		e.head = &bufferSink{cap: -1}
+		e.head = &bufferSink{x: e.x, label: cmdRef{name: "FROM"}, cap: -1}
 	}
 	e.first = buildChain(e.x, q.stage1, &countingSink{next: e.head, n: &e.matched})
 	return e
@@ -553,7 +559,7 @@ func (e *Execution) Push(d *doc.Document) {
 		}
 	}
 	e.x.doc = d
-	if !e.first.push(row) {
+	if !e.first.push(row) || e.x.mem.err != nil {
 		e.done = true
 	}
 	e.x.doc = nil
@@ -588,19 +594,22 @@ func (e *Execution) merge(other *Execution, take bool) {
 	case *sortOp:
 		h.merge(other.head.(*sortOp))
 	case *bufferSink:
-		for _, r := range other.head.(*bufferSink).rows {
-			if h.cap >= 0 && len(h.rows) >= h.cap {
-				break
-			}
-			h.rows = append(h.rows, r)
-		}
+		h.merge(other.head.(*bufferSink))
 	}
 	e.x.warn.merge(other.x.warn)
 	e.matched += other.matched
+	e.x.mem.adopt(&other.x.mem)
+	e.done = e.done || e.x.mem.err != nil
 }
 
-// Finish runs the blocking stage and returns the result.
+// Finish runs the blocking stage and returns the result, or a
+// *MemoryError when the query needed more than its memory limit. It gives
+// the memory the execution held back to the query's budget.
 func (e *Execution) Finish() (*Result, error) {
+	defer e.x.mem.release()
+	if err := e.x.mem.err; err != nil {
+		return nil, err
+	}
 	q := e.q
 	if q.patterns == nil && q.rowVals != nil {
 		row := make([]doc.Value, q.nslots)
@@ -620,12 +629,12 @@ func (e *Execution) Finish() (*Result, error) {
 		h.finish()
 	case *bufferSink:
 		s := buildChain(e.x, []opSpec{q.head}, tail)
-		for _, r := range h.rows {
-			if !s.push(r) {
-				break
-			}
-		}
+		h.rows.each(make([]doc.Value, q.nslots), s.push)
 		s.finish()
+	}
+	e.x.mem.flush()
+	if err := e.x.mem.err; err != nil {
+		return nil, err
 	}
 	res := &Result{Columns: q.Columns(), Rows: out.rows}
 	if res.Rows == nil {

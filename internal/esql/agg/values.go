@@ -69,8 +69,24 @@ type valuesState struct {
 
 // valueList holds VALUES' values in first-seen order.
 type valueList struct {
-	vals []doc.Value
-	seen map[vkey]struct{} // built past valuesLinear values
+	vals  []doc.Value
+	seen  map[vkey]struct{} // built past valuesLinear values
+	bytes int64             // what vals and seen hold, about (Bytes)
+}
+
+// Estimated sizes for Bytes: a doc.Value, and a map entry of seen.
+const (
+	valueSize   = 64
+	seenKeySize = 48
+)
+
+// Bytes is about what the state holds, for the executor's memory budget
+// (VALUES is the aggregate whose state grows with its input).
+func (s *valuesState) Bytes() int64 {
+	if s.many == nil {
+		return int64(len(s.s))
+	}
+	return s.many.bytes
 }
 
 // valuesLinear is how many values a VALUES state de-duplicates by scanning
@@ -99,7 +115,7 @@ func (s *valuesState) add1(v doc.Value) {
 	case !s.one:
 		s.one, s.i, s.f, s.s = true, v.I, v.F, strings.Clone(v.S)
 	case keyOf(s.only()) != keyOf(v):
-		s.many = &valueList{vals: append(make([]doc.Value, 0, 4), s.only(), v.Clone())}
+		s.many = &valueList{vals: append(make([]doc.Value, 0, 4), s.only(), v.Clone()), bytes: 2*valueSize + int64(len(s.s)+len(v.S))}
 		s.one, s.i, s.f, s.s = false, 0, 0, ""
 	}
 }
@@ -113,11 +129,13 @@ func (l *valueList) add(v doc.Value) {
 			}
 		}
 		l.vals = append(l.vals, v.Clone())
+		l.bytes += valueSize + int64(len(v.S))
 		if len(l.vals) > valuesLinear {
 			l.seen = make(map[vkey]struct{}, 2*len(l.vals))
 			for _, o := range l.vals {
 				l.seen[keyOf(o)] = struct{}{}
 			}
+			l.bytes += seenKeySize * int64(len(l.vals))
 		}
 		return
 	}
@@ -127,6 +145,7 @@ func (l *valueList) add(v doc.Value) {
 	v = v.Clone()
 	l.seen[keyOf(v)] = struct{}{}
 	l.vals = append(l.vals, v)
+	l.bytes += valueSize + seenKeySize + int64(len(v.S))
 }
 
 func (s *valuesState) Add(v doc.Value) {

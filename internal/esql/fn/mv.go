@@ -729,6 +729,9 @@ func mvIntersection(x, y doc.Value) doc.Value {
 	if x.T == doc.Null || y.T == doc.Null {
 		return doc.Value{}
 	}
+	if ix := indexOf(x.M); ix != nil && len(y.M) < len(x.M) {
+		return doc.Multi(x.T, intersectIndexed(x.M, ix, valuesOf(y)))
+	}
 	ys := newMvSet(valuesOf(y))
 	var seen mvSet
 	for _, e := range valuesOf(x) {
