@@ -17,7 +17,8 @@ import (
 // on where in the input a field first appears; typed as the logs-* index
 // templates' dynamic mapping would). A rule that still does not compile is
 // reported with all its problems and skipped, so one bad rule in a folder
-// does not stop a hunt; it is an error when no rule is left.
+// does not stop a hunt; a valid rule Vigil cannot run (COMPLETION) is
+// skipped with the reason; it is an error when no rule is left.
 //
 // memLimit is esql.Options.MemoryLimit (0: the default).
 func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) ([]*engine.CompiledRule, int, error) {
@@ -50,10 +51,19 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	for _, err := range errs {
 		reportInvalid(w, err)
 	}
-	if len(ok) == 0 {
-		return nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile", len(errs), len(rules)))
+	// Valid rules Vigil cannot run (COMPLETION) are skipped with the reason.
+	runnable := ok[:0]
+	for _, cr := range ok {
+		if err := cr.CannotRun(); err != nil {
+			fmt.Fprintln(w, "rule skipped:", err)
+			continue
+		}
+		runnable = append(runnable, cr)
 	}
-	return ok, len(errs), nil
+	if len(runnable) == 0 {
+		return nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile, %d cannot run", len(errs), len(rules), len(ok)))
+	}
+	return runnable, len(errs), nil
 }
 
 func mentionsUnknownColumn(errs []error) bool {

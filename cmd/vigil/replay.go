@@ -40,7 +40,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
 	layout := doc.NewLayout(fields)
 	newDecoder := func() *doc.Decoder {
-		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
+		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Source: engine.ReadSources(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
 	}
 	dec := newDecoder()
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}

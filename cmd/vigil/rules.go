@@ -67,6 +67,9 @@ func (f *ruleFlags) load(w io.Writer) ([]*rule.Rule, error) {
 // (its first problem; `rules validate` lists them all).
 func listStatus(v verdict) string {
 	if len(v.Problems) == 0 {
+		if v.CannotRun != nil {
+			return esql.NoInferenceMsg
+		}
 		return "ok"
 	}
 	msg := v.Problems[0].Error()

@@ -50,6 +50,27 @@ func ReadIDs(rules []*CompiledRule) bool {
 	return false
 }
 
+// CannotRun returns why Vigil cannot run a compiled rule, positioned in
+// the rule file, or nil when it can (see esql.Query.CannotRun): such a
+// rule is valid, and skipped with this reason.
+func (cr *CompiledRule) CannotRun() error {
+	if e := cr.Query.CannotRun(); e != nil {
+		return ruleError(cr.Rule, e)
+	}
+	return nil
+}
+
+// ReadSources reports whether any of the rules reads METADATA _source:
+// decoders then keep each document's JSON (doc.DecodeOptions.Source).
+func ReadSources(rules []*CompiledRule) bool {
+	for _, cr := range rules {
+		if cr.Query.ReadsSource() {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleError re-positions ES|QL errors (line:col within the query) as
 // file:line:col within the rule file.
 func ruleError(r *rule.Rule, err error) error {

@@ -129,8 +129,11 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 			case "_version":
 				a.t, a.meta = doc.Long, metaVersion
 			case "_source":
-				// Vigil decodes documents into typed fields and keeps no source blob.
-				c.errs = append(c.errs, errAt(md.P, "METADATA [_source] is not supported yet"))
+				a.t, a.meta = doc.Source, metaSource
+			case "_ignored", "_index_mode", "_score", "_size", "_tsid":
+				// Elasticsearch's, but Vigil does not track them (_ignored would
+				// need every field typed, projections or not).
+				c.errs = append(c.errs, errAt(md.P, "METADATA ["+md.Text+"] is not supported yet"))
 				continue
 			default:
 				c.errs = append(c.errs, errAt(md.P, "unsupported metadata field ["+md.Text+"]"))
@@ -331,6 +334,17 @@ func fieldsRead(loads []*attr, kqlFields []string) []string {
 func (q *Query) ReadsID() bool {
 	for _, a := range q.loads {
 		if a.meta == metaID {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadsSource reports whether the query loads METADATA _source, so that
+// decoders must keep each document's JSON (doc.DecodeOptions.Source).
+func (q *Query) ReadsSource() bool {
+	for _, a := range q.loads {
+		if a.meta == metaSource {
 			return true
 		}
 	}
@@ -547,6 +561,12 @@ func (e *Execution) Push(d *doc.Document) {
 			row[a.slot] = doc.KeywordOf(d.ID)
 		case metaIndex:
 			row[a.slot] = doc.KeywordOf(d.Index)
+		case metaSource:
+			if d.Source == "" {
+				row[a.slot] = doc.Value{}
+			} else {
+				row[a.slot] = doc.Value{T: doc.Source, S: d.Source}
+			}
 		case metaVersion:
 			v := d.Version
 			if v == 0 {
