@@ -236,6 +236,9 @@ func TestAlertGoldensMatchKibanaFields(t *testing.T) {
 		{"alerts-nonagg.ndjson", []string{"--rules", "testdata/alerts-nonagg.toml", "testdata/alerts-input.ndjson"}, 3},
 		{"alerts-agg.ndjson", []string{"--rules", "testdata/alerts-agg.toml", "testdata/alerts-input.ndjson"}, 2},
 		{"hunt-sample.ndjson", []string{sampleData}, 4},
+		{"alerts-query.ndjson", []string{"--rules", "testdata/alerts-query.toml", "testdata/alerts-input.ndjson"}, 3},
+		{"alerts-threshold.ndjson", []string{"--rules", "testdata/alerts-threshold.toml", "testdata/alerts-input.ndjson"}, 2},
+		{"alerts-newterms.ndjson", []string{"--rules", "testdata/alerts-newterms.toml", "testdata/alerts-input.ndjson"}, 1},
 	}
 	for _, c := range cases {
 		out, stderr, code := run(t, "", append([]string{"hunt", "--now", "2026-11-20T11:00:00Z"}, c.args...)...)

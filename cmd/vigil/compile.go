@@ -17,7 +17,8 @@ import (
 // on where in the input a field first appears; typed as the logs-* index
 // templates' dynamic mapping would). A rule that still does not compile is
 // reported with all its problems and skipped, so one bad rule in a folder
-// does not stop a hunt; it is an error when no rule is left.
+// does not stop a hunt; a valid rule Vigil cannot run (COMPLETION) is
+// skipped with the reason; it is an error when no rule is left.
 //
 // memLimit is esql.Options.MemoryLimit (0: the default).
 //
@@ -83,10 +84,19 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	for _, err := range errs {
 		reportInvalid(w, err)
 	}
-	if len(ok)+len(eqlRules) == 0 {
-		return nil, nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile", len(errs), len(rules)+len(eqlErrs)))
+	// Valid rules Vigil cannot run (COMPLETION) are skipped with the reason.
+	runnable := ok[:0]
+	for _, cr := range ok {
+		if err := cr.CannotRun(); err != nil {
+			fmt.Fprintln(w, "rule skipped:", err)
+			continue
+		}
+		runnable = append(runnable, cr)
 	}
-	return ok, eqlRules, len(errs), nil
+	if len(runnable)+len(eqlRules) == 0 {
+		return nil, nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile, %d cannot run", len(errs), len(rules)+len(eqlRuleList), len(ok)))
+	}
+	return runnable, eqlRules, len(errs), nil
 }
 
 func mentionsUnknownColumn(errs []error) bool {
@@ -96,4 +106,17 @@ func mentionsUnknownColumn(errs []error) bool {
 		}
 	}
 	return false
+}
+
+// recompile compiles rules again with NOW() at now (they compiled once).
+func recompile(rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) ([]*engine.CompiledRule, error) {
+	out := make([]*engine.CompiledRule, len(rules))
+	for i, cr := range rules {
+		again, err := engine.Compile(cr.Rule, cat, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: cr.Query.MemoryLimit()})
+		if err != nil {
+			return nil, fmt.Errorf("rule %q at %s: %w", cr.Rule.Name, now.Format(time.RFC3339), err)
+		}
+		out[i] = again
+	}
+	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
+	"vigil/internal/rule"
 	"vigil/internal/source"
 )
 
@@ -35,12 +36,16 @@ type huntOptions struct {
 	quiet       bool
 	replay      bool
 	kibanaDups  bool
-	threads     int
-	noPrefilter bool
-	strictJSON  bool
-	lateness    time.Duration
-	chunkSize   int
-	memLimit    memoryLimit
+	// replayReference: every rule on the replay's reference path (one
+	// execution per run), for differential checks and measurements.
+	replayReference bool
+	threads         int
+	noPrefilter     bool
+	strictJSON      bool
+	lateness        time.Duration
+	chunkSize       int
+	newTermsWin     time.Duration
+	memLimit        memoryLimit
 }
 
 func newHuntCmd() *cobra.Command {
@@ -63,14 +68,17 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.StringArrayVar(&o.mapping, "mapping", nil, mappingFlagHelp)
 	f.StringVarP(&o.out, "out", "o", "", "write alerts to FILE instead of stdout")
 	f.StringVar(&o.format, "format", "", "alert output: ndjson or table (default: table on a terminal, else ndjson)")
-	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
+	f.StringVar(&o.now, "now", "", "the sweep's time, RFC 3339: NOW() and alert timestamps use it (default: NOW() is the input's newest event timestamp — stdin: the current time — and alerts are stamped with the current time)")
 	f.BoolVar(&o.failOnAlert, "fail-on-alert", false, "exit with status 4 when any alert is raised (for CI)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	f.DurationVar(&o.lateness, "lateness", 10*time.Minute, "how far behind the newest event a document may arrive and still count in its time window; older windows are closed to bound memory. Files that turn out not to be in time order are re-read with every window open, so results stay exact; stdin keeps every window open unless this flag is given (negative: never close windows)")
+	f.DurationVar(&o.newTermsWin, "new-terms-history", 0, "new_terms rules: how much of the input's start is history only (a value combination first seen after it alerts); when not given, each rule's history window (history_window_start); 0: every value first seen after the input's first event")
 	f.IntVar(&o.chunkSize, "chunk-size", 0, "bytes of input per work unit (default 2 MiB)")
 	f.MarkHidden("chunk-size")
 	f.BoolVar(&o.replay, "replay", false, "replay Kibana's schedule over the input: a run every rule interval over [run-from, run], max_signals per run")
 	f.BoolVar(&o.kibanaDups, "kibana-duplicates", false, "with --replay: alert ids include each run's range, as Kibana's do, so overlapping runs duplicate alerts")
+	f.BoolVar(&o.replayReference, "replay-reference", false, "with --replay: evaluate every run on its own (the slow reference the shared replay is checked against)")
+	f.MarkHidden("replay-reference")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
 	registerMemoryLimit(f, &o.memLimit)
@@ -142,6 +150,12 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cmd.Flags().Changed("new-terms-history") {
+		if o.newTermsWin < 0 {
+			return usageErr(fmt.Errorf("--new-terms-history %s: want 0 or more", o.newTermsWin))
+		}
+		rules = withNewTermsHistory(rules, o.newTermsWin)
+	}
 	user, err := loadMapping(o.mapping)
 	if err != nil {
 		return err
@@ -188,7 +202,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if o.now != "" {
 		execUUID = stableUUID("vigil-hunt", o.now) // a pinned --now makes the whole output reproducible
 	}
-	sweepOnce := func(lateness time.Duration) (*engine.Sweep, []*engine.RuleResult, source.Stats, time.Duration, error, error) {
+	sweepOnce := func(compiled []*engine.CompiledRule, lateness time.Duration) (*engine.Sweep, []*engine.RuleResult, source.Stats, time.Duration, error, error) {
 		sweep := engine.NewSweep(compiled)
 		sweep.IndexFallback = o.index
 		sweep.Lateness = lateness
@@ -221,7 +235,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	var elapsed time.Duration
 	var readErr error
 	if len(compiled) > 0 {
-		sweep, results, st, elapsed, readErr, err = sweepOnce(lateness)
+		sweep, results, st, elapsed, readErr, err = sweepOnce(compiled, lateness)
 		if err != nil {
 			return err
 		}
@@ -234,9 +248,69 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		if !o.quiet {
 			fmt.Fprintf(stderr, "input is not in time order (%d events more than --lateness %s behind the newest); re-reading it with all windows open\n", late, o.lateness)
 		}
-		sweep, results, st, elapsed, readErr, err = sweepOnce(-1)
+		lateness = -1
+		sweep, results, st, elapsed, readErr, err = sweepOnce(compiled, lateness)
 		if err != nil {
 			return err
+		}
+	}
+	// NOW() in a sweep is the input's newest timestamp unless --now says
+	// otherwise. It is known only once the input is read, so the rules that
+	// read NOW() — compiled with the current time — are compiled again with
+	// it and swept again (only they). Stdin cannot be read twice: there they
+	// keep the current time, and the summary says so.
+	nowNotes := map[*rule.Rule]string{}
+	var nowRules []*engine.CompiledRule
+	for _, cr := range compiled {
+		if cr.Query.UsesNow() {
+			nowRules = append(nowRules, cr)
+		}
+	}
+	if len(nowRules) > 0 {
+		at, how := now, "--now"
+		if o.now == "" {
+			newest, ok := sweep.Newest()
+			switch {
+			case !ok:
+				how = "the current time: no event in scope has a timestamp"
+			case slices.Contains(files, "-"):
+				how = "the current time: stdin cannot be read twice, give --now"
+			default:
+				// A rule that saw no event gives nothing at any time.
+				inScope := map[*rule.Rule]bool{}
+				for _, rr := range results {
+					inScope[rr.Rule] = rr.Events > 0
+				}
+				var redo []*engine.CompiledRule
+				for _, cr := range nowRules {
+					if inScope[cr.Rule] {
+						redo = append(redo, cr)
+					}
+				}
+				var nowResults []*engine.RuleResult
+				if len(redo) > 0 {
+					again, err := recompile(redo, cat, newest)
+					if err != nil {
+						return err
+					}
+					if _, nowResults, _, _, _, err = sweepOnce(again, lateness); err != nil {
+						return err
+					}
+				}
+				byRule := map[*rule.Rule]*engine.RuleResult{}
+				for _, rr := range nowResults {
+					byRule[rr.Rule] = rr
+				}
+				for i, rr := range results {
+					if nr := byRule[rr.Rule]; nr != nil {
+						results[i] = nr
+					}
+				}
+				at, how = newest, "the newest event in the input"
+			}
+		}
+		for _, cr := range nowRules {
+			nowNotes[cr.Rule] = fmt.Sprintf("uses NOW(): evaluated at %s (%s)", at.Format(time.RFC3339Nano), how)
 		}
 	}
 	if len(eqlRules) > 0 {
@@ -278,7 +352,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		}
 	}
 	if !o.quiet {
-		writeSummary(stderr, st, elapsed, sweep, results)
+		writeSummary(stderr, st, elapsed, sweep, results, nowNotes)
 	}
 	var stopped []error
 	for _, rr := range results {
@@ -297,6 +371,22 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", nAlerts)}
 	}
 	return nil
+}
+
+// withNewTermsHistory gives new_terms rules a history of d (copies; the
+// loaded rules stay as their files say).
+func withNewTermsHistory(rules []*rule.Rule, d time.Duration) []*rule.Rule {
+	out := make([]*rule.Rule, len(rules))
+	for i, r := range rules {
+		if r.NewTerms != nil {
+			c, nt := *r, *r.NewTerms
+			nt.History = d
+			c.NewTerms = &nt
+			r = &c
+		}
+		out[i] = r
+	}
+	return out
 }
 
 // sweepOptions sets up the parallel sweep (see engine.Sweep.Options).
@@ -421,7 +511,7 @@ func lateEvents(results []*engine.RuleResult) int64 {
 	return n
 }
 
-func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult) {
+func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *engine.Sweep, results []*engine.RuleResult, notes map[*rule.Rule]string) {
 	secs := elapsed.Seconds()
 	if secs <= 0 {
 		secs = 1e-9
@@ -439,6 +529,9 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 			outcome = "stopped at the memory limit"
 		}
 		fmt.Fprintf(w, "rule %q: %d events in scope, %d matched its filter, %s\n", rr.Rule.Name, rr.Events, rr.Matched, outcome)
+		if n := notes[rr.Rule]; n != "" {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}

@@ -308,3 +308,41 @@ func TestHuntShuffledInputStaysExact(t *testing.T) {
 		t.Errorf("shuffled input gave different alerts:\n%v\n%v", a, b)
 	}
 }
+
+// --new-terms-history replaces new_terms rules' history windows: with none,
+// every host first seen after the input's first event is new (Kibana's
+// first_seen > start is strict); with the rule's 2m, only db-01.
+func TestHuntNewTermsHistory(t *testing.T) {
+	for _, c := range []struct {
+		flag   []string
+		alerts int
+	}{{nil, 1}, {[]string{"--new-terms-history", "0"}, 2}, {[]string{"--new-terms-history", "1h"}, 0}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/alerts-newterms.toml"}, c.flag...)
+		out, stderr, code := run(t, "", append(args, "testdata/alerts-input.ndjson")...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", c.flag, code, stderr)
+		}
+		if n := strings.Count(out, "kibana.alert.new_terms"); n != c.alerts {
+			t.Errorf("%v: %d alerts, want %d", c.flag, n, c.alerts)
+		}
+	}
+}
+
+// --replay runs query and threshold rules on Kibana's schedule: the same
+// alerts as the sweep, each raised once although runs overlap; new_terms
+// rules are reported as not replayed.
+func TestHuntReplayKQLRules(t *testing.T) {
+	for _, c := range []struct {
+		rules  string
+		alerts int
+		code   int
+	}{{"testdata/alerts-query.toml", 3, exitOK}, {"testdata/alerts-threshold.toml", 2, exitOK}, {"testdata/alerts-newterms.toml", 0, exitUsage}} {
+		out, stderr, code := run(t, "", "hunt", "--replay", "--now", "2026-11-20T11:00:00Z", "--rules", c.rules, "testdata/alerts-input.ndjson")
+		if code != c.code {
+			t.Fatalf("%s: exit %d: %s", c.rules, code, stderr)
+		}
+		if n := strings.Count(out, "kibana.alert.uuid"); n != c.alerts {
+			t.Errorf("%s: %d alerts, want %d", c.rules, n, c.alerts)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,14 +21,47 @@ import (
 // runReplay is `vigil hunt --replay`: Kibana's schedule simulated over the input.
 func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog, out io.Writer, format string) error {
 	stderr := cmd.ErrOrStderr()
+	// A new_terms run reads its history window too (days, against minutes
+	// of look-back): replaying it would hold each event in every run whose
+	// history covers it. Its sweep is exact for first appearances.
+	compiled = withoutNewTerms(stderr, compiled, "not replayed yet (run the hunt without --replay)")
+	if len(compiled) == 0 {
+		return usageErr(fmt.Errorf("no rule to replay"))
+	}
 	rp := engine.NewReplay(compiled)
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
 	rp.Catalog = cat
-	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled)})
+	rp.Reference = o.replayReference
+	// Decode only what the rules and the routing read (as the sweep does),
+	// plus @timestamp, the fallback of every timestamp_override; the replay
+	// keeps no document, only the values executions copy out of it.
+	// Slots (a Layout) spare executions a map lookup per field and event.
+	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
+	layout := doc.NewLayout(fields)
+	newDecoder := func() *doc.Decoder {
+		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Source: engine.ReadSources(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
+	}
+	dec := newDecoder()
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
 	st, readErr := reader.Documents(files, dec, rp.Push)
+	// Rules on the shared path follow input order only when it is time
+	// order; Rescan moves the others to the reference path, which needs the
+	// input again. Stdin cannot be read twice: their groups then come in
+	// time order (the same rows).
+	if slices.Contains(files, "-") {
+		if names := rp.Unordered(); len(names) > 0 && !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; stdin cannot be re-read, so the groups of %d rule(s) (%s) come in time order, not input order\n", len(names), strings.Join(names, ", "))
+		}
+	} else if names := rp.Rescan(); len(names) > 0 {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; re-reading it for %d rule(s) (%s)\n", len(names), strings.Join(names, ", "))
+		}
+		if _, err := (&source.Reader{}).Documents(files, newDecoder(), rp.Push); err != nil && readErr == nil {
+			readErr = err
+		}
+	}
 	elapsed := time.Since(start)
 	alerts, runs, err := rp.Finish(func(ruleID string, at time.Time) string {
 		// Reproducible per run: the same input replays to the same ids.
@@ -77,4 +112,17 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		return &exitError{exitAlerts, fmt.Errorf("%d alert(s) raised", len(alerts))}
 	}
 	return nil
+}
+
+// withoutNewTerms drops new_terms rules, reporting each with why.
+func withoutNewTerms(w io.Writer, compiled []*engine.CompiledRule, why string) []*engine.CompiledRule {
+	var out []*engine.CompiledRule
+	for _, cr := range compiled {
+		if cr.Rule.Type == "new_terms" {
+			fmt.Fprintf(w, "%s: rule %q: new_terms rules are %s; skipped\n", cr.Rule.Path, cr.Rule.Name, why)
+			continue
+		}
+		out = append(out, cr)
+	}
+	return out
 }

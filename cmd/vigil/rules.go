@@ -67,6 +67,9 @@ func (f *ruleFlags) load(w io.Writer) ([]*rule.Rule, error) {
 // (its first problem; `rules validate` lists them all).
 func listStatus(v verdict) string {
 	if len(v.Problems) == 0 {
+		if v.CannotRun != nil {
+			return esql.NoInferenceMsg
+		}
 		return "ok"
 	}
 	msg := v.Problems[0].Error()
@@ -119,15 +122,24 @@ func newRulesCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RULE_ID\tNAME\tSEVERITY\tRISK\tINTERVAL\tFROM\tSTATUS")
+			fmt.Fprintln(tw, "RULE_ID\tNAME\tTYPE\tSEVERITY\tRISK\tINTERVAL\tFROM\tSTATUS")
+			compiled := 0
 			for _, v := range vs {
 				r := v.Rule
 				if r == nil {
-					r = &rule.Rule{RuleID: "-", Name: v.Path}
+					r = &rule.Rule{RuleID: "-", Name: v.Path, Type: "-"}
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.RuleID, r.Name, r.Severity, r.RiskScore, r.Interval, r.From, listStatus(v))
+				status := listStatus(v)
+				if status == "ok" {
+					compiled++
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.RuleID, r.Name, r.Type, r.Severity, r.RiskScore, r.Interval, r.From, status)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%d compiled, %d failed\n", compiled, len(vs)-compiled)
+			return err
 		},
 	}
 	show := &cobra.Command{

@@ -141,8 +141,10 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	for _, er := range eqlRules {
 		fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: not served yet (vigil hunt runs it)\n", er.Rule.Name)
 	}
-	if len(compiled) == 0 {
-		return usageErr(fmt.Errorf("no rule to serve: vigil serve runs esql rules only"))
+	// Serving new_terms needs the seen terms kept durably per rule (the
+	// store), which is not built yet.
+	if compiled = withoutNewTerms(cmd.ErrOrStderr(), compiled, "not served yet (hunt runs them)"); len(compiled) == 0 {
+		return usageErr(fmt.Errorf("no rule to serve"))
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))

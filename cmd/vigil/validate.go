@@ -18,8 +18,11 @@ import (
 type verdict struct {
 	Path     string
 	Rule     *rule.Rule // nil when the file is not TOML
-	Problems []error    // file and query problems, in file order; none: the rule can run
-	Warnings []*rule.Error
+	Problems []error    // file and query problems, in file order; none: the rule is valid
+	// CannotRun is why a valid rule cannot run in Vigil (COMPLETION: no
+	// LLM inference endpoint), nil when it can.
+	CannotRun error
+	Warnings  []*rule.Error
 }
 
 // checkRules checks every rule file paths name (the built-in rules when
@@ -68,17 +71,20 @@ func checkRules(paths, pick []string, cat *engine.Catalog, opts esql.Options) ([
 		if v.Rule == nil || strings.TrimSpace(v.Rule.Query) == "" {
 			continue
 		}
-		var err error
-		switch v.Rule.Type {
-		case "esql":
-			_, err = engine.Compile(v.Rule, cat, opts)
-		case "eql":
-			_, err = engine.CompileEQL(v.Rule, cat)
-		default:
+		if v.Rule.Type == "eql" && len(v.Problems) == 0 {
+			if _, err := engine.CompileEQL(v.Rule, cat); err != nil {
+				v.Problems = append(v.Problems, problemList(err)...)
+			}
 			continue
 		}
+		if v.Rule.Type != "esql" {
+			continue
+		}
+		cr, err := engine.Compile(v.Rule, cat, opts)
 		if err != nil {
 			v.Problems = append(v.Problems, problemList(err)...)
+		} else if len(v.Problems) == 0 {
+			v.CannotRun = cr.CannotRun()
 		}
 	}
 	return vs, nil
@@ -111,10 +117,13 @@ is 2 when any rule is invalid.`,
 			if err != nil {
 				return err
 			}
-			valid := 0
+			valid, cannotRun := 0, 0
 			for _, v := range vs {
 				if len(v.Problems) == 0 {
 					valid++
+				}
+				if v.CannotRun != nil {
+					cannotRun++
 				}
 			}
 			invalid := len(vs) - valid
@@ -127,7 +136,11 @@ is 2 when any rule is invalid.`,
 			} else {
 				writeVerdicts(out, vs)
 			}
-			fmt.Fprintf(summary, "%d valid, %d invalid\n", valid, invalid)
+			fmt.Fprintf(summary, "%d valid, %d invalid", valid, invalid)
+			if cannotRun > 0 {
+				fmt.Fprintf(summary, " (%d of the valid cannot run: COMPLETION needs an LLM inference endpoint)", cannotRun)
+			}
+			fmt.Fprintln(summary)
 			if invalid > 0 {
 				return usageErr(fmt.Errorf("%d invalid rule(s)", invalid))
 			}
@@ -144,6 +157,9 @@ func writeVerdicts(w io.Writer, vs []verdict) {
 	for _, v := range vs {
 		for _, p := range v.Problems {
 			fmt.Fprintln(w, p)
+		}
+		if v.CannotRun != nil {
+			fmt.Fprintln(w, v.CannotRun)
 		}
 		for _, wn := range v.Warnings {
 			fmt.Fprintf(w, "%s (warning)\n", wn)
@@ -168,12 +184,14 @@ func toJSONProblem(err error) jsonProblem {
 
 func writeVerdictsJSON(w io.Writer, vs []verdict, valid, invalid int) error {
 	type jsonRule struct {
-		Path     string        `json:"path"`
-		RuleID   string        `json:"rule_id,omitempty"`
-		Name     string        `json:"name,omitempty"`
-		Valid    bool          `json:"valid"`
-		Problems []jsonProblem `json:"problems"`
-		Warnings []jsonProblem `json:"warnings"`
+		Path   string `json:"path"`
+		RuleID string `json:"rule_id,omitempty"`
+		Name   string `json:"name,omitempty"`
+		Valid  bool   `json:"valid"`
+		// CannotRun is why a valid rule cannot run in Vigil.
+		CannotRun *jsonProblem  `json:"cannot_run,omitempty"`
+		Problems  []jsonProblem `json:"problems"`
+		Warnings  []jsonProblem `json:"warnings"`
 	}
 	doc := struct {
 		Rules   []jsonRule `json:"rules"`
@@ -187,6 +205,10 @@ func writeVerdictsJSON(w io.Writer, vs []verdict, valid, invalid int) error {
 		}
 		for _, p := range v.Problems {
 			jr.Problems = append(jr.Problems, toJSONProblem(p))
+		}
+		if v.CannotRun != nil {
+			p := toJSONProblem(v.CannotRun)
+			jr.CannotRun = &p
 		}
 		for _, wn := range v.Warnings {
 			jr.Warnings = append(jr.Warnings, toJSONProblem(wn))

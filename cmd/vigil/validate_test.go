@@ -48,7 +48,7 @@ func TestRulesValidate(t *testing.T) {
 		p("b_bad.toml") + ":16:12: Unknown column [nosuch.field]\n" +
 		p("b_bad.toml") + ":12: unknown key rule.nosuch (not in the detection-rules schema; ignored) (warning)\n" +
 		p("c_broken.toml") + ":2:6: expected '.' or ']' to end table name, but got '\\n' instead\n" +
-		p("d_ml.toml") + ":4: rule \"good\" has type \"machine_learning\", which Vigil cannot run yet (only esql and eql rules run)\n" +
+		p("d_ml.toml") + ":4: rule \"good\" has type \"machine_learning\", which Vigil cannot run yet (esql, eql, query, threshold and new_terms rules run)\n" +
 		p("f_eql.toml") + ":10:1: mismatched input <EOF> expecting {<expression>}\n" +
 		"2 valid, 4 invalid\n"
 	if out != want || code != exitUsage {
@@ -95,10 +95,10 @@ func TestRulesListStatus(t *testing.T) {
 	})
 	out, stderr, code := run(t, "", "rules", "list", "--rules", dir)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) != 5 {
+	if code != exitOK || len(lines) != 6 || lines[5] != "2 compiled, 2 failed" {
 		t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, stderr)
 	}
-	for i, want := range []string{"STATUS", " ok", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"machine_learning\"", " ok"} {
+	for i, want := range []string{"TYPE", " esql ", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"machine_learning\"", " eql "} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d lacks %q: %s", i, want, lines[i])
 		}
@@ -141,5 +141,54 @@ func TestHuntRuleFolderRobustness(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, "no runnable rule") {
 			t.Errorf("%s: exit %d (want %d), stderr:\n%s", name, code, exitUsage, stderr)
 		}
+	}
+}
+
+// A rule with COMPLETION is valid but cannot run (no LLM inference
+// endpoint): validate counts it valid and says why, positioned at the
+// command; rules list marks it; hunt skips it with the reason, and a folder
+// of such rules only has no runnable rule.
+func TestCompletionRuleCannotRun(t *testing.T) {
+	completion := strings.Replace(goodRule, "| STATS n = COUNT(*)\n",
+		"| EVAL p = process.name\n| COMPLETION p WITH { \"inference_id\": \"e\" }\n| KEEP completion\n", 1)
+	completion = strings.Replace(completion, `rule_id = "g"`, `rule_id = "c"`, 1)
+	dir := writeRules(t, map[string]string{"a_good.toml": goodRule, "c_llm.toml": completion})
+	reason := filepath.Join(dir, "c_llm.toml") + ":11:3: cannot run: COMPLETION needs an LLM inference endpoint, which Vigil does not have\n"
+	out, stderr, code := run(t, "", "rules", "validate", dir)
+	want := reason + "2 valid, 0 invalid (1 of the valid cannot run: COMPLETION needs an LLM inference endpoint)\n"
+	if out != want || code != exitOK {
+		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s\nstderr: %s", code, out, want, stderr)
+	}
+
+	out, _, _ = run(t, "", "rules", "validate", "--format", "json", dir)
+	var report struct {
+		Rules []struct {
+			Valid     bool
+			CannotRun *struct {
+				Line, Column int
+				Message      string
+			} `json:"cannot_run"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if len(report.Rules) != 2 || report.Rules[0].CannotRun != nil || !report.Rules[1].Valid ||
+		report.Rules[1].CannotRun == nil || report.Rules[1].CannotRun.Line != 11 {
+		t.Errorf("json report: %s", out)
+	}
+
+	out, _, _ = run(t, "", "rules", "list", "--rules", dir)
+	if !strings.Contains(out, "cannot run: COMPLETION needs an LLM inference endpoint") {
+		t.Errorf("rules list:\n%s", out)
+	}
+
+	_, stderr, code = run(t, "", "hunt", "--rules", dir, sampleData)
+	if code != exitOK || !strings.Contains(stderr, "rule skipped: "+reason) || strings.Contains(stderr, "invalid rule") {
+		t.Errorf("hunt: exit %d, stderr:\n%s", code, stderr)
+	}
+	only := writeRules(t, map[string]string{"c_llm.toml": completion})
+	if _, stderr, code = run(t, "", "hunt", "--rules", only, sampleData); code != exitUsage || !strings.Contains(stderr, "no runnable rule") {
+		t.Errorf("hunt, COMPLETION only: exit %d, stderr:\n%s", code, stderr)
 	}
 }

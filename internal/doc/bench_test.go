@@ -14,6 +14,10 @@ func BenchmarkDecode(b *testing.B) {
 	}{
 		{"full", DecodeOptions{}},
 		{"projected", DecodeOptions{Fields: []string{"event.type", "process.name", "process.args", "process.parent.name", "host.id"}}},
+		// As the hunt decodes: a layout, values aliasing the line; with and
+		// without keeping _source (a rule reading METADATA _source).
+		{"hunt", DecodeOptions{Layout: NewLayout([]string{"event.type", "process.name", "process.args"}), Reuse: true}},
+		{"hunt_source", DecodeOptions{Layout: NewLayout([]string{"event.type", "process.name", "process.args"}), Reuse: true, Source: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			d := NewDecoder(m, bc.opts)

@@ -73,6 +73,12 @@ type DecodeOptions struct {
 	// its line, for callers whose queries read METADATA _id; others skip
 	// the hashing.
 	AutoID bool
+	// Source keeps the document's original JSON object in Document.Source
+	// (ES|QL's METADATA _source), aliasing the line like other strings
+	// under Reuse. Only for callers whose queries read _source: others
+	// keep no copy. It is ignored with FirstValuesOnly, which may stop
+	// before the object ends.
+	Source bool
 }
 
 // DecodeError reports why a line could not be decoded: malformed JSON, or a
@@ -120,9 +126,10 @@ type Decoder struct {
 	slotsSet  []int32 // with a Layout: the slots the last finish set (a reused Document's to clear)
 	shown     []int32 // plans shown by the last finish
 	shownNext []int32
-	have      int // projected fields with a value (see FirstValuesOnly)
-	target    int // have at which FirstValuesOnly stops; MaxInt without it
-	inArray   int // open arrays of objects or unmapped values
+	have      int  // projected fields with a value (see FirstValuesOnly)
+	target    int  // have at which FirstValuesOnly stops; MaxInt without it
+	inArray   int  // open arrays of objects or unmapped values
+	hit       bool // the line is a search hit (its _source is the document)
 	// skipUnmapped: unmapped fields are only validated, as no dynamic
 	// mapping will type them (not Dynamic, or projected away).
 	skipUnmapped bool
@@ -220,21 +227,37 @@ func (d *Decoder) Decode(line []byte) (*Document, error) {
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
 		return nil, d.syntax("expected a JSON object")
 	}
+	d.hit = false
+	start := d.pos
 	if !d.object(0, 0, d.root, true) {
 		if d.err == nil {
 			return nil, &DecodeError{Offset: d.pos, Reason: "malformed document"}
 		}
 		return nil, d.err
 	}
+	end := d.pos
 	d.skipWS()
 	if d.pos != len(d.data) && !d.complete() {
 		return nil, d.syntax("trailing data after the document")
 	}
 	d.finish()
+	if d.opts.Source && !d.hit && !d.opts.FirstValuesOnly {
+		doc.Source = d.sourceText(start, end)
+	}
 	if d.opts.AutoID && doc.ID == "" {
 		doc.ID = AutoID(line)
 	}
 	return doc, nil
+}
+
+// sourceText is the line's bytes [start, end) as Document.Source:
+// aliasing the line under Reuse, else copied.
+func (d *Decoder) sourceText(start, end int) string {
+	s := d.src[start:end]
+	if !d.opts.Reuse {
+		s = d.keep(s)
+	}
+	return s
 }
 
 func (d *Decoder) fieldFail(field, reason string, off int) bool {
@@ -260,7 +283,14 @@ func (d *Decoder) metaValue(key string) bool {
 		if d.data[d.pos] != '{' {
 			return d.skipValue(0)
 		}
-		return d.object(0, 1, d.root, false)
+		start := d.pos
+		if !d.object(0, 1, d.root, false) {
+			return false
+		}
+		if d.opts.Source && !d.opts.FirstValuesOnly {
+			d.doc.Source = d.sourceText(start, d.pos)
+		}
+		return true
 	case "_index", "_id":
 		if d.data[d.pos] == '"' {
 			s, ok := d.readString()
@@ -342,7 +372,7 @@ func (d *Decoder) object(base, depth int, n *pathNode, top bool) bool {
 			}
 		}
 		if top && !hit && len(k.name) > 1 && k.name[0] == '_' && metaKeys[k.name] {
-			hit = true
+			hit, d.hit = true, true
 			// Anything decoded so far belonged to the hit envelope, not the document.
 			d.resetValues()
 		}

@@ -17,9 +17,13 @@ type Document struct {
 	Index   string // concrete index name (_index)
 	ID      string // _id, empty when unknown (see AutoID)
 	Version int64  // _version, 0 when unknown (Elasticsearch reports 1 for a first write)
-	Fields  map[string]Value
-	Layout  *Layout // when set, Slots holds the values and Fields is unused
-	Slots   []Value // Slots[i] is the value of Layout's field i, null when absent
+	// Source is the document's JSON object as it came (_source): a bare
+	// line's object, or a search hit's _source. Set only by decoders asked
+	// for it (DecodeOptions.Source); empty when unknown.
+	Source string
+	Fields map[string]Value
+	Layout *Layout // when set, Slots holds the values and Fields is unused
+	Slots  []Value // Slots[i] is the value of Layout's field i, null when absent
 }
 
 // Get returns the value of a field, or null when absent.

@@ -54,6 +54,19 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
+		// _source is the same whether or not the decoder projects, and is a
+		// JSON object (or absent, for a hit without one).
+		if ferr == nil {
+			src, _ := NewDecoder(m, DecodeOptions{Source: true}).Decode(line)
+			psrc, _ := NewDecoder(m, DecodeOptions{Layout: layout, Reuse: true, Source: true}).Decode(line)
+			if src.Source != psrc.Source {
+				t.Fatalf("_source: full %q, projected %q", src.Source, psrc.Source)
+			}
+			// (Not json.Valid: skipped values' escapes are not all checked.)
+			if n := len(src.Source); n > 0 && (src.Source[0] != '{' || src.Source[n-1] != '}') {
+				t.Fatalf("_source %q is not a JSON object", src.Source)
+			}
+		}
 		// Slots by a Layout hold what the projection's map holds.
 		laid, lerr := NewDecoder(m, DecodeOptions{Layout: layout, ReuseDocument: true}).Decode(line)
 		if (lerr == nil) != (perr == nil) {

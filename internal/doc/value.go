@@ -38,6 +38,9 @@ const (
 	GeoPoint
 	CartesianPoint
 	Unsupported
+	// Source is METADATA _source: S holds the document's original JSON
+	// object, printed as that object. Only JSON_EXTRACT reads it.
+	Source
 )
 
 var typeNames = [...]string{
@@ -46,6 +49,7 @@ var typeNames = [...]string{
 	Text: "text", Date: "datetime", DateNanos: "date_nanos", IP: "ip",
 	Version: "version", TimeDuration: "time_duration", DatePeriod: "date_period",
 	GeoPoint: "geo_point", CartesianPoint: "cartesian_point", Unsupported: "unsupported",
+	Source: "_source",
 }
 
 // String returns the ES|QL type name (as in error messages and `_query` column types).
@@ -311,6 +315,8 @@ func (v Value) JSON() any {
 			return nil
 		}
 		return json.Number(FormatDouble(v.F))
+	case Source:
+		return json.RawMessage(v.S) // the object itself, not a string
 	}
 	return v.String()
 }

@@ -115,8 +115,6 @@ const KibanaVersion = "9.6.0"
 // and threshold_result.* columns are dropped, and the kibana.alert.* fields
 // follow, with the row's document as the alert's one ancestor.
 func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, ex Execution) *Alert {
-	key := groupKey(cols, row, by)
-	id := AlertID(r, key, ex)
 	parent := Ancestor{Type: "event"} // Kibana's '' id and index when the row has none (aggregating rules)
 	result := map[string]any{}
 	var srcKeys []string
@@ -138,7 +136,25 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 			srcKeys = append(srcKeys, c.Name)
 		}
 	}
+	key := groupKey(cols, row, by)
+	var typeFields map[string]any
+	if r.Threshold != nil {
+		key, typeFields = thresholdFields(r, result)
+	}
+	if r.NewTerms != nil {
+		// One alert per document and new combination, as Kibana's
+		// wrap_new_terms_alerts.ts hashes the new terms into the id.
+		j, _ := json.Marshal(newTermsField(r, result))
+		key += "new_terms=" + string(j)
+	}
+	id := AlertID(r, key, ex)
 	f := sourceFields(result)
+	for k, v := range typeFields {
+		f[k] = v
+	}
+	if r.NewTerms != nil {
+		f["kibana.alert.new_terms"] = newTermsField(r, result)
+	}
 	if isAlert(result) {
 		parent.Type, parent.Depth = "signal", 1
 		if d, ok := result["kibana.alert.depth"].(int64); ok {

@@ -12,8 +12,8 @@ import (
 
 // ruleFields writes the kibana.alert.rule.* fields of an alert as Kibana's
 // build_alert.ts (buildAlertFields) and the alerting framework's common
-// fields (category, producer, rule_type_id, revision) give them for an
-// ES|QL rule. Optional rule parameters are written only when the rule has
+// fields (category, producer, rule_type_id, revision) give them for each
+// rule type. Optional rule parameters are written only when the rule has
 // them, as Kibana leaves undefined values out.
 func ruleFields(f map[string]any, r *rule.Rule, ex Execution) {
 	f["kibana.alert.rule.uuid"] = ruleUUID(r)
@@ -34,8 +34,12 @@ func ruleFields(f map[string]any, r *rule.Rule, ex Execution) {
 	f["kibana.alert.rule.version"] = r.Version
 	f["kibana.alert.rule.revision"] = 0 // Kibana counts edits since install; Vigil's rules are as installed
 	f["kibana.alert.rule.type"] = r.Type
-	f["kibana.alert.rule.rule_type_id"] = "siem.esqlRule"
-	f["kibana.alert.rule.category"] = "ES|QL Rule"
+	kt, ok := kibanaRuleTypes[r.Type]
+	if !ok {
+		kt = kibanaRuleTypes["esql"]
+	}
+	f["kibana.alert.rule.rule_type_id"] = kt.id
+	f["kibana.alert.rule.category"] = kt.name
 	f["kibana.alert.rule.producer"] = "siem"
 	f["kibana.alert.rule.consumer"] = "siem"
 	f["kibana.alert.rule.author"] = nonNil(r.Author)
@@ -68,6 +72,17 @@ func ruleFields(f map[string]any, r *rule.Rule, ex Execution) {
 	flattenDoc(f, "kibana.alert.rule.meta", r.Meta)
 }
 
+// kibanaRuleTypes are the alerting framework's rule type id and name for
+// each rule type (kbn-securitysolution-rules rule_type_constants.ts, and
+// each type's create_*_alert_type.ts).
+var kibanaRuleTypes = map[string]struct{ id, name string }{
+	"esql":      {"siem.esqlRule", "ES|QL Rule"},
+	"query":     {"siem.queryRule", "Custom Query Rule"},
+	"threshold": {"siem.thresholdRule", "Threshold Rule"},
+	"new_terms": {"siem.newTermsRule", "New Terms Rule"},
+	"eql":       {"siem.eqlRule", "Event Correlation Rule"},
+}
+
 // ruleParameters is kibana.alert.rule.parameters: the rule's parameters in
 // Kibana's snake_case API shape (commonParamsCamelToSnake plus the ES|QL
 // type's own), output_index left out.
@@ -85,6 +100,16 @@ func ruleParameters(r *rule.Rule) map[string]any {
 		"rule_source": source, "setup": r.Setup, "severity": r.Severity,
 		"severity_mapping": tables(r.SeverityMapping), "threat": threats(r.Threat), "to": "now",
 		"version": r.Version, "type": r.Type, "language": "esql", "query": r.Query,
+	}
+	if r.Type != "esql" { // the KQL types and eql: their language and index patterns, and their own parameters
+		p["language"], p["index"] = r.Language, nonNil(r.Index)
+	}
+	if t := r.Threshold; t != nil {
+		card := []rule.Cardinality{}
+		p["threshold"] = map[string]any{"field": nonNil(t.Fields), "value": t.Value, "cardinality": append(card, t.Cardinality...)}
+	}
+	if t := r.NewTerms; t != nil {
+		p["new_terms_fields"], p["history_window_start"] = t.Fields, t.HistoryWindowStart
 	}
 	for k, v := range map[string]string{
 		"license": r.License, "note": r.Note, "building_block_type": r.BuildingBlockType,

@@ -109,12 +109,12 @@ type EQLHunt struct {
 }
 
 type eqlHuntRule struct {
-	r        *EQLRule
-	filter   *prefilter.Filter // nil: every line may matter
-	passed   bool              // the current line passed filter
-	events   []*doc.Document
-	pushed   int64
-	dropped  int64
+	r       *EQLRule
+	filter  *prefilter.Filter // nil: every line may matter
+	passed  bool              // the current line passed filter
+	events  []*doc.Document
+	pushed  int64
+	dropped int64
 }
 
 // NewEQLHunt prepares a hunt over the given rules.

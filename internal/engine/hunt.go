@@ -15,11 +15,21 @@ import (
 type CompiledRule struct {
 	Rule  *rule.Rule
 	Query *esql.Query
+	// post rewrites the query's result before alerts are built from it,
+	// given the start (ms) of the data the run saw: nil for ES|QL rules;
+	// new_terms rules pick their new value combinations (ruletype.go).
+	post func(res *esql.Result, from int64)
 }
 
 // Compile compiles a rule's query against the catalog, moving ES|QL error
 // positions from the query into the rule file.
 func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, error) {
+	if r.Type == "eql" { // not an ES|QL query: CompileEQL
+		return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: "an eql rule compiles with CompileEQL"}
+	}
+	if r.Type != "esql" && r.Type != "" {
+		return compileKQLRule(r, cat, opts)
+	}
 	q, err := esql.Compile(r.Query, cat, opts)
 	if err != nil {
 		if more := declaredColumns(r.Query, cat, err); more != nil {
@@ -37,6 +47,27 @@ func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, 
 func ReadIDs(rules []*CompiledRule) bool {
 	for _, cr := range rules {
 		if cr.Query.ReadsID() {
+			return true
+		}
+	}
+	return false
+}
+
+// CannotRun returns why Vigil cannot run a compiled rule, positioned in
+// the rule file, or nil when it can (see esql.Query.CannotRun): such a
+// rule is valid, and skipped with this reason.
+func (cr *CompiledRule) CannotRun() error {
+	if e := cr.Query.CannotRun(); e != nil {
+		return ruleError(cr.Rule, e)
+	}
+	return nil
+}
+
+// ReadSources reports whether any of the rules reads METADATA _source:
+// decoders then keep each document's JSON (doc.DecodeOptions.Source).
+func ReadSources(rules []*CompiledRule) bool {
+	for _, cr := range rules {
+		if cr.Query.ReadsSource() {
 			return true
 		}
 	}
@@ -243,6 +274,19 @@ type RuleResult struct {
 	Err error
 }
 
+// Newest is the latest timestamp among the documents the rules read (each
+// on its rule's timestamp field), or false when none had one: the input's
+// "now", which a sweep's NOW() stands for.
+func (s *Sweep) Newest() (time.Time, bool) {
+	newest, ok := int64(0), false
+	for _, r := range s.rules {
+		if r.min <= r.max && (!ok || r.max > newest) {
+			newest, ok = r.max, true
+		}
+	}
+	return time.UnixMilli(newest).UTC(), ok
+}
+
 // Finish runs every rule's aggregating stage and builds alerts, stamped
 // with the execution time now. A rule stopped at its memory limit has
 // RuleResult.Err set; the other rules are unaffected.
@@ -258,6 +302,9 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %q: %w", r.cr.Rule.Name, err)
+		}
+		if r.cr.post != nil {
+			r.cr.post(res, r.min)
 		}
 		ex := Execution{UUID: execUUID, Time: now, Indices: r.cr.Query.IndexPatterns()}
 		if r.min <= r.max {

@@ -80,16 +80,19 @@ func (s *Sweep) Options(cat *Catalog, m *doc.Mapping, threads int, prefilter boo
 	// Both decoders lay documents out alike, so consumers bind field names
 	// to slots once.
 	layout := doc.NewLayout(fields)
-	autoID := false // documents without _id get one only when a rule reads it
+	// Documents without _id get one, and keep their JSON, only when a rule
+	// reads it.
+	autoID, source := false, false
 	for _, r := range s.rules {
 		autoID = autoID || r.cr.Query.ReadsID()
+		source = source || r.cr.Query.ReadsSource()
 	}
 	o := ParallelOptions{
 		Threads: threads,
 		NewDecoder: func() *doc.Decoder {
 			// esql.Execution.Push keeps copies of what it needs, so values
 			// may alias the chunk: most decoded lines leave nothing behind.
-			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Layout: layout, Reuse: true, AutoID: autoID})
+			return doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Layout: layout, Reuse: true, AutoID: autoID, Source: source})
 		},
 	}
 	for _, f := range fields {

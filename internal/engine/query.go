@@ -67,14 +67,21 @@ func PrepareQuery(src string, user *doc.Mapping, files []string, o QueryOptions)
 	opts := esql.Options{Now: o.Now, MemoryLimit: o.MemoryLimit}
 	if !slices.Contains(files, "-") {
 		if c, err := esql.Compile(src, q.cat, opts); err == nil && !readsUnmapped(c) {
-			q.Compiled = c
-			return q, nil
+			return q.ready(c)
 		}
 	}
 	q.cat.Inferred = InferFields(files, q.cat.DecoderMapping(), o.Threads, o.ChunkSize)
 	c, err := esql.Compile(src, q.cat, opts)
 	if err != nil {
 		return nil, err
+	}
+	return q.ready(c)
+}
+
+// ready sets the compiled query, refusing one Vigil cannot run (COMPLETION).
+func (q *Query) ready(c *esql.Query) (*Query, error) {
+	if e := c.CannotRun(); e != nil {
+		return nil, e
 	}
 	q.Compiled = c
 	return q, nil
@@ -173,7 +180,7 @@ func (q *Query) pass(threads int) (*esql.Result, source.Stats, *decoderSet, erro
 	// Every line is read whole, so it is typed and rejected as the
 	// definition does; only what the query and the sweep read is kept.
 	layout := doc.NewLayout(s.ProjectedFields())
-	o := ParallelOptions{Threads: threads, NewDecoder: decs.maker(m, doc.DecodeOptions{Dynamic: true, Reuse: true, Layout: layout, Whole: true, AutoID: q.Compiled.ReadsID()})}
+	o := ParallelOptions{Threads: threads, NewDecoder: decs.maker(m, doc.DecodeOptions{Dynamic: true, Reuse: true, Layout: layout, Whole: true, AutoID: q.Compiled.ReadsID(), Source: q.Compiled.ReadsSource()})}
 	if q.o.Fast {
 		var err error
 		if o, err = s.Options(q.cat, m, threads, true); err != nil {

@@ -3,20 +3,23 @@ package engine
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"vigil/internal/doc"
 	"vigil/internal/esql"
 )
 
-// Replay simulates Kibana's scheduler over recorded events: a run every
-// rule interval, each querying [run - lookback, run] on the rule's timestamp
+// Replay simulates Kibana's scheduler over recorded events: a run every rule
+// interval, each querying [run - lookback, run] on the rule's timestamp
 // field (both ends inclusive, as Kibana's range filter is), keeping at most
 // max_signals alerts per run. Run times are aligned to multiples of the
 // interval since the Unix epoch, so a replay is reproducible whatever the
-// input order. Events are routed to every run whose range holds them, so
-// input need not be sorted; every run stays open until Finish.
+// input order. Every run stays open until Finish.
+//
+// Rules whose runs can share work take the shared path (replay_slices.go):
+// each event is evaluated once and runs merge per-slice states. The others
+// take the reference path here: each event is routed to, and evaluated by,
+// every run whose range holds it.
 type Replay struct {
 	rules []*replayRule
 	// KibanaDuplicates gives alert ids that include each run's range, as
@@ -28,12 +31,24 @@ type Replay struct {
 	// Catalog, when set, lets runs of a rule whose query calls NOW() be
 	// compiled with the run's own time, as each Kibana run evaluates it.
 	Catalog *Catalog
+	// Reference runs every rule on the reference path (for differential
+	// tests and measurements).
+	Reference bool
+	// rescanning: Rescan switched some rules to the reference path, and
+	// Push feeds only those.
+	rescanning bool
+	// readers lists by index the rules whose FROM reads it: matching the
+	// patterns for every event and rule is costly.
+	readers map[string][]*replayRule
 }
 
 type replayRule struct {
-	cr     *CompiledRule
-	runs   map[int64]*replayRun // by run time in ms
-	noTime int64                // documents in scope with no usable timestamp
+	cr      *CompiledRule
+	decided bool                 // the path is chosen (on the first Push)
+	fast    *sliceReplay         // the shared path, or nil
+	runs    map[int64]*replayRun // the reference path's runs, by run time in ms
+	noTime  int64                // documents in scope with no usable timestamp
+	rescan  bool                 // re-read on the reference path (Rescan)
 }
 
 type replayRun struct {
@@ -67,14 +82,28 @@ func NewReplay(rules []*CompiledRule) *Replay {
 func (rp *Replay) Push(d *doc.Document) {
 	index, stream, ok := route(d, rp.IndexFallback)
 	if !ok {
-		rp.Unindexed++
+		if !rp.rescanning {
+			rp.Unindexed++
+		}
 		return
 	}
-	for _, r := range rp.rules {
-		q := r.cr.Query
-		if !Reads(q, index, stream) {
+	readers, known := rp.readers[index]
+	if !known {
+		for _, r := range rp.rules {
+			if Reads(r.cr.Query, index, stream) {
+				readers = append(readers, r)
+			}
+		}
+		if rp.readers == nil {
+			rp.readers = map[string][]*replayRule{}
+		}
+		rp.readers[index] = readers
+	}
+	for _, r := range readers {
+		if rp.rescanning && !r.rescan {
 			continue
 		}
+		q := r.cr.Query
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)
 		if !ok {
 			r.noTime++
@@ -82,6 +111,16 @@ func (rp *Replay) Push(d *doc.Document) {
 		}
 		interval := r.cr.Rule.Interval.Milliseconds()
 		lookback := r.cr.Rule.Lookback.Milliseconds()
+		if !r.decided {
+			r.decided = true
+			if !rp.Reference && !r.rescan && shareable(q, rp.Catalog != nil) {
+				r.fast = newSliceReplay(interval, lookback)
+			}
+		}
+		if r.fast != nil {
+			r.fast.push(q, d, t)
+			continue
+		}
 		// Runs at multiples of interval in [t, t+lookback].
 		first := ceilDiv(t, interval) * interval
 		for at := first; at <= t+lookback; at += interval {
@@ -96,10 +135,40 @@ func (rp *Replay) Push(d *doc.Document) {
 	}
 }
 
+// Rescan is called after the input was read once. Rules on the shared path
+// whose events did not arrive in time order switch to the reference path,
+// whose results follow input order exactly; it returns their names, and when
+// there are any the caller pushes the whole input again (only those rules
+// take it). A caller that cannot read the input again (stdin) skips Rescan:
+// those rules' results are then those of a time-sorted input (the same
+// rows, groups in time order).
+func (rp *Replay) Rescan() []string {
+	names := rp.Unordered()
+	for _, r := range rp.rules {
+		if r.fast != nil && r.fast.unordered {
+			*r = replayRule{cr: r.cr, decided: true, runs: map[int64]*replayRun{}, rescan: true}
+		}
+	}
+	rp.rescanning = len(names) > 0
+	return names
+}
+
+// Unordered names the rules on the shared path whose events did not arrive
+// in time order (what Rescan would move).
+func (rp *Replay) Unordered() []string {
+	var names []string
+	for _, r := range rp.rules {
+		if r.fast != nil && r.fast.unordered {
+			names = append(names, r.cr.Rule.Name)
+		}
+	}
+	return names
+}
+
 // runQuery is the query a run executes: compiled for the run's instant when
 // it calls NOW(), else the rule's shared compiled query.
 func (rp *Replay) runQuery(r *replayRule, at int64) *esql.Query {
-	if rp.Catalog == nil || !strings.Contains(strings.ToUpper(r.cr.Rule.Query), "NOW(") {
+	if rp.Catalog == nil || !r.cr.Query.UsesNow() {
 		return r.cr.Query
 	}
 	cr, err := Compile(r.cr.Rule, rp.Catalog, esql.Options{Now: time.UnixMilli(at).UTC(), MemoryLimit: r.cr.Query.MemoryLimit()})
@@ -147,48 +216,113 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 	var alerts []*Alert
 	var reports []RunReport
 	for _, r := range rp.rules {
-		if len(r.runs) == 0 {
-			continue
+		rr := &runAlerts{rp: rp, r: r, seen: map[string]bool{}, by: r.cr.Query.GroupBy(), execUUID: execUUID}
+		var err error
+		if r.fast != nil {
+			err = rr.fromSlices()
+		} else {
+			err = rr.fromRuns()
 		}
-		var times []int64
-		for at := range r.runs {
-			times = append(times, at)
+		if err != nil {
+			return nil, nil, err
 		}
-		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-		interval := r.cr.Rule.Interval.Milliseconds()
-		seen := map[string]bool{}
-		by := r.cr.Query.GroupBy()
-		for at := times[0]; at <= times[len(times)-1]; at += interval {
-			runTime := time.UnixMilli(at).UTC()
-			rep := RunReport{Rule: r.cr.Rule.Name, Time: runTime, From: runTime.Add(-r.cr.Rule.Lookback), To: runTime}
-			run := r.runs[at]
-			if run == nil {
-				reports = append(reports, rep)
-				continue
-			}
-			res, err := run.exec.Finish()
-			if err != nil {
-				return nil, nil, fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, runTime.Format(time.RFC3339), err)
-			}
-			rep.Events, rep.Rows, rep.Warnings = run.events, len(res.Rows), res.Warnings
-			ex := Execution{UUID: execUUID(r.cr.Rule.RuleID, runTime), Time: runTime, From: rep.From, To: rep.To, KibanaIDs: rp.KibanaDuplicates, Indices: r.cr.Query.IndexPatterns()}
-			rows := res.Rows
-			if max := r.cr.Rule.MaxSignals; len(rows) > max {
-				rep.Truncated = len(rows) - max
-				rows = rows[:max]
-			}
-			for _, row := range rows {
-				a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
-				if seen[a.ID] {
-					continue
-				}
-				seen[a.ID] = true
-				alerts = append(alerts, a)
-				rep.Alerts++
-			}
-			reports = append(reports, rep)
-			delete(r.runs, at) // release the run's state
-		}
+		alerts, reports = append(alerts, rr.alerts...), append(reports, rr.reports...)
 	}
 	return alerts, reports, nil
+}
+
+// runAlerts turns one rule's run results into reports and alerts.
+type runAlerts struct {
+	rp       *Replay
+	r        *replayRule
+	seen     map[string]bool
+	by       []string
+	execUUID func(rule string, at time.Time) string
+	alerts   []*Alert
+	reports  []RunReport
+}
+
+func (rr *runAlerts) report(at int64) RunReport {
+	runTime := time.UnixMilli(at).UTC()
+	return RunReport{Rule: rr.r.cr.Rule.Name, Time: runTime, From: runTime.Add(-rr.r.cr.Rule.Lookback), To: runTime}
+}
+
+// add records a run that saw events: res is its result, and repeat says
+// that the previous run had the very same result (same events), so that,
+// alert ids not depending on the run, every row is a duplicate already.
+func (rr *runAlerts) add(rep RunReport, events int64, res *esql.Result, repeat bool) {
+	cr := rr.r.cr
+	rep.Events, rep.Rows, rep.Warnings = events, len(res.Rows), res.Warnings
+	rows := res.Rows
+	if max := cr.Rule.MaxSignals; len(rows) > max {
+		rep.Truncated = len(rows) - max
+		rows = rows[:max]
+	}
+	if !repeat || rr.rp.KibanaDuplicates {
+		ex := Execution{UUID: rr.execUUID(cr.Rule.RuleID, rep.Time), Time: rep.Time, From: rep.From, To: rep.To, KibanaIDs: rr.rp.KibanaDuplicates, Indices: cr.Query.IndexPatterns()}
+		for _, row := range rows {
+			a := BuildAlert(cr.Rule, res.Columns, row, rr.by, ex)
+			if rr.seen[a.ID] {
+				continue
+			}
+			rr.seen[a.ID] = true
+			rr.alerts = append(rr.alerts, a)
+			rep.Alerts++
+		}
+	}
+	rr.reports = append(rr.reports, rep)
+}
+
+// fromRuns is the reference path: each run finishes its own execution.
+func (rr *runAlerts) fromRuns() error {
+	r := rr.r
+	if len(r.runs) == 0 {
+		return nil
+	}
+	var times []int64
+	for at := range r.runs {
+		times = append(times, at)
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	interval := r.cr.Rule.Interval.Milliseconds()
+	for at := times[0]; at <= times[len(times)-1]; at += interval {
+		rep := rr.report(at)
+		run := r.runs[at]
+		if run == nil {
+			rr.reports = append(rr.reports, rep)
+			continue
+		}
+		res, err := run.exec.Finish()
+		if err != nil {
+			return fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, rep.Time.Format(time.RFC3339), err)
+		}
+		rr.add(rep, run.events, res, false)
+		delete(r.runs, at) // release the run's state
+	}
+	return nil
+}
+
+// fromSlices is the shared path: runs over the same slices share a result.
+func (rr *runAlerts) fromSlices() error {
+	r := rr.r
+	idx := r.fast.sorted()
+	sr := r.fast.results(r.cr.Query, idx)
+	err := r.fast.runs(idx, func(at int64, run sliceRun) error {
+		rep := rr.report(at)
+		if run.lo > run.hi {
+			rr.reports = append(rr.reports, rep)
+			return nil
+		}
+		res, err := sr.result(run)
+		if err != nil {
+			return fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, rep.Time.Format(time.RFC3339), err)
+		}
+		rr.add(rep, sr.events(run), res, !sr.fresh)
+		return nil
+	})
+	for _, sl := range r.fast.slices {
+		sl.exec.Release() // what merging did not hand on to a finished copy
+	}
+	r.fast = nil
+	return err
 }

@@ -45,6 +45,10 @@ type Options struct {
 	// search compares the name with every mapped field, wasted work for a
 	// caller that will not print the error.
 	NoSuggestions bool
+	// KibanaKQL makes KQL() read Kibana's kuery dialect instead of
+	// Elasticsearch's: the dialect of KQL rules (type query, threshold,
+	// new_terms), which the engine runs as ES|QL queries over KQL().
+	KibanaKQL bool
 	// MemoryLimit bounds the bytes the query's blocking commands (STATS,
 	// INLINE STATS, SORT, LIMIT) hold, summed over every Execution of the
 	// compiled Query: past it an execution stops and Finish returns a

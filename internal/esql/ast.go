@@ -183,8 +183,18 @@ type (
 		Patterns []string
 		PatPos   Pos
 	}
+	// CompletionCmd is `COMPLETION [target =] prompt WITH {options}` (or
+	// the older `WITH inference_id`): one LLM call per row, its answer in
+	// Target ("completion" unless named).
+	CompletionCmd struct {
+		cmdBase
+		Target  string
+		Prompt  Expr
+		Options *MapExpr // nil with the older form
+		ID      string   // the older form's endpoint
+	}
 	// UnsupportedCmd is a command Vigil parses but cannot run (LOOKUP JOIN,
-	// ENRICH, COMPLETION, FORK, CHANGE_POINT…).
+	// ENRICH, FORK, CHANGE_POINT…).
 	UnsupportedCmd struct {
 		cmdBase
 		Name string

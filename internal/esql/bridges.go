@@ -56,14 +56,19 @@ func compileGrok(patterns []string) (*grokPattern, error) {
 
 func (g *grokPattern) match(s string) ([]doc.Value, bool) { return g.p.Match(s) }
 
-// compileKQL parses and compiles a KQL() query (Elasticsearch's dialect)
-// for matching source documents, and lists the fields it reads.
-func compileKQL(q string, m *doc.Mapping, now time.Time) (kql.Node, func(*doc.Document) bool, []string, error) {
-	n, err := kql.Parse(q, kql.Elasticsearch)
+// compileKQL parses and compiles a KQL() query (Elasticsearch's dialect,
+// or Kibana's for KQL rules) for matching source documents, and lists the
+// fields it reads.
+func compileKQL(q string, m *doc.Mapping, now time.Time, kibana bool) (kql.Node, func(*doc.Document) bool, []string, error) {
+	dialect := kql.Elasticsearch
+	if kibana {
+		dialect = kql.Kibana
+	}
+	n, err := kql.Parse(q, dialect)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	mt, err := kql.Compile(n, m, kql.Options{Dialect: kql.Elasticsearch, Now: now})
+	mt, err := kql.Compile(n, m, kql.Options{Dialect: dialect, Now: now})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -30,6 +30,8 @@ type compiler struct {
 	foldCtx *ctx
 	now     time.Time
 	mapping *doc.Mapping
+	// kibanaKQL: KQL() reads Kibana's kuery dialect (Options.KibanaKQL).
+	kibanaKQL bool
 	// kqlOK is true while compiling a WHERE that sits directly over FROM
 	// (possibly after other such WHEREs), the only place KQL() may appear.
 	kqlOK     bool
@@ -155,6 +157,7 @@ func (c *compiler) call(e *Call, sc *scope) *cexpr {
 		if len(e.Args) != 0 {
 			return c.errf(e.P, "error building [now]: function does not take arguments")
 		}
+		c.q.usesNow = true
 		return constExpr(doc.TimeOf(c.now), doc.Date, e.Txt, e.P)
 	case "KQL":
 		return c.kqlCall(e, sc)
@@ -416,7 +419,10 @@ func (c *compiler) kqlCall(e *Call, sc *scope) *cexpr {
 	if !a.konst || !a.t.IsString() {
 		return c.errf(e.Args[0].Pos(), "argument of ["+e.Txt+"] must be a constant string, found value ["+e.Args[0].Src()+"] type ["+a.t.String()+"]")
 	}
-	n, m, fields, err := compileKQL(a.val.S, c.mapping, c.now)
+	if strings.Contains(strings.ToLower(a.val.S), "now") {
+		c.q.usesNow = true // KQL date math ("now-1d") reads the clock too
+	}
+	n, m, fields, err := compileKQL(a.val.S, c.mapping, c.now, c.kibanaKQL)
 	if err != nil {
 		return c.errf(e.Args[0].Pos(), "Invalid KQL query ["+a.val.S+"]: "+err.Error())
 	}

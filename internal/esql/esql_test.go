@@ -548,7 +548,7 @@ func FuzzParse(f *testing.F) {
 func fuzzSeeds() []string {
 	d := filepath.Join("..", "..", "..", "shared", "rules", "esql")
 	files, _ := filepath.Glob(filepath.Join(d, "*.toml"))
-	var out []string
+	out := []string{`FROM logs-* METADATA _source | EVAL m = JSON_EXTRACT(_source, "a.b") | COMPLETION r = m WITH {"inference_id": "e"}`}
 	for _, f := range files[:min(len(files), 10)] {
 		var r struct {
 			Rule struct{ Query string } `toml:"rule"`

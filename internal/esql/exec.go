@@ -971,7 +971,7 @@ func encodeKey(b []byte, kv []doc.Value) []byte {
 				f = 0 // -0.0 groups with 0.0
 			}
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
-		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint, doc.Source:
 			b = binary.AppendUvarint(b, uint64(len(v.S)))
 			b = append(b, v.S...)
 		default:
@@ -997,7 +997,7 @@ func sameKey(a, b []doc.Value) bool {
 			if x.F != y.F && math.Float64bits(x.F) != math.Float64bits(y.F) {
 				return false // equal floats (0 and -0) group; NaNs by their bits
 			}
-		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+		case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint, doc.Source:
 			if x.S != y.S {
 				return false
 			}

@@ -93,6 +93,7 @@ const (
 	metaID
 	metaIndex
 	metaVersion
+	metaSource
 )
 
 func (s *scope) lookup(name string) *attr {

@@ -169,7 +169,7 @@ func (p *parser) processingCommand() (Command, error) {
 	}
 	kw := strings.ToLower(p.tok.text)
 	switch kw {
-	case "where", "eval", "stats", "inlinestats", "keep", "drop", "rename", "sort", "limit", "mv_expand", "dissect", "grok", "inline":
+	case "where", "eval", "stats", "inlinestats", "keep", "drop", "rename", "sort", "limit", "mv_expand", "dissect", "grok", "inline", "completion":
 	default:
 		return p.unsupported(pos)
 	}
@@ -177,6 +177,8 @@ func (p *parser) processingCommand() (Command, error) {
 		return nil, err
 	}
 	switch kw {
+	case "completion":
+		return p.completionCmd(pos)
 	case "where":
 		e, err := p.boolExpr()
 		if err != nil {
@@ -353,6 +355,34 @@ func (p *parser) processingCommand() (Command, error) {
 		return c, nil
 	}
 	panic("unreachable")
+}
+
+// completionCmd parses COMPLETION's arguments: `[target =] prompt WITH
+// { "inference_id": "…", … }`, or `WITH endpoint` (Elasticsearch 9.1).
+func (p *parser) completionCmd(pos Pos) (Command, error) {
+	f, err := p.field()
+	if err != nil {
+		return nil, err
+	}
+	c := &CompletionCmd{cmdBase: cmdBase{pos}, Target: "completion", Prompt: f.X}
+	if f.NamePos != f.X.Pos() { // `target = prompt`
+		c.Target = f.Name
+	}
+	if err := p.expectKw("with"); err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tLBrace {
+		m, err := p.mapLiteral()
+		if err != nil {
+			return nil, err
+		}
+		c.Options = m.(*MapExpr)
+		return c, nil
+	}
+	if c.ID, _, err = p.qualifiedName(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // unsupported consumes a command Vigil does not run, balancing brackets, up

@@ -196,6 +196,9 @@ func (c *compiler) plan(cmds []Command, sc *scope) ([]opSpec, *scope) {
 			if spec := c.grok(cm, sc); spec != nil {
 				ops = append(ops, spec)
 			}
+		case *CompletionCmd:
+			kqlOK, lastBlocker = false, "COMPLETION"
+			ops = append(ops, c.completion(cm, sc))
 		case *UnsupportedCmd:
 			kqlOK, lastBlocker = false, cm.Name
 			c.errs = append(c.errs, errAt(cm.P, cm.Name+" is not supported yet"))

@@ -32,7 +32,8 @@ type Query struct {
 	compWarn []string
 	plan     *logical.Plan
 	// budget is Options.MemoryLimit, shared by the query's executions.
-	budget *budget
+	budget  *budget
+	usesNow bool // NOW() or KQL date math read Options.Now
 	// siteOf is the warning site of each plan node that can fail; colErr
 	// is why the per-event stage is not lowered to columns (nil: it is).
 	siteOf map[logical.Expr]int
@@ -69,6 +70,11 @@ func (q *Query) HeadLimit() int {
 	return -1
 }
 
+// UsesNow reports whether the query reads the compile-time clock
+// (Options.Now): a NOW() call, or KQL() whose query may hold date math such
+// as "now-1d". Its result then depends on when it runs.
+func (q *Query) UsesNow() bool { return q.usesNow }
+
 // DefaultLimit is the implicit LIMIT Elasticsearch appends; MaxLimit caps
 // explicit ones (esql.query.result_truncation_max_size).
 const (
@@ -87,7 +93,7 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 		now = time.Now()
 	}
 	q := &Query{src: query, budget: newBudget(opts.MemoryLimit)}
-	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions}
+	c := &compiler{q: q, now: now, noSuggest: opts.NoSuggestions, kibanaKQL: opts.KibanaKQL}
 	c.foldCtx = &ctx{warn: newWarnings(&c.sites)}
 	cmds := hoistKQL(ast.Commands)
 	var sc *scope
@@ -123,8 +129,11 @@ func Compile(query string, cat Catalog, opts Options) (*Query, error) {
 			case "_version":
 				a.t, a.meta = doc.Long, metaVersion
 			case "_source":
-				// Vigil decodes documents into typed fields and keeps no source blob.
-				c.errs = append(c.errs, errAt(md.P, "METADATA [_source] is not supported yet"))
+				a.t, a.meta = doc.Source, metaSource
+			case "_ignored", "_index_mode", "_score", "_size", "_tsid":
+				// Elasticsearch's, but Vigil does not track them (_ignored would
+				// need every field typed, projections or not).
+				c.errs = append(c.errs, errAt(md.P, "METADATA ["+md.Text+"] is not supported yet"))
 				continue
 			default:
 				c.errs = append(c.errs, errAt(md.P, "unsupported metadata field ["+md.Text+"]"))
@@ -325,6 +334,17 @@ func fieldsRead(loads []*attr, kqlFields []string) []string {
 func (q *Query) ReadsID() bool {
 	for _, a := range q.loads {
 		if a.meta == metaID {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadsSource reports whether the query loads METADATA _source, so that
+// decoders must keep each document's JSON (doc.DecodeOptions.Source).
+func (q *Query) ReadsSource() bool {
+	for _, a := range q.loads {
+		if a.meta == metaSource {
 			return true
 		}
 	}
@@ -541,6 +561,12 @@ func (e *Execution) Push(d *doc.Document) {
 			row[a.slot] = doc.KeywordOf(d.ID)
 		case metaIndex:
 			row[a.slot] = doc.KeywordOf(d.Index)
+		case metaSource:
+			if d.Source == "" {
+				row[a.slot] = doc.Value{}
+			} else {
+				row[a.slot] = doc.Value{T: doc.Source, S: d.Source}
+			}
 		case metaVersion:
 			v := d.Version
 			if v == 0 {

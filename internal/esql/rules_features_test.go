@@ -16,17 +16,7 @@ import (
 // (integration fields no shipped mapping names) are not listed; they are
 // the mappings' work. Implementing a feature makes this test fail until its
 // entries go.
-var ruleFeatureGaps = map[string][]string{
-	// COMPLETION sends a prompt to an LLM inference endpoint.
-	"rules__cross-platform__command_and_control_curl_activity_auditd_llm_triage.toml": {"COMPLETION is not supported yet"},
-	"rules__cross-platform__command_and_control_curl_activity_llm_triage.toml":        {"COMPLETION is not supported yet"},
-	"rules__cross-platform__command_and_control_wget_activity_llm_triage.toml":        {"COMPLETION is not supported yet"},
-	"rules__cross-platform__multiple_alerts_llm_by_user_entity.toml":                  {"COMPLETION is not supported yet"},
-	// the original JSON document as a column
-	"rules__network__credential_access_potential_sip_register_brute_force.toml": {"METADATA [_source] is not supported yet"},
-	"rules__network__discovery_potential_sip_extension_enumeration.toml":        {"METADATA [_source] is not supported yet"},
-	"rules__network__impact_potential_nfs_destructive_operation_burst.toml":     {"METADATA [_source] is not supported yet"},
-}
+var ruleFeatureGaps = map[string][]string{}
 
 // TestRuleFeatureGaps compiles every prebuilt rule against the ECS mapping
 // with every other field it names mapped as keyword, and checks that the

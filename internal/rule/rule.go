@@ -78,6 +78,10 @@ type Rule struct {
 	InvestigationFields map[string]any
 	AlertSuppression    map[string]any
 
+	// Type-specific parameters: set for threshold and new_terms rules.
+	Threshold *Threshold
+	NewTerms  *NewTerms
+
 	Path     string   // file the rule came from ("builtin:…" for embedded rules)
 	Warnings []*Error // keys outside the detection-rules schema (ignored)
 }
@@ -100,6 +104,70 @@ type ThreatRef struct {
 type Technique struct {
 	ThreatRef
 	Subtechnique []ThreatRef `toml:"subtechnique" json:"subtechnique,omitempty"`
+}
+
+// Threshold is a threshold rule's [rule.threshold] table (Kibana's
+// threshold parameter): the query's matches are bucketed by Fields (none:
+// one bucket) and a bucket alerts when it holds at least Value documents
+// and, for each Cardinality entry, at least its Value distinct values of
+// its Field.
+type Threshold struct {
+	Fields      []string
+	Value       int
+	Cardinality []Cardinality
+}
+
+// Cardinality is one threshold.cardinality condition.
+type Cardinality struct {
+	Field string `toml:"field" json:"field"`
+	Value int    `toml:"value" json:"value"`
+}
+
+// NewTerms is a new_terms rule's parameters: Fields (1 to 3) whose value
+// combination must not have been seen since HistoryWindowStart (Kibana date
+// math, e.g. now-7d; History is how far back from the run it reaches).
+type NewTerms struct {
+	Fields             []string
+	HistoryWindowStart string
+	History            time.Duration
+}
+
+// thresholdTable and newTermsTable mirror the TOML layout of those tables.
+type thresholdTable struct {
+	Field       stringOrList  `toml:"field"`
+	Value       *int          `toml:"value"`
+	Cardinality []Cardinality `toml:"cardinality"`
+}
+
+type newTermsTable struct {
+	Field              string   `toml:"field"` // "new_terms_fields"
+	Value              []string `toml:"value"`
+	HistoryWindowStart []struct {
+		Field string `toml:"field"` // "history_window_start"
+		Value string `toml:"value"`
+	} `toml:"history_window_start"`
+}
+
+// stringOrList takes a string or an array of strings (threshold.field is
+// either in Kibana's schema).
+type stringOrList []string
+
+func (s *stringOrList) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case string:
+		*s = []string{x}
+	case []any:
+		for _, e := range x {
+			str, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("want strings")
+			}
+			*s = append(*s, str)
+		}
+	default:
+		return fmt.Errorf("want a string or an array of strings")
+	}
+	return nil
 }
 
 // file mirrors the detection-rules TOML layout.
@@ -139,9 +207,11 @@ type file struct {
 				Subtechnique []ThreatRef `toml:"subtechnique"`
 			} `toml:"technique"`
 		} `toml:"threat"`
-		TimestampOverride string `toml:"timestamp_override"`
-		Type              string `toml:"type"`
-		Version           *int   `toml:"version"`
+		TimestampOverride string          `toml:"timestamp_override"`
+		Threshold         *thresholdTable `toml:"threshold"`
+		NewTerms          *newTermsTable  `toml:"new_terms"`
+		Type              string          `toml:"type"`
+		Version           *int            `toml:"version"`
 
 		ExceptionsList      []map[string]any `toml:"exceptions_list"`
 		RiskScoreMapping    []map[string]any `toml:"risk_score_mapping"`
@@ -313,23 +383,36 @@ func Parse(data []byte, path string) (*Rule, error) {
 	} else {
 		out.Lookback = lb
 	}
-	unsupported := false
-	switch {
-	case out.Type == "esql":
+	unsupported := ""
+	switch out.Type {
+	case "esql":
 		if strings.TrimSpace(out.Query) == "" {
 			p.errorf("rule", "an esql rule needs rule.query")
 		}
 		out.QueryLine = p.ix.valueLine("rule.query")
-	case out.Type == "eql":
+	case "eql":
 		if strings.TrimSpace(out.Query) == "" {
 			p.errorf("rule", "an eql rule needs rule.query")
 		}
-		if out.Language != "" && out.Language != "eql" {
+		if out.Language == "" {
+			out.Language = "eql"
+		} else if out.Language != "eql" {
 			p.errorf("rule.language", "language %q: an eql rule's language is eql", out.Language)
 		}
 		out.QueryLine = p.ix.valueLine("rule.query")
-	case out.Type != "":
-		unsupported = true
+		if _, ok := raw.Rule["filters"]; ok {
+			// Kibana ANDs them with the query; ignoring them would widen the rule.
+			unsupported = fmt.Sprintf("rule %q has rule.filters (Kibana query DSL filters), which Vigil does not apply yet", out.Name)
+		}
+	case "query", "threshold", "new_terms":
+		unsupported = p.kqlRule(out, &f)
+		if _, ok := raw.Rule["filters"]; ok && unsupported == "" {
+			// Kibana ANDs them with the query; ignoring them would widen the rule.
+			unsupported = fmt.Sprintf("rule %q has rule.filters (Kibana query DSL filters), which Vigil does not apply yet", out.Name)
+		}
+	case "":
+	default:
+		unsupported = fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (esql, eql, query, threshold and new_terms rules run)", out.Name, out.Type)
 	}
 	out.Warnings = sortErrors(p.warnings)
 	if len(p.errs) > 0 {
@@ -339,11 +422,80 @@ func Parse(data []byte, path string) (*Rule, error) {
 		}
 		return out, errors.Join(errs...)
 	}
-	if unsupported {
-		return out, &Error{Path: path, Line: p.ix.line("rule.type"), Kind: ErrUnsupportedType,
-			Msg: fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (only esql and eql rules run)", out.Name, out.Type)}
+	if unsupported != "" {
+		return out, &Error{Path: path, Line: p.ix.line("rule.type"), Kind: ErrUnsupportedType, Msg: unsupported}
 	}
 	return out, nil
+}
+
+// kqlRule checks a query, threshold or new_terms rule's query language and
+// type parameters, filling out.Threshold / out.NewTerms. It returns why
+// Vigil cannot run the rule ("" when it can): Lucene query_string rules.
+func (p *problems) kqlRule(out *Rule, f *file) (unsupported string) {
+	r := f.Rule
+	out.QueryLine = p.ix.valueLine("rule.query")
+	if out.Language == "" {
+		out.Language = "kuery" // Kibana's default for these types
+	}
+	switch out.Language {
+	case "kuery":
+	case "lucene":
+		unsupported = fmt.Sprintf("rule %q is written in Lucene query syntax (language = \"lucene\"), which Vigil cannot run yet (only kuery)", out.Name)
+	default:
+		p.errorf("rule.language", "language %q: a %s rule's language is kuery or lucene", out.Language, out.Type)
+	}
+	switch out.Type {
+	case "threshold":
+		if r.Threshold == nil {
+			p.errorf("rule", "a threshold rule needs a [rule.threshold] table")
+			break
+		}
+		th := &Threshold{Fields: r.Threshold.Field, Cardinality: r.Threshold.Cardinality}
+		if r.Threshold.Value == nil || *r.Threshold.Value < 1 {
+			p.errorf("rule.threshold", "threshold.value must be an integer of at least 1")
+		} else {
+			th.Value = *r.Threshold.Value
+		}
+		if len(th.Fields) > 5 { // Kibana's schema allows up to 5 (the UI, 3)
+			p.errorf("rule.threshold", "threshold.field has %d fields; at most 5", len(th.Fields))
+		}
+		for _, c := range th.Cardinality {
+			if c.Field == "" || c.Value < 1 {
+				p.errorf("rule.threshold", "threshold.cardinality needs a field and a value of at least 1")
+			}
+		}
+		out.Threshold = th
+	case "new_terms":
+		nt := r.NewTerms
+		if nt == nil {
+			p.errorf("rule", "a new_terms rule needs a [rule.new_terms] table")
+			break
+		}
+		t := &NewTerms{Fields: nt.Value}
+		if nt.Field != "new_terms_fields" {
+			p.errorf("rule.new_terms", "new_terms.field must be \"new_terms_fields\", not %q", nt.Field)
+		}
+		if len(t.Fields) < 1 || len(t.Fields) > 3 {
+			p.errorf("rule.new_terms", "new_terms.value must name 1 to 3 fields, not %d", len(t.Fields))
+		}
+		for _, h := range nt.HistoryWindowStart {
+			if h.Field == "history_window_start" {
+				t.HistoryWindowStart = h.Value
+			}
+		}
+		if t.HistoryWindowStart == "" {
+			p.errorf("rule.new_terms", "new_terms needs a history_window_start entry (e.g. now-7d)")
+		} else if d, err := ParseFrom(t.HistoryWindowStart); err != nil {
+			p.errorf("rule.new_terms", "history_window_start: %v", err)
+		} else {
+			t.History = d
+		}
+		out.NewTerms = t
+	}
+	if strings.TrimSpace(out.Query) == "" && out.Type != "threshold" {
+		p.errorf("rule", "a %s rule needs rule.query", out.Type)
+	}
+	return unsupported
 }
 
 // Prebuilt reports whether Kibana would hold the rule as one of Elastic's

@@ -35,10 +35,10 @@ var ignoredKeys = map[string]map[string]any{
 		"actions": tTables, "anomaly_threshold": tInt, "concurrent_searches": tInt,
 		"data_view_id": tString, "enabled": tBool, "event_category_override": tString,
 		"filters": tAny, "items_per_search": tInt, "machine_learning_job_id": tAny,
-		"new_terms": tTable, "output_index": tString, "saved_id": tString,
+		"output_index": tString, "saved_id": tString,
 		"threat_filters": tAny, "threat_index": tStrings, "threat_indicator_path": tString,
 		"threat_language": tString, "threat_mapping": tTables, "threat_query": tString,
-		"threshold": tTable, "throttle": tString, "tiebreaker_field": tString,
+		"throttle": tString, "tiebreaker_field": tString,
 		"timestamp_override_fallback_disabled": tBool,
 	},
 }
@@ -69,7 +69,8 @@ func (f *file) keys() map[string]map[string]any {
 			"building_block_type": &r.BuildingBlockType, "rule_name_override": &r.RuleNameOverride,
 			"namespace": &r.Namespace, "timeline_id": &r.TimelineID, "timeline_title": &r.TimelineTitle,
 			"meta": &r.Meta, "investigation_fields": &r.InvestigationFields,
-			"alert_suppression": &r.AlertSuppression,
+			"alert_suppression": &r.AlertSuppression, "threshold": &r.Threshold,
+			"new_terms": &r.NewTerms,
 		},
 	}
 }

@@ -155,8 +155,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics()
 	s.fields = projection(opts.Rules)
+	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
 	s.decs.New = func() any {
-		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields})
+		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
 	s.skims.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: append([]string{"@timestamp"}, engine.SourceFields()...), Reuse: true})

@@ -98,7 +98,7 @@ func (e *enc) value(v doc.Value) {
 	case doc.Null:
 	case doc.Double:
 		e.float(v.F)
-	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint, doc.Source:
 		e.str(v.S)
 	case doc.DatePeriod:
 		e.varint(v.I)
@@ -221,7 +221,7 @@ func (d *dec) value() doc.Value {
 	case doc.Null:
 	case doc.Double:
 		v.F = d.float()
-	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint, doc.Source:
 		v.S = d.str()
 	case doc.DatePeriod:
 		v.I = d.varint()

@@ -339,7 +339,7 @@ func hashValue(seed maphash.Seed, v doc.Value) uint64 {
 			f = 0 // -0.0 groups with 0.0
 		}
 		return mix(h ^ math.Float64bits(f))
-	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint, doc.Source:
 		return h ^ maphash.String(seed, v.S)
 	case doc.DatePeriod:
 		return mix(h ^ uint64(v.I) ^ mix(math.Float64bits(v.F)))
@@ -367,7 +367,7 @@ func sameValue(x, y doc.Value) bool {
 		return true
 	case doc.Double:
 		return x.F == y.F || math.Float64bits(x.F) == math.Float64bits(y.F)
-	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint:
+	case doc.Keyword, doc.Text, doc.IP, doc.Version, doc.GeoPoint, doc.CartesianPoint, doc.Source:
 		return x.S == y.S
 	}
 	return x.I == y.I && (x.T != doc.DatePeriod || math.Float64bits(x.F) == math.Float64bits(y.F))

@@ -205,6 +205,9 @@ func Compare(a, b doc.Value) int {
 		}
 		return cmpI64(int64(a.F), int64(b.F))
 	}
+	if a.T == doc.Source {
+		return strings.Compare(a.S, b.S) // _source: by its JSON text
+	}
 	return cmpI64(a.I, b.I)
 }
 

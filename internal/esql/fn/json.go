@@ -204,7 +204,7 @@ func (pp *jsonPathParser) quoted(q byte) (string, error) {
 }
 
 func resolveJSONExtract(args []doc.Type, consts []*doc.Value) (doc.Type, Eval, error) {
-	if !stringOrNull(args[0]) {
+	if !stringOrNull(args[0]) && args[0] != doc.Source {
 		return 0, nil, &TypeError{Arg: 0, Expected: "keyword, text or _source", Found: args[0]}
 	}
 	if !stringOrNull(args[1]) {

@@ -195,6 +195,28 @@ func (*MvExpand) Name() string  { return "MV_EXPAND" }
 func (*Dissect) Name() string   { return "DISSECT" }
 func (*Grok) Name() string      { return "GROK" }
 
+// Completion asks an LLM inference endpoint to complete Prompt for each
+// row, the answer in Out (keyword). Vigil has no endpoint: a plan holding
+// one compiles but cannot run (Plan.Inference).
+type Completion struct {
+	Prompt      Expr
+	InferenceID string
+	Out         *Col
+	At          Pos // the command's position
+}
+
+func (*Completion) Name() string { return "COMPLETION" }
+
+// Completion returns the plan's first COMPLETION, nil when it has none.
+func (p *Plan) Completion() *Completion {
+	for _, c := range p.Commands {
+		if cm, ok := c.(*Completion); ok {
+			return cm
+		}
+	}
+	return nil
+}
+
 // Col is a resolved column.
 type Col struct {
 	Name string
