@@ -11,6 +11,7 @@ import (
 	"vigil/internal/engine"
 	"vigil/internal/eql"
 	"vigil/internal/esql"
+	"vigil/internal/prefilter"
 	"vigil/internal/source"
 )
 
@@ -38,7 +39,12 @@ func runEQLQuery(cmd *cobra.Command, o queryOptions, query string, files []strin
 	var docs []*doc.Document
 	dropped := 0
 	start := time.Now()
-	st, readErr := (&source.Reader{Stdin: cmd.InOrStdin()}).Documents(files, dec, func(d *doc.Document) {
+	// Lines the query cannot use are skipped undecoded (the hunt's prefilter).
+	var keep func([]byte) bool
+	if c := q.EventCondition(); c != nil {
+		keep = prefilter.New(c, m, cat.DecoderMapping()).Match
+	}
+	st, readErr := (&source.Reader{Stdin: cmd.InOrStdin()}).FilteredDocuments(files, dec, keep, func(d *doc.Document) {
 		if !q.IsSequence() && !q.Match(d) {
 			return
 		}
@@ -49,39 +55,14 @@ func runEQLQuery(cmd *cobra.Command, o queryOptions, query string, files []strin
 		docs = append(docs, d)
 	})
 	res := q.Search(docs)
-	took := time.Since(start)
-	table := eqlTable(q, res, o.index)
-	out := cmd.OutOrStdout()
-	switch format {
-	case "table":
-		writeTable(out, table)
-	case "csv":
-		err = writeCSV(out, table)
-	case "json":
-		err = writeQueryJSON(out, table, took)
-	case "ndjson":
-		err = writeNDJSON(out, table)
-	}
-	if err != nil {
-		return err
-	}
-	stderr := cmd.ErrOrStderr()
+	var warnings []string
 	if dropped > 0 {
-		fmt.Fprintf(stderr, "warning: %d events dropped: more than %d candidate events\n", dropped, engine.DefaultMaxEQLEvents)
+		warnings = append(warnings, fmt.Sprintf("%d events dropped: more than %d candidate events", dropped, engine.DefaultMaxEQLEvents))
 	}
 	if res.Dropped > 0 {
-		fmt.Fprintf(stderr, "warning: %d pending sequences dropped by the sequence cap\n", res.Dropped)
+		warnings = append(warnings, fmt.Sprintf("%d pending sequences dropped by the sequence cap", res.Dropped))
 	}
-	if st.Malformed > 0 {
-		fmt.Fprintf(stderr, "malformed lines: %d (skipped)\n", st.Malformed)
-		for _, p := range st.Problems {
-			fmt.Fprintf(stderr, "  %s\n", p.Error())
-		}
-	}
-	if readErr != nil {
-		return inputErr(readErr)
-	}
-	return nil
+	return writeQueryResult(cmd, format, eqlTable(q, res, o.index), warnings, st, time.Since(start), readErr)
 }
 
 // eqlTable lays an EQL result out as rows: _index, _id and the fields the

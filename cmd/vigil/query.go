@@ -112,7 +112,13 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		}
 		return readErr
 	}
-	took := time.Since(start)
+	return writeQueryResult(cmd, format, res, res.Warnings, st, time.Since(start), readErr)
+}
+
+// writeQueryResult prints a query's rows in the format, then its warnings
+// and the malformed lines on stderr; readErr, if any, is the exit error.
+func writeQueryResult(cmd *cobra.Command, format string, res *esql.Result, warnings []string, st source.Stats, took time.Duration, readErr error) error {
+	var err error
 	out := cmd.OutOrStdout()
 	switch format {
 	case "table":
@@ -128,7 +134,7 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		return err
 	}
 	stderr := cmd.ErrOrStderr()
-	for _, w := range res.Warnings {
+	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if st.Malformed > 0 {

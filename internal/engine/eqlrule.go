@@ -74,11 +74,7 @@ func eqlRuleError(r *rule.Rule, err error) error {
 	}
 	var out []error
 	for _, e := range list {
-		line := e.Line
-		if r.QueryLine > 0 {
-			line += r.QueryLine - 1
-		}
-		out = append(out, &rule.Error{Path: r.Path, Line: line, Col: e.Col, Msg: e.Msg})
+		out = append(out, inRuleFile(r, e.Line, e.Col, e.Msg))
 	}
 	return errors.Join(out...)
 }

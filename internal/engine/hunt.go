@@ -83,13 +83,18 @@ func ruleError(r *rule.Rule, err error) error {
 	}
 	var out []error
 	for _, e := range list {
-		line := e.Line
-		if r.QueryLine > 0 {
-			line += r.QueryLine - 1
-		}
-		out = append(out, &rule.Error{Path: r.Path, Line: line, Col: e.Col, Msg: e.Msg})
+		out = append(out, inRuleFile(r, e.Line, e.Col, e.Msg))
 	}
 	return errors.Join(out...)
+}
+
+// inRuleFile positions a query error (line:col within the query) in the
+// rule file.
+func inRuleFile(r *rule.Rule, line, col int, msg string) *rule.Error {
+	if r.QueryLine > 0 {
+		line += r.QueryLine - 1
+	}
+	return &rule.Error{Path: r.Path, Line: line, Col: col, Msg: msg}
 }
 
 // esqlErrors returns the positioned errors of an ES|QL compilation error
