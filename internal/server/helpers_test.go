@@ -64,6 +64,7 @@ func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
+	<-srv.ready // the spool replayed: ingest is accepted
 	ts := &testServer{Server: srv, url: "http://" + ln.Addr().String()}
 	return ts
 }

@@ -1,0 +1,175 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Ingest memory is bounded in bytes at two places: bodies being read and
+// decoded (limits.max_inflight_bytes, with limits.max_inflight_requests
+// requests at most), and accepted batches waiting for the engine
+// (limits.queue_bytes). Beyond either a request gets 429
+// es_rejected_execution_exception, which shippers retry, as they do when
+// an Elasticsearch node's write thread pool is full.
+
+// errQueueFull is the 429 condition.
+var errQueueFull = errors.New("rejected execution: vigil's ingest queue is full")
+
+// errRecovering refuses ingest while the spool replays after a restart.
+var errRecovering = fmt.Errorf("%w: replaying the spool after a restart", errQueueFull)
+
+// errInflight refuses a request when too many bodies are being read.
+var errInflight = fmt.Errorf("%w: too many ingest requests in flight", errQueueFull)
+
+// inflight counts the ingest requests being read and the decompressed body
+// bytes they hold.
+type inflight struct {
+	slots    chan struct{}
+	bytes    atomic.Int64
+	maxBytes int64
+}
+
+func newInflight(requests int, maxBytes int64) *inflight {
+	return &inflight{slots: make(chan struct{}, requests), maxBytes: maxBytes}
+}
+
+// acquire takes a request slot, or reports that none is free.
+func (f *inflight) acquire() bool {
+	select {
+	case f.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (f *inflight) release() { <-f.slots }
+
+// reserve accounts n more body bytes, or refuses them over the budget.
+func (f *inflight) reserve(n int64) bool {
+	if f.bytes.Add(n) > f.maxBytes {
+		f.bytes.Add(-n)
+		return false
+	}
+	return true
+}
+
+// readBody reads a request body within the size limit and the in-flight
+// byte budget, gunzipping it when the client says so, before the body
+// deadline (limits.body_timeout: a slow sender is cut off). done returns
+// the bytes to the budget; call it when the body is no longer read (the
+// queue accounts what it keeps).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, done func(), ok bool) {
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.Limits.BodyTimeout.Duration))
+	limit := s.cfg.Limits.MaxBodyBytes
+	var rd io.Reader = http.MaxBytesReader(w, r.Body, limit)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			esError(w, 400, "parse_exception", "invalid gzip body: "+err.Error())
+			return nil, nil, false
+		}
+		defer gz.Close()
+		rd = gz
+	}
+	var held int64
+	done = func() { s.inflight.bytes.Add(-held) }
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			grow := min(max(int64(cap(buf)), 512), limit+1-int64(cap(buf)))
+			if grow <= 0 {
+				break
+			}
+			if !s.inflight.reserve(grow) {
+				done()
+				s.metrics.rejected.Inc()
+				ingestRefused(w, fmt.Errorf("%w: request bodies in flight exceed limits.max_inflight_bytes", errQueueFull), "")
+				return nil, nil, false
+			}
+			held += grow
+			buf = append(buf, make([]byte, grow)...)[:len(buf)]
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			done()
+			esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("request body is larger than %d bytes", limit))
+			return nil, nil, false
+		case err != nil:
+			done()
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				s.metrics.slowBodies.Inc()
+				esError(w, http.StatusRequestTimeout, "parse_exception", "request body not received within limits.body_timeout")
+				return nil, nil, false
+			}
+			esError(w, 400, "parse_exception", "reading body: "+err.Error())
+			return nil, nil, false
+		}
+	}
+	if int64(len(buf)) > limit {
+		done()
+		esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("request body is larger than %d bytes", limit))
+		return nil, nil, false
+	}
+	s.metrics.bytes.Add(float64(len(buf)))
+	return buf, done, true
+}
+
+// limitListener caps open connections: past the cap, Accept waits (new
+// connections stay in the kernel's listen backlog) until one closes.
+type limitListener struct {
+	net.Listener
+	sem  chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func newLimitListener(ln net.Listener, n int) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
