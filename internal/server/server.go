@@ -94,12 +94,12 @@ type Server struct {
 	// is open, /healthz says so, ingest answers 429. ready closes after.
 	recovering atomic.Bool
 	ready      chan struct{}
-	stopped  bool
-	started  atomic.Bool
-	engineWG sync.WaitGroup
-	inputsWG sync.WaitGroup
-	stop     chan struct{}
-	abandon  chan struct{}
+	stopped    bool
+	started    atomic.Bool
+	engineWG   sync.WaitGroup
+	inputsWG   sync.WaitGroup
+	stop       chan struct{}
+	abandon    chan struct{}
 
 	seqNo    atomic.Int64
 	lastSave []byte
