@@ -143,3 +143,29 @@ func TestAcknowledgedSurvivesOSCrash(t *testing.T) {
 		})
 	}
 }
+
+// The data directory is private and every file in it (database and WAL,
+// spool, late and future quarantines) is 0600: they hold command lines.
+func TestDataFilesPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	ts := start(t, dir, nil)
+	postBulk(t, ts.url, execEvent(time.Now(), "h", "P", "id"))
+	ts.Sync()
+	ts.stop(t)
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if fi.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, want %v", p, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -249,6 +249,19 @@ func TestBulkItemsLimitsAndGzip(t *testing.T) {
 }
 
 // A full queue answers 429 (the engine is not started, so nothing drains).
+// A _bulk body without actions is Elasticsearch's 400, not an empty 200.
+func TestEmptyBulk400(t *testing.T) {
+	ts := start(t, "", nil)
+	defer ts.stop(t)
+	for _, body := range []string{"", "\n", " \r\n\n"} {
+		code, _, resp := do(t, "POST", ts.url+"/_bulk", "", body)
+		want := `{"error":{"reason":"Validation Failed: 1: no requests added;","root_cause":[{"reason":"Validation Failed: 1: no requests added;","type":"action_request_validation_exception"}],"type":"action_request_validation_exception"},"status":400}`
+		if code != 400 || strings.TrimSpace(resp) != want {
+			t.Errorf("%q: %d %s", body, code, resp)
+		}
+	}
+}
+
 // TestQueueFull429: ingest is refused with Elasticsearch's 429 while the
 // spool replays, and past the queue's batch count or byte budget.
 func TestQueueFull429(t *testing.T) {
