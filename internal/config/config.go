@@ -87,7 +87,7 @@ type Limits struct {
 	MaxBodyBytes     int64 `toml:"max_body_bytes"`        // per request, after decompression
 	QueueBatches     int   `toml:"queue_batches"`         // ingest batches waiting for the engine before 429
 	QueueBytes       int64 `toml:"queue_bytes"`           // accounted bytes of the batches waiting before 429
-	MaxInflight      int   `toml:"max_inflight_requests"` // ingest requests read at once; more get 429
+	MaxInflight      int   `toml:"max_inflight_requests"` // ingest requests decoded at once; more get 429
 	MaxInflightBytes int64 `toml:"max_inflight_bytes"`    // decompressed body bytes held by requests being read
 	MaxConnections   int   `toml:"max_connections"`       // open connections; more wait in the listen backlog
 	// BodyTimeout bounds reading one request body (slow senders are cut off).

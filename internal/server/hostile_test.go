@@ -85,7 +85,11 @@ func TestHostileInputs(t *testing.T) {
 	clock := newFakeClock(now.Add(30 * time.Second))
 	ts := start(t, "", func(c *config.Config) { c.Limits = limits }, func(o *Options) { o.Clock = clock })
 	defer ts.stop(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// Event time has reached now: events older than the late retention
+	// are refused from here on.
+	postBulk(t, ts.url, execEvent(now, "base-01", "P-BASE", "id"))
+	ts.Sync()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	// Watch the accounted bytes and the heap while the attack runs.
@@ -173,19 +177,27 @@ func TestHostileInputs(t *testing.T) {
 		}
 		return nil
 	})
-	// Distinct groups: one event per parent, none alerting.
+	// Distinct groups: one event per parent, none alerting; two shippers,
+	// each building one request at a time (the test's own memory stays
+	// small next to the server's).
 	const per = 2_000
-	for g := 0; g < groups; g += per {
+	var next atomic.Int64
+	for range 2 {
 		attack("groups", func() error {
-			var evs []string
-			for i := g; i < min(g+per, groups); i++ {
-				evs = append(evs, execEvent(now.Add(time.Duration(i%30)*time.Second), "flood-"+strconv.Itoa(i%50), "P-"+strconv.Itoa(i), "id"))
+			for {
+				g := int(next.Add(per)) - per
+				if g >= groups {
+					return nil
+				}
+				var evs []string
+				for i := g; i < min(g+per, groups); i++ {
+					evs = append(evs, execEvent(now.Add(time.Duration(i%30)*time.Second), "flood-"+strconv.Itoa(i%50), "P-"+strconv.Itoa(i), "id"))
+				}
+				code, resp, _ := postRetrying(ctx, ts.url, bulkBody(processIndex, evs...))
+				if code != 200 {
+					return errors.New("groups: " + strconv.Itoa(code) + " " + resp[:min(len(resp), 200)])
+				}
 			}
-			code, resp, _ := postRetrying(ctx, ts.url, bulkBody(processIndex, evs...))
-			if code != 200 {
-				return errors.New("groups: " + strconv.Itoa(code) + " " + resp[:min(len(resp), 200)])
-			}
-			return nil
 		})
 	}
 	// The real burst, during the attack.

@@ -27,11 +27,11 @@ var errQueueFull = errors.New("rejected execution: vigil's ingest queue is full"
 // errRecovering refuses ingest while the spool replays after a restart.
 var errRecovering = fmt.Errorf("%w: replaying the spool after a restart", errQueueFull)
 
-// errInflight refuses a request when too many bodies are being read.
+// errInflight refuses a request when too many are being decoded.
 var errInflight = fmt.Errorf("%w: too many ingest requests in flight", errQueueFull)
 
-// inflight counts the ingest requests being read and the decompressed body
-// bytes they hold.
+// inflight counts the ingest requests being decoded and the decompressed
+// body bytes held by requests being read or decoded.
 type inflight struct {
 	slots    chan struct{}
 	bytes    atomic.Int64
@@ -97,7 +97,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 				return nil, nil, false
 			}
 			held += grow
-			buf = append(buf, make([]byte, grow)...)[:len(buf)]
+			nb := make([]byte, len(buf), int64(cap(buf))+grow)
+			copy(nb, buf)
+			buf = nb
 		}
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
