@@ -110,19 +110,11 @@ func hasAnyPrefix(s string, ps ...string) bool {
 // bulk is Elasticsearch's _bulk for index and create actions.
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	body, done, ok := s.readBody(w, r)
+	body, done, ok := s.ingestBody(w, r)
 	if !ok {
 		return
 	}
 	defer done()
-	// The slot is taken once the body is in: a slow sender holds a
-	// connection and the bytes it sent, never a decoding slot.
-	if !s.inflight.acquire() {
-		s.metrics.rejected.Inc()
-		ingestRefused(w, errInflight, "")
-		return
-	}
-	defer s.inflight.release()
 	pathIndex := r.PathValue("index")
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
@@ -308,19 +300,11 @@ func appendString(b *bytes.Buffer, s string) {
 // comes from ?index=, else each event's data_stream.* fields, else the
 // configured index.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	body, done, ok := s.readBody(w, r)
+	body, done, ok := s.ingestBody(w, r)
 	if !ok {
 		return
 	}
 	defer done()
-	// The slot is taken once the body is in: a slow sender holds a
-	// connection and the bytes it sent, never a decoding slot.
-	if !s.inflight.acquire() {
-		s.metrics.rejected.Inc()
-		ingestRefused(w, errInflight, "")
-		return
-	}
-	defer s.inflight.release()
 	res, err := s.ingestLines(body, r.URL.Query().Get("index"))
 	if err != nil {
 		ingestRefused(w, err, "unavailable")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -113,16 +112,8 @@ func TestRestartAcceptsWhileReplaying(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = dir
 	began := time.Now()
-	srv, err := New(Options{Config: cfg, Rules: seedRules(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	url := "http://" + ln.Addr().String()
+	srv := launch(t, Options{Config: cfg, Rules: seedRules(t)})
+	url := srv.url
 	_, _, health := do(t, "GET", url+"/healthz", "", "")
 	accepted := time.Since(began)
 	code, _, body := do(t, "POST", url+"/_bulk", "", bulkBody(processIndex, execEvent(time.Now(), "h", "P", "id")))

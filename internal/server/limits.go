@@ -133,6 +133,24 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 	return buf, done, true
 }
 
+// ingestBody reads an ingest request's body (readBody) and then takes a
+// decoding slot, or answers 429. The slot is taken once the body is in: a
+// slow sender holds a connection and the bytes it sent, never a slot.
+// done releases both.
+func (s *Server) ingestBody(w http.ResponseWriter, r *http.Request) (body []byte, done func(), ok bool) {
+	body, release, ok := s.readBody(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	if !s.inflight.acquire() {
+		release()
+		s.metrics.rejected.Inc()
+		ingestRefused(w, errInflight, "")
+		return nil, nil, false
+	}
+	return body, func() { s.inflight.release(); release() }, true
+}
+
 // limitListener caps open connections: past the cap, Accept waits (new
 // connections stay in the kernel's listen backlog) until one closes.
 type limitListener struct {
