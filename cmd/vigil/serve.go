@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -137,6 +138,13 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Ingest holds at most queue_bytes + max_inflight_bytes; a soft
+		// limit above them (room for live state and the runtime) makes the
+		// GC collect before the heap doubles past them, so RSS follows the
+		// budget rather than twice it.
+		debug.SetMemoryLimit(cfg.Limits.QueueBytes + cfg.Limits.MaxInflightBytes + 128<<20)
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))

@@ -110,11 +110,11 @@ func hasAnyPrefix(s string, ps ...string) bool {
 // bulk is Elasticsearch's _bulk for index and create actions.
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	body, done, ok := s.ingestBody(w, r)
+	body, ch, ok := s.ingestBody(w, r)
 	if !ok {
 		return
 	}
-	defer done()
+	defer ch.done()
 	pathIndex := r.PathValue("index")
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
@@ -196,6 +196,11 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			it.status = 201
 			items = append(items, it)
 			continue
+		}
+		if !ch.add(docCost(src)) {
+			s.metrics.rejected.Inc()
+			ingestRefused(w, errInflightBytes, "")
+			return
 		}
 		d.Index, d.ID, d.Version = it.index, it.id, 1
 		docs = append(docs, d)
@@ -300,12 +305,12 @@ func appendString(b *bytes.Buffer, s string) {
 // comes from ?index=, else each event's data_stream.* fields, else the
 // configured index.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	body, done, ok := s.ingestBody(w, r)
+	body, ch, ok := s.ingestBody(w, r)
 	if !ok {
 		return
 	}
-	defer done()
-	res, err := s.ingestLines(body, r.URL.Query().Get("index"))
+	defer ch.done()
+	res, err := s.ingestLines(body, r.URL.Query().Get("index"), ch)
 	if err != nil {
 		ingestRefused(w, err, "unavailable")
 		return
@@ -368,8 +373,9 @@ func (s *Server) decodeEvent(dec, skim *doc.Decoder, line []byte) (d *doc.Docume
 	return d, true, err
 }
 
-// ingestLines decodes NDJSON and enqueues it as one batch.
-func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
+// ingestLines decodes NDJSON and enqueues it as one batch, charging ch
+// (nil: internal inputs) for each event it decodes.
+func (s *Server) ingestLines(body []byte, index string, ch *charge) (ingestResult, error) {
 	var res ingestResult
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
@@ -411,6 +417,9 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 		}
 		if d.ID == "" {
 			d.ID = doc.AutoID(line)
+		}
+		if !ch.add(docCost(line)) {
+			return ingestResult{}, errInflightBytes
 		}
 		docs = append(docs, d)
 		raws = append(raws, line)
@@ -525,11 +534,11 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
-	body, done, ok := s.readBody(w, r)
+	body, ch, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
-	defer done()
+	defer ch.done()
 	var req struct {
 		Status string `json:"status"`
 	}

@@ -30,6 +30,10 @@ var errRecovering = fmt.Errorf("%w: replaying the spool after a restart", errQue
 // errInflight refuses a request when too many are being decoded.
 var errInflight = fmt.Errorf("%w: too many ingest requests in flight", errQueueFull)
 
+// errInflightBytes refuses a request whose body or decoded events would
+// pass the in-flight byte budget.
+var errInflightBytes = fmt.Errorf("%w: request bodies and events in flight exceed limits.max_inflight_bytes", errQueueFull)
+
 // inflight counts the ingest requests being decoded and the decompressed
 // body bytes held by requests being read or decoded.
 type inflight struct {
@@ -54,6 +58,37 @@ func (f *inflight) acquire() bool {
 
 func (f *inflight) release() { <-f.slots }
 
+// charge is what one request holds of the in-flight budget: its body
+// buffer and the events decoded from it, and a decoding slot. A nil charge
+// (internal inputs) accounts nothing.
+type charge struct {
+	f    *inflight
+	n    int64
+	slot bool
+}
+
+// add accounts n more bytes, or reports the budget exhausted.
+func (c *charge) add(n int64) bool {
+	if c == nil {
+		return true
+	}
+	if !c.f.reserve(n) {
+		return false
+	}
+	c.n += n
+	return true
+}
+
+// done returns what the request held (the queue accounts what it keeps).
+func (c *charge) done() {
+	c.f.bytes.Add(-c.n)
+	c.n = 0
+	if c.slot {
+		c.f.release()
+		c.slot = false
+	}
+}
+
 // reserve accounts n more body bytes, or refuses them over the budget.
 func (f *inflight) reserve(n int64) bool {
 	if f.bytes.Add(n) > f.maxBytes {
@@ -65,10 +100,9 @@ func (f *inflight) reserve(n int64) bool {
 
 // readBody reads a request body within the size limit and the in-flight
 // byte budget, gunzipping it when the client says so, before the body
-// deadline (limits.body_timeout: a slow sender is cut off). done returns
-// the bytes to the budget; call it when the body is no longer read (the
-// queue accounts what it keeps).
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, done func(), ok bool) {
+// deadline (limits.body_timeout: a slow sender is cut off). The charge
+// holds the body's bytes until its done.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, ch *charge, ok bool) {
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.Limits.BodyTimeout.Duration))
 	limit := s.cfg.Limits.MaxBodyBytes
 	var rd io.Reader = http.MaxBytesReader(w, r.Body, limit)
@@ -81,8 +115,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		defer gz.Close()
 		rd = gz
 	}
-	var held int64
-	done = func() { s.inflight.bytes.Add(-held) }
+	ch = &charge{f: s.inflight}
 	buf := make([]byte, 0, 512)
 	for {
 		if len(buf) == cap(buf) {
@@ -90,13 +123,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 			if grow <= 0 {
 				break
 			}
-			if !s.inflight.reserve(grow) {
-				done()
+			if !ch.add(grow) {
+				ch.done()
 				s.metrics.rejected.Inc()
-				ingestRefused(w, fmt.Errorf("%w: request bodies in flight exceed limits.max_inflight_bytes", errQueueFull), "")
+				ingestRefused(w, errInflightBytes, "")
 				return nil, nil, false
 			}
-			held += grow
 			nb := make([]byte, len(buf), int64(cap(buf))+grow)
 			copy(nb, buf)
 			buf = nb
@@ -109,11 +141,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			done()
+			ch.done()
 			esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("request body is larger than %d bytes", limit))
 			return nil, nil, false
 		case err != nil:
-			done()
+			ch.done()
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				s.metrics.slowBodies.Inc()
@@ -125,30 +157,31 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		}
 	}
 	if int64(len(buf)) > limit {
-		done()
+		ch.done()
 		esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("request body is larger than %d bytes", limit))
 		return nil, nil, false
 	}
 	s.metrics.bytes.Add(float64(len(buf)))
-	return buf, done, true
+	return buf, ch, true
 }
 
 // ingestBody reads an ingest request's body (readBody) and then takes a
 // decoding slot, or answers 429. The slot is taken once the body is in: a
 // slow sender holds a connection and the bytes it sent, never a slot.
-// done releases both.
-func (s *Server) ingestBody(w http.ResponseWriter, r *http.Request) (body []byte, done func(), ok bool) {
-	body, release, ok := s.readBody(w, r)
+// The request then charges each event it decodes (docCost) too.
+func (s *Server) ingestBody(w http.ResponseWriter, r *http.Request) (body []byte, ch *charge, ok bool) {
+	body, ch, ok = s.readBody(w, r)
 	if !ok {
 		return nil, nil, false
 	}
 	if !s.inflight.acquire() {
-		release()
+		ch.done()
 		s.metrics.rejected.Inc()
 		ingestRefused(w, errInflight, "")
 		return nil, nil, false
 	}
-	return body, func() { s.inflight.release(); release() }, true
+	ch.slot = true
+	return body, ch, true
 }
 
 // limitListener caps open connections: past the cap, Accept waits (new
