@@ -263,7 +263,8 @@ func TestEmptyBulk400(t *testing.T) {
 }
 
 // TestQueueFull429: ingest is refused with Elasticsearch's 429 while the
-// spool replays, and past the queue's batch count or byte budget.
+// spool replays, past the queue's batch count or byte budget, and past the
+// in-flight byte budget.
 func TestQueueFull429(t *testing.T) {
 	one := bulkBody(processIndex, execEvent(time.Now(), "h", "P", "id"))
 	big := bulkBody(processIndex, execEvent(time.Now(), "h", "P", strings.Repeat("x", 1500)))
@@ -278,6 +279,8 @@ func TestQueueFull429(t *testing.T) {
 		{"recovering", nil, false, []string{one}, []int{429}, "replaying the spool"},
 		{"batches", func(l *config.Limits) { l.QueueBatches = 1 }, true, []string{one, one}, []int{200, 429}, "queue is full"},
 		{"bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes = 4096, 4096 }, true, []string{big, big}, []int{200, 429}, "queue is full"},
+		// The body fits the in-flight budget; its decoded event does not.
+		{"in-flight bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes, l.MaxInflightBytes = 4096, 4096, 4096 }, true, []string{big}, []int{429}, "max_inflight_bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
