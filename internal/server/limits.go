@@ -67,12 +67,15 @@ type charge struct {
 	slot bool
 }
 
-// add accounts n more bytes, or reports the budget exhausted.
+// add accounts n more bytes, or reports the budget exhausted. A request
+// holding the budget alone may pass it (its body is bounded by
+// max_body_bytes), or a large one could never be taken.
 func (c *charge) add(n int64) bool {
 	if c == nil {
 		return true
 	}
-	if !c.f.reserve(n) {
+	if total := c.f.bytes.Add(n); total > c.f.maxBytes && total-n-c.n > 0 {
+		c.f.bytes.Add(-n)
 		return false
 	}
 	c.n += n
@@ -87,15 +90,6 @@ func (c *charge) done() {
 		c.f.release()
 		c.slot = false
 	}
-}
-
-// reserve accounts n more body bytes, or refuses them over the budget.
-func (f *inflight) reserve(n int64) bool {
-	if f.bytes.Add(n) > f.maxBytes {
-		f.bytes.Add(-n)
-		return false
-	}
-	return true
 }
 
 // readBody reads a request body within the size limit and the in-flight

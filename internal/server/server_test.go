@@ -275,12 +275,15 @@ func TestQueueFull429(t *testing.T) {
 		bodies  []string
 		want    []int
 		wantMsg string
+		held    int64 // in-flight bytes another request holds
 	}{
-		{"recovering", nil, false, []string{one}, []int{429}, "replaying the spool"},
-		{"batches", func(l *config.Limits) { l.QueueBatches = 1 }, true, []string{one, one}, []int{200, 429}, "queue is full"},
-		{"bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes = 4096, 4096 }, true, []string{big, big}, []int{200, 429}, "queue is full"},
-		// The body fits the in-flight budget; its decoded event does not.
-		{"in-flight bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes, l.MaxInflightBytes = 4096, 4096, 4096 }, true, []string{big}, []int{429}, "max_inflight_bytes"},
+		{"recovering", nil, false, []string{one}, []int{429}, "replaying the spool", 0},
+		{"batches", func(l *config.Limits) { l.QueueBatches = 1 }, true, []string{one, one}, []int{200, 429}, "queue is full", 0},
+		{"bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes = 4096, 4096 }, true, []string{big, big}, []int{200, 429}, "queue is full", 0},
+		// Another request holds most of the in-flight budget: the body
+		// fits the rest, its decoded event does not. (A request alone is
+		// always taken.)
+		{"in-flight bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes, l.MaxInflightBytes = 4096, 4096, 8192 }, true, []string{big}, []int{429}, "max_inflight_bytes", 4096},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,6 +300,9 @@ func TestQueueFull429(t *testing.T) {
 			if tc.replay {
 				srv.replay() // the engine is not started: batches stay queued
 			}
+			other := &charge{f: srv.inflight}
+			other.add(tc.held)
+			defer other.done()
 			h := srv.Handler()
 			var last *recorder
 			for i, body := range tc.bodies {
