@@ -151,7 +151,9 @@ func TestHostileInputs(t *testing.T) {
 	for range 8 {
 		attack("gzip bomb", func() error {
 			code, body, _ := postRetrying(ctx, ts.url, string(bomb), "Content-Encoding", "gzip")
-			if code != http.StatusRequestEntityTooLarge {
+			// Refused past max_body_bytes (or, on a machine slow enough that
+			// inflating takes body_timeout, cut off).
+			if code != http.StatusRequestEntityTooLarge && code != http.StatusRequestTimeout {
 				return errors.New("bomb: " + strconv.Itoa(code) + " " + body[:min(len(body), 200)])
 			}
 			return nil
