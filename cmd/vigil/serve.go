@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -142,6 +143,13 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	// store), which is not built yet.
 	if compiled = withoutNewTerms(cmd.ErrOrStderr(), compiled, "not served yet (hunt runs them)"); len(compiled) == 0 {
 		return usageErr(fmt.Errorf("no rule to serve"))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Ingest holds at most queue_bytes + max_inflight_bytes; a soft
+		// limit above them (room for live state and the runtime) makes the
+		// GC collect before the heap doubles past them, so RSS follows the
+		// budget rather than twice it.
+		debug.SetMemoryLimit(cfg.Limits.QueueBytes + cfg.Limits.MaxInflightBytes + 128<<20)
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))

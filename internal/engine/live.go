@@ -302,7 +302,7 @@ func (l *Live) Push(d *doc.Document) bool {
 // since their executions were promised no such event.
 func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 	lateWindow := r.windowed && t < r.cutoff
-	late := false
+	late, refused := false, false
 	first := ceilDiv(t, r.interval) * r.interval
 	for at := first; at <= t+r.lookback; at += r.interval {
 		if at <= r.closed || lateWindow {
@@ -315,13 +315,13 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 		run := r.runs[at]
 		if run == nil {
 			if r.groups() >= l.opts.MaxGroups {
-				r.overflow++
+				refused = true
 				continue
 			}
 			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
 			r.runs[at] = run
 		} else if r.groups() >= l.opts.MaxGroups {
-			r.overflow++
+			refused = true
 			continue
 		}
 		run.exec.Push(d)
@@ -330,6 +330,9 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 	}
 	if late && !l.Replaying {
 		r.late++
+	}
+	if refused { // once per event, however many of its runs refused it
+		r.overflow++
 	}
 }
 
