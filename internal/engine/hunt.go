@@ -8,6 +8,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/esql"
+	"vigil/internal/exception"
 	"vigil/internal/rule"
 )
 
@@ -15,6 +16,9 @@ import (
 type CompiledRule struct {
 	Rule  *rule.Rule
 	Query *esql.Query
+	// Exceptions are the rule's exception items by stage (nil: none; see
+	// ApplyExceptions).
+	Exceptions *exception.Applied
 }
 
 // Compile compiles a rule's query against the catalog, moving ES|QL error
@@ -105,6 +109,9 @@ type sweepRule struct {
 	limit int
 	// In a parallel chunk's partial: the merge has filled that LIMIT.
 	filled bool
+	// excepted counts source events removed per source-stage exception
+	// item (nil until one is).
+	excepted []int64
 }
 
 // notePartialWindow records a chunk document's window-field times (v), so
@@ -161,6 +168,9 @@ func (s *Sweep) Push(d *doc.Document) {
 		if r.window != "" && s.Lateness >= 0 {
 			s.advance(r, d)
 		}
+		if r.cr.excepted(d, &r.excepted) {
+			continue
+		}
 		r.exec.Push(d)
 	}
 }
@@ -210,6 +220,8 @@ type RuleResult struct {
 	// (more than Sweep.Lateness behind the newest event): their windows'
 	// results may be incomplete.
 	Late int64
+	// Exceptions is what each of the rule's exception items removed.
+	Exceptions []ExceptionCount
 }
 
 // Finish runs every rule's aggregating stage and builds alerts, stamped
@@ -228,7 +240,15 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		rr := &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Rows: len(res.Rows), Warnings: res.Warnings, Late: r.late}
 		by := r.cr.Query.GroupBy()
 		seen := map[string]bool{}
+		var exceptedRows []int64
 		for _, row := range res.Rows {
+			if i := r.cr.exceptedRow(res.Columns, row); i >= 0 {
+				if exceptedRows == nil {
+					exceptedRows = make([]int64, r.cr.Exceptions.Output.Len())
+				}
+				exceptedRows[i]++
+				continue
+			}
 			a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
 			if seen[a.ID] {
 				continue
@@ -236,6 +256,7 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 			seen[a.ID] = true
 			rr.Alerts = append(rr.Alerts, a)
 		}
+		rr.Exceptions = r.cr.exceptionCounts(r.excepted, exceptedRows)
 		rr.Truncated = r.cr.Query.Limit() > 0 && len(res.Rows) >= r.cr.Query.Limit()
 		out = append(out, rr)
 	}

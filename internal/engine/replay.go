@@ -31,9 +31,10 @@ type Replay struct {
 }
 
 type replayRule struct {
-	cr     *CompiledRule
-	runs   map[int64]*replayRun // by run time in ms
-	noTime int64                // documents in scope with no usable timestamp
+	cr       *CompiledRule
+	runs     map[int64]*replayRun // by run time in ms
+	noTime   int64                // documents in scope with no usable timestamp
+	excepted []int64              // source events removed per exception item
 }
 
 type replayRun struct {
@@ -78,6 +79,9 @@ func (rp *Replay) Push(d *doc.Document) {
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)
 		if !ok {
 			r.noTime++
+			continue
+		}
+		if r.cr.excepted(d, &r.excepted) {
 			continue
 		}
 		interval := r.cr.Rule.Interval.Milliseconds()
@@ -172,7 +176,7 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 			}
 			rep.Events, rep.Rows, rep.Warnings = run.events, len(res.Rows), res.Warnings
 			ex := Execution{UUID: execUUID(r.cr.Rule.RuleID, runTime), Time: runTime, From: rep.From, To: rep.To, KibanaIDs: rp.KibanaDuplicates, Indices: r.cr.Query.IndexPatterns()}
-			rows := res.Rows
+			rows := r.cr.keptRows(res.Columns, res.Rows)
 			if max := r.cr.Rule.MaxSignals; len(rows) > max {
 				rep.Truncated = len(rows) - max
 				rows = rows[:max]

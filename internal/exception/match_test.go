@@ -185,4 +185,3 @@ func TestApply(t *testing.T) {
 		t.Error("output item does not match its row")
 	}
 }
-

@@ -2,6 +2,7 @@ package exception
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,8 +124,13 @@ func rejection(it *Item, srcMissing, colMissing []string) error {
 			notes = append(notes, fmt.Sprintf("field %q has leading or trailing whitespace (Kibana does not trim it, so the item matches nothing there either)", f))
 		}
 	}
-	msg := fmt.Sprintf("%s not applied: %s is not a field of the rule's source indices and %s is not a column of its result; an exception may name source fields (filtered before the query, as Kibana does) or, if every field it names is one, result columns (filtered on alerts)",
-		itemName(it), quoteList(srcMissing), quoteList(colMissing))
+	var what string
+	if slices.Equal(srcMissing, colMissing) {
+		what = fmt.Sprintf("%s is neither a field of the rule's source indices nor a column of its result", quoteList(srcMissing))
+	} else {
+		what = fmt.Sprintf("%s is not a field of the rule's source indices and %s is not a column of its result", quoteList(srcMissing), quoteList(colMissing))
+	}
+	msg := fmt.Sprintf("%s not applied: %s (an item may name source fields, filtered before the query as Kibana does, or, when every field it names is one, result columns such as Esql.* and BY keys, filtered on alerts)", itemName(it), what)
 	if len(notes) > 0 {
 		msg += "; " + strings.Join(notes, "; ")
 	}
