@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"vigil/internal/exception"
+	"vigil/internal/rule"
 )
 
 // TestHuntExceptions: the seed rule over the sample data (4 alerts) with
@@ -59,5 +62,78 @@ func TestHuntExceptionsBadInput(t *testing.T) {
 	}
 	if _, _, code := run(t, "", "hunt", "--exceptions", filepath.Join(dir, "nope"), sampleData); code != exitUsage {
 		t.Errorf("missing --exceptions path: exit %d", code)
+	}
+}
+
+// TestHuntExceptionsFromRuleTOML: a rule's [[rule.exceptions_list]]
+// references resolved against an export; a non-aggregating rule, where an
+// item on a KEEP'd column that is also a source field filters events, and
+// value lists and os_types apply.
+func TestHuntExceptionsFromRuleTOML(t *testing.T) {
+	dir := t.TempDir()
+	ruleFile := filepath.Join(dir, "r.toml")
+	os.WriteFile(ruleFile, []byte(`[rule]
+rule_id = "shells"
+name = "Shells"
+type = "esql"
+severity = "high"
+risk_score = 73
+query = '''
+FROM logs-endpoint.events.process-* METADATA _id
+| WHERE process.name == "sh"
+| EVAL Esql.cmd = TO_LOWER(process.command_line)
+| KEEP _id, process.name, host.name, Esql.cmd
+'''
+
+[[rule.exceptions_list]]
+id = "x1"
+list_id = "shared-tuning"
+namespace_type = "single"
+type = "detection"
+
+[[rule.exceptions_list]]
+id = "endpoint_list"
+list_id = "endpoint_list"
+namespace_type = "agnostic"
+type = "endpoint"
+`), 0o644)
+	exc := filepath.Join(dir, "exceptions")
+	os.MkdirAll(exc, 0o755)
+	os.WriteFile(filepath.Join(exc, "hosts.txt"), []byte("h2\nh3\n"), 0o644)
+	os.WriteFile(filepath.Join(exc, "lists.ndjson"), []byte(`{"list_id":"shared-tuning","type":"detection","namespace_type":"single"}
+{"item_id":"lab-hosts","list_id":"shared-tuning","type":"simple","entries":[{"type":"list","field":"host.name","operator":"included","list":{"id":"hosts","type":"keyword"}}]}
+{"item_id":"noisy-cmd","list_id":"shared-tuning","type":"simple","entries":[{"type":"wildcard","field":"Esql.cmd","operator":"included","value":"*backup*"}]}
+{"list_id":"endpoint_list","type":"endpoint","namespace_type":"agnostic"}
+{"item_id":"win-only","list_id":"endpoint_list","type":"simple","namespace_type":"agnostic","os_types":["windows"],"entries":[{"type":"exists","field":"host.name","operator":"included"}]}
+`), 0o644)
+	ev := func(host, cmd string) string {
+		return `{"@timestamp":"2026-11-20T10:00:00Z","data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"},"host":{"name":"` + host + `","os":{"type":"linux"}},"process":{"name":"sh","command_line":"` + cmd + `"}}` + "\n"
+	}
+	stdin := ev("h1", "sh -c id") + ev("h2", "sh -c id") + ev("h3", "sh -c ls") + ev("h4", "sh /opt/BACKUP.sh") + ev("h5", "sh -c uptime")
+	out, stderr, code := run(t, stdin, "hunt", "--rules", ruleFile, "--now", "2026-11-20T10:05:00Z", "--exceptions", exc, "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, `"host.name":"h1"`) || !strings.Contains(out, `"host.name":"h5"`) {
+		t.Errorf("want alerts for h1 and h5 only:\n%s\n%s", out, stderr)
+	}
+	for _, want := range []string{"exception lab-hosts of list shared-tuning: 2 source events removed, 0 alerts removed",
+		"exception noisy-cmd of list shared-tuning: 0 source events removed, 1 alerts removed",
+		"exception win-only of list endpoint_list: 0 source events removed, 0 alerts removed"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// The prebuilt Endpoint Security rule's TOML reference reads as Kibana's.
+func TestEndpointRuleReference(t *testing.T) {
+	r, err := rule.LoadFile("../../../shared/samples/kibana/rules__integrations__endpoint__elastic_endpoint_security.toml")
+	if err != nil {
+		t.Skip("shared samples not present:", err)
+	}
+	refs := exception.RefsOf(r.ExceptionsList)
+	if len(refs) != 1 || refs[0] != (exception.Ref{ID: "endpoint_list", ListID: "endpoint_list", NamespaceType: "agnostic", Type: "endpoint"}) {
+		t.Errorf("refs %+v", refs)
 	}
 }
