@@ -5,9 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"vigil/internal/exception"
-	"vigil/internal/rule"
 )
 
 // TestHuntExceptions: the seed rule over the sample data (4 alerts) with
@@ -126,14 +123,3 @@ type = "endpoint"
 	}
 }
 
-// The prebuilt Endpoint Security rule's TOML reference reads as Kibana's.
-func TestEndpointRuleReference(t *testing.T) {
-	r, err := rule.LoadFile("../../../shared/samples/kibana/rules__integrations__endpoint__elastic_endpoint_security.toml")
-	if err != nil {
-		t.Skip("shared samples not present:", err)
-	}
-	refs := exception.RefsOf(r.ExceptionsList)
-	if len(refs) != 1 || refs[0] != (exception.Ref{ID: "endpoint_list", ListID: "endpoint_list", NamespaceType: "agnostic", Type: "endpoint"}) {
-		t.Errorf("refs %+v", refs)
-	}
-}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 const sampleExport = "../../../shared/samples/kibana/custom-consolidated-rules.ndjson"
@@ -121,4 +123,21 @@ func FuzzParseNDJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The prebuilt Endpoint Security rule's [[rule.exceptions_list]] reads as
+// the reference Kibana resolves.
+func TestEndpointRuleReference(t *testing.T) {
+	var f struct {
+		Rule struct {
+			ExceptionsList []map[string]any `toml:"exceptions_list"`
+		}
+	}
+	if _, err := toml.DecodeFile("../../../shared/samples/kibana/rules__integrations__endpoint__elastic_endpoint_security.toml", &f); err != nil {
+		t.Skip("shared samples not present:", err)
+	}
+	refs := RefsOf(f.Rule.ExceptionsList)
+	if len(refs) != 1 || refs[0] != (Ref{ID: "endpoint_list", ListID: "endpoint_list", NamespaceType: "agnostic", Type: "endpoint"}) {
+		t.Errorf("refs %+v", refs)
+	}
 }
