@@ -122,4 +122,3 @@ type = "endpoint"
 		}
 	}
 }
-
