@@ -36,6 +36,7 @@ type serveOptions struct {
 	webhook    string
 	lateness   time.Duration
 	logLevel   string
+	exceptions string
 }
 
 func newServeCmd() *cobra.Command {
@@ -74,6 +75,7 @@ Flags override the config file. See docs/serve.md.`,
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
 	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end")
 	f.Lookup("allowed-lateness").DefValue = "1m" // -1 means "not given": the config file's value, else 1m
+	f.StringVar(&o.exceptions, "exceptions", "", "Kibana exception lists to apply (file or folder, as for hunt; expiry is judged at start)")
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if tokenFile != "" && o.token != "" {
@@ -136,6 +138,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	cat := &engine.Catalog{User: user}
 	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil)
 	if err != nil {
+		return err
+	}
+	if err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, cat, time.Now()); err != nil {
 		return err
 	}
 	var level slog.Level

@@ -38,9 +38,9 @@ func (cr *CompiledRule) ApplyExceptions(set *exception.Set, cat *Catalog, now ti
 	return append(problems, a.Rejected...), nil
 }
 
-// fields are the source fields the rule reads: its query's and its
+// Fields are the source fields the rule reads: its query's and its
 // source-stage exceptions'.
-func (cr *CompiledRule) fields() []string {
+func (cr *CompiledRule) Fields() []string {
 	return append(cr.Query.Fields(), cr.Exceptions.Fields()...)
 }
 
@@ -126,16 +126,46 @@ func (r *sweepRule) addExcepted(counts []int64) {
 }
 
 // keptRows are the result rows no output-stage exception removes (rows
-// itself when none does).
-func (cr *CompiledRule) keptRows(cols []esql.Column, rows [][]doc.Value) [][]doc.Value {
+// itself when none does), counting removals per item into counts unless
+// it is nil.
+func (cr *CompiledRule) keptRows(cols []esql.Column, rows [][]doc.Value, counts *[]int64) [][]doc.Value {
 	if cr.Exceptions == nil || cr.Exceptions.Output.Len() == 0 {
 		return rows
 	}
 	var kept [][]doc.Value
 	for _, row := range rows {
-		if cr.exceptedRow(cols, row) < 0 {
+		i := cr.exceptedRow(cols, row)
+		if i < 0 {
 			kept = append(kept, row)
+			continue
+		}
+		if counts != nil {
+			if *counts == nil {
+				*counts = make([]int64, cr.Exceptions.Output.Len())
+			}
+			(*counts)[i]++
 		}
 	}
 	return kept
+}
+
+// except reports whether a live event is removed by a source-stage
+// exception; events replayed from the spool were counted when they came.
+func (r *liveRule) except(d *doc.Document, replaying bool) bool {
+	if replaying {
+		var scratch []int64
+		return r.cr.excepted(d, &scratch)
+	}
+	return r.cr.excepted(d, &r.excepted)
+}
+
+// keptRows is CompiledRule.keptRows for a live run, counting the rows
+// removed only when the run is final (a real-time run is re-evaluated as
+// events come, and would count a row again).
+func (r *liveRule) keptRows(res *esql.Result, final bool) [][]doc.Value {
+	var counts *[]int64
+	if final {
+		counts = &r.exceptedRows
+	}
+	return r.cr.keptRows(res.Columns, res.Rows, counts)
 }

@@ -241,14 +241,7 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		by := r.cr.Query.GroupBy()
 		seen := map[string]bool{}
 		var exceptedRows []int64
-		for _, row := range res.Rows {
-			if i := r.cr.exceptedRow(res.Columns, row); i >= 0 {
-				if exceptedRows == nil {
-					exceptedRows = make([]int64, r.cr.Exceptions.Output.Len())
-				}
-				exceptedRows[i]++
-				continue
-			}
+		for _, row := range r.cr.keptRows(res.Columns, res.Rows, &exceptedRows) {
 			a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
 			if seen[a.ID] {
 				continue

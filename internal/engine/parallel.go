@@ -63,7 +63,7 @@ func (s *Sweep) ProjectedFields() []string {
 		set[f] = true
 	}
 	for _, r := range s.rules {
-		for _, f := range r.cr.fields() {
+		for _, f := range r.cr.Fields() {
 			set[f] = true
 		}
 	}

@@ -176,7 +176,7 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 			}
 			rep.Events, rep.Rows, rep.Warnings = run.events, len(res.Rows), res.Warnings
 			ex := Execution{UUID: execUUID(r.cr.Rule.RuleID, runTime), Time: runTime, From: rep.From, To: rep.To, KibanaIDs: rp.KibanaDuplicates, Indices: r.cr.Query.IndexPatterns()}
-			rows := r.cr.keptRows(res.Columns, res.Rows)
+			rows := r.cr.keptRows(res.Columns, res.Rows, nil)
 			if max := r.cr.Rule.MaxSignals; len(rows) > max {
 				rep.Truncated = len(rows) - max
 				rows = rows[:max]

@@ -27,6 +27,8 @@ type metrics struct {
 	groups       *prometheus.GaugeVec
 	openRuns     *prometheus.GaugeVec
 	overflow     *prometheus.GaugeVec
+	// Per rule and exception item: what it removed since start.
+	exceptionEvents, exceptionAlerts *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -50,7 +52,9 @@ func newMetrics() *metrics {
 	m.groups = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_live_groups", Help: "Live state per rule: STATS groups (or buffered events)."}, []string{"rule"})
 	m.openRuns = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_open_windows", Help: "Open real-time windows per rule."}, []string{"rule"})
 	m.overflow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_group_limit_refused_events", Help: "Events refused by the per-rule live group limit."}, []string{"rule"})
-	for _, c := range []prometheus.Collector{m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
+	m.exceptionEvents = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_events_removed", Help: "Source events an exception item removed before the rule's query, since start."}, []string{"rule", "list", "item"})
+	m.exceptionAlerts = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_alerts_removed", Help: "Alerts (result rows of final runs) an exception item on the rule's output columns removed, since start."}, []string{"rule", "list", "item"})
+	for _, c := range []prometheus.Collector{m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
 		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
