@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"vigil/internal/engine"
@@ -25,10 +27,14 @@ func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat
 	for _, p := range probs {
 		fmt.Fprintf(w, "exceptions: %v (skipped)\n", p)
 	}
+	used := map[string]bool{}
 	for _, cr := range rules {
 		if _, ok := set.Items[cr.Rule.RuleID]; ok && !referencesList(cr, cr.Rule.RuleID) {
 			cr.Rule.ExceptionsList = append(cr.Rule.ExceptionsList, map[string]any{
 				"id": cr.Rule.RuleID, "list_id": cr.Rule.RuleID, "type": "rule_default", "namespace_type": "single"})
+		}
+		for _, r := range exception.RefsOf(cr.Rule.ExceptionsList) {
+			used[r.ListID] = true
 		}
 		problems, err := cr.ApplyExceptions(set, cat, now)
 		if err != nil {
@@ -41,6 +47,11 @@ func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat
 			for _, it := range a.Expired {
 				fmt.Fprintf(w, "rule %q: exception item %q expired at %s (not applied)\n", cr.Rule.Name, it.ItemID, it.ExpireTime.Format(time.RFC3339))
 			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(set.Items)) {
+		if !used[id] {
+			fmt.Fprintf(w, "exceptions: list %q (%d items) is used by no rule (no exceptions_list names it, and it is no rule's rule_id)\n", id, len(set.Items[id]))
 		}
 	}
 	return nil

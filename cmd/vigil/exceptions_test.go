@@ -57,6 +57,11 @@ func TestHuntExceptionsBadInput(t *testing.T) {
 	if code != exitOK || strings.Count(out, "\n") != 3 || !strings.Contains(stderr, "e.ndjson:2:") {
 		t.Errorf("exit %d, %d alerts:\n%s", code, strings.Count(out, "\n"), stderr)
 	}
+	os.WriteFile(f, []byte(`{"item_id":"x","list_id":"orphan","type":"simple","entries":[{"type":"exists","field":"host.name","operator":"included"}]}`+"\n"), 0o644)
+	out, stderr, code = run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--exceptions", f, sampleData)
+	if code != exitOK || strings.Count(out, "\n") != 4 || !strings.Contains(stderr, `list "orphan" (1 items) is used by no rule`) {
+		t.Errorf("exit %d, %d alerts:\n%s", code, strings.Count(out, "\n"), stderr)
+	}
 	if _, _, code := run(t, "", "hunt", "--exceptions", filepath.Join(dir, "nope"), sampleData); code != exitUsage {
 		t.Errorf("missing --exceptions path: exit %d", code)
 	}

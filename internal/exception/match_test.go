@@ -1,7 +1,9 @@
 package exception
 
 import (
+	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,6 +207,39 @@ func BenchmarkMatch(b *testing.B) {
 	for b.Loop() {
 		if mt.Match(d) >= 0 {
 			b.Fatal("matched")
+		}
+	}
+}
+
+// TestValueListMatchesMatchAny: a keyword value list (a hash set) decides
+// as match_any over the same values (compiled through KQL's phrase
+// matcher), on random documents: the fast path against the reference.
+func TestValueListMatchesMatchAny(t *testing.T) {
+	vals := []string{"a", "B", "web-1", "db 2", "x*"}
+	pool := append(slices.Clone(vals), "A", "b", "web-", "db", "x", "")
+	lists := map[string][]string{"v": vals}
+	for _, op := range []string{Included, Excluded} {
+		fast, err := Compile([]*Item{{ItemID: "l", Entries: []Entry{{Type: TypeList, Field: "user.name", Operator: op, List: &ListOf{ID: "v", Type: "keyword"}}}}}, ecs(t), lists)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := Compile([]*Item{{ItemID: "r", Entries: []Entry{ent(TypeMatchAny, "user.name", op, vals...)}}}, ecs(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		for range 2000 {
+			var picked []string
+			for range rng.IntN(4) {
+				picked = append(picked, pool[rng.IntN(len(pool))])
+			}
+			d := &doc.Document{Fields: map[string]doc.Value{}}
+			if len(picked) > 0 {
+				d.Fields["user.name"] = kw(picked...)
+			}
+			if f, r := fast.Match(d), ref.Match(d); f != r {
+				t.Fatalf("%s %q: list %d, match_any %d", op, picked, f, r)
+			}
 		}
 	}
 }
