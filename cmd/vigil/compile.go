@@ -7,21 +7,17 @@ import (
 	"strings"
 	"time"
 
-	"vigil/internal/doc"
 	"vigil/internal/engine"
 	"vigil/internal/esql"
 	"vigil/internal/rule"
 )
 
-// inferLines bounds how much of each input file hunt reads ahead to type
-// fields that no mapping names (integration fields outside ECS).
-const inferLines = 20000
-
 // compileRules compiles every rule. Fields no mapping knows are first looked
-// for in the inputs (the first lines of each file, typed as Elasticsearch's
-// dynamic mapping would). A rule that still does not compile is reported
-// with all its problems and skipped, so one bad rule in a folder does not
-// stop a hunt; it is an error when no rule is left.
+// for in the inputs (all of them, so whether a rule compiles never depends
+// on where in the input a field first appears; typed as the logs-* index
+// templates' dynamic mapping would). A rule that still does not compile is
+// reported with all its problems and skipped, so one bad rule in a folder
+// does not stop a hunt; it is an error when no rule is left.
 func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string) ([]*engine.CompiledRule, int, error) {
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
@@ -41,7 +37,7 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	// it to the compilation whose errors are printed.
 	try(rules, esql.Options{Now: now, NoSuggestions: true})
 	if len(failed) > 0 && mentionsUnknownColumn(errs) {
-		if inferred := engine.InferMapping(files, decoderMapping(cat.User, nil), inferLines); inferred.Len() > 0 {
+		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
 			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true})
 		}
@@ -65,9 +61,4 @@ func mentionsUnknownColumn(errs []error) bool {
 		}
 	}
 	return false
-}
-
-// decoderMapping is what documents are typed by (engine.Catalog.DecoderMapping).
-func decoderMapping(user, inferred *doc.Mapping) *doc.Mapping {
-	return (&engine.Catalog{User: user, Inferred: inferred}).DecoderMapping()
 }

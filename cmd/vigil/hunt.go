@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -25,7 +27,7 @@ import (
 type huntOptions struct {
 	rules       ruleFlags
 	index       string
-	mapping     string
+	mapping     []string
 	out         string
 	format      string
 	now         string
@@ -58,7 +60,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	o.rules.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.index, "index", "", "index name for documents that carry neither _index nor data_stream.* fields")
-	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input (laid over the built-in ECS and Elastic Defend mappings)")
+	f.StringArrayVar(&o.mapping, "mapping", nil, mappingFlagHelp)
 	f.StringVarP(&o.out, "out", "o", "", "write alerts to FILE instead of stdout")
 	f.StringVar(&o.format, "format", "", "alert output: ndjson or table (default: table on a terminal, else ndjson)")
 	f.StringVar(&o.now, "now", "", "the run's time, RFC 3339 (default: the current time); NOW() and alert timestamps use it")
@@ -87,19 +89,47 @@ func parseNow(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-func loadMapping(path string) (*doc.Mapping, error) {
-	if path == "" {
-		return nil, nil
+const mappingFlagHelp = "Elasticsearch mapping JSON (a GET <index>/_mapping response or {\"properties\":…}) laid over the built-in mappings; a folder means every *.json in it; repeatable, later ones win"
+
+// loadMapping reads the --mapping files and folders (every *.json below a
+// folder, in name order) and lays each over the ones before it.
+func loadMapping(paths []string) (*doc.Mapping, error) {
+	var out *doc.Mapping
+	for _, path := range paths {
+		files := []string{path}
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			files = nil
+			err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+					files = append(files, p)
+				}
+				return err
+			})
+			if err != nil {
+				return nil, usageErr(err)
+			}
+			if len(files) == 0 {
+				return nil, usageErr(fmt.Errorf("--mapping %s: no *.json file in the folder", path))
+			}
+			sort.Strings(files)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, usageErr(err)
+			}
+			m, err := doc.ParseMapping(data)
+			if err != nil {
+				return nil, usageErr(fmt.Errorf("%s: %w", f, err))
+			}
+			if out == nil {
+				out = m
+			} else {
+				out.Overlay(m)
+			}
+		}
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	m, err := doc.ParseMapping(data)
-	if err != nil {
-		return nil, usageErr(fmt.Errorf("%s: %w", path, err))
-	}
-	return m, nil
+	return out, nil
 }
 
 func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
@@ -165,7 +195,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 			bar = newProgress(stderr, source.TotalSize(files))
 			reader.OnProgress = bar.update
 		}
-		popts, err := sweepOptions(o, cat, sweep, decoderMapping(user, cat.Inferred))
+		popts, err := sweepOptions(o, cat, sweep, cat.DecoderMapping())
 		if err != nil {
 			return nil, nil, source.Stats{}, 0, nil, err
 		}

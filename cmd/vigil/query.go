@@ -18,9 +18,10 @@ import (
 )
 
 type queryOptions struct {
-	index, mapping, format, now string
-	threads, chunkSize          int
-	fast                        bool
+	index, format, now string
+	mapping            []string
+	threads, chunkSize int
+	fast               bool
 }
 
 func newQueryCmd() *cobra.Command {
@@ -40,7 +41,7 @@ inferred from the data (strings as keyword). Documents with no index
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.index, "index", "", "index name for documents that carry neither _index nor data_stream.* fields")
-	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON for the input")
+	f.StringArrayVar(&o.mapping, "mapping", nil, mappingFlagHelp)
 	f.StringVar(&o.format, "format", "", "output: table, csv, json (Elasticsearch's _query response) or ndjson (default: table on a terminal, else json)")
 	f.StringVar(&o.now, "now", "", "the query's NOW(), RFC 3339 (default: the current time)")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")

@@ -21,7 +21,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
 	rp.Catalog = cat
-	dec := doc.NewDecoder(decoderMapping(cat.User, cat.Inferred), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled)})
+	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled)})
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
 	st, readErr := reader.Documents(files, dec, rp.Push)

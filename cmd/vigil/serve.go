@@ -30,7 +30,7 @@ type serveOptions struct {
 	tail       []string
 	stdin      bool
 	index      string
-	mapping    string
+	mapping    []string
 	stdout     bool
 	file       string
 	webhook    string
@@ -69,7 +69,7 @@ Flags override the config file. See docs/serve.md.`,
 	f.StringArrayVar(&o.tail, "tail", nil, "follow an NDJSON file across rotation (repeatable)")
 	f.BoolVar(&o.stdin, "stdin", false, "read NDJSON events from stdin")
 	f.StringVar(&o.index, "index", "", "index for events that name none (no _index, no data_stream.*)")
-	f.StringVar(&o.mapping, "mapping", "", "Elasticsearch mapping JSON laid over the built-in ones")
+	f.StringArrayVar(&o.mapping, "mapping", nil, mappingFlagHelp)
 	f.BoolVar(&o.stdout, "stdout", false, "write alerts to stdout as NDJSON")
 	f.StringVar(&o.file, "file", "", "append alerts to this NDJSON file (rotated at 100 MiB)")
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")

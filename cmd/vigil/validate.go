@@ -77,14 +77,14 @@ func checkRules(paths, pick []string, cat *engine.Catalog, opts esql.Options) ([
 
 func newValidateCmd() *cobra.Command {
 	var format string
-	var pick []string
+	var pick, mappings []string
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check rules against the mappings, without input: schema, query, fields, types",
 		Long: `Checks every rule file (PATH: a file or a directory searched for *.toml;
 default: the built-in rules) without reading any input: the detection-rules
 TOML schema (keys and types; unknown keys are warnings), required values, the
-query's syntax, its fields against the built-in mappings, types and
+query's syntax, its fields against the built-in mappings (and --mapping), types and
 unsupported features. Every problem of every rule is reported as
 file:line:col; the last line counts valid and invalid rules. The exit status
 is 2 when any rule is invalid.`,
@@ -94,7 +94,11 @@ is 2 when any rule is invalid.`,
 			if format != "text" && format != "json" {
 				return usageErr(fmt.Errorf("--format %q: want text or json", format))
 			}
-			vs, err := checkRules(args, pick, &engine.Catalog{}, esql.Options{})
+			user, err := loadMapping(mappings)
+			if err != nil {
+				return err
+			}
+			vs, err := checkRules(args, pick, &engine.Catalog{User: user}, esql.Options{})
 			if err != nil {
 				return err
 			}
@@ -123,6 +127,7 @@ is 2 when any rule is invalid.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, or json (one document, for CI)")
 	cmd.Flags().StringArrayVar(&pick, "rule", nil, "check only this rule: rule_id, name or path (repeatable)")
+	cmd.Flags().StringArrayVar(&mappings, "mapping", nil, mappingFlagHelp)
 	return cmd
 }
 

@@ -1,35 +1,16 @@
 package doc
 
-import "strings"
-
 // This file is dynamic mapping: an unmapped field seen with DecodeOptions
-// Dynamic gets a plan typed from its first value, as Elasticsearch's
-// dynamic mapping with the ECS templates would type it. It runs once per
-// new field; later values take the plan's fast path like mapped ones.
+// Dynamic gets a plan typed by the mapping's dynamic templates and its
+// first value's JSON type (Mapping.DynamicField: the ecs@mappings name rules
+// and logs@mappings' date_detection when the catalog lays them under the
+// mapping). It runs once per new field; later values take the plan's fast
+// path like mapped ones.
 
-// dynamicField adds an unmapped field, typed from its first value.
+// dynamicField adds an unmapped field, typed as Mapping.DynamicField says.
 func (d *Decoder) dynamicField(kind int, s string) int32 {
 	name := string(d.path)
-	f := Field{Name: name}
-	switch kind {
-	case tokTrue, tokFalse:
-		f.Type, f.ESType = Boolean, "boolean"
-	case tokNumber:
-		if strings.ContainsAny(s, ".eE") {
-			f.Type, f.ESType = Double, "float"
-		} else {
-			f.Type, f.ESType = Long, "long"
-		}
-	default:
-		if len(s) >= 10 && s[4] == '-' {
-			if _, ok := parseISODate(s); ok {
-				f.Type, f.ESType = Date, "date"
-			}
-		}
-		if f.Type == Null {
-			f.Type, f.ESType = Keyword, "keyword"
-		}
-	}
+	f, _ := d.m.DynamicField(name, d.m.DetectKind(s, kind == tokString, kind == tokTrue || kind == tokFalse))
 	// Under a nested object the field is a nested sub-field, which ES|QL cannot read.
 	for i := len(name) - 1; i > 0; i-- {
 		if name[i] == '.' {

@@ -33,6 +33,22 @@ type Object struct {
 type Mapping struct {
 	fields  map[string]*Field
 	objects map[string]*Object
+
+	// Templates are the mapping's dynamic_templates, tried in order for a
+	// field no property names (see DynamicField).
+	Templates []DynamicTemplate
+	// Fallback are templates tried after Templates: the index templates'
+	// name rules (ECSDynamicTemplates) under a mapping's own.
+	Fallback []DynamicTemplate
+	// NoDateDetection is date_detection: false (logs@mappings sets it), so
+	// date-like strings in unmapped fields stay strings.
+	NoDateDetection bool
+	// DynamicObjects are objects an integration fills with whatever keys
+	// its source sends (its ingest pipeline copies the source record
+	// there), leaving their types to the dynamic templates: a field under
+	// one exists once a document brings it (see DeclaredField). Vigil's
+	// own notion, kept in mapping JSON as _meta.vigil_dynamic_objects.
+	DynamicObjects []string
 }
 
 // NewMapping returns an empty mapping.
@@ -92,14 +108,7 @@ func (m *Mapping) ConstantValue(name string) (Value, bool) {
 // Clone returns a deep copy, so a caller can extend it without touching the original.
 func (m *Mapping) Clone() *Mapping {
 	c := NewMapping()
-	for k, f := range m.fields {
-		cp := *f
-		c.fields[k] = &cp
-	}
-	for k, o := range m.objects {
-		cp := *o
-		c.objects[k] = &cp
-	}
+	c.Overlay(m)
 	return c
 }
 

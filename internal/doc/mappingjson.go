@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,7 +148,106 @@ func parseMappingsObject(mo map[string]any, where string) (*Mapping, error) {
 	if err := m.resolveAliases(); err != nil {
 		return nil, fmt.Errorf("mapping: %s%v", where, err)
 	}
+	if meta, ok := mo["_meta"].(map[string]any); ok {
+		objs, err := stringOrList(meta["vigil_dynamic_objects"])
+		if err != nil {
+			return nil, fmt.Errorf("mapping: %s[_meta.vigil_dynamic_objects] %v", where, err)
+		}
+		m.DynamicObjects = objs
+	}
+	if dd, ok := mo["date_detection"].(bool); ok && !dd {
+		m.NoDateDetection = true
+	}
+	if raw, ok := mo["dynamic_templates"]; ok {
+		ts, err := parseDynamicTemplates(raw, where)
+		if err != nil {
+			return nil, err
+		}
+		m.Templates = ts
+	}
 	return m, nil
+}
+
+// parseDynamicTemplates reads [{"name": {"path_match": …, "mapping": {…}}}, …].
+func parseDynamicTemplates(raw any, where string) ([]DynamicTemplate, error) {
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("mapping: %s[dynamic_templates] must be an array", where)
+	}
+	var out []DynamicTemplate
+	for _, item := range list {
+		named, ok := item.(map[string]any)
+		if !ok || len(named) != 1 {
+			return nil, fmt.Errorf("mapping: %seach dynamic template must be an object with one name", where)
+		}
+		for name, body := range named {
+			def, ok := body.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("mapping: %sdynamic template [%s] must be an object", where, name)
+			}
+			t := DynamicTemplate{Name: name}
+			for key, dst := range map[string]*[]string{"match": &t.Match, "unmatch": &t.Unmatch, "path_match": &t.PathMatch,
+				"path_unmatch": &t.PathUnmatch, "match_mapping_type": &t.MatchType, "unmatch_mapping_type": &t.UnmatchType} {
+				v, err := stringOrList(def[key])
+				if err != nil {
+					return nil, fmt.Errorf("mapping: %sdynamic template [%s]: [%s] %v", where, name, key, err)
+				}
+				*dst = v
+			}
+			if mp, _ := def["match_pattern"].(string); mp == "regex" {
+				// Regex templates are rare in index templates; they are kept
+				// out rather than matched as simple wildcards.
+				continue
+			}
+			mdef, ok := def["mapping"].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("mapping: %sdynamic template [%s] has no [mapping] object", where, name)
+			}
+			typ, _ := mdef["type"].(string)
+			if typ == "" || typ == "object" || typ == "nested" {
+				continue // templates for objects add no leaf field
+			}
+			f, err := leafField("", typ, mdef, false, where)
+			if err != nil {
+				return nil, err
+			}
+			t.Field = f
+			if subs, ok := mdef["fields"].(map[string]any); ok {
+				for sn, sraw := range subs {
+					sdef, _ := sraw.(map[string]any)
+					st, _ := sdef["type"].(string)
+					sf, err := leafField(sn, st, sdef, false, where)
+					if err != nil {
+						return nil, err
+					}
+					t.Multi = append(t.Multi, sf)
+				}
+				sort.Slice(t.Multi, func(i, j int) bool { return t.Multi[i].Name < t.Multi[j].Name })
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func stringOrList(v any) ([]string, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []string{x}, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, errors.New("must be a string or an array of strings")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, errors.New("must be a string or an array of strings")
 }
 
 func (m *Mapping) walkProperties(props map[string]any, prefix string, nested bool, where string) error {
@@ -339,6 +439,54 @@ func (m *Mapping) Merge(other *Mapping) {
 			m.AddObject(cp)
 		}
 	}
+	m.Templates = mergeTemplates(m.Templates, other.Templates)
+	m.Fallback = mergeTemplates(m.Fallback, other.Fallback)
+	m.NoDateDetection = m.NoDateDetection || other.NoDateDetection
+	for _, o := range other.DynamicObjects {
+		if !slices.Contains(m.DynamicObjects, o) {
+			m.DynamicObjects = append(m.DynamicObjects, o)
+		}
+	}
+}
+
+// Overlay lays top over m, as a later index template's mappings override an
+// earlier one's: top's fields replace m's of the same name, its objects are
+// added, its dynamic templates are tried before m's.
+func (m *Mapping) Overlay(top *Mapping) {
+	if m.fields == nil {
+		m.fields = map[string]*Field{}
+	}
+	if m.objects == nil {
+		m.objects = map[string]*Object{}
+	}
+	for name, f := range top.fields {
+		cp := *f
+		m.fields[name] = &cp
+	}
+	for name, o := range top.objects {
+		cp := *o
+		m.objects[name] = &cp
+	}
+	m.Templates = mergeTemplates(slices.Clone(top.Templates), m.Templates)
+	m.Fallback = mergeTemplates(slices.Clone(top.Fallback), m.Fallback)
+	m.NoDateDetection = m.NoDateDetection || top.NoDateDetection
+	for _, o := range top.DynamicObjects {
+		if !slices.Contains(m.DynamicObjects, o) {
+			m.DynamicObjects = append(m.DynamicObjects, o)
+		}
+	}
+}
+
+// mergeTemplates appends the templates of b whose names a lacks: index
+// templates name theirs after the paths they cover, so equal names are the
+// same template.
+func mergeTemplates(a, b []DynamicTemplate) []DynamicTemplate {
+	for _, t := range b {
+		if !slices.ContainsFunc(a, func(x DynamicTemplate) bool { return x.Name == t.Name }) {
+			a = append(a, t)
+		}
+	}
+	return a
 }
 
 // mergeESTypes records conflicting mapping types as a sorted comma list.
@@ -481,7 +629,45 @@ func (m *Mapping) MarshalJSON() ([]byte, error) {
 		}
 		b.WriteString(`}`)
 	}
-	b.WriteString(`{"properties":`)
+	b.WriteString(`{`)
+	if len(m.DynamicObjects) > 0 {
+		q, _ := json.Marshal(m.DynamicObjects)
+		b.WriteString(`"_meta":{"vigil_dynamic_objects":` + string(q) + `},`)
+	}
+	if m.NoDateDetection {
+		b.WriteString(`"date_detection":false,`)
+	}
+	if len(m.Templates) > 0 {
+		b.WriteString(`"dynamic_templates":[`)
+		for i, t := range m.Templates {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('{')
+			writeJSONString(&b, t.Name)
+			b.WriteString(`:{`)
+			for _, c := range []struct {
+				key  string
+				list []string
+			}{{"match", t.Match}, {"unmatch", t.Unmatch}, {"path_match", t.PathMatch}, {"path_unmatch", t.PathUnmatch},
+				{"match_mapping_type", t.MatchType}, {"unmatch_mapping_type", t.UnmatchType}} {
+				if len(c.list) > 0 {
+					writeJSONString(&b, c.key)
+					q, _ := json.Marshal(c.list)
+					b.WriteString(":" + string(q) + ",")
+				}
+			}
+			b.WriteString(`"mapping":`)
+			multi := make([]*Field, len(t.Multi))
+			for j := range t.Multi {
+				multi[j] = &t.Multi[j]
+			}
+			emitField(&t.Field, multi, "")
+			b.WriteString(`}}`)
+		}
+		b.WriteString(`],`)
+	}
+	b.WriteString(`"properties":`)
 	emitProps(root)
 	b.WriteString(`}`)
 	return b.Bytes(), nil

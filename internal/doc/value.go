@@ -1,7 +1,8 @@
 // Package doc owns Vigil's data model: typed values (null, single or
 // multi-valued), documents built from JSON, Elasticsearch mappings (parsed,
-// built in, or inferred dynamically) and index-pattern resolution. It is the
-// ground floor: it imports only the standard library.
+// built in per data stream and loaded on demand, typed dynamically by
+// dynamic templates as the logs-* index templates do) and index-pattern
+// resolution. It is the ground floor: it imports only the standard library.
 package doc
 
 import (

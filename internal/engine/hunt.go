@@ -26,6 +26,11 @@ type CompiledRule struct {
 func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, error) {
 	q, err := esql.Compile(r.Query, cat, opts)
 	if err != nil {
+		if more := declaredColumns(r.Query, cat, err); more != nil {
+			q, err = esql.Compile(r.Query, more, opts)
+		}
+	}
+	if err != nil {
 		return nil, ruleError(r, err)
 	}
 	return &CompiledRule{Rule: r, Query: q}, nil
@@ -45,15 +50,8 @@ func ReadIDs(rules []*CompiledRule) bool {
 // ruleError re-positions ES|QL errors (line:col within the query) as
 // file:line:col within the rule file.
 func ruleError(r *rule.Rule, err error) error {
-	var list []*esql.Error
-	var one *esql.Error
-	var many interface{ Errors() []*esql.Error }
-	switch {
-	case errors.As(err, &many):
-		list = many.Errors()
-	case errors.As(err, &one):
-		list = []*esql.Error{one}
-	default:
+	list := esqlErrors(err)
+	if list == nil {
 		return &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: err.Error()}
 	}
 	var out []error
@@ -65,6 +63,20 @@ func ruleError(r *rule.Rule, err error) error {
 		out = append(out, &rule.Error{Path: r.Path, Line: line, Col: e.Col, Msg: e.Msg})
 	}
 	return errors.Join(out...)
+}
+
+// esqlErrors returns the positioned errors of an ES|QL compilation error
+// (one or several), nil when err is of another kind.
+func esqlErrors(err error) []*esql.Error {
+	var one *esql.Error
+	var many interface{ Errors() []*esql.Error }
+	switch {
+	case errors.As(err, &many):
+		return many.Errors()
+	case errors.As(err, &one):
+		return []*esql.Error{one}
+	}
+	return nil
 }
 
 // Sweep evaluates rules over everything pushed to it as one query range:

@@ -242,11 +242,12 @@ func renderQuery(t *testing.T, res *esql.Result, st source.Stats, withWarnings b
 	return b.String()
 }
 
-// TestQueryDifferential: Query.Run on 1, 2 and 4 threads, over inputs cut
+// TestQueryDifferential: Query.Run on 1 and 2 or 4 threads, over inputs cut
 // into hundreds of chunks, gives exactly the reference's result —
 // columns, rows and their order, warnings, malformed lines — for every
 // query; with Fast, the same columns and rows on clean input.
 func TestQueryDifferential(t *testing.T) {
+	t.Parallel()
 	n := 1500 // ~75 chunks of 4 KiB: plenty of merges, and the test stays ~15 s
 	if testing.Short() {
 		n = 1000
@@ -265,6 +266,7 @@ func TestQueryDifferential(t *testing.T) {
 	}
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
+			t.Parallel()
 			for qi, src := range differentialQueries {
 				ref, refSt, refErr := referenceQuery(t, src, in.files)
 				if refErr != nil {
@@ -277,7 +279,14 @@ func TestQueryDifferential(t *testing.T) {
 				if qi == 0 && in.name == "dirty" && refSt.Malformed == 0 {
 					t.Fatal("the dirty input has no malformed lines")
 				}
-				for _, threads := range []int{1, 2, 4} {
+				// One worker, and several: 2 or 4 by turns (all three with
+				// VIGIL_LONG_TESTS=1). Each query is still checked merged
+				// from partials, and each pool size over every input.
+				threadCounts := []int{1, 2 + 2*(qi%2)}
+				if longTests() {
+					threadCounts = []int{1, 2, 4}
+				}
+				for _, threads := range threadCounts {
 					for _, fast := range []bool{false, true} {
 						if fast && !in.clean {
 							continue

@@ -4,6 +4,13 @@
 // serves them through an esql.Catalog, runs every test query through the
 // engine and compares columns, rows and warnings with the expected table.
 //
+// Conformance cannot regress silently: the tests of the shared suite and of
+// the documentation examples (testdata/docs-examples.csv-spec) that do not
+// pass are listed, with their reasons, in testdata/known-failures.txt (Known),
+// and `go test` fails when a run differs from the list in either direction
+// (a new failure or skip, a listed test that passes or is gone). The
+// -update-known test flag regenerates it after an intended change.
+//
 // The format is the one Elasticsearch's own spec reader accepts (see
 // ../shared/conformance/README.md); where the README is silent the behaviour
 // follows Elasticsearch's test utilities (CsvTestUtils: type aliases, skip
