@@ -45,8 +45,8 @@ func (cr *CompiledRule) Fields() []string {
 }
 
 // excepted reports whether a source event is removed by an exception
-// before the query, counting it against the item (counts: per source
-// item, allocated on first use).
+// before the query, counting it against the item into counts (per source
+// item, allocated on first use) unless counts is nil.
 func (cr *CompiledRule) excepted(d *doc.Document, counts *[]int64) bool {
 	if cr.Exceptions == nil {
 		return false
@@ -55,10 +55,12 @@ func (cr *CompiledRule) excepted(d *doc.Document, counts *[]int64) bool {
 	if i < 0 {
 		return false
 	}
-	if *counts == nil {
-		*counts = make([]int64, cr.Exceptions.Source.Len())
+	if counts != nil {
+		if *counts == nil {
+			*counts = make([]int64, cr.Exceptions.Source.Len())
+		}
+		(*counts)[i]++
 	}
-	(*counts)[i]++
 	return true
 }
 
@@ -152,11 +154,11 @@ func (cr *CompiledRule) keptRows(cols []esql.Column, rows [][]doc.Value, counts 
 // except reports whether a live event is removed by a source-stage
 // exception; events replayed from the spool were counted when they came.
 func (r *liveRule) except(d *doc.Document, replaying bool) bool {
+	counts := &r.excepted
 	if replaying {
-		var scratch []int64
-		return r.cr.excepted(d, &scratch)
+		counts = nil
 	}
-	return r.cr.excepted(d, &r.excepted)
+	return r.cr.excepted(d, counts)
 }
 
 // keptRows is CompiledRule.keptRows for a live run, counting the rows
