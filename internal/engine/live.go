@@ -153,6 +153,8 @@ type liveRule struct {
 	overflow int64
 	// reopen holds the runs late events belong to, for Reevaluate.
 	reopen map[int64]bool
+	// Exceptions: source events and alerts removed per item.
+	excepted, exceptedRows []int64
 	// scheduled
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
@@ -262,6 +264,9 @@ func (l *Live) Push(d *doc.Document) bool {
 			source, sourced = SourceOf(d), true
 		}
 		l.wm.Observe(source, t, now)
+		if r.except(d, l.Replaying) {
+			continue
+		}
 		if r.mode == Scheduled {
 			if t < r.scheduledFloor() {
 				// No run can read it any more (Kibana would miss it too): said,
@@ -468,7 +473,7 @@ func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now
 	}
 	dropped := 0
 	var out []Update
-	for _, row := range res.Rows {
+	for _, row := range r.keptRows(res, final) {
 		a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
 		if seen[a.ID] {
 			continue
@@ -546,7 +551,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 				return out, reports, fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, now.Format(time.RFC3339), err)
 			}
 			rep := RunReport{Rule: r.cr.Rule.Name, Time: now, From: time.UnixMilli(w.from).UTC(), To: time.UnixMilli(w.to).UTC(), Events: events, Rows: len(res.Rows), Warnings: res.Warnings}
-			rows := res.Rows
+			rows := r.keptRows(res, true)
 			if m := r.cr.Rule.MaxSignals; m > 0 && len(rows) > m {
 				rep.Truncated = len(rows) - m
 				rows = rows[:m]
@@ -736,6 +741,9 @@ type RuleStats struct {
 	Future   int64 // events quarantined as stamped in the future
 	NoTime   int64 // events without a usable timestamp
 	Overflow int64 // events refused by the MaxGroups cap
+	// Exceptions is what each exception item removed so far (alerts: in
+	// final runs).
+	Exceptions []ExceptionCount
 }
 
 // Stats reports every rule's live state.
@@ -743,7 +751,8 @@ func (l *Live) Stats() []RuleStats {
 	out := make([]RuleStats, 0, len(l.rules))
 	for _, r := range l.rules {
 		s := RuleStats{RuleID: r.cr.Rule.RuleID, Name: r.cr.Rule.Name, Mode: r.mode, Monotone: r.monotone,
-			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow}
+			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow,
+			Exceptions: r.cr.exceptionCounts(r.excepted, r.exceptedRows)}
 		if r.mode == Scheduled {
 			s.Groups = len(r.buf)
 		} else {

@@ -29,6 +29,8 @@ type metrics struct {
 	overflow     *prometheus.GaugeVec
 	slowBodies   prometheus.Counter
 	sseDropped   prometheus.Counter
+	// Per rule and exception item: what it removed since start.
+	exceptionEvents, exceptionAlerts *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -54,7 +56,9 @@ func newMetrics() *metrics {
 	m.overflow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_group_limit_refused_events", Help: "Events refused by the per-rule live group limit."}, []string{"rule"})
 	m.slowBodies = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_body_timeout_total", Help: "Requests cut off for not sending their body within limits.body_timeout."})
 	m.sseDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_alert_stream_dropped_total", Help: "Alert stream subscribers disconnected for falling sseBuffer events behind (they resume with Last-Event-ID)."})
-	for _, c := range []prometheus.Collector{m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
+	m.exceptionEvents = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_events_removed", Help: "Source events an exception item removed before the rule's query, since start."}, []string{"rule", "list", "item"})
+	m.exceptionAlerts = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_alerts_removed", Help: "Alerts (result rows of final runs) an exception item on the rule's output columns removed, since start."}, []string{"rule", "list", "item"})
+	for _, c := range []prometheus.Collector{m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
 		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow, m.slowBodies, m.sseDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

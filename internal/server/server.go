@@ -267,7 +267,7 @@ func projection(rules []*engine.CompiledRule) []string {
 		set[f] = true
 	}
 	for _, cr := range rules {
-		for _, f := range cr.Query.Fields() {
+		for _, f := range cr.Fields() {
 			set[f] = true
 		}
 		if cr.Rule.TimestampField != "" {
@@ -755,6 +755,10 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		for _, c := range st.Exceptions {
+			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
+			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))
+		}
 	}
 }
 
