@@ -3,6 +3,7 @@ package ruletest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,24 +39,35 @@ func compare(c *Case, alerts []*engine.Alert, now time.Time) []string {
 				msg += "\n    " + m
 			}
 		} else {
-			msg += "; no other alert to compare"
+			msg += "; no other alert to compare it with"
 		}
 		diff = append(diff, msg)
 	}
 	if c.Alerts != nil {
 		want = *c.Alerts
+		if len(alerts) != want {
+			diff = append(diff, fmt.Sprintf("want %d alert(s) in all, got %d", want, len(alerts)))
+		}
 	}
-	if len(alerts) != want {
-		diff = append(diff, fmt.Sprintf("want %d alert(s) in all, got %d", want, len(alerts)))
-	}
-	if c.Alerts == nil {
+	if c.Alerts == nil || len(alerts) > want {
 		for j, a := range alerts {
 			if !used[j] {
-				diff = append(diff, "unexpected alert "+describe(a))
+				diff = append(diff, "unexpected alert "+describe(a)+columns(a))
 			}
 		}
 	}
 	return diff
+}
+
+// columns lists an alert's result columns outside its group, one a line.
+func columns(a *engine.Alert) string {
+	var b strings.Builder
+	for _, k := range a.Columns {
+		if v, ok := a.Fields[k]; ok && v != nil && !slices.Contains(a.GroupBy, k) {
+			b.WriteString("\n    " + k + " = " + canonical(v, time.Time{}))
+		}
+	}
+	return b.String()
 }
 
 // mismatches lists, field by field, how an alert differs from e.
