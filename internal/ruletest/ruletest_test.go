@@ -145,14 +145,17 @@ func TestDateMath(t *testing.T) {
 		{"now/m", "2026-01-01T12:34:00.000Z"},
 		{"now-5m/h", "2026-01-01T12:00:00.000Z"},
 		{"now/d", "2026-01-01T00:00:00.000Z"},
+		{"now-2y/M", "2024-01-01T00:00:00.000Z"},
+		{"now/m+1s", "2026-01-01T12:34:01.000Z"},
+		{"now-m", "2026-01-01T12:33:56.789Z"}, // Elasticsearch reads a missing number as 1
 		{"now-", "error"},
 		{"now-2", "error"},
-		{"now-m", "error"},
-		{"now-2y", "error"},
-		{"now/m+1s", "error"},
+		{"now-2x", "error"},
+		{"now/", "error"},
 		{"now*2", "error"},
+		{"nowish", "error"},
+		{"2026-01-01", "error"},
 		{"then", "error"},
-		{"now-99999999999m", "error"},
 	} {
 		got, err := DateMath(tc.in, now)
 		s := "error"

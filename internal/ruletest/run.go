@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
 	"vigil/internal/esql"
+	"vigil/internal/kql"
 	"vigil/internal/rule"
 )
 
@@ -178,43 +178,13 @@ func expandTimes(v any, field string, m *doc.Mapping, now time.Time) (any, error
 	return v, nil
 }
 
-var dateUnits = map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
-
-// DateMath evaluates Kibana-style date math relative to now: "now",
-// then any of +N<unit> and -N<unit>, then optionally /<unit> to round down
-// (units s, m, h, d), e.g. now-2m, now-1h+30s, now/m.
+// DateMath evaluates Elasticsearch date math anchored on now: now, then
+// +N<unit> and -N<unit> and /<unit> to round down (units y M w d h m s),
+// e.g. now-2m, now-1h+30s, now/m.
 func DateMath(s string, now time.Time) (time.Time, error) {
-	rest, ok := strings.CutPrefix(s, "now")
+	t, ok := kql.DateMath(s, now)
 	if !ok {
-		return time.Time{}, fmt.Errorf("date math %q: want now, now-2m, now+1h, now/m…", s)
+		return time.Time{}, fmt.Errorf("date math %q: want now, now-2m, now+1h, now-1d/d… (units y M w d h m s)", s)
 	}
-	t := now
-	for rest != "" {
-		op := rest[0]
-		rest = rest[1:]
-		switch op {
-		case '+', '-':
-			i := 0
-			for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-				i++
-			}
-			n, err := strconv.ParseInt(rest[:i], 10, 32)
-			if err != nil || i == len(rest) || dateUnits[rest[i]] == 0 {
-				return time.Time{}, fmt.Errorf("date math %q: want a number and a unit (s, m, h, d) after %c", s, op)
-			}
-			d := time.Duration(n) * dateUnits[rest[i]]
-			if op == '-' {
-				d = -d
-			}
-			t, rest = t.Add(d), rest[i+1:]
-		case '/':
-			if len(rest) != 1 || dateUnits[rest[0]] == 0 {
-				return time.Time{}, fmt.Errorf("date math %q: want /s, /m, /h or /d at the end", s)
-			}
-			t, rest = t.Truncate(dateUnits[rest[0]]), ""
-		default:
-			return time.Time{}, fmt.Errorf("date math %q: unexpected %q", s, string(op))
-		}
-	}
-	return t.UTC(), nil
+	return t, nil
 }
