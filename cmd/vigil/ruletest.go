@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,59 +34,68 @@ Exit status: 0 all passed, 1 a test failed, 2 a test file is broken.`,
 	return cmd
 }
 
-// testSet is test files in one file system.
-type testSet struct {
-	fsys   fs.FS
-	prefix string // prepended to names for display
-	names  []string
+// testFile is one test file to run: its path in fsys and as displayed.
+type testFile struct {
+	fsys          fs.FS
+	name, display string
 }
 
 func runTests(cmd *cobra.Command, format string, args []string) error {
 	if format != "text" && format != "json" {
 		return usageErr(fmt.Errorf("--format %q: want text or json", format))
 	}
-	var sets []testSet
+	var files []testFile
 	if len(args) == 0 {
 		names, err := ruletest.TestFiles(rule.BuiltinTests(), ".")
 		if err != nil {
 			return err
 		}
-		sets = append(sets, testSet{fsys: rule.BuiltinTests(), prefix: "builtin:", names: names})
+		for _, n := range names {
+			files = append(files, testFile{rule.BuiltinTests(), n, "builtin:" + n})
+		}
 	}
 	for _, a := range args {
+		// The file system is rooted at the volume so a test may name a
+		// rule file anywhere (rule = "../rules/x.toml").
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return inputErr(err)
+		}
+		root := filepath.VolumeName(abs) + string(filepath.Separator)
+		rel, _ := filepath.Rel(root, abs)
+		fsys, dir := os.DirFS(root), filepath.ToSlash(rel)
 		st, err := os.Stat(a)
 		if err != nil {
 			return inputErr(err)
 		}
 		if !st.IsDir() {
-			sets = append(sets, testSet{fsys: os.DirFS(filepath.Dir(a)), prefix: dirPrefix(filepath.Dir(a)), names: []string{filepath.Base(a)}})
+			files = append(files, testFile{fsys, dir, a})
 			continue
 		}
-		fsys := os.DirFS(a)
-		names, err := ruletest.TestFiles(fsys, ".")
+		names, err := ruletest.TestFiles(fsys, dir)
 		if err != nil {
 			return inputErr(err)
 		}
 		if len(names) == 0 {
 			return usageErr(fmt.Errorf("%s: no *%s file", a, rule.TestFileSuffix))
 		}
-		sets = append(sets, testSet{fsys: fsys, prefix: dirPrefix(a), names: names})
+		for _, n := range names {
+			files = append(files, testFile{fsys, n, filepath.Join(a, filepath.FromSlash(strings.TrimPrefix(n, dir+"/")))})
+		}
 	}
 	var results []*ruletest.FileResult
 	var broken []error
-	for _, s := range sets {
-		for _, name := range s.names {
-			f, err := ruletest.Load(s.fsys, name, s.prefix+filepath.FromSlash(name))
-			var res *ruletest.FileResult
-			if err == nil {
-				res, err = ruletest.Run(f)
-			}
-			if err != nil {
-				broken = append(broken, err)
-				continue
-			}
-			results = append(results, res)
+	for _, tf := range files {
+		f, err := ruletest.Load(tf.fsys, tf.name, tf.display)
+		var res *ruletest.FileResult
+		if err == nil {
+			res, err = ruletest.Run(f)
 		}
+		if err != nil {
+			broken = append(broken, err)
+			continue
+		}
+		results = append(results, res)
 	}
 	out := cmd.OutOrStdout()
 	var failed int
@@ -104,12 +114,4 @@ func runTests(cmd *cobra.Command, format string, args []string) error {
 		return &exitError{exitTestFailed, fmt.Errorf("%d test(s) failed", failed)}
 	}
 	return nil
-}
-
-// dirPrefix is how paths inside dir are displayed.
-func dirPrefix(dir string) string {
-	if dir == "." {
-		return ""
-	}
-	return dir + string(filepath.Separator)
 }
