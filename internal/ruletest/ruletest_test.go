@@ -3,6 +3,7 @@ package ruletest
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -192,5 +193,63 @@ func TestCanonical(t *testing.T) {
 		if got := canonical(tc.a, now) == canonical(tc.b, now); got != tc.same {
 			t.Errorf("%#v vs %#v: same = %v, want %v", tc.a, tc.b, got, tc.same)
 		}
+	}
+}
+
+// The shipped tests pin every condition of the seed rule: each mutation of
+// its query below makes at least one of them fail.
+func TestBuiltinTestsCatchMutations(t *testing.T) {
+	const ruleFile = "suspicious_python_shell_command_execution.toml"
+	const testFile = "suspicious_python_shell_command_execution_test.toml"
+	builtin := rule.BuiltinTests()
+	orig, err := fs.ReadFile(builtin, ruleFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests, err := fs.ReadFile(builtin, testFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range [][2]string{
+		{">= 5", ">= 4"},
+		{">= 4", ">= 3"},
+		{"TO_LOWER(process.parent.name)", "process.parent.name"},
+		{`("linux", "macos")`, `("linux")`},
+		{`event.type == "start"`, `event.type != "end"`},
+		{`"busybox")`, `"bash")`},
+		{`"tcsh", `, ""},
+		{`"fish", `, ""},
+		{`event.action:"exec" and `, ""},
+		{`or "-lc"`, ""},
+		{"1 minutes", "2 minutes"},
+		{"1 minutes", "1 hour"},
+		{"BY process.parent.entity_id, agent.id,", "BY agent.id,"},
+		{"BY process.parent.entity_id, agent.id,", "BY process.parent.entity_id,"},
+		{`"*env *"`, `"*env*"`},
+		{`process.command_line like "*grep*", "grep",`, `process.command_line like "*curl*", "curl",`},
+		{`, "other"`, ""},
+		{"COUNT_DISTINCT(process.command_line)", "COUNT(process.command_line)"},
+	} {
+		t.Run(m[0]+"→"+m[1], func(t *testing.T) {
+			mutated := strings.Replace(string(orig), m[0], m[1], 1)
+			if mutated == string(orig) {
+				t.Fatalf("%q not in the rule", m[0])
+			}
+			fsys := fstest.MapFS{ruleFile: {Data: []byte(mutated)}, testFile: {Data: tests}}
+			f, err := Load(fsys, testFile, testFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.Cases {
+				if !c.Passed() {
+					return
+				}
+			}
+			t.Error("every test still passes")
+		})
 	}
 }
