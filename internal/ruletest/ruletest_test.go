@@ -25,15 +25,7 @@ func TestBuiltinTestsPass(t *testing.T) {
 	}
 	cases := 0
 	for _, name := range names {
-		f, err := Load(fsys, name, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := Run(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range res.Cases {
+		for _, c := range loadRun(t, fsys, name).Cases {
 			cases++
 			if !c.Passed() {
 				t.Errorf("%s:%d %s:\n%s", name, c.Line, c.Name, strings.Join(c.Diff, "\n"))
@@ -49,14 +41,7 @@ func TestBuiltinTestsPass(t *testing.T) {
 // test passes (inline JSON events, numbers and VALUES in any order), the
 // others fail with field-by-field, count and unexpected-alert differences.
 func TestFailureReport(t *testing.T) {
-	f, err := Load(os.DirFS("testdata"), "broken_test.toml", "testdata/broken_test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Run(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := loadRun(t, os.DirFS("testdata"), "broken_test.toml")
 	var b bytes.Buffer
 	if failed := Report(&b, []*FileResult{res}); failed != 3 {
 		t.Errorf("%d failed, want 3", failed)
@@ -236,15 +221,7 @@ func TestBuiltinTestsCatchMutations(t *testing.T) {
 				t.Fatalf("%q not in the rule", m[0])
 			}
 			fsys := fstest.MapFS{ruleFile: {Data: []byte(mutated)}, testFile: {Data: tests}}
-			f, err := Load(fsys, testFile, testFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Run(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range res.Cases {
+			for _, c := range loadRun(t, fsys, testFile).Cases {
 				if !c.Passed() {
 					return
 				}
@@ -252,4 +229,18 @@ func TestBuiltinTestsCatchMutations(t *testing.T) {
 			t.Error("every test still passes")
 		})
 	}
+}
+
+// loadRun loads and runs a test file that must not be broken.
+func loadRun(t *testing.T, fsys fs.FS, name string) *FileResult {
+	t.Helper()
+	f, err := Load(fsys, name, "testdata/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
