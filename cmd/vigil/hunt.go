@@ -46,6 +46,7 @@ type huntOptions struct {
 	chunkSize       int
 	newTermsWin     time.Duration
 	memLimit        memoryLimit
+	exceptions      string
 }
 
 func newHuntCmd() *cobra.Command {
@@ -82,6 +83,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
 	registerMemoryLimit(f, &o.memLimit)
+	f.StringVar(&o.exceptions, "exceptions", "", "Kibana exception lists to apply: an export (.ndjson) or a folder of them with value lists (NAME.txt); see docs/exceptions.md")
 	f.BoolVar(&o.strictJSON, "strict-json", false, "read lines that cannot match to their end too, so every malformed line is reported (by default such a line is read only up to its timestamp and data_stream fields and must merely look like a whole {…} object)")
 	return cmd
 }
@@ -167,6 +169,9 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	cat := &engine.Catalog{User: user}
 	compiled, eqlRules, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
 	if err != nil {
+		return err
+	}
+	if err := applyExceptions(stderr, o.exceptions, compiled, cat, now); err != nil {
 		return err
 	}
 
@@ -535,6 +540,7 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}
+		writeExceptionCounts(w, rr)
 		if rr.Late > 0 {
 			fmt.Fprintf(w, "  warning: %d events arrived more than the lateness allowance behind the newest event; windows they belong to may have closed without them (sort the input or raise --lateness)\n", rr.Late)
 		}

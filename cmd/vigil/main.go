@@ -79,7 +79,7 @@ With no rule flags it runs its built-in rule, "Suspicious Python Shell Command E
 		}
 	}
 	root.AddCommand(newHuntCmd(), newQueryCmd(), newRulesCmd(), newSampleCmd())
-	root.AddCommand(newServeCmd())
+	root.AddCommand(newServeCmd(), newTestCmd())
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ type serveOptions struct {
 	webhook    string
 	lateness   time.Duration
 	logLevel   string
+	exceptions string
 }
 
 func newServeCmd() *cobra.Command {
@@ -74,6 +76,7 @@ Flags override the config file. See docs/serve.md.`,
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
 	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end")
 	f.Lookup("allowed-lateness").DefValue = "1m" // -1 means "not given": the config file's value, else 1m
+	f.StringVar(&o.exceptions, "exceptions", "", "Kibana exception lists to apply (file or folder, as for hunt; expiry is judged at start)")
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if tokenFile != "" && o.token != "" {
@@ -145,6 +148,16 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	// store), which is not built yet.
 	if compiled = withoutNewTerms(cmd.ErrOrStderr(), compiled, "not served yet (hunt runs them)"); len(compiled) == 0 {
 		return usageErr(fmt.Errorf("no rule to serve"))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Ingest holds at most queue_bytes + max_inflight_bytes; a soft
+		// limit above them (room for live state and the runtime) makes the
+		// GC collect before the heap doubles past them, so RSS follows the
+		// budget rather than twice it.
+		debug.SetMemoryLimit(cfg.Limits.QueueBytes + cfg.Limits.MaxInflightBytes + 128<<20)
+	}
+	if err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, cat, time.Now()); err != nil {
+		return err
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))

@@ -81,8 +81,9 @@ func TestServeKill9(t *testing.T) {
 		for {
 			resp, err := http.Get(url + "/healthz")
 			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode == 200 {
+				if resp.StatusCode == 200 && strings.Contains(string(b), `"status":"ok"`) { // not "recovering": the spool replayed
 					return cmd
 				}
 			}

@@ -53,6 +53,13 @@ type Config struct {
 	// much); older events are refused.
 	LateRetention Duration `toml:"late_retention"`
 
+	// Durability is Elasticsearch's index.translog.durability: "request"
+	// (default) fsyncs the spool before a request is acknowledged
+	// (concurrent requests share an fsync); "async" fsyncs every
+	// SyncInterval, so an OS crash may lose that much acknowledged data.
+	Durability   string   `toml:"durability"`
+	SyncInterval Duration `toml:"sync_interval"` // async only; default 5s (Elasticsearch's translog.sync_interval)
+
 	Auth    Auth    `toml:"auth"`
 	TLS     TLS     `toml:"tls"`
 	Limits  Limits  `toml:"limits"`
@@ -73,11 +80,19 @@ type TLS struct {
 	Key  string `toml:"key"`
 }
 
-// Limits bound memory and request sizes.
+// Limits bound memory and request sizes. Ingest memory is bounded by
+// QueueBytes (accepted, waiting for the engine) plus MaxInflightBytes
+// (bodies being read and decoded); beyond either, requests get 429.
 type Limits struct {
-	MaxBodyBytes     int64 `toml:"max_body_bytes"`      // per request, after decompression
-	QueueBatches     int   `toml:"queue_batches"`       // ingest batches waiting for the engine before 429
-	MaxGroupsPerRule int   `toml:"max_groups_per_rule"` // live STATS groups per rule
+	MaxBodyBytes     int64 `toml:"max_body_bytes"`        // per request, after decompression
+	QueueBatches     int   `toml:"queue_batches"`         // ingest batches waiting for the engine before 429
+	QueueBytes       int64 `toml:"queue_bytes"`           // accounted bytes of the batches waiting before 429
+	MaxInflight      int   `toml:"max_inflight_requests"` // ingest requests decoded at once; more get 429
+	MaxInflightBytes int64 `toml:"max_inflight_bytes"`    // decompressed body bytes held by requests being read
+	MaxConnections   int   `toml:"max_connections"`       // open connections; more wait in the listen backlog
+	// BodyTimeout bounds reading one request body (slow senders are cut off).
+	BodyTimeout      Duration `toml:"body_timeout"`
+	MaxGroupsPerRule int      `toml:"max_groups_per_rule"` // live STATS groups per rule
 	// MaxAlertsPerWindow caps a real-time window's alerts (0: no cap);
 	// scheduled rules keep Kibana's max_signals per run.
 	MaxAlertsPerWindow int `toml:"max_alerts_per_window"`
@@ -110,6 +125,9 @@ type WebhookSink struct {
 	Timeout    Duration          `toml:"timeout"`
 	MaxRetries int               `toml:"max_retries"`
 	Backoff    Duration          `toml:"backoff"` // first retry delay, doubled each time
+	// DrainTimeout bounds delivering the queued alerts at shutdown
+	// (default 30s), independently of how long the rest of shutdown took.
+	DrainTimeout Duration `toml:"drain_timeout"`
 }
 
 // Logging selects the log level.
@@ -126,9 +144,16 @@ func Default() *Config {
 		AllowedLateness: Duration{time.Minute},
 		MaxFutureSkew:   Duration{5 * time.Minute},
 		LateRetention:   Duration{6 * time.Hour},
+		Durability:      DurabilityRequest,
+		SyncInterval:    Duration{5 * time.Second},
 		Limits: Limits{
 			MaxBodyBytes:     100 << 20, // Elasticsearch's http.max_content_length
 			QueueBatches:     256,
+			QueueBytes:       256 << 20,
+			MaxInflight:      64,
+			MaxInflightBytes: 256 << 20,
+			MaxConnections:   4096,
+			BodyTimeout:      Duration{time.Minute},
 			MaxGroupsPerRule: 100_000,
 		},
 		Logging: Logging{Level: "info"},
@@ -156,6 +181,12 @@ func Load(path string) (*Config, error) {
 	}
 	return c, nil
 }
+
+// Durabilities.
+const (
+	DurabilityRequest = "request"
+	DurabilityAsync   = "async"
+)
 
 // Modes.
 const (
@@ -227,6 +258,24 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.QueueBatches <= 0 {
 		bad("limits.queue_batches: must be positive")
+	}
+	if c.Durability != DurabilityRequest && c.Durability != DurabilityAsync {
+		bad("durability %q: want request or async", c.Durability)
+	}
+	if c.Durability == DurabilityAsync && c.SyncInterval.Duration <= 0 {
+		bad("sync_interval: must be positive")
+	}
+	if c.Limits.QueueBytes < c.Limits.MaxBodyBytes {
+		bad("limits.queue_bytes: must be at least limits.max_body_bytes (%d)", c.Limits.MaxBodyBytes)
+	}
+	if c.Limits.MaxInflightBytes < c.Limits.MaxBodyBytes {
+		bad("limits.max_inflight_bytes: must be at least limits.max_body_bytes (%d)", c.Limits.MaxBodyBytes)
+	}
+	if c.Limits.MaxInflight <= 0 || c.Limits.MaxConnections <= 0 {
+		bad("limits.max_inflight_requests and limits.max_connections: must be positive")
+	}
+	if c.Limits.BodyTimeout.Duration <= 0 {
+		bad("limits.body_timeout: must be positive")
 	}
 	if c.Limits.MaxGroupsPerRule <= 0 {
 		bad("limits.max_groups_per_rule: must be positive")

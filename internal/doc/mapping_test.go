@@ -248,3 +248,26 @@ func TestBuiltinUpToDate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseMapping: whatever parses marshals to a mapping that parses again.
+func FuzzParseMapping(f *testing.F) {
+	f.Add([]byte(testMapping))
+	f.Add([]byte(`{"idx":{"mappings":{"properties":{"a":{"type":"alias","path":"b"},"b":{"type":"long"}}}}}`))
+	f.Add([]byte(`{"properties":{"a":{"properties":{"b":{"type":"keyword","fields":{"t":{"type":"text"}}}}}}}`))
+	f.Add([]byte(`{"_meta":{"vigil_dynamic_objects":["a"]},"date_detection":false,"dynamic_templates":[{"t":{"path_match":["a.*"],"match_mapping_type":"string","mapping":{"type":"wildcard","fields":{"text":{"type":"match_only_text"}}}}},{"n":{"match":"c","mapping":{"type":"{dynamic_type}"}}}],"properties":{}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseMapping(data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must marshal to a mapping that parses again.
+		out, err := m.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseMapping(out); err != nil {
+			t.Fatalf("re-parse: %v\n%s", err, out)
+		}
+		NewDecoder(m, DecodeOptions{Dynamic: true}).Decode([]byte(`{"a":{"b":"x"},"c":[1,2]}`))
+	})
+}

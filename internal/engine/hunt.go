@@ -8,6 +8,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/esql"
+	"vigil/internal/exception"
 	"vigil/internal/rule"
 )
 
@@ -19,6 +20,9 @@ type CompiledRule struct {
 	// given the start (ms) of the data the run saw: nil for ES|QL rules;
 	// new_terms rules pick their new value combinations (ruletype.go).
 	post func(res *esql.Result, from int64)
+	// Exceptions are the rule's exception items by stage (nil: none; see
+	// ApplyExceptions).
+	Exceptions *exception.Applied
 }
 
 // Compile compiles a rule's query against the catalog, moving ES|QL error
@@ -153,6 +157,9 @@ type sweepRule struct {
 	limit int
 	// In a parallel chunk's partial: the merge has filled that LIMIT.
 	filled bool
+	// excepted counts source events removed per source-stage exception
+	// item (nil until one is).
+	excepted []int64
 }
 
 // notePartialWindow records a chunk document's window-field times (v), so
@@ -208,6 +215,9 @@ func (s *Sweep) Push(d *doc.Document) {
 		}
 		if r.window != "" && s.Lateness >= 0 {
 			s.advance(r, d)
+		}
+		if r.cr.excepted(d, &r.excepted) {
+			continue
 		}
 		r.exec.Push(d)
 	}
@@ -277,6 +287,8 @@ type RuleResult struct {
 	// needed more than its memory limit: an *esql.MemoryError): it has no
 	// alerts, and the other rules' results are whole.
 	Err error
+	// Exceptions is what each of the rule's exception items removed.
+	Exceptions []ExceptionCount
 }
 
 // Newest is the latest timestamp among the documents the rules read (each
@@ -318,7 +330,8 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 		rr := &RuleResult{Rule: r.cr.Rule, Events: r.pushed, Matched: r.exec.Matched(), Rows: len(res.Rows), Warnings: res.Warnings, Late: r.late}
 		by := r.cr.Query.GroupBy()
 		seen := map[string]bool{}
-		for _, row := range res.Rows {
+		var exceptedRows []int64
+		for _, row := range r.cr.keptRows(res.Columns, res.Rows, &exceptedRows) {
 			a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
 			if seen[a.ID] {
 				continue
@@ -326,6 +339,7 @@ func (s *Sweep) Finish(now time.Time, execUUID string) ([]*RuleResult, error) {
 			seen[a.ID] = true
 			rr.Alerts = append(rr.Alerts, a)
 		}
+		rr.Exceptions = r.cr.exceptionCounts(r.excepted, exceptedRows)
 		rr.Truncated = r.cr.Query.Limit() > 0 && len(res.Rows) >= r.cr.Query.Limit()
 		out = append(out, rr)
 	}

@@ -153,6 +153,8 @@ type liveRule struct {
 	overflow int64
 	// reopen holds the runs late events belong to, for Reevaluate.
 	reopen map[int64]bool
+	// Exceptions: source events and alerts removed per item.
+	excepted, exceptedRows []int64
 	// scheduled
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
@@ -262,6 +264,9 @@ func (l *Live) Push(d *doc.Document) bool {
 			source, sourced = SourceOf(d), true
 		}
 		l.wm.Observe(source, t, now)
+		if r.except(d, l.Replaying) {
+			continue
+		}
 		if r.mode == Scheduled {
 			if t < r.scheduledFloor() {
 				// No run can read it any more (Kibana would miss it too): said,
@@ -302,7 +307,7 @@ func (l *Live) Push(d *doc.Document) bool {
 // since their executions were promised no such event.
 func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 	lateWindow := r.windowed && t < r.cutoff
-	late := false
+	late, refused := false, false
 	first := ceilDiv(t, r.interval) * r.interval
 	for at := first; at <= t+r.lookback; at += r.interval {
 		if at <= r.closed || lateWindow {
@@ -315,13 +320,13 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 		run := r.runs[at]
 		if run == nil {
 			if r.groups() >= l.opts.MaxGroups {
-				r.overflow++
+				refused = true
 				continue
 			}
 			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
 			r.runs[at] = run
 		} else if r.groups() >= l.opts.MaxGroups {
-			r.overflow++
+			refused = true
 			continue
 		}
 		run.exec.Push(d)
@@ -330,6 +335,9 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 	}
 	if late && !l.Replaying {
 		r.late++
+	}
+	if refused { // once per event, however many of its runs refused it
+		r.overflow++
 	}
 }
 
@@ -465,7 +473,7 @@ func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now
 	}
 	dropped := 0
 	var out []Update
-	for _, row := range res.Rows {
+	for _, row := range r.keptRows(res, final) {
 		a := BuildAlert(r.cr.Rule, res.Columns, row, by, ex)
 		if seen[a.ID] {
 			continue
@@ -543,7 +551,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 				return out, reports, fmt.Errorf("rule %q run at %s: %w", r.cr.Rule.Name, now.Format(time.RFC3339), err)
 			}
 			rep := RunReport{Rule: r.cr.Rule.Name, Time: now, From: time.UnixMilli(w.from).UTC(), To: time.UnixMilli(w.to).UTC(), Events: events, Rows: len(res.Rows), Warnings: res.Warnings}
-			rows := res.Rows
+			rows := r.keptRows(res, true)
 			if m := r.cr.Rule.MaxSignals; m > 0 && len(rows) > m {
 				rep.Truncated = len(rows) - m
 				rows = rows[:m]
@@ -733,6 +741,9 @@ type RuleStats struct {
 	Future   int64 // events quarantined as stamped in the future
 	NoTime   int64 // events without a usable timestamp
 	Overflow int64 // events refused by the MaxGroups cap
+	// Exceptions is what each exception item removed so far (alerts: in
+	// final runs).
+	Exceptions []ExceptionCount
 }
 
 // Stats reports every rule's live state.
@@ -740,7 +751,8 @@ func (l *Live) Stats() []RuleStats {
 	out := make([]RuleStats, 0, len(l.rules))
 	for _, r := range l.rules {
 		s := RuleStats{RuleID: r.cr.Rule.RuleID, Name: r.cr.Rule.Name, Mode: r.mode, Monotone: r.monotone,
-			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow}
+			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow,
+			Exceptions: r.cr.exceptionCounts(r.excepted, r.exceptedRows)}
 		if r.mode == Scheduled {
 			s.Groups = len(r.buf)
 		} else {

@@ -81,7 +81,7 @@ func (l *Live) Reevaluate(src Source) ([]Update, error) {
 				continue
 			}
 			t, ok := eventTime(d, r.cr.Rule.TimestampField)
-			if !ok {
+			if !ok || r.cr.excepted(d, nil) {
 				continue
 			}
 			for at := ceilDiv(t, r.interval) * r.interval; at <= t+r.lookback; at += r.interval {

@@ -3,13 +3,17 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"vigil/internal/doc"
+	"vigil/internal/exception"
 	"vigil/internal/sample"
 )
 
@@ -97,5 +101,85 @@ func TestLiveLateDifferential(t *testing.T) {
 		if same != tc.reevaluate {
 			t.Errorf("seed %d, batches of %d, reevaluate %v: %d alerts (%d late events), the sweep's %d", tc.seed, tc.batch, tc.reevaluate, len(ids), l.Stats()[0].Late, len(want))
 		}
+	}
+}
+
+// Exceptions hold through late re-evaluation: with a source exception
+// removing one alerting host's events, the live engine fed shuffled
+// batches (late events through Reevaluate) raises the sweep's alerts with
+// the exception applied, and the host stays quiet.
+func TestLiveLateExceptions(t *testing.T) {
+	cr, dec := liveFixture(t, nil)
+	lines := seedFixture()
+	// quiet alerts in the same runs as mac1, whose late events reopen them.
+	const quiet = "quiet-mac"
+	for i, cmd := range []string{"whoami", "hostname", "env ", "find ~ -name '*.kdbx'", "curl -O http://x"} {
+		s, l, a := c("zsh", "-C", cmd)
+		lines = append(lines, ev(fmt.Sprintf("2026-11-20T10:10:%02dZ", i), quiet, "macos", "P9", "python3", s, l, a, nil))
+	}
+	sweep := func() []string {
+		sw := NewSweep([]*CompiledRule{cr})
+		pushSweep(t, sw, dec, lines)
+		res, err := sw.Finish(time.Now(), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range res[0].Alerts {
+			ids = append(ids, a.ID+" "+a.Host)
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	all := sweep()
+	if !strings.Contains(strings.Join(all, ","), quiet) {
+		t.Fatalf("%s raises no alert without the exception: %v", quiet, all)
+	}
+	set := exception.NewSet()
+	set.ParseNDJSON([]byte(`{"item_id":"i","list_id":"l","type":"simple","entries":[{"type":"match","field":"host.name","value":"`+quiet+`","operator":"included"}]}`), "x")
+	cr.Rule.ExceptionsList = []map[string]any{{"list_id": "l"}}
+	if _, err := cr.ApplyExceptions(set, &Catalog{}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want := sweep()
+	if len(want) == 0 || len(want) >= len(all) || strings.Contains(strings.Join(want, ","), quiet) {
+		t.Fatalf("with the exception on %s the sweep raised %v of %v", quiet, want, all)
+	}
+	clock := &fakeClock{time.Date(2026, 11, 20, 11, 5, 0, 0, time.UTC)}
+	l := NewLive([]*CompiledRule{cr}, LiveOptions{AllowedLateness: time.Minute, Clock: clock})
+	var pushed []*doc.Document
+	src := func(from, to int64, fn func(*doc.Document)) error {
+		for _, d := range pushed {
+			fn(d)
+		}
+		return nil
+	}
+	got := map[string]bool{}
+	collect := func(ups []Update, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range ups {
+			got[u.Alert.ID+" "+u.Alert.Host] = true
+		}
+	}
+	// Newest lines first, in batches: nearly everything arrives late.
+	for i := len(lines); i > 0; i -= 3 {
+		for _, s := range lines[max(0, i-3):i] {
+			d, err := dec.Decode([]byte(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Push(d)
+			pushed = append(pushed, d)
+		}
+		collect(l.Flush())
+		for l.PendingLate() {
+			collect(l.Reevaluate(src))
+		}
+	}
+	ids := slices.Sorted(maps.Keys(got))
+	if strings.Join(ids, ",") != strings.Join(want, ",") || l.Stats()[0].Late == 0 {
+		t.Errorf("live raised %v (%d late events), the sweep %v", ids, l.Stats()[0].Late, want)
 	}
 }

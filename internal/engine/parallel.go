@@ -63,7 +63,7 @@ func (s *Sweep) ProjectedFields() []string {
 		set[f] = true
 	}
 	for _, r := range s.rules {
-		for _, f := range r.cr.Query.Fields() {
+		for _, f := range r.cr.Fields() {
 			set[f] = true
 		}
 	}
@@ -517,6 +517,9 @@ func (p *partial) push(w *worker, d *doc.Document, full bool) {
 		if !full || r.filled {
 			continue
 		}
+		if r.cr.excepted(d, &r.excepted) {
+			continue
+		}
 		if r.exec == nil {
 			r.exec = r.cr.Query.NewExecution()
 		}
@@ -541,6 +544,7 @@ func (s *Sweep) merge(p *partial, log *problemLog) (replay []bool) {
 	for i, r := range s.rules {
 		pr := &p.rules[i]
 		r.pushed += pr.pushed
+		r.addExcepted(pr.excepted)
 		r.min, r.max = min(r.min, pr.min), max(r.max, pr.max)
 		if pr.exec != nil && pr.exec != r.exec {
 			switch {

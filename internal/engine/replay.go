@@ -43,12 +43,13 @@ type Replay struct {
 }
 
 type replayRule struct {
-	cr      *CompiledRule
-	decided bool                 // the path is chosen (on the first Push)
-	fast    *sliceReplay         // the shared path, or nil
-	runs    map[int64]*replayRun // the reference path's runs, by run time in ms
-	noTime  int64                // documents in scope with no usable timestamp
-	rescan  bool                 // re-read on the reference path (Rescan)
+	cr       *CompiledRule
+	decided  bool                 // the path is chosen (on the first Push)
+	fast     *sliceReplay         // the shared path, or nil
+	runs     map[int64]*replayRun // the reference path's runs, by run time in ms
+	noTime   int64                // documents in scope with no usable timestamp
+	rescan   bool                 // re-read on the reference path (Rescan)
+	excepted []int64              // source events removed per exception item
 }
 
 type replayRun struct {
@@ -107,6 +108,9 @@ func (rp *Replay) Push(d *doc.Document) {
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)
 		if !ok {
 			r.noTime++
+			continue
+		}
+		if r.cr.excepted(d, &r.excepted) {
 			continue
 		}
 		interval := r.cr.Rule.Interval.Milliseconds()
@@ -253,7 +257,7 @@ func (rr *runAlerts) report(at int64) RunReport {
 func (rr *runAlerts) add(rep RunReport, events int64, res *esql.Result, repeat bool) {
 	cr := rr.r.cr
 	rep.Events, rep.Rows, rep.Warnings = events, len(res.Rows), res.Warnings
-	rows := res.Rows
+	rows := cr.keptRows(res.Columns, res.Rows, nil)
 	if max := cr.Rule.MaxSignals; len(rows) > max {
 		rep.Truncated = len(rows) - max
 		rows = rows[:max]

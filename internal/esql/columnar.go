@@ -410,13 +410,6 @@ func (lw *lowering) call(x *logical.Call) (compute.Expr, error) {
 // kernel returns a typed kernel for the call when compute has one whose
 // result type is the plan's, else nil.
 func (lw *lowering) kernel(x *logical.Call, args []compute.Expr, site int) compute.Expr {
-	for _, a := range args {
-		if a.Type() == doc.Null {
-			// fn's evaluators give null without checking the other
-			// operands (no multi-value warning), unlike the kernels.
-			return nil
-		}
-	}
 	var k compute.Expr
 	var err error
 	switch {

@@ -10,6 +10,7 @@ import (
 	"vigil/internal/esql/fn"
 	"vigil/internal/esql/logical"
 	"vigil/internal/esql/registry"
+	"vigil/internal/match/editdistance"
 )
 
 // warnSite is one expression that can emit evaluation warnings.
@@ -96,10 +97,11 @@ func (c *compiler) unknownColumn(name string, sc *scope) string {
 		cols = nil
 	}
 	for _, a := range cols {
-		// The length difference bounds the distance from below: skip the
-		// O(n·m) comparison for most of a mapping's thousands of fields.
+		// Bounded returns at once when the length difference exceeds d,
+		// skipping the O(n·m) table for most of a mapping's thousands of
+		// fields, and stops as soon as no alignment is within d.
 		la := strings.ToLower(a.name)
-		if max(len(la)-len(lname), len(lname)-len(la)) <= d && levenshtein(lname, la) <= d {
+		if editdistance.Bounded([]byte(lname), []byte(la), false, d) <= d {
 			cands = append(cands, a.name)
 		}
 	}
@@ -123,29 +125,6 @@ func maxDist(s string) int {
 		return 1
 	}
 	return 2
-}
-
-func levenshtein(a, b string) int {
-	if a == b {
-		return 0
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (c *compiler) call(e *Call, sc *scope) *cexpr {

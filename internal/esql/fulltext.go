@@ -10,6 +10,7 @@ import (
 	"vigil/internal/esql/fn"
 	"vigil/internal/esql/logical"
 	"vigil/internal/kql"
+	"vigil/internal/match/editdistance"
 )
 
 // Full-text matching: MATCH(field, query[, {options}]) and `field : query`.
@@ -308,42 +309,5 @@ func (o matchOptions) termMatches(have, term string) bool {
 			return false
 		}
 	}
-	return editDistance(a, b, o.transpose, edits) <= edits
-}
-
-// editDistance is the Levenshtein distance over code points, counting an
-// adjacent transposition as one edit when transpose is set (the optimal
-// string alignment distance Lucene's fuzzy automata accept). It stops early
-// once every alignment exceeds max, returning max+1.
-func editDistance(a, b []rune, transpose bool, max int) int {
-	if d := len(a) - len(b); d > max || -d > max {
-		return max + 1
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if transpose && i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d = min(d, prev2[j-2]+1)
-			}
-			cur[j] = d
-			rowMin = min(rowMin, d)
-		}
-		if rowMin > max {
-			return max + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return min(prev[len(b)], max+1)
+	return editdistance.Bounded(a, b, o.transpose, edits) <= edits
 }

@@ -114,25 +114,6 @@ func TestFullTextErrors(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b      string
-		transpose bool
-		want      int
-	}{
-		{"", "", true, 0}, {"abc", "abc", true, 0}, {"abc", "abd", true, 1}, {"abc", "acb", true, 1},
-		{"abc", "acb", false, 2}, {"abc", "", true, 3}, {"kitten", "sitting", true, 3}, {"héllo", "hello", true, 1},
-		{"ca", "abc", true, 3}, // optimal string alignment, not full Damerau
-	} {
-		if got := editDistance([]rune(tc.a), []rune(tc.b), tc.transpose, 5); got != tc.want {
-			t.Errorf("editDistance(%q, %q, %v) = %d, want %d", tc.a, tc.b, tc.transpose, got, tc.want)
-		}
-		if got := editDistance([]rune(tc.a), []rune(tc.b), tc.transpose, 1); got != min(tc.want, 2) {
-			t.Errorf("editDistance(%q, %q, %v, max 1) = %d, want %d", tc.a, tc.b, tc.transpose, got, min(tc.want, 2))
-		}
-	}
-}
-
 // BenchmarkMatchText: `text : "query"` over a 4 KB script, the shape of the
 // PowerShell rule that uses the operator (a miss scans every token).
 func BenchmarkMatchText(b *testing.B) {

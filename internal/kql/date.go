@@ -83,6 +83,17 @@ func parseDateMath(s string, now time.Time, roundUp bool) (int64, bool) {
 	return t.UnixMilli(), true
 }
 
+// DateMath evaluates Elasticsearch date math anchored on now (now-2m,
+// now-1d/d), rounding down, for callers that write relative times outside
+// queries (rule tests).
+func DateMath(s string, now time.Time) (time.Time, bool) {
+	if !strings.HasPrefix(s, "now") {
+		return time.Time{}, false
+	}
+	ms, ok := parseDateMath(s, now, false)
+	return time.UnixMilli(ms).UTC(), ok
+}
+
 func addUnit(t time.Time, u byte, n int) (time.Time, bool) {
 	switch u {
 	case 'y':

@@ -46,8 +46,9 @@ type atom struct {
 
 // byteFreq estimates how often bytes occur in ECS NDJSON, per 1,000 bytes
 // (measured on Elastic-Defend-shaped sample output; base64 entity ids
-// make some upper-case letters common). Unlisted bytes are rarer.
-var byteFreq = map[byte]int{
+// make some upper-case letters common). Unlisted bytes are rarer. An array,
+// not a map: newAtom reads it once per byte of every literal.
+var byteFreq = [256]int{
 	'"': 146, 'e': 56, 't': 45, ':': 43, 'n': 35, ',': 35, 's': 33, 'a': 33,
 	'i': 29, 'r': 27, 'o': 26, 'c': 24, 'd': 23, '0': 23, '1': 22, 'p': 18,
 	'm': 18, '2': 17, 'u': 14, '.': 14, 'l': 14, 'M': 13, 'y': 13, 'T': 12,
@@ -74,22 +75,8 @@ func newAtom(lit string) atom {
 	if len(l) == 1 {
 		a.up = toUpper(l[0])
 	}
-	cost := func(c byte) int {
-		f := 1 + byteFreq[c]
-		if u := toUpper(c); u != c {
-			f += byteFreq[u]
-		}
-		return f
-	}
-	best := -1
-	for i := range l {
-		for j := i + 1; j < len(l); j++ {
-			if c := cost(l[i]) * cost(l[j]); best < 0 || c < best {
-				best, a.p0, a.dist = c, i, j-i
-			}
-		}
-	}
 	if len(l) > 1 {
+		a.p0, a.dist = rarestPair(l)
 		c0, c1 := l[a.p0], l[a.p0+a.dist]
 		a.pat = pairPattern(c0, letterFold(c0), c1, letterFold(c1))
 	}
@@ -101,6 +88,36 @@ func newAtom(lit string) atom {
 		}
 	}
 	return a
+}
+
+// byteCost is 1 plus the frequency of c in either case.
+func byteCost(c byte) int {
+	f := 1 + byteFreq[c]
+	if u := toUpper(c); u != c {
+		f += byteFreq[u]
+	}
+	return f
+}
+
+// rarestPair returns the first position p0 (and distance to the second) of
+// the pair i < j of l whose cost product is least, the first such pair in
+// (i, j) order. It is linear: for each i the best partner is the cheapest
+// byte after it (the first one on ties), kept as a running suffix minimum.
+// len(l) must be at least 2.
+func rarestPair(l []byte) (p0, dist int) {
+	n := len(l)
+	best, sufJ := -1, n-1 // sufJ: first index of the cheapest byte in l[i+1:]
+	sufCost := byteCost(l[n-1])
+	for i := n - 2; i >= 0; i-- { // downwards, so <= keeps the first i on ties
+		c := byteCost(l[i])
+		if best < 0 || c*sufCost <= best {
+			best, p0, dist = c*sufCost, i, sufJ-i
+		}
+		if c <= sufCost {
+			sufCost, sufJ = c, i
+		}
+	}
+	return p0, dist
 }
 
 // letterFold is 0x20 for a lower-case letter (c|0x20 folds its upper case

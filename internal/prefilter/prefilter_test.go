@@ -45,3 +45,23 @@ func randStr(rng *rand.Rand, alpha string, n int) string {
 	}
 	return string(b)
 }
+
+// TestRarestPair checks the linear pair choice against the quadratic
+// definition: the first pair (i, j), i < j, with the least cost product.
+func TestRarestPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		l := []byte(strings.ToLower(randStr(rng, "abcAB-c\"x@`eiqz", 2+rng.IntN(30))))
+		best, wantP0, wantDist := -1, 0, 0
+		for i := range l {
+			for j := i + 1; j < len(l); j++ {
+				if c := byteCost(l[i]) * byteCost(l[j]); best < 0 || c < best {
+					best, wantP0, wantDist = c, i, j-i
+				}
+			}
+		}
+		if p0, dist := rarestPair(l); p0 != wantP0 || dist != wantDist {
+			t.Fatalf("rarestPair(%q) = %d, %d; want %d, %d", l, p0, dist, wantP0, wantDist)
+		}
+	}
+}

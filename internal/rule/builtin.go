@@ -2,7 +2,9 @@ package rule
 
 import (
 	"embed"
+	"io/fs"
 	"sort"
+	"strings"
 )
 
 //go:embed builtin/*.toml
@@ -17,6 +19,9 @@ func Builtin() []*Rule {
 	}
 	var out []*Rule
 	for _, e := range entries {
+		if IsTestFile(e.Name()) {
+			continue
+		}
 		data, err := builtinFS.ReadFile("builtin/" + e.Name())
 		if err != nil {
 			panic("rule: embedded rule unreadable: " + err.Error())
@@ -33,3 +38,20 @@ func Builtin() []*Rule {
 
 // SeedRuleID is the rule_id of the built-in "Suspicious Python Shell Command Execution".
 const SeedRuleID = "b42e4b88-fc4a-417b-a45e-4d4a3db9fd41"
+
+// TestFileSuffix names rule test files (internal/ruletest), which may sit
+// next to rules: rule loading skips them.
+const TestFileSuffix = "_test.toml"
+
+// IsTestFile reports whether a file name is a rule test file's.
+func IsTestFile(name string) bool { return strings.HasSuffix(name, TestFileSuffix) }
+
+// BuiltinTests returns the folder of the built-in rules' tests (the
+// *_test.toml files shipped beside them).
+func BuiltinTests() fs.FS {
+	sub, err := fs.Sub(builtinFS, "builtin")
+	if err != nil {
+		panic("rule: embedded rules unreadable: " + err.Error())
+	}
+	return sub
+}

@@ -602,7 +602,8 @@ func Load(paths ...string) (*LoadResult, error) {
 }
 
 // Files lists the rule files paths name: files as given, directories
-// searched recursively for *.toml, each directory's files in name order.
+// searched recursively for *.toml (test files, *_test.toml, excepted), each
+// directory's files in name order.
 func Files(paths ...string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
@@ -619,7 +620,7 @@ func Files(paths ...string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && strings.HasSuffix(path, ".toml") {
+			if !d.IsDir() && strings.HasSuffix(path, ".toml") && !IsTestFile(path) {
 				files = append(files, path)
 			}
 			return nil

@@ -250,7 +250,7 @@ func TestLateEventCompletesAlert(t *testing.T) {
 
 	// crash-01's fifth command was acknowledged (spooled), then the
 	// service died before evaluating it.
-	sp, err := store.OpenSpool(filepath.Join(dir, "spool"), 0)
+	sp, err := store.OpenSpool(filepath.Join(dir, "spool"), store.SpoolOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/doc"
@@ -76,7 +75,8 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 // shippers proceed to _bulk unchanged.
 func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	io.Copy(io.Discard, io.LimitReader(r.Body, s.cfg.Limits.MaxBodyBytes))
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.Limits.BodyTimeout.Duration))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxResourceBytes+1))
 	switch {
 	case p == "/_license":
 		writeJSON(w, 200, map[string]any{"license": map[string]any{"status": "active", "uid": "vigil", "type": "basic", "issue_date_in_millis": 0, "max_nodes": 1000, "issued_to": "vigil", "issuer": "vigil", "start_date_in_millis": -1}})
@@ -88,14 +88,7 @@ func (s *Server) probe(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"_nodes": map[string]any{"total": 1, "successful": 1, "failed": 0}, "cluster_name": "vigil",
 			"nodes": map[string]any{"vigil": map[string]any{"name": "vigil", "version": esVersion, "roles": []string{"data", "ingest", "master"}, "http": map[string]any{"publish_address": r.Host}}}})
 	case hasAnyPrefix(p, "/_index_template/", "/_template/", "/_component_template/", "/_ilm/policy/", "/_ingest/pipeline/", "/_data_stream/"):
-		switch r.Method {
-		case http.MethodHead:
-			w.WriteHeader(200)
-		case http.MethodGet:
-			writeJSON(w, 200, map[string]any{})
-		default:
-			writeJSON(w, 200, map[string]any{"acknowledged": true})
-		}
+		s.resources.serve(w, r, body)
 	case strings.HasSuffix(p, "/_refresh") || p == "/_refresh":
 		writeJSON(w, 200, map[string]any{"_shards": map[string]any{"total": 1, "successful": 1, "failed": 0}})
 	case r.Method == http.MethodHead:
@@ -114,41 +107,14 @@ func hasAnyPrefix(s string, ps ...string) bool {
 	return false
 }
 
-// readBody reads a request body within the size limit, gunzipping it when
-// the client says so.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	limit := s.cfg.Limits.MaxBodyBytes
-	var rd io.Reader = http.MaxBytesReader(w, r.Body, limit)
-	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
-		gz, err := gzip.NewReader(rd)
-		if err != nil {
-			esError(w, 400, "parse_exception", "invalid gzip body: "+err.Error())
-			return nil, false
-		}
-		defer gz.Close()
-		rd = gz
-	}
-	body, err := io.ReadAll(io.LimitReader(rd, limit+1))
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe) || int64(len(body)) > limit:
-		esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("request body is larger than %d bytes", limit))
-		return nil, false
-	case err != nil:
-		esError(w, 400, "parse_exception", "reading body: "+err.Error())
-		return nil, false
-	}
-	s.metrics.bytes.Add(float64(len(body)))
-	return body, true
-}
-
 // bulk is Elasticsearch's _bulk for index and create actions.
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	body, ok := s.readBody(w, r)
+	body, ch, ok := s.ingestBody(w, r)
 	if !ok {
 		return
 	}
+	defer ch.done()
 	pathIndex := r.PathValue("index")
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
@@ -231,13 +197,22 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			items = append(items, it)
 			continue
 		}
+		if !ch.add(docCost(src)) {
+			s.metrics.rejected.Inc()
+			ingestRefused(w, errInflightBytes, "")
+			return
+		}
 		d.Index, d.ID, d.Version = it.index, it.id, 1
 		docs = append(docs, d)
 		raws = append(raws, src)
 		it.status = 201
 		items = append(items, it)
 	}
-	if err := s.enqueue(docs, raws, times, floor); err != nil {
+	if len(items) == 0 { // Elasticsearch's answer to a body without actions
+		esError(w, 400, "action_request_validation_exception", "Validation Failed: 1: no requests added;")
+		return
+	}
+	if err := s.enqueue(docs, raws, times, floor, int64(len(body))); err != nil {
 		ingestRefused(w, err, "unavailable_shards_exception")
 		return
 	}
@@ -330,11 +305,12 @@ func appendString(b *bytes.Buffer, s string) {
 // comes from ?index=, else each event's data_stream.* fields, else the
 // configured index.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readBody(w, r)
+	body, ch, ok := s.ingestBody(w, r)
 	if !ok {
 		return
 	}
-	res, err := s.ingestLines(body, r.URL.Query().Get("index"))
+	defer ch.done()
+	res, err := s.ingestLines(body, r.URL.Query().Get("index"), ch)
 	if err != nil {
 		ingestRefused(w, err, "unavailable")
 		return
@@ -350,11 +326,12 @@ type ingestResult struct {
 }
 
 // ingestRefused answers a batch enqueue refused: 429 with Retry-After when
-// the queue is full (shippers back off and resend), else 503 of errType.
+// the queue or the in-flight budget is full, or the spool is replaying
+// (shippers back off and resend), else 503 of errType.
 func ingestRefused(w http.ResponseWriter, err error, errType string) {
 	if errors.Is(err, errQueueFull) {
 		w.Header().Set("Retry-After", "1")
-		esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", "rejected execution: vigil's ingest queue is full")
+		esError(w, http.StatusTooManyRequests, "es_rejected_execution_exception", err.Error())
 		return
 	}
 	esError(w, http.StatusServiceUnavailable, errType, err.Error())
@@ -396,8 +373,9 @@ func (s *Server) decodeEvent(dec, skim *doc.Decoder, line []byte) (d *doc.Docume
 	return d, true, err
 }
 
-// ingestLines decodes NDJSON and enqueues it as one batch.
-func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
+// ingestLines decodes NDJSON and enqueues it as one batch, charging ch
+// (nil: internal inputs) for each event it decodes.
+func (s *Server) ingestLines(body []byte, index string, ch *charge) (ingestResult, error) {
 	var res ingestResult
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
@@ -440,10 +418,13 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 		if d.ID == "" {
 			d.ID = doc.AutoID(line)
 		}
+		if !ch.add(docCost(line)) {
+			return ingestResult{}, errInflightBytes
+		}
 		docs = append(docs, d)
 		raws = append(raws, line)
 	}
-	if err := s.enqueue(docs, raws, times, floor); err != nil {
+	if err := s.enqueue(docs, raws, times, floor, int64(len(body))); err != nil {
 		res.Accepted = 0
 		return res, err
 	}
@@ -452,8 +433,15 @@ func (s *Server) ingestLines(body []byte, index string) (ingestResult, error) {
 	return res, nil
 }
 
+// healthz is 200 while the process serves: "recovering" while the spool
+// replays after a restart (ingest answers 429 then), else "ok".
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, 200, map[string]any{"status": "ok", "queue": len(s.queue), "queue_capacity": cap(s.queue)})
+	status := "ok"
+	if s.recovering.Load() {
+		status = "recovering"
+	}
+	writeJSON(w, 200, map[string]any{"status": status, "queue": len(s.queue), "queue_capacity": cap(s.queue),
+		"queue_bytes": s.queued.Load(), "queue_bytes_limit": s.cfg.Limits.QueueBytes})
 }
 
 // alertJSON is a stored alert with its current workflow status.
@@ -546,10 +534,11 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readBody(w, r)
+	body, ch, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
+	defer ch.done()
 	var req struct {
 		Status string `json:"status"`
 	}
@@ -566,7 +555,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := alertJSON(rec)
-	s.sse.publish("status", doc)
+	s.sse.publish("status", rec.Updated, doc)
 	writeJSON(w, 200, doc)
 }
 

@@ -27,6 +27,10 @@ type metrics struct {
 	groups       *prometheus.GaugeVec
 	openRuns     *prometheus.GaugeVec
 	overflow     *prometheus.GaugeVec
+	slowBodies   prometheus.Counter
+	sseDropped   prometheus.Counter
+	// Per rule and exception item: what it removed since start.
+	exceptionEvents, exceptionAlerts *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -36,7 +40,7 @@ func newMetrics() *metrics {
 	m.bytes = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_bytes_received_total", Help: "Request body bytes received (after decompression)."})
 	m.malformed = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_malformed_total", Help: "Events refused as malformed."})
 	m.unrouted = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_unrouted_total", Help: "Events no rule reads (no matching FROM, or no index)."})
-	m.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_rejected_total", Help: "Ingest requests refused with 429 because the queue was full."})
+	m.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_rejected_total", Help: "Ingest requests refused with 429: queue full (batches or limits.queue_bytes), in-flight limits, or spool replay."})
 	m.late = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_events_late_total", Help: "Late events that re-opened a rule's windows (re-evaluated from the spool)."}, []string{"rule"})
 	m.future = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_future_total", Help: "Events refused and quarantined as stamped more than max_future_skew ahead of the clock."})
 	m.expired = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_expired_total", Help: "Events refused as older than the watermark less late_retention."})
@@ -50,8 +54,12 @@ func newMetrics() *metrics {
 	m.groups = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_live_groups", Help: "Live state per rule: STATS groups (or buffered events)."}, []string{"rule"})
 	m.openRuns = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_open_windows", Help: "Open real-time windows per rule."}, []string{"rule"})
 	m.overflow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_group_limit_refused_events", Help: "Events refused by the per-rule live group limit."}, []string{"rule"})
-	for _, c := range []prometheus.Collector{m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
-		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow,
+	m.slowBodies = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_body_timeout_total", Help: "Requests cut off for not sending their body within limits.body_timeout."})
+	m.sseDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_alert_stream_dropped_total", Help: "Alert stream subscribers disconnected for falling sseBuffer events behind (they resume with Last-Event-ID)."})
+	m.exceptionEvents = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_events_removed", Help: "Source events an exception item removed before the rule's query, since start."}, []string{"rule", "list", "item"})
+	m.exceptionAlerts = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_alerts_removed", Help: "Alerts (result rows of final runs) an exception item on the rule's output columns removed, since start."}, []string{"rule", "list", "item"})
+	for _, c := range []prometheus.Collector{m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
+		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow, m.slowBodies, m.sseDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

@@ -51,6 +51,9 @@ type Options struct {
 	EvalInterval time.Duration
 	// ExtraSinks receive alerts besides the configured ones (tests).
 	ExtraSinks []sink.Sink
+	// SpoolFiles opens spool segment files (nil: the file system; tests
+	// substitute a double that records fsyncs).
+	SpoolFiles func(path string) (store.SegmentFile, error)
 }
 
 // Server is a running detection service.
@@ -78,14 +81,25 @@ type Server struct {
 	prefilter *pf.Filter
 	skims     sync.Pool
 
+	inflight  *inflight
+	resources resources
+
+	// ingestMu orders spool appends with queue sends (the engine sees
+	// batches in spool order); the fsync that makes them durable runs
+	// outside it, shared by concurrent requests.
 	ingestMu sync.Mutex
 	queue    chan *batch
-	stopped  bool
-	started  atomic.Bool
-	engineWG sync.WaitGroup
-	inputsWG sync.WaitGroup
-	stop     chan struct{}
-	abandon  chan struct{}
+	queued   atomic.Int64 // accounted bytes of the batches in queue
+	// recovering is set while the spool replays after a restart: the port
+	// is open, /healthz says so, ingest answers 429. ready closes after.
+	recovering atomic.Bool
+	ready      chan struct{}
+	stopped    bool
+	started    atomic.Bool
+	engineWG   sync.WaitGroup
+	inputsWG   sync.WaitGroup
+	stop       chan struct{}
+	abandon    chan struct{}
 
 	seqNo    atomic.Int64
 	lastSave []byte
@@ -122,12 +136,14 @@ type batch struct {
 	pos      store.Pos // the spool position after the batch
 	floor    int64     // the floor the ingest path refused older events by
 	accepted time.Time
+	cost     int64  // accounted bytes (limits.queue_bytes)
 	fn       func() // a control batch: run on the engine goroutine, then close done
 	done     chan struct{}
 }
 
-// New opens the store and spool, restores the last checkpoint and replays
-// the spool, so windows open at a crash are rebuilt before ingest starts.
+// New opens the store and spool and restores the last checkpoint; Start
+// replays the spool (on the engine goroutine, while the port is already
+// open), so windows open at a crash are rebuilt before ingest resumes.
 func New(opts Options) (*Server, error) {
 	cfg := opts.Config
 	if opts.Clock == nil {
@@ -145,8 +161,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Mapping == nil {
 		opts.Mapping = (&engine.Catalog{}).DecoderMapping()
 	}
-	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, clock: opts.Clock, sse: newBroker(),
-		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), abandon: make(chan struct{}), known: map[string]string{},
+	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, clock: opts.Clock,
+		queue: make(chan *batch, cfg.Limits.QueueBatches), stop: make(chan struct{}), ready: make(chan struct{}),
+		inflight: newInflight(cfg.Limits.MaxInflight, cfg.Limits.MaxInflightBytes), abandon: make(chan struct{}), known: map[string]string{},
 		overflowSeen: map[string]int64{}, lateSeen: map[string]int64{}, capSeen: map[string]int{}}
 	s.floor.Store(math.MinInt64)
 	if cfg.Auth.Token != "" {
@@ -154,6 +171,7 @@ func New(opts Options) (*Server, error) {
 		s.token = h[:]
 	}
 	s.metrics = newMetrics()
+	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules)
 	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
 	s.decs.New = func() any {
@@ -191,7 +209,11 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
-	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), 0); err != nil {
+	so := store.SpoolOptions{Create: opts.SpoolFiles}
+	if cfg.Durability == config.DurabilityAsync {
+		so.SyncEvery = cfg.SyncInterval.Duration
+	}
+	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), so); err != nil {
 		s.store.Close()
 		return nil, err
 	}
@@ -207,10 +229,13 @@ func New(opts Options) (*Server, error) {
 		s.close()
 		return nil, err
 	}
-	if err := s.recover(); err != nil {
+	if err := s.restore(); err != nil {
 		s.close()
 		return nil, err
 	}
+	s.recovering.Store(true)
+	// Headers must arrive within ReadHeaderTimeout, each body within
+	// limits.body_timeout (readBody sets the deadline per request).
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
@@ -242,7 +267,7 @@ func projection(rules []*engine.CompiledRule) []string {
 		set[f] = true
 	}
 	for _, cr := range rules {
-		for _, f := range cr.Query.Fields() {
+		for _, f := range cr.Fields() {
 			set[f] = true
 		}
 		if cr.Rule.TimestampField != "" {
@@ -311,10 +336,8 @@ type checkpointState struct {
 	LateDone store.Pos `json:"late_done"`
 }
 
-// recover restores the checkpoint and replays the spool. Alerts the replay
-// re-derives carry their original ids and content, so the store reports
-// them unchanged and no sink sees them twice.
-func (s *Server) recover() error {
+// restore loads the checkpoint.
+func (s *Server) restore() error {
 	if b, err := s.store.GetState(stateKey); err != nil {
 		return err
 	} else if b != nil {
@@ -325,6 +348,14 @@ func (s *Server) recover() error {
 		s.live.Restore(st.Checkpoint)
 		s.lateDone = st.LateDone
 	}
+	return nil
+}
+
+// recover replays the spool (engine goroutine, before any batch). Alerts
+// the replay re-derives carry their original ids and content, so the store
+// reports them unchanged and no sink sees them twice.
+func (s *Server) recover() error {
+	start := time.Now()
 	dec := s.decs.Get().(*doc.Decoder)
 	defer s.decs.Put(dec)
 	n := 0
@@ -348,7 +379,7 @@ func (s *Server) recover() error {
 		return err
 	}
 	if n > 0 {
-		s.log.Info("spool replayed", "events", n)
+		s.log.Info("spool replayed", "events", n, "seconds", time.Since(start).Seconds())
 	}
 	s.pushed = s.spool.End()
 	s.evaluate(time.Time{}, true)
@@ -367,9 +398,11 @@ func timeOf(d *doc.Document) int64 {
 	return v.I
 }
 
-// Serve accepts connections on ln until Shutdown; it starts the engine and
-// the configured inputs first.
+// Serve accepts connections on ln (at most limits.max_connections at once)
+// until Shutdown; it starts the engine and the configured inputs first, and
+// accepts connections at once, while the spool replays.
 func (s *Server) Serve(ln net.Listener) error {
+	ln = newLimitListener(ln, s.cfg.Limits.MaxConnections)
 	s.Start()
 	var err error
 	if s.cfg.TLS.Cert != "" {
@@ -389,7 +422,10 @@ func (s *Server) Start() {
 		return
 	}
 	s.engineWG.Add(1)
-	go s.engineLoop()
+	go func() {
+		s.replay()
+		s.engineLoop()
+	}()
 	for _, p := range s.cfg.Inputs.Tail {
 		s.inputsWG.Add(1)
 		go func() { defer s.inputsWG.Done(); s.tail(p) }()
@@ -401,33 +437,64 @@ func (s *Server) Start() {
 	}
 }
 
-// errQueueFull is the 429 condition.
-var errQueueFull = errors.New("ingest queue full")
+// replay runs recover and opens ingest.
+func (s *Server) replay() {
+	if err := s.recover(); err != nil {
+		// The windows the spool held are lost; new events still alert.
+		s.log.Error("spool replay failed", "err", err)
+	}
+	s.recovering.Store(false)
+	close(s.ready)
+}
 
-// enqueue spools the batch (so an acknowledged event survives a crash) and
-// hands it to the engine, or refuses it whole when the queue is full.
-func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, times []sourceTime, floor int64) error {
+// docCost is what a decoded document (its projected fields) is accounted
+// beyond the body its raw line is a slice of: measured, a 445-byte ECS
+// process event decoded for the seed rule retains 1.7 KB.
+func docCost(raw []byte) int64 { return 1024 + 2*int64(len(raw)) }
+
+// enqueue spools the batch and hands it to the engine, or refuses it whole
+// (429) while the spool replays, or when the queue is full in batches or
+// in accounted bytes: the request body (which the queued raw lines keep
+// alive) plus docCost per document. With durability "request" it
+// returns once the batch is fsynced, so an acknowledged event survives an
+// OS crash.
+func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, times []sourceTime, floor, bodyBytes int64) error {
 	if len(docs) == 0 && len(times) == 0 {
 		return nil
 	}
+	if s.recovering.Load() {
+		s.metrics.rejected.Inc()
+		return errRecovering
+	}
 	entries := make([]store.Entry, len(docs))
+	cost := bodyBytes
 	for i, d := range docs {
 		entries[i] = store.Entry{Index: d.Index, ID: d.ID, Raw: raws[i], Time: timeOf(d)}
+		cost += docCost(raws[i])
 	}
 	s.ingestMu.Lock()
-	defer s.ingestMu.Unlock()
 	if s.stopped {
+		s.ingestMu.Unlock()
 		return errors.New("shutting down")
 	}
-	if len(s.queue) == cap(s.queue) {
+	if q := s.queued.Load(); len(s.queue) == cap(s.queue) || q > 0 && q+cost > s.cfg.Limits.QueueBytes {
+		s.ingestMu.Unlock()
 		s.metrics.rejected.Inc()
 		return errQueueFull
 	}
 	pos, err := s.spool.Append(entries)
 	if err != nil {
+		s.ingestMu.Unlock()
 		return fmt.Errorf("spool: %w", err)
 	}
-	s.queue <- &batch{docs: docs, times: times, pos: pos, floor: floor, accepted: time.Now()} // room: only enqueue sends, under ingestMu
+	s.queued.Add(cost)
+	s.queue <- &batch{docs: docs, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
+	s.ingestMu.Unlock()
+	if s.cfg.Durability == config.DurabilityRequest {
+		if err := s.spool.Sync(pos); err != nil {
+			return err // not acknowledged; the shipper resends (same ids)
+		}
+	}
 	return nil
 }
 
@@ -456,6 +523,7 @@ func (s *Server) engineLoop() {
 				close(b.done)
 				continue
 			}
+			s.queued.Add(-b.cost)
 			s.live.Admit(b.floor)
 			for _, st := range b.times {
 				s.live.Observe(st.source, st.t)
@@ -664,7 +732,7 @@ func (s *Server) handle(ups []engine.Update) {
 			s.metrics.sinkErrors.Inc()
 			s.log.Error("sink failed", "alert", a.ID, "err", err)
 		}
-		s.sse.publish(kind, body)
+		s.sse.publish(kind, rec.Updated, body)
 	}
 }
 
@@ -687,12 +755,20 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		for _, c := range st.Exceptions {
+			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
+			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))
+		}
 	}
 }
 
 // Shutdown stops accepting requests, drains the queue through the engine,
 // checkpoints, and flushes and closes the sinks and the store.
+// Open alert streams are ended first (http.Server.Shutdown waits for every
+// handler, and a stream's never returns on its own); the webhook drains
+// with its own deadline, whatever the shutdown's context has left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.sse.close()
 	err := s.http.Shutdown(ctx)
 	close(s.stop)
 	s.inputsWG.Wait()
@@ -708,9 +784,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.checkpoint()
 	}
 	if s.webhook != nil {
-		s.webhook.CloseContext(ctx)
+		d := s.cfg.Sinks.Webhook.DrainTimeout.Duration
+		if d <= 0 {
+			d = 30 * time.Second
+		}
+		wctx, cancel := context.WithTimeout(context.Background(), d)
+		s.webhook.CloseContext(wctx)
+		cancel()
 	}
-	s.sse.close()
 	return errors.Join(err, s.close())
 }
 

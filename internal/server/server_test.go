@@ -143,8 +143,15 @@ func TestShipperProbes(t *testing.T) {
 		{"GET", "/_xpack", 200, `"license"`},
 		{"GET", "/_cluster/health", 200, `"status":"green"`},
 		{"GET", "/_nodes/http", 200, `"nodes"`},
-		{"HEAD", "/_index_template/logs-vigil", 200, ""},
+		// A shipper checks for its template, finds none (404 as from
+		// Elasticsearch), installs it, and then finds it.
+		{"HEAD", "/_index_template/logs-vigil", 404, ""},
+		{"GET", "/_index_template/logs-vigil", 404, `"reason":"index template matching [logs-vigil] not found"`},
 		{"PUT", "/_index_template/logs-vigil", 200, `"acknowledged":true`},
+		{"HEAD", "/_index_template/logs-vigil", 200, ""},
+		{"GET", "/_index_template/logs-vigil", 200, `{"index_templates":[{"index_template":{},"name":"logs-vigil"}]}`},
+		{"GET", "/_ilm/policy/filebeat", 404, `"type":"resource_not_found_exception"`},
+		{"GET", "/_ingest/pipeline/p", 404, `{}`},
 		{"PUT", "/_ilm/policy/filebeat", 200, `"acknowledged":true`},
 		{"PUT", "/_ingest/pipeline/p", 200, `"acknowledged":true`},
 		{"GET", "/nope/_search", 404, `resource_not_found_exception`},
@@ -242,27 +249,74 @@ func TestBulkItemsLimitsAndGzip(t *testing.T) {
 }
 
 // A full queue answers 429 (the engine is not started, so nothing drains).
+// A _bulk body without actions is Elasticsearch's 400, not an empty 200.
+func TestEmptyBulk400(t *testing.T) {
+	ts := start(t, "", nil)
+	defer ts.stop(t)
+	for _, body := range []string{"", "\n", " \r\n\n"} {
+		code, _, resp := do(t, "POST", ts.url+"/_bulk", "", body)
+		want := `{"error":{"reason":"Validation Failed: 1: no requests added;","root_cause":[{"reason":"Validation Failed: 1: no requests added;","type":"action_request_validation_exception"}],"type":"action_request_validation_exception"},"status":400}`
+		if code != 400 || strings.TrimSpace(resp) != want {
+			t.Errorf("%q: %d %s", body, code, resp)
+		}
+	}
+}
+
+// TestQueueFull429: ingest is refused with Elasticsearch's 429 while the
+// spool replays, past the queue's batch count or byte budget, and past the
+// in-flight byte budget.
 func TestQueueFull429(t *testing.T) {
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Limits.QueueBatches = 1
-	srv, err := New(Options{Config: cfg, Rules: seedRules(t)})
-	if err != nil {
-		t.Fatal(err)
+	one := bulkBody(processIndex, execEvent(time.Now(), "h", "P", "id"))
+	big := bulkBody(processIndex, execEvent(time.Now(), "h", "P", strings.Repeat("x", 1500)))
+	cases := []struct {
+		name    string
+		mut     func(*config.Limits)
+		replay  bool
+		bodies  []string
+		want    []int
+		wantMsg string
+		held    int64 // in-flight bytes another request holds
+	}{
+		{"recovering", nil, false, []string{one}, []int{429}, "replaying the spool", 0},
+		{"batches", func(l *config.Limits) { l.QueueBatches = 1 }, true, []string{one, one}, []int{200, 429}, "queue is full", 0},
+		{"bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes = 4096, 4096 }, true, []string{big, big}, []int{200, 429}, "queue is full", 0},
+		// Another request holds most of the in-flight budget: the body
+		// fits the rest, its decoded event does not. (A request alone is
+		// always taken.)
+		{"in-flight bytes", func(l *config.Limits) { l.MaxBodyBytes, l.QueueBytes, l.MaxInflightBytes = 4096, 4096, 8192 }, true, []string{big}, []int{429}, "max_inflight_bytes", 4096},
 	}
-	defer srv.Shutdown(t.Context())
-	h := srv.Handler()
-	post := func() int {
-		rec := newRecorder()
-		req, _ := http.NewRequest("POST", "/_bulk", strings.NewReader(bulkBody(processIndex, execEvent(time.Now(), "h", "P", "id"))))
-		h.ServeHTTP(rec, req)
-		return rec.code
-	}
-	if c := post(); c != 200 {
-		t.Fatalf("first: %d", c)
-	}
-	if c := post(); c != 429 {
-		t.Fatalf("second: %d, want 429", c)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.DataDir = t.TempDir()
+			if tc.mut != nil {
+				tc.mut(&cfg.Limits)
+			}
+			srv, err := New(Options{Config: cfg, Rules: seedRules(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Shutdown(t.Context())
+			if tc.replay {
+				srv.replay() // the engine is not started: batches stay queued
+			}
+			other := &charge{f: srv.inflight}
+			other.add(tc.held)
+			defer other.done()
+			h := srv.Handler()
+			var last *recorder
+			for i, body := range tc.bodies {
+				last = newRecorder()
+				req, _ := http.NewRequest("POST", "/_bulk", strings.NewReader(body))
+				h.ServeHTTP(last, req)
+				if last.code != tc.want[i] {
+					t.Fatalf("request %d: %d %s, want %d", i, last.code, last.body.String(), tc.want[i])
+				}
+			}
+			if !strings.Contains(last.body.String(), `"type":"es_rejected_execution_exception"`) || !strings.Contains(last.body.String(), tc.wantMsg) || last.hdr.Get("Retry-After") == "" {
+				t.Errorf("429 body: %s", last.body.String())
+			}
+		})
 	}
 }
 

@@ -112,7 +112,7 @@ func (s *Server) readStream(r io.Reader, name string) {
 func (s *Server) ingestRetrying(lines []byte, name string) {
 	delay := 10 * time.Millisecond
 	for {
-		res, err := s.ingestLines(bytes.Clone(lines), "")
+		res, err := s.ingestLines(bytes.Clone(lines), "", nil)
 		if err == nil {
 			if res.Malformed > 0 {
 				s.log.Warn("malformed events", "input", name, "count", res.Malformed, "first", res.Errors[0])

@@ -87,10 +87,10 @@ func NewFile(path string, maxBytes int64, maxFiles int) (*File, error) {
 }
 
 func (s *File) open() error {
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600) // alerts and quarantined events hold command lines
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Entry is one spooled event: where it was sent and its raw JSON source.
@@ -42,33 +43,124 @@ const (
 
 // Spool is an append-only log of accepted events, in segment files. An
 // event is spooled before its _bulk request is acknowledged, so after a
-// crash replaying the spool rebuilds every window still open. Segments are
-// dropped once every event in them is older than the engine's horizon.
+// crash replaying the spool rebuilds every window still open; with Sync
+// before the acknowledgement (durability "request") it survives an OS
+// crash too. Segments are dropped once every event in them is older than
+// the engine's horizon.
 type Spool struct {
 	mu      sync.Mutex
 	dir     string
 	maxSeg  int64
-	cur     *os.File
+	create  func(path string) (SegmentFile, error)
+	cur     SegmentFile
 	curSeq  int
 	curSize int64
 	segs    map[int]segTimes
 	buf     []byte
+	// retired are segments rotated or pruned away but not yet synced: Sync
+	// syncs and closes them (so a rotation never loses an unsynced tail and
+	// never closes a file a Sync is flushing).
+	retired []SegmentFile
+
+	syncMu sync.Mutex // one fsync at a time; waiters share the next one
+	synced Pos        // every entry before it is on stable storage
+	stopBg chan struct{}
+	bgDone chan struct{}
 }
 
-// OpenSpool opens the spool in dir; maxSegment bytes per segment (0 = 64 MiB).
-func OpenSpool(dir string, maxSegment int64) (*Spool, error) {
-	if maxSegment <= 0 {
-		maxSegment = 64 << 20
+// SegmentFile is what the spool writes a segment through: an *os.File, or
+// in tests a double that records what was synced.
+type SegmentFile interface {
+	Write([]byte) (int, error)
+	Sync() error
+	Close() error
+}
+
+// SpoolOptions configure OpenSpool.
+type SpoolOptions struct {
+	MaxSegment int64 // bytes per segment (0 = 64 MiB)
+	// SyncEvery > 0 fsyncs the open segment that often in the background
+	// (durability "async"); callers then need not call Sync.
+	SyncEvery time.Duration
+	// Create opens a new segment file for appending (nil: os.OpenFile,
+	// mode 0600).
+	Create func(path string) (SegmentFile, error)
+}
+
+// OpenSpool opens the spool in dir (created 0700: events hold command
+// lines and other secrets).
+func OpenSpool(dir string, o SpoolOptions) (*Spool, error) {
+	if o.MaxSegment <= 0 {
+		o.MaxSegment = 64 << 20
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if o.Create == nil {
+		o.Create = func(path string) (SegmentFile, error) {
+			return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	sp := &Spool{dir: dir, maxSeg: maxSegment, segs: map[int]segTimes{}}
+	os.Chmod(dir, 0o700) // tighten a directory an older version created
+	sp := &Spool{dir: dir, maxSeg: o.MaxSegment, create: o.Create, segs: map[int]segTimes{}}
 	for _, seq := range sp.list() {
 		sp.segs[seq] = segTimes{minTime, maxTime} // unknown until replayed
 		sp.curSeq = max(sp.curSeq, seq)
+		os.Chmod(sp.path(seq), 0o600)
+	}
+	sp.synced = sp.end()
+	if o.SyncEvery > 0 {
+		sp.stopBg, sp.bgDone = make(chan struct{}), make(chan struct{})
+		go sp.syncLoop(o.SyncEvery)
 	}
 	return sp, nil
+}
+
+func (sp *Spool) syncLoop(every time.Duration) {
+	defer close(sp.bgDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-sp.stopBg:
+			return
+		case <-t.C:
+			sp.Sync(sp.End())
+		}
+	}
+}
+
+// Sync returns once every entry before p is on stable storage. Concurrent
+// callers share fsyncs (group commit): one fsync covers every append made
+// before it started, so a caller whose entries it covered returns without
+// another.
+func (sp *Spool) Sync(p Pos) error {
+	sp.syncMu.Lock()
+	defer sp.syncMu.Unlock()
+	if !sp.synced.Before(p) {
+		return nil
+	}
+	sp.mu.Lock()
+	cur, retired, end := sp.cur, sp.retired, sp.end()
+	sp.retired = nil
+	sp.mu.Unlock()
+	var err error
+	for _, f := range retired {
+		if e := f.Sync(); e != nil && err == nil {
+			err = e
+		}
+		f.Close()
+	}
+	if cur != nil {
+		if e := cur.Sync(); e != nil && err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("spool sync: %w", err)
+	}
+	sp.synced = end
+	return nil
 }
 
 func (sp *Spool) list() []int {
@@ -135,10 +227,11 @@ func (sp *Spool) end() Pos {
 
 func (sp *Spool) rotate() error {
 	if sp.cur != nil {
-		sp.cur.Close()
+		sp.retired = append(sp.retired, sp.cur)
+		sp.cur = nil
 	}
 	sp.curSeq++
-	f, err := os.OpenFile(sp.path(sp.curSeq), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, err := sp.create(sp.path(sp.curSeq))
 	if err != nil {
 		return err
 	}
@@ -296,7 +389,7 @@ func (sp *Spool) Prune(horizon int64) (removed int) {
 			continue
 		}
 		if seq == sp.curSeq && sp.cur != nil {
-			sp.cur.Close()
+			sp.retired = append(sp.retired, sp.cur)
 			sp.cur = nil
 		}
 		if os.Remove(sp.path(seq)) == nil {
@@ -316,13 +409,22 @@ func (sp *Spool) Segments() int {
 
 // Close syncs and closes the open segment.
 func (sp *Spool) Close() error {
+	if sp.stopBg != nil {
+		close(sp.stopBg)
+		<-sp.bgDone
+		sp.stopBg = nil
+	}
+	err := sp.Sync(sp.End())
+	sp.syncMu.Lock()
+	defer sp.syncMu.Unlock()
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if sp.cur == nil {
-		return nil
+		return err
 	}
-	sp.cur.Sync()
-	err := sp.cur.Close()
+	if e := sp.cur.Close(); err == nil {
+		err = e
+	}
 	sp.cur = nil
 	return err
 }

@@ -58,14 +58,28 @@ type Store struct {
 	db *sql.DB
 }
 
-// Open opens (creating) the database at path.
+// Open opens (creating) the database at path. The database and its
+// directory are private (0600, 0700): alerts hold command lines. SQLite
+// creates the -wal and -shm files with the database file's mode.
 func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	// WAL: readers (the API) do not block the writer (the engine); a
-	// committed transaction survives kill -9.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	os.Chmod(filepath.Dir(path), 0o700)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		os.Chmod(p, 0o600) // files an older version created 0644
+	}
+	// WAL: readers (the API) do not block the writer (the engine).
+	// synchronous=FULL: a committed alert or checkpoint is fsynced with its
+	// commit, so it survives an OS crash or power loss, not only kill -9
+	// (NORMAL may lose the last commits then). Alert writes are few; the
+	// cost is one fsync per commit.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -85,6 +99,7 @@ func Open(path string) (*Store, error) {
 			doc BLOB NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time DESC, id)`,
 		`CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule_id)`,
+		`CREATE INDEX IF NOT EXISTS alerts_updated ON alerts(updated, id)`,
 		`CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
@@ -93,6 +108,26 @@ func Open(path string) (*Store, error) {
 		}
 	}
 	return &Store{db: db}, nil
+}
+
+// ChangedSince returns up to limit alerts last changed at or after since
+// (ms), oldest change first: what an alert stream resumed with
+// Last-Event-ID missed.
+func (s *Store) ChangedSince(since int64, limit int) ([]Record, error) {
+	rows, err := s.db.Query(`SELECT `+cols+` FROM alerts WHERE updated >= ? ORDER BY updated, id LIMIT ?`, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Close closes the database.

@@ -91,7 +91,7 @@ func TestPutListStatus(t *testing.T) {
 
 func TestSpoolReplayAndPrune(t *testing.T) {
 	dir := t.TempDir()
-	sp, err := OpenSpool(dir, 40)
+	sp, err := OpenSpool(dir, SpoolOptions{MaxSegment: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestSpoolReplayAndPrune(t *testing.T) {
 	sp.Close()
 
 	// A restart: a fresh spool over the same directory.
-	sp2, _ := OpenSpool(dir, 40)
+	sp2, _ := OpenSpool(dir, SpoolOptions{MaxSegment: 40})
 	var got []Entry
 	sp2.Replay(nil, func(e Entry) int64 {
 		got = append(got, e)
@@ -140,7 +140,7 @@ func FuzzSpoolLine(f *testing.F) {
 // Scan reads what was appended before a position — not what came after —
 // and skips segments whose event times are out of range.
 func TestSpoolScan(t *testing.T) {
-	sp, err := OpenSpool(t.TempDir(), 30)
+	sp, err := OpenSpool(t.TempDir(), SpoolOptions{MaxSegment: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestSpoolScan(t *testing.T) {
 	}
 	// Reopened, the spool's end is past the last segment, whole.
 	sp.Close()
-	sp2, _ := OpenSpool(sp.dir, 30)
+	sp2, _ := OpenSpool(sp.dir, SpoolOptions{MaxSegment: 30})
 	got := ""
 	sp2.Scan(sp2.End(), minTime, maxTime, func(e Entry) { got += e.ID })
 	if got != "1234" {
@@ -197,7 +197,7 @@ func TestSpoolReadsLinesWithoutTime(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "seg-00000001.ndjson"), []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sp, err := OpenSpool(dir, 0)
+	sp, err := OpenSpool(dir, SpoolOptions{MaxSegment: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,10 +213,10 @@ func TestSpoolReadsLinesWithoutTime(t *testing.T) {
 // knows those entries' times: Scan finds them.
 func TestSpoolReplayKeep(t *testing.T) {
 	dir := t.TempDir()
-	sp, _ := OpenSpool(dir, 0)
+	sp, _ := OpenSpool(dir, SpoolOptions{MaxSegment: 0})
 	sp.Append([]Entry{{Index: "i", ID: "old", Raw: []byte(`{}`), Time: 10}, {Index: "i", ID: "new", Raw: []byte(`{}`), Time: 20}})
 	sp.Close()
-	sp2, _ := OpenSpool(dir, 0)
+	sp2, _ := OpenSpool(dir, SpoolOptions{MaxSegment: 0})
 	defer sp2.Close()
 	var replayed, scanned string
 	sp2.Replay(func(tm int64, _ Pos) bool { return tm >= 15 }, func(e Entry) int64 { replayed += e.ID; return e.Time })

@@ -17,7 +17,12 @@ import (
 // Operands are checked per position in Elasticsearch's order (its
 // generated evaluators test each argument in turn): a null left operand
 // gives null; a multi-valued one gives null and the multi-value warning;
-// then the same for the right operand.
+// then the same for the right operand. A null-typed operand (the literal
+// `null`) resolves to fn's always-null evaluator, as Elasticsearch folds
+// the expression to null before evaluating it (FoldNull): the result is
+// null everywhere with no operand checked, so `mv / null` does not warn.
+// The operands are still evaluated, for their own failures, as the row
+// engine evaluates them.
 func Binary(op fn.Op, l, r Expr, site int) (Expr, error) {
 	t, ev, err := fn.Binary(op, l.Type(), r.Type())
 	if err != nil {
@@ -33,6 +38,7 @@ type kernel uint8
 
 const (
 	kGeneric   kernel = iota
+	kNull             // a null-typed operand: null, nothing checked
 	kCmpInt           // int64 against int64 (integer, long, same-type dates)
 	kCmpUint          // unsigned_long
 	kCmpFloat         // numbers with a double: both widened to float64
@@ -45,6 +51,9 @@ const (
 )
 
 func kernelFor(op fn.Op, l, r, t doc.Type) kernel {
+	if l == doc.Null || r == doc.Null {
+		return kNull
+	}
 	intLike := func(x doc.Type) bool { return x == doc.Integer || x == doc.Long }
 	if op >= fn.Eq {
 		switch {
@@ -103,6 +112,10 @@ func (e *binary) Eval(c *Ctx, p *Page, sel []int32) *Block {
 		kind = kGeneric
 	}
 	switch kind {
+	case kNull:
+		for _, p := range sel {
+			e.out.w.null(p)
+		}
 	case kCmpInt:
 		compare(e, c, lb.Ints, rb.Ints, lb, rb, sel, out)
 	case kCmpUint:
@@ -134,7 +147,7 @@ func (e *binary) Eval(c *Ctx, p *Page, sel []int32) *Block {
 // repsFit reports whether the operand blocks are stored as the kernel reads them.
 func repsFit(k kernel, l, r *Block) bool {
 	switch k {
-	case kGeneric:
+	case kGeneric, kNull:
 		return true
 	case kCmpStr:
 		return l.Rep == RepBytes && r.Rep == RepBytes

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"vigil/internal/doc"
+	"vigil/internal/match/editdistance"
 )
 
 // instant is a point in time as whole seconds plus nanoseconds [0, 1e9), so
@@ -245,7 +246,7 @@ func similarNames(s string, names []string) []string {
 		if longer == 0 {
 			continue
 		}
-		if sc := 1 - float64(levenshtein(a, b))/float64(longer); sc >= 0.5 {
+		if sc := 1 - float64(editdistance.Levenshtein(a, b))/float64(longer); sc >= 0.5 {
 			out = append(out, scored{sc, n})
 		}
 	}
@@ -260,26 +261,6 @@ func similarNames(s string, names []string) []string {
 		names[i] = o.name
 	}
 	return names
-}
-
-func levenshtein(a, b []rune) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func errDiffUnit(s string) error {

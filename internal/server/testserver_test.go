@@ -55,6 +55,15 @@ func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(
 	for _, f := range opts {
 		f(&o)
 	}
+	ts := launch(t, o)
+	<-ts.ready // the spool replayed: ingest is accepted
+	return ts
+}
+
+// launch builds a server and serves it on 127.0.0.1:0, returning as soon
+// as the port is open (the spool may still be replaying).
+func launch(t *testing.T, o Options) *testServer {
+	t.Helper()
 	srv, err := New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +73,7 @@ func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	ts := &testServer{Server: srv, url: "http://" + ln.Addr().String()}
-	return ts
+	return &testServer{Server: srv, url: "http://" + ln.Addr().String()}
 }
 
 func (ts *testServer) stop(t *testing.T) {

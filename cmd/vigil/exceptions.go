@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"vigil/internal/engine"
+	"vigil/internal/exception"
+)
+
+// applyExceptions loads --exceptions (a Kibana export or an exceptions/
+// folder) and attaches each rule's lists: those its exceptions_list names
+// and, for rules whose file one does not edit (the built-in ones), a list
+// whose list_id is the rule's rule_id. Bad lines, missing lists and items
+// a rule cannot apply are reported on w and skipped.
+func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) error {
+	if path == "" {
+		return nil
+	}
+	set, probs, err := exception.Load(path)
+	if err != nil {
+		return usageErr(fmt.Errorf("--exceptions: %w", err))
+	}
+	for _, p := range probs {
+		fmt.Fprintf(w, "exceptions: %v (skipped)\n", p)
+	}
+	used := map[string]bool{}
+	for _, cr := range rules {
+		if _, ok := set.Items[cr.Rule.RuleID]; ok && !referencesList(cr, cr.Rule.RuleID) {
+			cr.Rule.ExceptionsList = append(cr.Rule.ExceptionsList, map[string]any{
+				"id": cr.Rule.RuleID, "list_id": cr.Rule.RuleID, "type": "rule_default", "namespace_type": "single"})
+		}
+		for _, r := range exception.RefsOf(cr.Rule.ExceptionsList) {
+			used[r.ListID] = true
+		}
+		problems, err := cr.ApplyExceptions(set, cat, now)
+		if err != nil {
+			return usageErr(err)
+		}
+		for _, p := range problems {
+			fmt.Fprintf(w, "rule %q: %v\n", cr.Rule.Name, p)
+		}
+		if a := cr.Exceptions; a != nil {
+			for _, it := range a.Expired {
+				fmt.Fprintf(w, "rule %q: exception item %q expired at %s (not applied)\n", cr.Rule.Name, it.ItemID, it.ExpireTime.Format(time.RFC3339))
+			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(set.Items)) {
+		if !used[id] {
+			fmt.Fprintf(w, "exceptions: list %q (%d items) is used by no rule (no exceptions_list names it, and it is no rule's rule_id)\n", id, len(set.Items[id]))
+		}
+	}
+	return nil
+}
+
+func referencesList(cr *engine.CompiledRule, listID string) bool {
+	for _, r := range exception.RefsOf(cr.Rule.ExceptionsList) {
+		if r.ListID == listID {
+			return true
+		}
+	}
+	return false
+}
+
+// writeExceptionCounts prints what each exception item removed from a rule.
+func writeExceptionCounts(w io.Writer, rr *engine.RuleResult) {
+	for _, c := range rr.Exceptions {
+		name := c.Item.ItemID
+		if c.Item.Name != "" {
+			name = fmt.Sprintf("%s (%s)", c.Item.ItemID, c.Item.Name)
+		}
+		fmt.Fprintf(w, "  exception %s of list %s: %d source events removed, %d alerts removed\n", name, c.Item.ListID, c.Events, c.Alerts)
+	}
+}
