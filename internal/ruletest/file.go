@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"vigil/internal/exception"
 	"vigil/internal/rule"
 )
 
@@ -39,6 +41,8 @@ type Case struct {
 	Events []map[string]any // base fields applied, relative times not yet expanded
 	Alerts *int             // total alerts expected; nil: exactly those of Expect
 	Expect []*Expect
+	// Exceptions are the file's and the test's exception items (nil: none).
+	Exceptions *exception.Set
 }
 
 // Expect describes Count alerts that carry the given group and field values
@@ -70,6 +74,9 @@ type rawFile struct {
 	Now   string         `toml:"now"`
 	Base  map[string]any `toml:"base"`
 	Tests []rawCase      `toml:"tests"`
+
+	Exceptions     []any  `toml:"exceptions"`
+	ExceptionsFile string `toml:"exceptions_file"`
 }
 
 type rawCase struct {
@@ -79,6 +86,9 @@ type rawCase struct {
 	EventsFile string         `toml:"events_file"`
 	Alerts     *int           `toml:"alerts"`
 	Expect     []rawExpect    `toml:"expect"`
+
+	Exceptions     []any  `toml:"exceptions"`
+	ExceptionsFile string `toml:"exceptions_file"`
 }
 
 type rawExpect struct {
@@ -116,10 +126,6 @@ func Load(fsys fs.FS, name, display string) (*File, error) {
 			continue // inside an event, base, group or fields: free-form
 		}
 		last := k[len(k)-1]
-		if last == "exceptions" {
-			// TODO(issue 16): apply exception lists once internal/exception lands.
-			return nil, bad(pos.key(last), "exceptions are not supported yet")
-		}
 		return nil, bad(pos.key(last), "unknown key %q", k.String())
 	}
 	f := &File{Path: display, FS: fsys, Name: name, Rule: raw.Rule, Base: raw.Base}
@@ -177,6 +183,10 @@ func Load(fsys fs.FS, name, display string) (*File, error) {
 				return nil, bad(line, "an expect needs count, group, fields or absent")
 			}
 			c.Expect = append(c.Expect, e)
+		}
+		inline := append(slices.Clip(raw.Exceptions), rc.Exceptions...)
+		if c.Exceptions, err = loadExceptions(fsys, path.Dir(name), inline, []string{raw.ExceptionsFile, rc.ExceptionsFile}); err != nil {
+			return nil, bad(c.Line, "%v", err)
 		}
 		if c.Alerts == nil && len(c.Expect) == 0 {
 			return nil, bad(c.Line, "test %q expects nothing: add [[tests.expect]] or alerts = 0", c.Name)
