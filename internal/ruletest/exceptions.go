@@ -11,6 +11,7 @@ import (
 
 	"vigil/internal/engine"
 	"vigil/internal/exception"
+	"vigil/internal/rule"
 )
 
 // testList is the list_id given to inline exception items without one.
@@ -70,14 +71,15 @@ func loadExceptions(fsys fs.FS, dir string, inline []any, files []string) (*exce
 // engine path `vigil hunt --exceptions` uses (CompiledRule.ApplyExceptions):
 // the rule references every list the test loaded. Items the rule cannot
 // apply (a field it cannot see) and lists not loaded are errors here, where
-// hunt only warns: a test must say what it means. A nil set removes the
-// previous test's exceptions.
-func applyExceptions(cr *engine.CompiledRule, set *exception.Set, cat *engine.Catalog, now time.Time) error {
+// hunt only warns: a test must say what it means. orig is the rule as
+// loaded; a nil set restores it, removing the previous test's exceptions
+// (from the matchers and from the alerts' kibana.alert.rule.exceptions_list).
+func applyExceptions(cr *engine.CompiledRule, orig *rule.Rule, set *exception.Set, cat *engine.Catalog, now time.Time) error {
+	cr.Rule, cr.Exceptions = orig, nil
 	if set == nil {
-		cr.Exceptions = nil
 		return nil
 	}
-	r := *cr.Rule // the rule may be shared (built-in): never edit it
+	r := *orig // the rule may be shared (built-in): never edit it
 	r.ExceptionsList = nil
 	for _, id := range slices.Sorted(maps.Keys(set.Items)) {
 		r.ExceptionsList = append(r.ExceptionsList, map[string]any{

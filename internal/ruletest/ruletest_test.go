@@ -68,6 +68,41 @@ func TestExceptions(t *testing.T) {
 	}
 }
 
+// A test without exceptions after one with them runs the rule as loaded:
+// neither the matchers nor the alerts' exceptions_list linger.
+func TestExceptionsDoNotLinger(t *testing.T) {
+	const file = `rule = "Suspicious Python Shell Command Execution"
+now = "2026-01-01T12:00:00Z"
+[base]
+"@timestamp" = "now-5m+10s"
+"event.type" = "start"
+"event.action" = "exec"
+"host.os.type" = "linux"
+"process.parent.name" = "python3"
+"process.name" = "sh"
+[[tests]]
+name = "excepted"
+exceptions = [{ entries = [{ field = "process.name", type = "match", operator = "included", value = "sh" }] }]
+events_file = "burst.ndjson"
+alerts = 0
+[[tests]]
+name = "not excepted"
+events_file = "burst.ndjson"
+[[tests.expect]]
+fields = { "kibana.alert.rule.exceptions_list" = [] }
+`
+	burst, err := os.ReadFile("testdata/burst.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := loadRun(t, fstest.MapFS{"t_test.toml": {Data: []byte(file)}, "burst.ndjson": {Data: burst}}, "t_test.toml")
+	for _, c := range res.Cases {
+		if !c.Passed() {
+			t.Errorf("%s: %v", c.Name, c.Diff)
+		}
+	}
+}
+
 // Every exception in the shipped tests matters: without it, its test fails.
 func TestBuiltinExceptionsMatter(t *testing.T) {
 	const testFile = "suspicious_python_shell_command_execution_test.toml"
