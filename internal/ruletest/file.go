@@ -1,7 +1,9 @@
 // Package ruletest owns rule unit tests (`vigil test`): the test file format
 // (TOML naming a rule, input events with relative times such as now-2m, and
-// the alerts expected), running a test through the engine's sweep — the
-// code path of `vigil hunt` — with a fixed now, comparing the alerts raised
+// the alerts expected, optionally Kibana exception items the rule runs
+// with), running a test through the engine's sweep — the code path of
+// `vigil hunt`, exceptions attached as `hunt --exceptions` attaches them —
+// with a fixed now, comparing the alerts raised
 // with the ones expected, and reporting the difference. The format is
 // documented in docs/rule-tests.md.
 package ruletest
@@ -13,11 +15,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"vigil/internal/exception"
 	"vigil/internal/rule"
 )
 
@@ -39,6 +43,8 @@ type Case struct {
 	Events []map[string]any // base fields applied, relative times not yet expanded
 	Alerts *int             // total alerts expected; nil: exactly those of Expect
 	Expect []*Expect
+	// Exceptions are the file's and the test's exception items (nil: none).
+	Exceptions *exception.Set
 }
 
 // Expect describes Count alerts that carry the given group and field values
@@ -70,6 +76,9 @@ type rawFile struct {
 	Now   string         `toml:"now"`
 	Base  map[string]any `toml:"base"`
 	Tests []rawCase      `toml:"tests"`
+
+	Exceptions     []any  `toml:"exceptions"`
+	ExceptionsFile string `toml:"exceptions_file"`
 }
 
 type rawCase struct {
@@ -79,6 +88,9 @@ type rawCase struct {
 	EventsFile string         `toml:"events_file"`
 	Alerts     *int           `toml:"alerts"`
 	Expect     []rawExpect    `toml:"expect"`
+
+	Exceptions     []any  `toml:"exceptions"`
+	ExceptionsFile string `toml:"exceptions_file"`
 }
 
 type rawExpect struct {
@@ -116,10 +128,6 @@ func Load(fsys fs.FS, name, display string) (*File, error) {
 			continue // inside an event, base, group or fields: free-form
 		}
 		last := k[len(k)-1]
-		if last == "exceptions" {
-			// TODO(issue 16): apply exception lists once internal/exception lands.
-			return nil, bad(pos.key(last), "exceptions are not supported yet")
-		}
 		return nil, bad(pos.key(last), "unknown key %q", k.String())
 	}
 	f := &File{Path: display, FS: fsys, Name: name, Rule: raw.Rule, Base: raw.Base}
@@ -177,6 +185,10 @@ func Load(fsys fs.FS, name, display string) (*File, error) {
 				return nil, bad(line, "an expect needs count, group, fields or absent")
 			}
 			c.Expect = append(c.Expect, e)
+		}
+		inline := append(slices.Clip(raw.Exceptions), rc.Exceptions...)
+		if c.Exceptions, err = loadExceptions(fsys, path.Dir(name), inline, []string{raw.ExceptionsFile, rc.ExceptionsFile}); err != nil {
+			return nil, bad(c.Line, "%v", err)
 		}
 		if c.Alerts == nil && len(c.Expect) == 0 {
 			return nil, bad(c.Line, "test %q expects nothing: add [[tests.expect]] or alerts = 0", c.Name)

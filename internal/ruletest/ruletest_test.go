@@ -37,6 +37,105 @@ func TestBuiltinTestsPass(t *testing.T) {
 	}
 }
 
+// Exceptions in test files, inline (file-level and per test) and from an
+// export, change what the rule raises, and each test gets only its own:
+// the same burst alerts in the tests without one.
+func TestExceptions(t *testing.T) {
+	res := loadRun(t, os.DirFS("testdata"), "exceptions_test.toml")
+	want := map[string]int{
+		"no exception: the burst alerts":                      1,
+		"file-level item applies to every test":               0,
+		"inline item on the parent executable":                0,
+		"an item on another executable changes nothing":       1,
+		"excluded operator: every other user is excepted":     0,
+		"excluded operator: the named user is not excepted":   1,
+		"item on an output column":                            0,
+		"items from a Kibana export":                          0,
+		"an expired item is not applied":                      1,
+		"again no exception: the previous ones do not linger": 1,
+	}
+	if len(res.Cases) != len(want) {
+		t.Fatalf("%d cases, want %d", len(res.Cases), len(want))
+	}
+	for _, c := range res.Cases {
+		n, ok := want[c.Name]
+		if !ok {
+			t.Errorf("unexpected case %q", c.Name)
+		}
+		if c.Alerts != n || !c.Passed() {
+			t.Errorf("%s: %d alerts, want %d; diff %v", c.Name, c.Alerts, n, c.Diff)
+		}
+	}
+}
+
+// A test without exceptions after one with them runs the rule as loaded:
+// neither the matchers nor the alerts' exceptions_list linger.
+func TestExceptionsDoNotLinger(t *testing.T) {
+	const file = `rule = "Suspicious Python Shell Command Execution"
+now = "2026-01-01T12:00:00Z"
+[base]
+"@timestamp" = "now-5m+10s"
+"event.type" = "start"
+"event.action" = "exec"
+"host.os.type" = "linux"
+"process.parent.name" = "python3"
+"process.name" = "sh"
+[[tests]]
+name = "excepted"
+exceptions = [{ entries = [{ field = "process.name", type = "match", operator = "included", value = "sh" }] }]
+events_file = "burst.ndjson"
+alerts = 0
+[[tests]]
+name = "not excepted"
+events_file = "burst.ndjson"
+[[tests.expect]]
+fields = { "kibana.alert.rule.exceptions_list" = [] }
+`
+	burst, err := os.ReadFile("testdata/burst.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := loadRun(t, fstest.MapFS{"t_test.toml": {Data: []byte(file)}, "burst.ndjson": {Data: burst}}, "t_test.toml")
+	for _, c := range res.Cases {
+		if !c.Passed() {
+			t.Errorf("%s: %v", c.Name, c.Diff)
+		}
+	}
+}
+
+// Every exception in the shipped tests matters: without it, its test fails.
+func TestBuiltinExceptionsMatter(t *testing.T) {
+	const testFile = "suspicious_python_shell_command_execution_test.toml"
+	f, err := Load(rule.BuiltinTests(), testFile, testFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var with []*Case
+	for _, c := range f.Tests {
+		if c.Exceptions != nil {
+			with = append(with, c)
+		}
+	}
+	if len(with) < 4 {
+		t.Fatalf("%d shipped tests with exceptions, want 4 or more", len(with))
+	}
+	for _, c := range with {
+		t.Run(c.Name, func(t *testing.T) {
+			g := *f
+			dropped := *c
+			dropped.Exceptions = nil
+			g.Tests = []*Case{&dropped}
+			res, err := Run(&g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Cases[0].Passed() {
+				t.Error("still passes without its exceptions")
+			}
+		})
+	}
+}
+
 // A deliberately broken test file reads as the golden report says: one
 // test passes (inline JSON events, numbers and VALUES in any order), the
 // others fail with field-by-field, count and unexpected-alert differences.
@@ -81,7 +180,16 @@ func TestBrokenFiles(t *testing.T) {
 		{"toml syntax", head + "[[tests]]\nname = \"a\"\nalerts = = 0\n", "t_test.toml:5: "},
 		{"unknown key", head + "[[tests]]\nname = \"a\"\nalert = 0\n", `t_test.toml:5: unknown key "tests.alert"`},
 		{"unknown expect key", head + "[[tests]]\nname = \"a\"\n[[tests.expect]]\ncuont = 1\n", `t_test.toml:6: unknown key "tests.expect.cuont"`},
-		{"exceptions", head + "[[tests]]\nname = \"a\"\nexceptions = []\nalerts = 0\n", "t_test.toml:5: exceptions are not supported yet"},
+		{"exception not a table", head + "[[tests]]\nname = \"a\"\nexceptions = [1]\nalerts = 0\n", "t_test.toml:3: exceptions[0]: want a table"},
+		{"exception bad JSON", head + "[[tests]]\nname = \"a\"\nexceptions = ['{\"entries\": 1}']\nalerts = 0\n", "t_test.toml:3: exceptions[0]: not a Kibana exception item"},
+		{"exception without entries", head + "[[tests]]\nname = \"a\"\nexceptions = [{ name = \"x\" }]\nalerts = 0\n", "t_test.toml:3: exceptions[0]: no entries"},
+		{"exception bad operator", head + "[[tests]]\nname = \"a\"\nexceptions = [{ entries = [{ field = \"user.name\", type = \"match\", operator = \"is\", value = \"x\" }] }]\nalerts = 0\n",
+			`t_test.toml:3: exceptions[0]: entry 1: field "user.name": operator "is"`},
+		{"file-level bad exception", head + "exceptions = [{ entries = [] }]\n[[tests]]\nname = \"a\"\nalerts = 0\n", "t_test.toml:4: exceptions[0]: no entries"},
+		{"exception field the rule cannot see", head + "[[tests]]\nname = \"a\"\nexceptions = [{ entries = [{ field = \"Esql.nope\", type = \"match\", operator = \"included\", value = \"x\" }] }]\nalerts = 0\n",
+			`t_test.toml:3: exception item "exceptions[0]" (list "vigil-test") not applied: "Esql.nope" is neither a field of the rule's source indices nor a column of its result`},
+		{"exceptions file missing", head + "[[tests]]\nname = \"a\"\nexceptions_file = \"nope.ndjson\"\nalerts = 0\n", "t_test.toml:3: exceptions_file nope.ndjson: file does not exist"},
+		{"exceptions file bad line", head + "[[tests]]\nname = \"a\"\nexceptions_file = \"bad.ndjson\"\nalerts = 0\n", "t_test.toml:3: exceptions_file: bad.ndjson:1: neither an exception list"},
 		{"no rule", "[[tests]]\nname = \"a\"\nalerts = 0\n", `t_test.toml:1: missing key "rule"`},
 		{"bad now", "rule = \"x\"\nnow = \"noon\"\n[[tests]]\nname = \"a\"\nalerts = 0\n", `t_test.toml:2: now "noon"`},
 		{"no tests", head, "t_test.toml:1: no [[tests]]"},

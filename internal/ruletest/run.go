@@ -50,7 +50,11 @@ func Run(f *File) (*FileResult, error) {
 	}
 	mapping := cat.DecoderMapping()
 	out := &FileResult{Path: f.Path, Rule: r.Name}
+	orig := cr.Rule
 	for _, c := range f.Tests {
+		if err := applyExceptions(cr, orig, c.Exceptions, cat, f.Now); err != nil {
+			return nil, &Error{Path: f.Path, Line: c.Line, Msg: err.Error()}
+		}
 		alerts, err := sweep(cr, mapping, f.Now, c.Events)
 		if err != nil {
 			return nil, &Error{Path: f.Path, Line: c.Line, Msg: err.Error()}
