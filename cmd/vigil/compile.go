@@ -21,10 +21,35 @@ import (
 // skipped with the reason; it is an error when no rule is left.
 //
 // memLimit is esql.Options.MemoryLimit (0: the default).
-func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) ([]*engine.CompiledRule, int, error) {
+//
+// EQL rules are compiled apart (engine.CompileEQL; they run on their own
+// path) and returned in eqlRules.
+func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time.Time, files []string, memLimit int64) (_ []*engine.CompiledRule, eqlRules []*engine.EQLRule, _ int, _ error) {
 	var ok []*engine.CompiledRule
 	var failed []*rule.Rule
 	var errs []error
+	var eqlFailed []*rule.Rule
+	var eqlErrs []error
+	tryEQL := func(rs []*rule.Rule) {
+		eqlFailed, eqlErrs = eqlFailed[:0], eqlErrs[:0]
+		for _, r := range rs {
+			er, err := engine.CompileEQL(r, cat)
+			if err != nil {
+				eqlFailed, eqlErrs = append(eqlFailed, r), append(eqlErrs, err)
+				continue
+			}
+			eqlRules = append(eqlRules, er)
+		}
+	}
+	var eqlRuleList []*rule.Rule
+	rules = slices.DeleteFunc(slices.Clone(rules), func(r *rule.Rule) bool {
+		if r.Type == "eql" {
+			eqlRuleList = append(eqlRuleList, r)
+			return true
+		}
+		return false
+	})
+	tryEQL(eqlRuleList)
 	try := func(rs []*rule.Rule, opts esql.Options) {
 		failed, errs = failed[:0], errs[:0]
 		for _, r := range rs {
@@ -38,16 +63,24 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 	}
 	// "Did you mean" compares an unknown name with every mapped field: leave
 	// it to the compilation whose errors are printed.
-	try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
-	if len(failed) > 0 && mentionsUnknownColumn(errs) {
+	if len(rules) > 0 {
+		try(rules, esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+	}
+	if (len(failed) > 0 && mentionsUnknownColumn(errs)) || (len(eqlFailed) > 0 && mentionsUnknownColumn(eqlErrs)) {
 		if inferred := engine.InferFields(files, cat.DecoderMapping(), 0, 0); inferred.Len() > 0 {
 			cat.Inferred = inferred
-			try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+			if len(failed) > 0 {
+				try(slices.Clone(failed), esql.Options{Now: now, NoSuggestions: true, MemoryLimit: memLimit})
+			}
+			if len(eqlFailed) > 0 {
+				tryEQL(slices.Clone(eqlFailed))
+			}
 		}
 	}
 	if len(failed) > 0 {
 		try(slices.Clone(failed), esql.Options{Now: now, MemoryLimit: memLimit})
 	}
+	errs = append(errs, eqlErrs...)
 	for _, err := range errs {
 		reportInvalid(w, err)
 	}
@@ -60,10 +93,10 @@ func compileRules(w io.Writer, rules []*rule.Rule, cat *engine.Catalog, now time
 		}
 		runnable = append(runnable, cr)
 	}
-	if len(runnable) == 0 {
-		return nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile, %d cannot run", len(errs), len(rules), len(ok)))
+	if len(runnable)+len(eqlRules) == 0 {
+		return nil, nil, len(errs), usageErr(fmt.Errorf("no runnable rule: %d of %d failed to compile, %d cannot run", len(errs), len(rules)+len(eqlRuleList), len(ok)))
 	}
-	return runnable, len(errs), nil
+	return runnable, eqlRules, len(errs), nil
 }
 
 func mentionsUnknownColumn(errs []error) bool {

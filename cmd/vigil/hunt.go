@@ -167,7 +167,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return inputErr(err)
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
+	compiled, eqlRules, _, err := compileRules(stderr, rules, cat, now, files, int64(o.memLimit))
 	if err != nil {
 		return err
 	}
@@ -195,6 +195,12 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return usageErr(fmt.Errorf("--kibana-duplicates needs --replay"))
 	}
 	if o.replay {
+		for _, er := range eqlRules {
+			fmt.Fprintf(stderr, "eql rule %q: not replayed yet (--replay runs esql rules; vigil hunt without --replay runs it)\n", er.Rule.Name)
+		}
+		if len(compiled) == 0 {
+			return usageErr(fmt.Errorf("no rule to replay: --replay runs esql rules only"))
+		}
 		return runReplay(cmd, o, compiled, files, cat, out, format)
 	}
 	execUUID := newUUID()
@@ -228,9 +234,16 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		// default keep every window open: exact, at the cost of memory.
 		lateness = -1
 	}
-	sweep, results, st, elapsed, readErr, err := sweepOnce(compiled, lateness)
-	if err != nil {
-		return err
+	sweep := engine.NewSweep(nil)
+	var results []*engine.RuleResult
+	var st source.Stats
+	var elapsed time.Duration
+	var readErr error
+	if len(compiled) > 0 {
+		sweep, results, st, elapsed, readErr, err = sweepOnce(compiled, lateness)
+		if err != nil {
+			return err
+		}
 	}
 	// Closing windows is exact only if no event came in behind the
 	// watermark. If some did and the input can be read again, read it again
@@ -303,6 +316,17 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		}
 		for _, cr := range nowRules {
 			nowNotes[cr.Rule] = fmt.Sprintf("uses NOW(): evaluated at %s (%s)", at.Format(time.RFC3339Nano), how)
+		}
+	}
+	if len(eqlRules) > 0 {
+		eqlResults, est, eqlElapsed, eqlErr := huntEQL(cmd, o, eqlRules, files, cat, now, execUUID, len(compiled) > 0)
+		results = append(results, eqlResults...)
+		if len(compiled) == 0 {
+			st = est
+		}
+		elapsed += eqlElapsed
+		if readErr == nil {
+			readErr = eqlErr
 		}
 	}
 	var all []*engine.Alert

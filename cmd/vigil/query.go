@@ -14,6 +14,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
+	"vigil/internal/eql"
 	"vigil/internal/esql"
 	"vigil/internal/source"
 )
@@ -23,6 +24,8 @@ type queryOptions struct {
 	mapping            []string
 	threads, chunkSize int
 	fast               bool
+	eql                bool
+	size               int
 	memLimit           memoryLimit
 }
 
@@ -30,14 +33,19 @@ func newQueryCmd() *cobra.Command {
 	var o queryOptions
 	cmd := &cobra.Command{
 		Use:   "query 'FROM … | …' [INPUT...]",
-		Short: "Run an ad-hoc ES|QL query over local files",
+		Short: "Run an ad-hoc ES|QL (or, with --eql, EQL) query over local files",
 		Long: `Runs one ES|QL query over NDJSON files, .gz files, directories or stdin (-), as
 Elasticsearch would over an index holding those documents. Field types come from
 the built-in ECS and Elastic Defend mappings, --mapping, and otherwise are
 inferred from the data (strings as keyword). Documents with no index
-(_index, data_stream.* or --index) match any FROM pattern.`,
+(_index, data_stream.* or --index) match any FROM pattern.
+
+With --eql the query is EQL, run as Elasticsearch's EQL search over every
+input document: one row per matching event, or per event of each matched
+sequence (with its number and join keys), at most --size results.`,
 		Example: `  vigil query 'FROM logs-* | STATS n = COUNT(*) BY host.name | SORT n DESC' events.ndjson
-  vigil query --format csv 'FROM * | KEEP @timestamp, process.command_line | LIMIT 5' events.ndjson.gz`,
+  vigil query --format csv 'FROM * | KEEP @timestamp, process.command_line | LIMIT 5' events.ndjson.gz
+  vigil query --eql 'sequence by process.entity_id [process where process.name == "sh"] [network where true]' events.ndjson`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runQuery(cmd, o, args[0], args[1:]) },
 	}
@@ -48,6 +56,8 @@ inferred from the data (strings as keyword). Documents with no index
 	f.StringVar(&o.now, "now", "", "the query's NOW(), RFC 3339 (default: the current time)")
 	f.IntVar(&o.threads, "threads", 0, "decoding workers (default: all cores)")
 	f.BoolVar(&o.fast, "fast", false, "decode only the fields the query reads and skip lines its WHERE cannot match, as hunt does: the same rows for input Elasticsearch would index whole, but a bad value in a field the query does not read no longer rejects its line, and skipped lines raise no warnings")
+	f.BoolVar(&o.eql, "eql", false, "the query is EQL (event queries, sequences; Elasticsearch's EQL search)")
+	f.IntVar(&o.size, "size", eql.DefaultSize, "with --eql: the most events or sequences returned (Elasticsearch's size)")
 	registerMemoryLimit(f, &o.memLimit)
 	f.IntVar(&o.chunkSize, "chunk-size", 0, "bytes of input per work unit (default 2 MiB)")
 	f.MarkHidden("chunk-size")
@@ -83,6 +93,9 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 	if err := checkThreads(o.threads); err != nil {
 		return err
 	}
+	if o.eql {
+		return runEQLQuery(cmd, o, query, files, user, format)
+	}
 	q, err := engine.PrepareQuery(query, user, files, engine.QueryOptions{Now: now, IndexFallback: o.index,
 		Threads: o.threads, ChunkSize: o.chunkSize, Fast: o.fast, Stdin: cmd.InOrStdin(), MemoryLimit: int64(o.memLimit)})
 	if err != nil {
@@ -99,7 +112,13 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		}
 		return readErr
 	}
-	took := time.Since(start)
+	return writeQueryResult(cmd, format, res, res.Warnings, st, time.Since(start), readErr)
+}
+
+// writeQueryResult prints a query's rows in the format, then its warnings
+// and the malformed lines on stderr; readErr, if any, is the exit error.
+func writeQueryResult(cmd *cobra.Command, format string, res *esql.Result, warnings []string, st source.Stats, took time.Duration, readErr error) error {
+	var err error
 	out := cmd.OutOrStdout()
 	switch format {
 	case "table":
@@ -115,7 +134,7 @@ func runQuery(cmd *cobra.Command, o queryOptions, query string, inputs []string)
 		return err
 	}
 	stderr := cmd.ErrOrStderr()
-	for _, w := range res.Warnings {
+	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if st.Malformed > 0 {

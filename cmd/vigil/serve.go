@@ -137,9 +137,12 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	cat := &engine.Catalog{User: user}
-	compiled, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, -1) // serve bounds live state with limits.max_groups_per_rule; a memory error would stall its flush (engine.Live)
+	compiled, eqlRules, _, err := compileRules(cmd.ErrOrStderr(), rules, cat, time.Time{}, nil, -1) // serve bounds live state with limits.max_groups_per_rule; a memory error would stall its flush (engine.Live)
 	if err != nil {
 		return err
+	}
+	for _, er := range eqlRules {
+		fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: not served yet (vigil hunt runs it)\n", er.Rule.Name)
 	}
 	// Serving new_terms needs the seen terms kept durably per rule (the
 	// store), which is not built yet.

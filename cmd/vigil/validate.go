@@ -68,7 +68,16 @@ func checkRules(paths, pick []string, cat *engine.Catalog, opts esql.Options) ([
 		v := &vs[i]
 		// A query is worth compiling even when the file has other problems:
 		// the user gets every problem in one pass.
-		if v.Rule == nil || v.Rule.Type != "esql" || strings.TrimSpace(v.Rule.Query) == "" {
+		if v.Rule == nil || strings.TrimSpace(v.Rule.Query) == "" {
+			continue
+		}
+		if v.Rule.Type == "eql" && len(v.Problems) == 0 {
+			if _, err := engine.CompileEQL(v.Rule, cat); err != nil {
+				v.Problems = append(v.Problems, problemList(err)...)
+			}
+			continue
+		}
+		if v.Rule.Type != "esql" {
 			continue
 		}
 		cr, err := engine.Compile(v.Rule, cat, opts)

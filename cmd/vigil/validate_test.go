@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// eqlRule is a valid EQL rule (an event query).
+const eqlRule = "[rule]\nrule_id = \"e\"\nname = \"eql\"\ntype = \"eql\"\nlanguage = \"eql\"\nseverity = \"low\"\nrisk_score = 1\nquery = '''\nprocess where process.name : \"SH\"\n'''\n"
+
 const goodRule = "[rule]\nrule_id = \"g\"\nname = \"good\"\ntype = \"esql\"\nseverity = \"low\"\nrisk_score = 1\nquery = '''\nFROM logs-*\n| WHERE process.name == \"sh\"\n| STATS n = COUNT(*)\n'''\n"
 
 // writeRules writes rule files into a new directory.
@@ -34,7 +37,9 @@ func TestRulesValidate(t *testing.T) {
 		"a_good.toml":   goodRule,
 		"b_bad.toml":    twoProblems,
 		"c_broken.toml": "[rule\n",
-		"d_eql.toml":    strings.Replace(goodRule, `"esql"`, `"eql"`, 1),
+		"d_ml.toml":     strings.Replace(goodRule, `"esql"`, `"machine_learning"`, 1),
+		"e_eql.toml":    eqlRule,
+		"f_eql.toml":    strings.Replace(eqlRule, `"SH"`, `"SH" and`, 1),
 	})
 	p := func(name string) string { return filepath.Join(dir, name) }
 	out, stderr, code := run(t, "", "rules", "validate", dir)
@@ -43,8 +48,9 @@ func TestRulesValidate(t *testing.T) {
 		p("b_bad.toml") + ":16:12: Unknown column [nosuch.field]\n" +
 		p("b_bad.toml") + ":12: unknown key rule.nosuch (not in the detection-rules schema; ignored) (warning)\n" +
 		p("c_broken.toml") + ":2:6: expected '.' or ']' to end table name, but got '\\n' instead\n" +
-		p("d_eql.toml") + ":4: rule \"good\" has type \"eql\", which Vigil cannot run yet (esql, query, threshold and new_terms rules run)\n" +
-		"1 valid, 3 invalid\n"
+		p("d_ml.toml") + ":4: rule \"good\" has type \"machine_learning\", which Vigil cannot run yet (esql, eql, query, threshold and new_terms rules run)\n" +
+		p("f_eql.toml") + ":10:1: mismatched input <EOF> expecting {<expression>}\n" +
+		"2 valid, 4 invalid\n"
 	if out != want || code != exitUsage {
 		t.Errorf("exit %d (want %d), stdout:\n%s\nwant:\n%s\nstderr: %s", code, exitUsage, out, want, stderr)
 	}
@@ -64,9 +70,9 @@ func TestRulesValidate(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &report); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
 	}
-	if code != exitUsage || report.Valid != 1 || report.Invalid != 3 || len(report.Rules) != 4 || !report.Rules[0].Valid ||
+	if code != exitUsage || report.Valid != 2 || report.Invalid != 4 || len(report.Rules) != 6 || !report.Rules[0].Valid ||
 		len(report.Rules[1].Problems) != 3 || report.Rules[1].Problems[1].Line != 15 || report.Rules[1].Problems[1].Column != 9 ||
-		!strings.Contains(stderr, "1 valid, 3 invalid") {
+		!report.Rules[4].Valid || !strings.Contains(stderr, "2 valid, 4 invalid") {
 		t.Errorf("json report (exit %d): %+v\nstderr: %s", code, report, stderr)
 	}
 
@@ -84,14 +90,15 @@ func TestRulesListStatus(t *testing.T) {
 	dir := writeRules(t, map[string]string{
 		"a_good.toml": goodRule,
 		"b_bad.toml":  strings.Replace(goodRule, "process.name", "nosuch.field", 1),
-		"d_eql.toml":  strings.Replace(goodRule, `"esql"`, `"eql"`, 1),
+		"d_ml.toml":   strings.Replace(goodRule, `"esql"`, `"machine_learning"`, 1),
+		"e_eql.toml":  eqlRule,
 	})
 	out, stderr, code := run(t, "", "rules", "list", "--rules", dir)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) != 5 || lines[4] != "1 compiled, 2 failed" {
+	if code != exitOK || len(lines) != 6 || lines[5] != "2 compiled, 2 failed" {
 		t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, stderr)
 	}
-	for i, want := range []string{"TYPE", " esql ", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"eql\""} {
+	for i, want := range []string{"TYPE", " esql ", " cannot run: Unknown column [nosuch.field]", " cannot run: rule \"good\" has type \"machine_learning\"", " eql "} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d lacks %q: %s", i, want, lines[i])
 		}

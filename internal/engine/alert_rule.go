@@ -80,6 +80,7 @@ var kibanaRuleTypes = map[string]struct{ id, name string }{
 	"query":     {"siem.queryRule", "Custom Query Rule"},
 	"threshold": {"siem.thresholdRule", "Threshold Rule"},
 	"new_terms": {"siem.newTermsRule", "New Terms Rule"},
+	"eql":       {"siem.eqlRule", "Event Correlation Rule"},
 }
 
 // ruleParameters is kibana.alert.rule.parameters: the rule's parameters in
@@ -100,7 +101,7 @@ func ruleParameters(r *rule.Rule) map[string]any {
 		"severity_mapping": tables(r.SeverityMapping), "threat": threats(r.Threat), "to": "now",
 		"version": r.Version, "type": r.Type, "language": "esql", "query": r.Query,
 	}
-	if r.Type != "esql" { // the KQL types: their language and index patterns, and their own parameters
+	if r.Type != "esql" { // the KQL types and eql: their language and index patterns, and their own parameters
 		p["language"], p["index"] = r.Language, nonNil(r.Index)
 	}
 	if t := r.Threshold; t != nil {

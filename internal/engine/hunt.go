@@ -28,6 +28,9 @@ type CompiledRule struct {
 // Compile compiles a rule's query against the catalog, moving ES|QL error
 // positions from the query into the rule file.
 func Compile(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*CompiledRule, error) {
+	if r.Type == "eql" { // not an ES|QL query: CompileEQL
+		return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: "an eql rule compiles with CompileEQL"}
+	}
 	if r.Type != "esql" && r.Type != "" {
 		return compileKQLRule(r, cat, opts)
 	}
@@ -84,13 +87,18 @@ func ruleError(r *rule.Rule, err error) error {
 	}
 	var out []error
 	for _, e := range list {
-		line := e.Line
-		if r.QueryLine > 0 {
-			line += r.QueryLine - 1
-		}
-		out = append(out, &rule.Error{Path: r.Path, Line: line, Col: e.Col, Msg: e.Msg})
+		out = append(out, inRuleFile(r, e.Line, e.Col, e.Msg))
 	}
 	return errors.Join(out...)
+}
+
+// inRuleFile positions a query error (line:col within the query) in the
+// rule file.
+func inRuleFile(r *rule.Rule, line, col int, msg string) *rule.Error {
+	if r.QueryLine > 0 {
+		line += r.QueryLine - 1
+	}
+	return &rule.Error{Path: r.Path, Line: line, Col: col, Msg: msg}
 }
 
 // esqlErrors returns the positioned errors of an ES|QL compilation error

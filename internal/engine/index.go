@@ -3,7 +3,8 @@
 // (one sweep, or Kibana's schedule replayed), max_signals, alert identity and
 // de-duplication, and building Kibana-shaped alert documents (with the
 // source document of a non-aggregating rule's row, read again by _id). It decides when
-// a query's aggregating stage runs, never what it computes.
+// a query's aggregating stage runs, never what it computes. EQL rules, which
+// have no ES|QL form, run on a path of their own (eqlrule.go).
 package engine
 
 import (

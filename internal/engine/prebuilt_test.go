@@ -21,27 +21,45 @@ const prebuiltESQL = "../../../shared/rules/esql"
 // rule must still fail, so the list cannot silently grow and shrinks as
 // features and mappings land.
 func TestPrebuiltRulesCompile(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(prebuiltESQL, "*.toml"))
+	checkPrebuiltCompile(t, prebuiltESQL, "testdata/prebuilt_esql_failures.txt", "ES|QL", func(r *rule.Rule) error {
+		cr, err := Compile(r, &Catalog{}, esql.Options{})
+		if err == nil {
+			err = cr.CannotRun() // valid, but not runnable here
+		}
+		return err
+	})
+}
+
+// TestPrebuiltEQLRulesCompile does the same for the prebuilt EQL rules of
+// ../shared/rules/eql, against testdata/prebuilt_eql_failures.txt.
+func TestPrebuiltEQLRulesCompile(t *testing.T) {
+	checkPrebuiltCompile(t, "../../../shared/rules/eql", "testdata/prebuilt_eql_failures.txt", "EQL", func(r *rule.Rule) error {
+		_, err := CompileEQL(r, &Catalog{})
+		return err
+	})
+}
+
+// checkPrebuiltCompile compiles every rule file of dir and checks the
+// failures against the expected-failures list (see TestPrebuiltRulesCompile).
+func checkPrebuiltCompile(t *testing.T, dir, list, lang string, compile func(*rule.Rule) error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.toml"))
 	if len(files) == 0 {
 		t.Skip("shared rules absent")
 	}
-	expected := readExpectedFailures(t, "testdata/prebuilt_esql_failures.txt")
+	expected := readExpectedFailures(t, list)
 	byReason := map[string][]string{}
 	compiled := 0
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".toml")
 		r, err := rule.LoadFile(f)
 		if err == nil {
-			var cr *CompiledRule
-			if cr, err = Compile(r, &Catalog{}, esql.Options{}); err == nil {
-				err = cr.CannotRun() // valid, but not runnable here
-			}
+			err = compile(r)
 		}
 		want, listed := expected[name]
 		delete(expected, name)
 		switch {
 		case err == nil && listed:
-			t.Errorf("%s compiles now: remove it from testdata/prebuilt_esql_failures.txt", name)
+			t.Errorf("%s compiles now: remove it from %s", name, list)
 		case err == nil:
 			compiled++
 		case !listed:
@@ -53,7 +71,7 @@ func TestPrebuiltRulesCompile(t *testing.T) {
 		}
 	}
 	for name := range expected {
-		t.Errorf("testdata/prebuilt_esql_failures.txt lists %s, which is not among the rules", name)
+		t.Errorf("%s lists %s, which is not among the rules", list, name)
 	}
 	reasons := make([]string, 0, len(byReason))
 	for r := range byReason {
@@ -63,7 +81,7 @@ func TestPrebuiltRulesCompile(t *testing.T) {
 	for _, r := range reasons {
 		t.Logf("%d failing with %q: %s", len(byReason[r]), r, strings.Join(byReason[r], ", "))
 	}
-	t.Logf("%d of %d prebuilt ES|QL rules compile with no input", compiled, len(files))
+	t.Logf("%d of %d prebuilt %s rules compile with no input", compiled, len(files), lang)
 }
 
 func readExpectedFailures(t *testing.T, path string) map[string]string {

@@ -49,7 +49,7 @@ func TestParseKQLRuleTypes(t *testing.T) {
 		{name: "query without query", body: "type = \"query\"\n", invalid: "a query rule needs rule.query"},
 		{name: "lucene", body: "type = \"query\"\nlanguage = \"lucene\"\nquery = \"a:b\"\n", unsupported: "Lucene query syntax"},
 		{name: "filters", body: "type = \"query\"\nquery = \"a:b\"\nfilters = [{query = {match_phrase = {\"host.name\" = \"h\"}}}]\n", unsupported: "rule.filters"},
-		{name: "eql still unsupported", body: "type = \"eql\"\nquery = \"any where true\"\n", unsupported: "type \"eql\""},
+		{name: "machine_learning unsupported", body: "type = \"machine_learning\"\n", unsupported: "type \"machine_learning\""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

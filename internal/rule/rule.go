@@ -390,6 +390,20 @@ func Parse(data []byte, path string) (*Rule, error) {
 			p.errorf("rule", "an esql rule needs rule.query")
 		}
 		out.QueryLine = p.ix.valueLine("rule.query")
+	case "eql":
+		if strings.TrimSpace(out.Query) == "" {
+			p.errorf("rule", "an eql rule needs rule.query")
+		}
+		if out.Language == "" {
+			out.Language = "eql"
+		} else if out.Language != "eql" {
+			p.errorf("rule.language", "language %q: an eql rule's language is eql", out.Language)
+		}
+		out.QueryLine = p.ix.valueLine("rule.query")
+		if _, ok := raw.Rule["filters"]; ok {
+			// Kibana ANDs them with the query; ignoring them would widen the rule.
+			unsupported = fmt.Sprintf("rule %q has rule.filters (Kibana query DSL filters), which Vigil does not apply yet", out.Name)
+		}
 	case "query", "threshold", "new_terms":
 		unsupported = p.kqlRule(out, &f)
 		if _, ok := raw.Rule["filters"]; ok && unsupported == "" {
@@ -398,7 +412,7 @@ func Parse(data []byte, path string) (*Rule, error) {
 		}
 	case "":
 	default:
-		unsupported = fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (esql, query, threshold and new_terms rules run)", out.Name, out.Type)
+		unsupported = fmt.Sprintf("rule %q has type %q, which Vigil cannot run yet (esql, eql, query, threshold and new_terms rules run)", out.Name, out.Type)
 	}
 	out.Warnings = sortErrors(p.warnings)
 	if len(p.errs) > 0 {

@@ -83,9 +83,16 @@ func TestParseDefaultsAndErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)
 		}
 	}
-	_, err = Parse([]byte(strings.Replace(base, `"esql"`, `"eql"`, 1)), "a.toml")
+	_, err = Parse([]byte(strings.Replace(base, `"esql"`, `"machine_learning"`, 1)), "a.toml")
 	if !errors.Is(err, ErrUnsupportedType) {
-		t.Errorf("eql rule: err = %v, want ErrUnsupportedType", err)
+		t.Errorf("machine_learning rule: err = %v, want ErrUnsupportedType", err)
+	}
+	// An eql rule parses, its language defaulting to eql; another language is an error.
+	if r, err := Parse([]byte(strings.Replace(base, `"esql"`, `"eql"`, 1)), "a.toml"); err != nil || r.Language != "eql" {
+		t.Errorf("eql rule: %v, language %q", err, r.Language)
+	}
+	if _, err := Parse([]byte(strings.Replace(base, `type = "esql"`, "type = \"eql\"\nlanguage = \"kuery\"", 1)), "a.toml"); err == nil || !strings.Contains(err.Error(), "an eql rule's language is eql") {
+		t.Errorf("eql rule in kuery: err = %v", err)
 	}
 }
 
@@ -244,7 +251,7 @@ func TestLoadSkipsInvalidFiles(t *testing.T) {
 		"a_broken.toml":  "[rule\nname = 1\n",
 		"b_good.toml":    good,
 		"c_invalid.toml": strings.Replace(good, `"low"`, `"urgent"`, 1),
-		"d_eql.toml":     strings.Replace(good, `"esql"`, `"eql"`, 1),
+		"d_ml.toml":      strings.Replace(good, `"esql"`, `"machine_learning"`, 1),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)

@@ -29,6 +29,12 @@ func (s *Stats) problem(p Problem) {
 // first MaxProblems of them); reading goes on. The document passed to fn is
 // only valid during the call.
 func (r *Reader) Documents(files []string, dec *doc.Decoder, fn func(*doc.Document)) (Stats, error) {
+	return r.FilteredDocuments(files, dec, nil, fn)
+}
+
+// FilteredDocuments is Documents decoding only the lines keep passes (a
+// prefilter; nil keeps every line): the others are counted in Lines only.
+func (r *Reader) FilteredDocuments(files []string, dec *doc.Decoder, keep func(line []byte) bool, fn func(*doc.Document)) (Stats, error) {
 	var st Stats
 	prevProblem := r.OnProblem
 	r.OnProblem = func(p Problem) {
@@ -40,6 +46,9 @@ func (r *Reader) Documents(files []string, dec *doc.Decoder, fn func(*doc.Docume
 	defer func() { r.OnProblem = prevProblem }()
 	err := r.ReadFiles(files, func(l Line) {
 		st.Lines++
+		if keep != nil && !keep(l.Bytes) {
+			return
+		}
 		d, err := dec.Decode(l.Bytes)
 		if err != nil {
 			st.problem(Problem{File: l.File, Line: l.Num, Err: err})

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"vigil/internal/doc"
+)
+
+// lineIDs are the _ids Elasticsearch gives the bare lines of an input
+// (doc.AutoID), by line number from 1.
+func lineIDs(t *testing.T, path string) map[int]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ids := map[int]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		ids[n] = doc.AutoID(sc.Bytes())
+	}
+	return ids
+}
+
+// An EQL event rule and an EQL sequence rule over six events, alerts
+// computed by hand: the event rule matches p1 (sh under nginx) and line 3
+// (BASH matches bash with `:`), not line 4 (parent sshd) nor line 6 (its
+// index, endpoint.events.file, is not the rule's); the sequence rule joins
+// p1 and line 2 (entity E1, 20 s apart) but not lines 4 and 5 (E3, 90 s
+// apart, beyond maxspan=1m). The sequence gives two building blocks (group
+// index 0, 1) and a shell alert whose ancestors are the building blocks.
+// 1 and 2 threads, and no prefilter, give the same output.
+func TestHuntEQLRules(t *testing.T) {
+	const input = "testdata/eql/input.ndjson"
+	ids := lineIDs(t, input)
+	var outputs []string
+	for _, flags := range [][]string{{"--threads", "1"}, {"--threads", "2"}, {"--no-prefilter"}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql", input}, flags...)
+		out, stderr, code := run(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		outputs = append(outputs, out)
+	}
+	for i := 1; i < len(outputs); i++ {
+		if outputs[i] != outputs[0] {
+			t.Errorf("run %d differs from 1 thread:\n%s\n---\n%s", i, outputs[i], outputs[0])
+		}
+	}
+	type got struct {
+		Rule, BuildingBlock, Group string
+		GroupIndex                 any
+		Ancestors                  []string
+		ProcessName                any
+	}
+	var alerts []got
+	byID := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(outputs[0]), "\n") {
+		var a map[string]any
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		byID[a["kibana.alert.uuid"].(string)] = a
+		g := got{Rule: a["kibana.alert.rule.name"].(string), GroupIndex: a["kibana.alert.group.index"], ProcessName: a["process.name"]}
+		g.BuildingBlock, _ = a["kibana.alert.building_block_type"].(string)
+		g.Group, _ = a["kibana.alert.group.id"].(string)
+		for _, anc := range a["kibana.alert.ancestors"].([]any) {
+			g.Ancestors = append(g.Ancestors, anc.(map[string]any)["id"].(string))
+		}
+		alerts = append(alerts, g)
+	}
+	if len(alerts) != 5 {
+		t.Fatalf("%d alerts, want 5:\n%s", len(alerts), outputs[0])
+	}
+	group := alerts[4].Group
+	if group == "" || alerts[3].Group != group || alerts[4].Group != group {
+		t.Errorf("sequence alerts not in one group: %+v", alerts[2:])
+	}
+	// Building block ids as Kibana's generateBuildingBlockIds: sha256 of
+	// every block's ancestors (id, index) and rule uuid, then the position.
+	ruleUUID := byID[group]["kibana.alert.rule.uuid"].(string)
+	base := "p1" + ".ds-logs-endpoint.events.process-default-2026.11.20-000001" + ruleUUID +
+		ids[2] + "logs-endpoint.events.network-default" + ruleUUID
+	bb := func(i string) string { h := sha256.Sum256([]byte(base + i)); return hex.EncodeToString(h[:]) }
+	if want := []string{"p1", bb("0"), ids[2], bb("1")}; !reflect.DeepEqual(alerts[4].Ancestors, want) {
+		t.Errorf("shell ancestors %v, want the events and their building blocks %v", alerts[4].Ancestors, want)
+	}
+	if byID[bb("0")]["kibana.alert.group.index"] != 0.0 || byID[bb("1")]["kibana.alert.group.index"] != 1.0 {
+		t.Errorf("building block ids are not Kibana's")
+	}
+	for i := range alerts {
+		alerts[i].Group = ""
+	}
+	alerts[4].Ancestors = nil
+	want := []got{
+		{Rule: "EQL web server shell", Ancestors: []string{"p1"}, ProcessName: "sh"},
+		{Rule: "EQL web server shell", Ancestors: []string{ids[3]}, ProcessName: "bash"},
+		{Rule: "EQL shell then connect", BuildingBlock: "default", GroupIndex: 0.0, Ancestors: []string{"p1"}, ProcessName: "sh"},
+		{Rule: "EQL shell then connect", BuildingBlock: "default", GroupIndex: 1.0, Ancestors: []string{ids[2]}, ProcessName: "sh"},
+		{Rule: "EQL shell then connect"},
+	}
+	if !reflect.DeepEqual(alerts, want) {
+		t.Errorf("alerts:\n%+v\nwant:\n%+v", alerts, want)
+	}
+}
+
+// hunt --replay runs no EQL rule yet and says so per rule.
+func TestHuntReplayEQLNotYet(t *testing.T) {
+	_, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
+	if code != exitUsage || !strings.Contains(stderr, `eql rule "EQL web server shell": not replayed yet`) {
+		t.Errorf("exit %d, stderr: %s", code, stderr)
+	}
+}
+
+// vigil query --eql: an event query's rows and a sequence's rows, by hand.
+func TestQueryEQL(t *testing.T) {
+	const input = "testdata/eql/input.ndjson"
+	ids := lineIDs(t, input)
+	out, stderr, code := run(t, "", "query", "--format", "csv", "--eql", `process where process.name : "SH"`, input)
+	want := "_index,_id,@timestamp,event.sequence,event.category,process.name\n" +
+		".ds-logs-endpoint.events.process-default-2026.11.20-000001,p1,2026-11-20T10:00:00.000Z,,process,sh\n" +
+		"logs-endpoint.events.file-default," + ids[6] + ",2026-11-20T10:00:10.000Z,,process,sh\n" +
+		"logs-endpoint.events.process-default," + ids[4] + ",2026-11-20T10:01:30.000Z,,process,sh\n"
+	if code != exitOK || out != want {
+		t.Errorf("exit %d, stderr %s\n%s\nwant:\n%s", code, stderr, out, want)
+	}
+	out, stderr, code = run(t, "", "query", "--format", "csv", "--eql",
+		`sequence by process.entity_id with maxspan=1m [process where process.name == "sh"] [network where true]`, input)
+	want = "sequence,join_key.0,_index,_id,@timestamp,event.sequence,event.category,process.name,process.entity_id\n" +
+		"1,E1,.ds-logs-endpoint.events.process-default-2026.11.20-000001,p1,2026-11-20T10:00:00.000Z,,process,sh,E1\n" +
+		"1,E1,logs-endpoint.events.network-default," + ids[2] + ",2026-11-20T10:00:20.000Z,,network,sh,E1\n"
+	if code != exitOK || out != want {
+		t.Errorf("exit %d, stderr %s\n%s\nwant:\n%s", code, stderr, out, want)
+	}
+	if _, stderr, code = run(t, "", "query", "--eql", `process where`, input); code != exitUsage || !strings.Contains(stderr, "1:14") {
+		t.Errorf("syntax error: exit %d, %s", code, stderr)
+	}
+}
