@@ -57,13 +57,18 @@ func exceptionRefs(cr *engine.CompiledRule, set *exception.Set) []exception.Ref 
 	return refs
 }
 
-// compileExceptions compiles set for every rule, in rule order.
+// compileExceptions compiles set for every rule, in rule order. Items a
+// rule cannot apply are logged and skipped (an API item was checked when
+// added; the rules or files may have changed since).
 func (s *Server) compileExceptions(set *exception.Set) ([]*exception.Applied, error) {
 	out := make([]*exception.Applied, len(s.opts.Rules))
 	for i, cr := range s.opts.Rules {
-		a, _, err := cr.CompileExceptions(set, exceptionRefs(cr, set), s.catalog(), s.clock.Now())
+		a, problems, err := cr.CompileExceptions(set, exceptionRefs(cr, set), s.catalog(), s.clock.Now())
 		if err != nil {
 			return nil, err
+		}
+		for _, p := range problems {
+			s.log.Warn("exception not applied", "rule", cr.Rule.Name, "err", p)
 		}
 		out[i] = a
 	}

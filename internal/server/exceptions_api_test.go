@@ -125,6 +125,7 @@ func TestExceptionsAPIBadItems(t *testing.T) {
 		{"bad os", `{"item_id":"i","list_id":"l","os_types":["dos"],"entries":[` + entry("host.name", "included") + `]}`, []string{`os_types: "dos"`}},
 		{"field the rule cannot see", itemOf(seedID, entry("no.such.field", "included")), []string{`"no.such.field" is neither a field of the rule's source indices nor a column of its result`}},
 		{"list no rule uses", itemOf("orphan", entry("host.name", "included")), []string{`list "orphan" is used by no rule`}},
+		{"source field not decoded", itemOf(seedID, entry("user.name", "included")), []string{`"user.name" not decoded by the running service`}},
 	} {
 		code, _, body := do(t, "POST", ts.url+"/api/exceptions/items", "", c.body)
 		if code != 400 {
@@ -141,5 +142,9 @@ func TestExceptionsAPIBadItems(t *testing.T) {
 	}
 	if _, _, body := do(t, "GET", ts.url+"/api/exceptions", "", ""); !strings.Contains(body, `"items":[]`) {
 		t.Errorf("bad items were added: %s", body)
+	}
+	// An item on an output column needs no decoding.
+	if code, _, body := do(t, "POST", ts.url+"/api/exceptions/items", "", itemOf(seedID, `{"type":"wildcard","field":"Esql.process_command_line_values","value":"*bootstrap.py*","operator":"included"}`)); code != 200 {
+		t.Errorf("Esql.* item: %d %s", code, body)
 	}
 }
