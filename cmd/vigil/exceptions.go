@@ -15,14 +15,15 @@ import (
 // folder) and attaches each rule's lists: those its exceptions_list names
 // and, for rules whose file one does not edit (the built-in ones), a list
 // whose list_id is the rule's rule_id. Bad lines, missing lists and items
-// a rule cannot apply are reported on w and skipped.
-func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) error {
+// a rule cannot apply are reported on w and skipped. The set loaded is
+// returned (nil without path): serve's exceptions API adds to it.
+func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) (*exception.Set, error) {
 	if path == "" {
-		return nil
+		return nil, nil
 	}
 	set, probs, err := exception.Load(path)
 	if err != nil {
-		return usageErr(fmt.Errorf("--exceptions: %w", err))
+		return nil, usageErr(fmt.Errorf("--exceptions: %w", err))
 	}
 	for _, p := range probs {
 		fmt.Fprintf(w, "exceptions: %v (skipped)\n", p)
@@ -38,7 +39,7 @@ func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat
 		}
 		problems, err := cr.ApplyExceptions(set, cat, now)
 		if err != nil {
-			return usageErr(err)
+			return nil, usageErr(err)
 		}
 		for _, p := range problems {
 			fmt.Fprintf(w, "rule %q: %v\n", cr.Rule.Name, p)
@@ -54,7 +55,7 @@ func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat
 			fmt.Fprintf(w, "exceptions: list %q (%d items) is used by no rule (no exceptions_list names it, and it is no rule's rule_id)\n", id, len(set.Items[id]))
 		}
 	}
-	return nil
+	return set, nil
 }
 
 func referencesList(cr *engine.CompiledRule, listID string) bool {

@@ -156,14 +156,15 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		// budget rather than twice it.
 		debug.SetMemoryLimit(cfg.Limits.QueueBytes + cfg.Limits.MaxInflightBytes + 128<<20)
 	}
-	if err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, cat, time.Now()); err != nil {
+	excs, err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, cat, time.Now())
+	if err != nil {
 		return err
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, Mapping: cat.DecoderMapping(), Catalog: cat,
-		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version})
+		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version, Exceptions: excs})
 	if err != nil {
 		return inputErr(err)
 	}

@@ -17,14 +17,26 @@ import (
 // not loaded and items rejected because they name a field the rule cannot
 // see. Items expired at now are left out.
 func (cr *CompiledRule) ApplyExceptions(set *exception.Set, cat *Catalog, now time.Time) ([]error, error) {
-	items, problems := set.Resolve(exception.RefsOf(cr.Rule.ExceptionsList))
+	a, problems, err := cr.CompileExceptions(set, exception.RefsOf(cr.Rule.ExceptionsList), cat, now)
+	if err != nil {
+		return problems, err
+	}
+	cr.Exceptions = a
+	return problems, nil
+}
+
+// CompileExceptions is ApplyExceptions for the lists refs names, without
+// attaching the result: `vigil serve` compiles a changed set off the
+// engine goroutine and hands it over with Live.SetExceptions. The
+// problems include a.Rejected; a is nil when no item applies.
+func (cr *CompiledRule) CompileExceptions(set *exception.Set, refs []exception.Ref, cat *Catalog, now time.Time) (*exception.Applied, []error, error) {
+	items, problems := set.Resolve(refs)
 	if len(items) == 0 {
-		cr.Exceptions = nil
-		return problems, nil
+		return nil, problems, nil
 	}
 	m, err := cat.Resolve(cr.Query.IndexPatterns())
 	if err != nil {
-		return problems, err
+		return nil, problems, err
 	}
 	var cols []string
 	for _, c := range cr.Query.Plan().Output {
@@ -32,10 +44,21 @@ func (cr *CompiledRule) ApplyExceptions(set *exception.Set, cat *Catalog, now ti
 	}
 	a, err := exception.Apply(items, exception.View{Source: m, Output: cols}, set.ValueLists, now)
 	if err != nil {
-		return problems, ruleError(cr.Rule, err)
+		return nil, problems, ruleError(cr.Rule, err)
 	}
+	return a, append(problems, a.Rejected...), nil
+}
+
+// SetExceptions replaces the applied exceptions of the live rule cr (engine
+// goroutine only: the engine reads cr.Exceptions per event). Its
+// per-item counts restart, as they are indexed by the old items.
+func (l *Live) SetExceptions(cr *CompiledRule, a *exception.Applied) {
 	cr.Exceptions = a
-	return append(problems, a.Rejected...), nil
+	for _, r := range l.rules {
+		if r.cr == cr {
+			r.excepted, r.exceptedRows = nil, nil
+		}
+	}
 }
 
 // Fields are the source fields the rule reads: its query's and its

@@ -29,6 +29,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/engine"
 	"vigil/internal/esql"
+	"vigil/internal/exception"
 	pf "vigil/internal/prefilter"
 	"vigil/internal/rule"
 	"vigil/internal/sink"
@@ -51,6 +52,9 @@ type Options struct {
 	EvalInterval time.Duration
 	// ExtraSinks receive alerts besides the configured ones (tests).
 	ExtraSinks []sink.Sink
+	// Exceptions are the lists loaded with --exceptions (nil: none); the
+	// exceptions API adds to them.
+	Exceptions *exception.Set
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
@@ -124,6 +128,9 @@ type Server struct {
 	// the last re-evaluation ran.
 	pushed, lateDone store.Pos
 	lastLate         time.Time
+	// excMu serialises exception API changes to exc (exceptions_api.go).
+	excMu sync.Mutex
+	exc   exceptionState
 }
 
 const knownMax = 100_000
@@ -209,6 +216,11 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
+	if err := s.loadExceptions(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	s.fields = projection(opts.Rules) // with the stored exception items' fields
 	so := store.SpoolOptions{Create: opts.SpoolFiles}
 	if cfg.Durability == config.DurabilityAsync {
 		so.SyncEvery = cfg.SyncInterval.Duration

@@ -1,6 +1,6 @@
 // Package store owns what `vigil serve` keeps on disk: alerts and their
 // workflow status in SQLite (modernc.org/sqlite, no cgo), small checkpoint
-// values, and the event spool (spool.go) that lets a restarted service
+// values, the exception items added through the API, and the event spool (spool.go) that lets a restarted service
 // rebuild the windows that were open when it stopped.
 package store
 
@@ -101,6 +101,13 @@ func Open(path string) (*Store, error) {
 		`CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule_id)`,
 		`CREATE INDEX IF NOT EXISTS alerts_updated ON alerts(updated, id)`,
 		`CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)`,
+		// Added after the first release: IF NOT EXISTS is the migration
+		// an existing database gets when a newer vigil opens it.
+		`CREATE TABLE IF NOT EXISTS exception_items (
+			item_id TEXT PRIMARY KEY,
+			list_id TEXT NOT NULL,
+			created INTEGER NOT NULL,
+			doc BLOB NOT NULL)`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			db.Close()
@@ -281,4 +288,52 @@ func (s *Store) GetState(key string) ([]byte, error) {
 func (s *Store) PutState(key string, value []byte) error {
 	_, err := s.db.Exec(`INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
+}
+
+// ExceptionItem is an exception item added through the API: Doc is its
+// Kibana JSON, which the store does not interpret.
+type ExceptionItem struct {
+	ItemID, ListID string
+	Created        int64 // ms
+	Doc            []byte
+}
+
+// PutException adds an exception item, replacing the stored one with the
+// same item_id.
+func (s *Store) PutException(it ExceptionItem) error {
+	_, err := s.db.Exec(`INSERT INTO exception_items (item_id, list_id, created, doc) VALUES (?,?,?,?)
+		ON CONFLICT(item_id) DO UPDATE SET list_id = excluded.list_id, created = excluded.created, doc = excluded.doc`,
+		it.ItemID, it.ListID, it.Created, it.Doc)
+	return err
+}
+
+// Exceptions returns the stored exception items, oldest first.
+func (s *Store) Exceptions() ([]ExceptionItem, error) {
+	rows, err := s.db.Query(`SELECT item_id, list_id, created, doc FROM exception_items ORDER BY created, item_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ExceptionItem
+	for rows.Next() {
+		var it ExceptionItem
+		if err := rows.Scan(&it.ItemID, &it.ListID, &it.Created, &it.Doc); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// DeleteException removes a stored exception item (ErrNotFound when none
+// has the id).
+func (s *Store) DeleteException(itemID string) error {
+	res, err := s.db.Exec(`DELETE FROM exception_items WHERE item_id = ?`, itemID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
