@@ -144,3 +144,31 @@ func TestQueryEQL(t *testing.T) {
 		t.Errorf("syntax error: exit %d, %s", code, stderr)
 	}
 }
+
+// --exceptions apply to EQL rules on their source events, counted per item
+// in the summary: the event rule's item removes line 3 (its bash alert
+// goes), the sequence rule's removes line 2, the second stage of its only
+// sequence (no sequence alert is left).
+func TestHuntEQLExceptions(t *testing.T) {
+	for _, flags := range [][]string{{"--threads", "1"}, {"--no-prefilter"}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql", "--exceptions", "testdata/eql-exceptions.ndjson", "testdata/eql/input.ndjson"}, flags...)
+		out, stderr, code := run(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", flags, code, stderr)
+		}
+		if n := strings.Count(out, "\n"); n != 1 || !strings.Contains(out, `"_id":"p1"`) && !strings.Contains(out, `"id":"p1"`) {
+			t.Errorf("%v: %d alerts, want p1's only:\n%s", flags, n, out)
+		}
+		for _, want := range []string{
+			"exception bash-shell (approved bash) of list 6a0f1c2e-9a55-4c1e-8d0e-1b2c3d4e5f60: 1 source events removed, 0 alerts removed",
+			"exception scanner of list 7b1e2d3f-0a66-4d2f-9e1f-2c3d4e5f6a71: 1 source events removed, 0 alerts removed",
+		} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", flags, want, stderr)
+			}
+		}
+		if strings.Contains(stderr, "not applied to eql rules") {
+			t.Errorf("%v: stale warning:\n%s", flags, stderr)
+		}
+	}
+}

@@ -24,12 +24,6 @@ func huntEQL(cmd *cobra.Command, o huntOptions, rules []*engine.EQLRule, files [
 		}
 		return nil, source.Stats{}, 0, nil
 	}
-	if o.exceptions != "" {
-		// Not silently wider than Kibana: say so.
-		for _, r := range rules {
-			fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: --exceptions are not applied to eql rules yet\n", r.Rule.Name)
-		}
-	}
 	h := engine.NewEQLHunt(rules)
 	h.IndexFallback = o.index
 	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})

@@ -171,7 +171,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := applyExceptions(stderr, o.exceptions, compiled, cat, now); err != nil {
+	if _, err := applyExceptions(stderr, o.exceptions, compiled, eqlRules, cat, now); err != nil {
 		return err
 	}
 
