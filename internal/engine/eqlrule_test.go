@@ -43,14 +43,7 @@ func TestEQLHunt(t *testing.T) {
 			}
 			h := NewEQLHunt([]*EQLRule{er})
 			h.MaxEvents = c.maxEvents
-			dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
-			for _, l := range lines {
-				d, err := dec.Decode([]byte(l))
-				if err != nil {
-					t.Fatal(err)
-				}
-				h.Push(d)
-			}
+			pushEQLLines(t, h, lines)
 			res := h.Finish(time.Unix(0, 0), "x")
 			var times []string
 			for _, a := range res[0].Alerts {
@@ -118,14 +111,7 @@ func TestEQLExceptions(t *testing.T) {
 			}
 			h := NewEQLHunt([]*EQLRule{er})
 			h.UnindexedMatchAll = true
-			dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
-			for _, l := range lines {
-				d, err := dec.Decode([]byte(l))
-				if err != nil {
-					t.Fatal(err)
-				}
-				h.Push(d)
-			}
+			pushEQLLines(t, h, lines)
 			rr := h.Finish(time.Unix(0, 0), "x")[0]
 			var hosts []string
 			for _, a := range rr.Alerts {
@@ -146,5 +132,19 @@ func TestEQLExceptions(t *testing.T) {
 				t.Errorf("exception counts %+v, want %d events removed", rr.Exceptions, c.wantExcepted)
 			}
 		})
+	}
+}
+
+// pushEQLLines decodes the lines as the hunt does (projected to its fields,
+// AutoID) and pushes them to h.
+func pushEQLLines(t *testing.T, h *EQLHunt, lines []string) {
+	t.Helper()
+	dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
+	for _, l := range lines {
+		d, err := dec.Decode([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Push(d)
 	}
 }
