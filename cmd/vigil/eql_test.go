@@ -112,15 +112,44 @@ func TestHuntEQLRules(t *testing.T) {
 	}
 }
 
-// hunt --replay runs no EQL rule yet and says so per rule.
-func TestHuntReplayEQLNotYet(t *testing.T) {
-	_, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
-	if code != exitUsage || !strings.Contains(stderr, `eql rule "EQL web server shell": not replayed yet`) {
-		t.Errorf("exit %d, stderr: %s", code, stderr)
+// hunt --replay runs EQL event rules, each run searching its own range:
+// the same two alerts as the hunt (p1 and line 3, each found by several
+// overlapping runs, alerting once), and run reports; sequence rules are
+// not replayed yet, and say so.
+func TestHuntReplayEQL(t *testing.T) {
+	alertIDs := func(out string) []string {
+		var ids []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var a map[string]any
+			if err := json.Unmarshal([]byte(line), &a); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			ids = append(ids, a["kibana.alert.ancestors"].([]any)[0].(map[string]any)["id"].(string))
+		}
+		return ids
+	}
+	ids := lineIDs(t, "testdata/eql/input.ndjson")
+	hunt, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
+	if code != exitOK {
+		t.Fatalf("hunt: exit %d: %s", code, stderr)
+	}
+	replay, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql", "testdata/eql/input.ndjson")
+	if code != exitOK || !strings.Contains(stderr, `eql rule "EQL shell then connect": sequence rules are not replayed yet`) {
+		t.Fatalf("replay: exit %d, stderr: %s", code, stderr)
+	}
+	want := []string{"p1", ids[3]}
+	if got := alertIDs(replay); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(alertIDs(hunt), want) {
+		t.Errorf("replay alerts on %v, hunt on %v, want %v", got, alertIDs(hunt), want)
+	}
+	if !strings.Contains(stderr, "EQL web server shell") || !strings.Contains(stderr, "2 alerts") {
+		t.Errorf("no run reports:\n%s", stderr)
+	}
+	_, stderr, code = run(t, "", "hunt", "--replay", "--rules", "testdata/eql/sequence.toml", "testdata/eql/input.ndjson")
+	if code != exitUsage || !strings.Contains(stderr, "not replayed yet") {
+		t.Errorf("sequence only: exit %d, stderr: %s", code, stderr)
 	}
 }
 
-// vigil query --eql: an event query's rows and a sequence's rows, by hand.
 func TestQueryEQL(t *testing.T) {
 	const input = "testdata/eql/input.ndjson"
 	ids := lineIDs(t, input)

@@ -148,3 +148,46 @@ func pushEQLLines(t *testing.T, h *EQLHunt, lines []string) {
 		h.Push(d)
 	}
 }
+
+// EQLHunt.Replay: each run searches its own range with max_signals as the
+// size (the run at 00:05 holds the first two events and keeps the first;
+// the second is never alerted, as no later run's range holds it), an
+// event in two runs alerts once, sequence rules are skipped.
+func TestEQLReplay(t *testing.T) {
+	ev := func(at string) string {
+		return `{"@timestamp":"2026-01-01T` + at + `Z","event":{"category":"process"},"process":{"name":"sh"}}`
+	}
+	lines := []string{ev("00:00:01"), ev("00:00:02"), ev("00:05:30"), ev("00:06:00")}
+	mk := func(q string) *EQLRule {
+		r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 1,
+			Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
+		er, err := CompileEQL(r, &Catalog{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return er
+	}
+	seq := mk(`sequence [process where true] [process where true]`)
+	h := NewEQLHunt([]*EQLRule{mk(`process where process.name == "sh"`), seq})
+	h.UnindexedMatchAll = true
+	pushEQLLines(t, h, lines)
+	alerts, reports, skipped := h.Replay(func(string, time.Time) string { return "x" })
+	var times []string
+	for _, a := range alerts {
+		times = append(times, a.Fields["kibana.alert.original_time"].(string))
+	}
+	if want := "2026-01-01T00:00:01.000Z,2026-01-01T00:05:30.000Z"; strings.Join(times, ",") != want {
+		t.Errorf("alerts at %v, want %s", times, want)
+	}
+	var got []string
+	for _, r := range reports {
+		got = append(got, r.Time.Format("15:04")+":"+itoa(r.Events)+"/"+itoa(int64(r.Alerts))+"/"+itoa(int64(r.Truncated)))
+	}
+	// 00:10 holds 00:05:30 and 00:06:00: it keeps the first.
+	if want := "00:05:2/1/1,00:10:2/1/1"; strings.Join(got, ",") != want {
+		t.Errorf("runs %v, want %s", got, want)
+	}
+	if len(skipped) != 1 || skipped[0] != seq {
+		t.Errorf("skipped %v, want the sequence rule", skipped)
+	}
+}
