@@ -112,15 +112,44 @@ func TestHuntEQLRules(t *testing.T) {
 	}
 }
 
-// hunt --replay runs no EQL rule yet and says so per rule.
-func TestHuntReplayEQLNotYet(t *testing.T) {
-	_, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
-	if code != exitUsage || !strings.Contains(stderr, `eql rule "EQL web server shell": not replayed yet`) {
-		t.Errorf("exit %d, stderr: %s", code, stderr)
+// hunt --replay runs EQL event rules, each run searching its own range:
+// the same two alerts as the hunt (p1 and line 3, each found by several
+// overlapping runs, alerting once), and run reports; sequence rules are
+// not replayed yet, and say so.
+func TestHuntReplayEQL(t *testing.T) {
+	alertIDs := func(out string) []string {
+		var ids []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var a map[string]any
+			if err := json.Unmarshal([]byte(line), &a); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			ids = append(ids, a["kibana.alert.ancestors"].([]any)[0].(map[string]any)["id"].(string))
+		}
+		return ids
+	}
+	ids := lineIDs(t, "testdata/eql/input.ndjson")
+	hunt, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
+	if code != exitOK {
+		t.Fatalf("hunt: exit %d: %s", code, stderr)
+	}
+	replay, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql", "testdata/eql/input.ndjson")
+	if code != exitOK || !strings.Contains(stderr, `eql rule "EQL shell then connect": sequence rules are not replayed yet`) {
+		t.Fatalf("replay: exit %d, stderr: %s", code, stderr)
+	}
+	want := []string{"p1", ids[3]}
+	if got := alertIDs(replay); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(alertIDs(hunt), want) {
+		t.Errorf("replay alerts on %v, hunt on %v, want %v", got, alertIDs(hunt), want)
+	}
+	if !strings.Contains(stderr, "EQL web server shell") || !strings.Contains(stderr, "2 alerts") {
+		t.Errorf("no run reports:\n%s", stderr)
+	}
+	_, stderr, code = run(t, "", "hunt", "--replay", "--rules", "testdata/eql/sequence.toml", "testdata/eql/input.ndjson")
+	if code != exitUsage || !strings.Contains(stderr, "not replayed yet") {
+		t.Errorf("sequence only: exit %d, stderr: %s", code, stderr)
 	}
 }
 
-// vigil query --eql: an event query's rows and a sequence's rows, by hand.
 func TestQueryEQL(t *testing.T) {
 	const input = "testdata/eql/input.ndjson"
 	ids := lineIDs(t, input)
@@ -142,5 +171,33 @@ func TestQueryEQL(t *testing.T) {
 	}
 	if _, stderr, code = run(t, "", "query", "--eql", `process where`, input); code != exitUsage || !strings.Contains(stderr, "1:14") {
 		t.Errorf("syntax error: exit %d, %s", code, stderr)
+	}
+}
+
+// --exceptions apply to EQL rules on their source events, counted per item
+// in the summary: the event rule's item removes line 3 (its bash alert
+// goes), the sequence rule's removes line 2, the second stage of its only
+// sequence (no sequence alert is left).
+func TestHuntEQLExceptions(t *testing.T) {
+	for _, flags := range [][]string{{"--threads", "1"}, {"--no-prefilter"}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql", "--exceptions", "testdata/eql-exceptions.ndjson", "testdata/eql/input.ndjson"}, flags...)
+		out, stderr, code := run(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", flags, code, stderr)
+		}
+		if n := strings.Count(out, "\n"); n != 1 || !strings.Contains(out, `"_id":"p1"`) && !strings.Contains(out, `"id":"p1"`) {
+			t.Errorf("%v: %d alerts, want p1's only:\n%s", flags, n, out)
+		}
+		for _, want := range []string{
+			"exception bash-shell (approved bash) of list 6a0f1c2e-9a55-4c1e-8d0e-1b2c3d4e5f60: 1 source events removed, 0 alerts removed",
+			"exception scanner of list 7b1e2d3f-0a66-4d2f-9e1f-2c3d4e5f6a71: 1 source events removed, 0 alerts removed",
+		} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", flags, want, stderr)
+			}
+		}
+		if strings.Contains(stderr, "not applied to eql rules") {
+			t.Errorf("%v: stale warning:\n%s", flags, stderr)
+		}
 	}
 }

@@ -13,22 +13,26 @@ import (
 )
 
 // huntEQL runs the EQL rules in a pass of their own over the input
-// (engine.EQLHunt): decoded projected to the rules' fields, every line
-// given an _id (doc.AutoID) as Elasticsearch would. Standard input cannot
-// be read a second time: when esql rules already read it (reread), the EQL
-// rules are reported and skipped.
+// (readEQL) and builds their alerts.
 func huntEQL(cmd *cobra.Command, o huntOptions, rules []*engine.EQLRule, files []string, cat *engine.Catalog, now time.Time, execUUID string, reread bool) ([]*engine.RuleResult, source.Stats, time.Duration, error) {
+	h, st, elapsed, err := readEQL(cmd, o, rules, files, cat, reread)
+	if h == nil {
+		return nil, st, elapsed, err
+	}
+	return h.Finish(now, execUUID), st, elapsed, err
+}
+
+// readEQL reads the input for the EQL rules (engine.EQLHunt): decoded
+// projected to the rules' fields, every line given an _id (doc.AutoID) as
+// Elasticsearch would. Standard input cannot be read a second time: when
+// esql rules already read it (reread), the EQL rules are reported and
+// skipped (nil hunt).
+func readEQL(cmd *cobra.Command, o huntOptions, rules []*engine.EQLRule, files []string, cat *engine.Catalog, reread bool) (*engine.EQLHunt, source.Stats, time.Duration, error) {
 	if reread && slices.Contains(files, "-") {
 		for _, r := range rules {
 			fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: skipped: standard input was read by the esql rules (run eql rules on their own over stdin)\n", r.Rule.Name)
 		}
 		return nil, source.Stats{}, 0, nil
-	}
-	if o.exceptions != "" {
-		// Not silently wider than Kibana: say so.
-		for _, r := range rules {
-			fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: --exceptions are not applied to eql rules yet\n", r.Rule.Name)
-		}
 	}
 	h := engine.NewEQLHunt(rules)
 	h.IndexFallback = o.index
@@ -39,6 +43,5 @@ func huntEQL(cmd *cobra.Command, o huntOptions, rules []*engine.EQLRule, files [
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
 	st, err := h.Read(reader, files, dec)
-	elapsed := time.Since(start)
-	return h.Finish(now, execUUID), st, elapsed, err
+	return h, st, time.Since(start), err
 }

@@ -9,15 +9,17 @@ import (
 
 	"vigil/internal/engine"
 	"vigil/internal/exception"
+	"vigil/internal/rule"
 )
 
 // applyExceptions loads --exceptions (a Kibana export or an exceptions/
 // folder) and attaches each rule's lists: those its exceptions_list names
 // and, for rules whose file one does not edit (the built-in ones), a list
 // whose list_id is the rule's rule_id. Bad lines, missing lists and items
-// a rule cannot apply are reported on w and skipped. The set loaded is
+// a rule cannot apply are reported on w and skipped. EQL rules (eqlRules)
+// get theirs the same way, all on source events. The set loaded is
 // returned (nil without path): serve's exceptions API adds to it.
-func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat *engine.Catalog, now time.Time) (*exception.Set, error) {
+func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, eqlRules []*engine.EQLRule, cat *engine.Catalog, now time.Time) (*exception.Set, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -28,25 +30,44 @@ func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat
 	for _, p := range probs {
 		fmt.Fprintf(w, "exceptions: %v (skipped)\n", p)
 	}
-	used := map[string]bool{}
+	// Every rule type goes through the same steps: its default list,
+	// then its engine's ApplyExceptions.
+	type target struct {
+		r     *rule.Rule
+		apply func() ([]error, *exception.Applied, error)
+	}
+	var targets []target
 	for _, cr := range rules {
-		if _, ok := set.Items[cr.Rule.RuleID]; ok && !referencesList(cr, cr.Rule.RuleID) {
-			cr.Rule.ExceptionsList = append(cr.Rule.ExceptionsList, map[string]any{
-				"id": cr.Rule.RuleID, "list_id": cr.Rule.RuleID, "type": "rule_default", "namespace_type": "single"})
+		targets = append(targets, target{cr.Rule, func() ([]error, *exception.Applied, error) {
+			p, err := cr.ApplyExceptions(set, cat, now)
+			return p, cr.Exceptions, err
+		}})
+	}
+	for _, er := range eqlRules {
+		targets = append(targets, target{er.Rule, func() ([]error, *exception.Applied, error) {
+			p, err := er.ApplyExceptions(set, now)
+			return p, er.Exceptions, err
+		}})
+	}
+	used := map[string]bool{}
+	for _, t := range targets {
+		if _, ok := set.Items[t.r.RuleID]; ok && !referencesList(t.r, t.r.RuleID) {
+			t.r.ExceptionsList = append(t.r.ExceptionsList, map[string]any{
+				"id": t.r.RuleID, "list_id": t.r.RuleID, "type": "rule_default", "namespace_type": "single"})
 		}
-		for _, r := range exception.RefsOf(cr.Rule.ExceptionsList) {
+		for _, r := range exception.RefsOf(t.r.ExceptionsList) {
 			used[r.ListID] = true
 		}
-		problems, err := cr.ApplyExceptions(set, cat, now)
+		problems, a, err := t.apply()
 		if err != nil {
 			return nil, usageErr(err)
 		}
 		for _, p := range problems {
-			fmt.Fprintf(w, "rule %q: %v\n", cr.Rule.Name, p)
+			fmt.Fprintf(w, "rule %q: %v\n", t.r.Name, p)
 		}
-		if a := cr.Exceptions; a != nil {
+		if a != nil {
 			for _, it := range a.Expired {
-				fmt.Fprintf(w, "rule %q: exception item %q expired at %s (not applied)\n", cr.Rule.Name, it.ItemID, it.ExpireTime.Format(time.RFC3339))
+				fmt.Fprintf(w, "rule %q: exception item %q expired at %s (not applied)\n", t.r.Name, it.ItemID, it.ExpireTime.Format(time.RFC3339))
 			}
 		}
 	}
@@ -58,8 +79,8 @@ func applyExceptions(w io.Writer, path string, rules []*engine.CompiledRule, cat
 	return set, nil
 }
 
-func referencesList(cr *engine.CompiledRule, listID string) bool {
-	for _, r := range exception.RefsOf(cr.Rule.ExceptionsList) {
+func referencesList(r0 *rule.Rule, listID string) bool {
+	for _, r := range exception.RefsOf(r0.ExceptionsList) {
 		if r.ListID == listID {
 			return true
 		}

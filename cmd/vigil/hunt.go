@@ -171,7 +171,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := applyExceptions(stderr, o.exceptions, compiled, cat, now); err != nil {
+	if _, err := applyExceptions(stderr, o.exceptions, compiled, eqlRules, cat, now); err != nil {
 		return err
 	}
 
@@ -195,13 +195,7 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return usageErr(fmt.Errorf("--kibana-duplicates needs --replay"))
 	}
 	if o.replay {
-		for _, er := range eqlRules {
-			fmt.Fprintf(stderr, "eql rule %q: not replayed yet (--replay runs esql rules; vigil hunt without --replay runs it)\n", er.Rule.Name)
-		}
-		if len(compiled) == 0 {
-			return usageErr(fmt.Errorf("no rule to replay: --replay runs esql rules only"))
-		}
-		return runReplay(cmd, o, compiled, files, cat, out, format)
+		return runReplay(cmd, o, compiled, eqlRules, files, cat, out, format)
 	}
 	execUUID := newUUID()
 	if o.now != "" {

@@ -19,59 +19,48 @@ import (
 )
 
 // runReplay is `vigil hunt --replay`: Kibana's schedule simulated over the input.
-func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog, out io.Writer, format string) error {
+func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, eqlRules []*engine.EQLRule, files []string, cat *engine.Catalog, out io.Writer, format string) error {
 	stderr := cmd.ErrOrStderr()
 	// A new_terms run reads its history window too (days, against minutes
 	// of look-back): replaying it would hold each event in every run whose
 	// history covers it. Its sweep is exact for first appearances.
 	compiled = withoutNewTerms(stderr, compiled, "not replayed yet (run the hunt without --replay)")
-	if len(compiled) == 0 {
+	var eventRules []*engine.EQLRule
+	for _, er := range eqlRules {
+		if er.Query.IsSequence() {
+			fmt.Fprintf(stderr, "eql rule %q: sequence rules are not replayed yet (vigil hunt without --replay runs it)\n", er.Rule.Name)
+			continue
+		}
+		eventRules = append(eventRules, er)
+	}
+	if len(compiled)+len(eventRules) == 0 {
 		return usageErr(fmt.Errorf("no rule to replay"))
 	}
-	rp := engine.NewReplay(compiled)
-	rp.IndexFallback = o.index
-	rp.KibanaDuplicates = o.kibanaDups
-	rp.Catalog = cat
-	rp.Reference = o.replayReference
-	// Decode only what the rules and the routing read (as the sweep does),
-	// plus @timestamp, the fallback of every timestamp_override; the replay
-	// keeps no document, only the values executions copy out of it.
-	// Slots (a Layout) spare executions a map lookup per field and event.
-	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
-	layout := doc.NewLayout(fields)
-	newDecoder := func() *doc.Decoder {
-		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Source: engine.ReadSources(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
+	var alerts []*engine.Alert
+	var runs []engine.RunReport
+	var st source.Stats
+	var elapsed time.Duration
+	var readErr error
+	if len(compiled) > 0 {
+		var err error
+		alerts, runs, st, elapsed, readErr, err = replayESQL(cmd, o, compiled, files, cat)
+		if err != nil {
+			return err
+		}
 	}
-	dec := newDecoder()
-	reader := &source.Reader{Stdin: cmd.InOrStdin()}
-	start := time.Now()
-	st, readErr := reader.Documents(files, dec, rp.Push)
-	// Rules on the shared path follow input order only when it is time
-	// order; Rescan moves the others to the reference path, which needs the
-	// input again. Stdin cannot be read twice: their groups then come in
-	// time order (the same rows).
-	if slices.Contains(files, "-") {
-		if names := rp.Unordered(); len(names) > 0 && !o.quiet {
-			fmt.Fprintf(stderr, "input is not in time order; stdin cannot be re-read, so the groups of %d rule(s) (%s) come in time order, not input order\n", len(names), strings.Join(names, ", "))
+	if len(eventRules) > 0 {
+		h, est, eqlElapsed, err := readEQL(cmd, o, eventRules, files, cat, len(compiled) > 0)
+		if h != nil {
+			a, r, _ := h.Replay(replayExecUUID)
+			alerts, runs = append(alerts, a...), append(runs, r...)
 		}
-	} else if names := rp.Rescan(); len(names) > 0 {
-		if !o.quiet {
-			fmt.Fprintf(stderr, "input is not in time order; re-reading it for %d rule(s) (%s)\n", len(names), strings.Join(names, ", "))
+		if len(compiled) == 0 {
+			st = est
 		}
-		if _, err := (&source.Reader{}).Documents(files, newDecoder(), rp.Push); err != nil && readErr == nil {
+		elapsed += eqlElapsed
+		if readErr == nil {
 			readErr = err
 		}
-	}
-	elapsed := time.Since(start)
-	alerts, runs, err := rp.Finish(func(ruleID string, at time.Time) string {
-		// Reproducible per run: the same input replays to the same ids.
-		return stableUUID("vigil-replay", ruleID, at.Format(time.RFC3339Nano))
-	})
-	if mem := (*esql.MemoryError)(nil); errors.As(err, &mem) {
-		return &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
-	}
-	if err != nil {
-		return err
 	}
 	if err := engine.FetchSources(files, alerts); err != nil && readErr == nil {
 		readErr = err
@@ -125,4 +114,58 @@ func withoutNewTerms(w io.Writer, compiled []*engine.CompiledRule, why string) [
 		out = append(out, cr)
 	}
 	return out
+}
+
+// replayESQL replays the ES|QL rules (engine.Replay).
+func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog) (_ []*engine.Alert, _ []engine.RunReport, _ source.Stats, _ time.Duration, readErr error, _ error) {
+	stderr := cmd.ErrOrStderr()
+	rp := engine.NewReplay(compiled)
+	rp.IndexFallback = o.index
+	rp.KibanaDuplicates = o.kibanaDups
+	rp.Catalog = cat
+	rp.Reference = o.replayReference
+	// Decode only what the rules and the routing read (as the sweep does),
+	// plus @timestamp, the fallback of every timestamp_override; the replay
+	// keeps no document, only the values executions copy out of it.
+	// Slots (a Layout) spare executions a map lookup per field and event.
+	fields := append(engine.NewSweep(compiled).ProjectedFields(), "@timestamp")
+	layout := doc.NewLayout(fields)
+	newDecoder := func() *doc.Decoder {
+		return doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: engine.ReadIDs(compiled), Source: engine.ReadSources(compiled), Fields: fields, Layout: layout, ReuseDocument: true})
+	}
+	dec := newDecoder()
+	reader := &source.Reader{Stdin: cmd.InOrStdin()}
+	start := time.Now()
+	st, readErr := reader.Documents(files, dec, rp.Push)
+	// Rules on the shared path follow input order only when it is time
+	// order; Rescan moves the others to the reference path, which needs the
+	// input again. Stdin cannot be read twice: their groups then come in
+	// time order (the same rows).
+	if slices.Contains(files, "-") {
+		if names := rp.Unordered(); len(names) > 0 && !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; stdin cannot be re-read, so the groups of %d rule(s) (%s) come in time order, not input order\n", len(names), strings.Join(names, ", "))
+		}
+	} else if names := rp.Rescan(); len(names) > 0 {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "input is not in time order; re-reading it for %d rule(s) (%s)\n", len(names), strings.Join(names, ", "))
+		}
+		if _, err := (&source.Reader{}).Documents(files, newDecoder(), rp.Push); err != nil && readErr == nil {
+			readErr = err
+		}
+	}
+	elapsed := time.Since(start)
+	alerts, runs, err := rp.Finish(replayExecUUID)
+	if mem := (*esql.MemoryError)(nil); errors.As(err, &mem) {
+		return nil, nil, st, elapsed, readErr, &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
+	}
+	if err != nil {
+		return nil, nil, st, elapsed, readErr, err
+	}
+	return alerts, runs, st, elapsed, readErr, nil
+}
+
+// replayExecUUID is reproducible per rule and run: the same input replays
+// to the same ids.
+func replayExecUUID(ruleID string, at time.Time) string {
+	return stableUUID("vigil-replay", ruleID, at.Format(time.RFC3339Nano))
 }

@@ -156,7 +156,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		// budget rather than twice it.
 		debug.SetMemoryLimit(cfg.Limits.QueueBytes + cfg.Limits.MaxInflightBytes + 128<<20)
 	}
-	excs, err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, cat, time.Now())
+	excs, err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, nil, cat, time.Now()) // serve does not run eql rules
 	if err != nil {
 		return err
 	}

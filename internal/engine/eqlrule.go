@@ -22,6 +22,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/eql"
 	"vigil/internal/esql"
+	"vigil/internal/exception"
 	"vigil/internal/prefilter"
 	"vigil/internal/rule"
 	"vigil/internal/source"
@@ -34,6 +35,32 @@ type EQLRule struct {
 	Query   *eql.Query
 	index   []string
 	mapping *doc.Mapping // of the index patterns, for the prefilter
+	// Exceptions are the rule's exception items (nil: none; see
+	// ApplyExceptions). All are source-stage: an EQL rule has no output
+	// columns.
+	Exceptions *exception.Applied
+}
+
+// ApplyExceptions attaches the items of the lists the rule's
+// exceptions_list names, as CompiledRule.ApplyExceptions does. Kibana adds
+// an EQL rule's exceptions to the EQL search's filter
+// (rule_types/eql/build_eql_search_request.ts: getQueryFilter with the
+// exception lists becomes the request's `filter`), and Elasticsearch's
+// EQL search runs the query only over the events that filter keeps: an
+// excepted event takes part in no stage of a sequence. Items naming a
+// field the rule's indices do not map are rejected (problems).
+func (r *EQLRule) ApplyExceptions(set *exception.Set, now time.Time) ([]error, error) {
+	items, problems := set.Resolve(exception.RefsOf(r.Rule.ExceptionsList))
+	if len(items) == 0 {
+		r.Exceptions = nil
+		return problems, nil
+	}
+	a, err := exception.Apply(items, exception.View{Source: r.mapping}, set.ValueLists, now)
+	if err != nil {
+		return problems, ruleError(r.Rule, err)
+	}
+	r.Exceptions = a
+	return append(problems, a.Rejected...), nil
 }
 
 // DefaultMaxEQLEvents bounds the events an EQLHunt keeps per rule.
@@ -111,6 +138,9 @@ type eqlHuntRule struct {
 	events  []*doc.Document
 	pushed  int64
 	dropped int64
+	// excepted counts per source-stage exception item the events it
+	// removed (nil until one does).
+	excepted []int64
 }
 
 // NewEQLHunt prepares a hunt over the given rules.
@@ -139,6 +169,9 @@ func (h *EQLHunt) Fields() []string {
 	}
 	for _, r := range h.rules {
 		for _, f := range r.r.Query.Fields() {
+			add(f)
+		}
+		for _, f := range r.r.Exceptions.Fields() {
 			add(f)
 		}
 	}
@@ -194,6 +227,11 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		if filtered && !r.passed {
 			continue
 		}
+		// Exceptions filter the events before the query, as the EQL
+		// search's filter does (see ApplyExceptions).
+		if exceptedBy(r.r.Exceptions, d, &r.excepted) {
+			continue
+		}
 		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {
 			continue
 		}
@@ -213,7 +251,8 @@ func (h *EQLHunt) Finish(now time.Time, execUUID string) []*RuleResult {
 		// No vigil.execution.range: the prefilter skips lines undecoded,
 		// so the range of the events seen would depend on it.
 		ex := Execution{UUID: execUUID, Time: now, Indices: r.r.index}
-		rr := &RuleResult{Rule: r.r.Rule, Events: r.pushed, Matched: int64(len(r.events))}
+		rr := &RuleResult{Rule: r.r.Rule, Events: r.pushed, Matched: int64(len(r.events)),
+			Exceptions: exceptionCounts(r.r.Exceptions, r.excepted, nil)}
 		if r.dropped > 0 {
 			rr.Warnings = append(rr.Warnings, itoa(r.dropped)+" events dropped: more than the per-rule cap of candidate events")
 		}

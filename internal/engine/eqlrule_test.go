@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"vigil/internal/doc"
+	"vigil/internal/exception"
 	"vigil/internal/rule"
 )
 
@@ -42,14 +43,7 @@ func TestEQLHunt(t *testing.T) {
 			}
 			h := NewEQLHunt([]*EQLRule{er})
 			h.MaxEvents = c.maxEvents
-			dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
-			for _, l := range lines {
-				d, err := dec.Decode([]byte(l))
-				if err != nil {
-					t.Fatal(err)
-				}
-				h.Push(d)
-			}
+			pushEQLLines(t, h, lines)
 			res := h.Finish(time.Unix(0, 0), "x")
 			var times []string
 			for _, a := range res[0].Alerts {
@@ -71,5 +65,129 @@ func TestCompileEQLErrorPosition(t *testing.T) {
 	_, err := CompileEQL(r, &Catalog{})
 	if err == nil || !strings.HasPrefix(err.Error(), "r.toml:11:3: ") {
 		t.Errorf("err = %v, want it at r.toml:11:3", err)
+	}
+}
+
+// Exceptions filter an EQL rule's source events before the search, as
+// Kibana's EQL search filter does: an excepted event matches no event
+// query and takes part in no stage of a sequence (first stage: h1; last
+// stage: h2), and each removal is counted against its item.
+func TestEQLExceptions(t *testing.T) {
+	ev := func(sec int, cat, host, user string) string {
+		return `{"@timestamp":"2026-01-01T00:00:0` + string(rune('0'+sec)) + `Z","event":{"category":"` + cat + `"},"process":{"name":"sh"},"host":{"name":"` + host + `"},"user":{"name":"` + user + `"}}`
+	}
+	lines := []string{
+		ev(0, "process", "h1", "bob"), ev(1, "network", "h1", "alice"),
+		ev(2, "process", "h2", "alice"), ev(3, "network", "h2", "bob"),
+		ev(4, "process", "h3", "alice"), ev(5, "network", "h3", "alice"),
+	}
+	const seq = `sequence by host.name [process where process.name == "sh"] [network where true]`
+	cases := []struct {
+		name, query, except string // except: the user.name the item removes ("" none)
+		wantHosts           string // host.name of each alerting event, in order
+		wantRows            int
+		wantExcepted        int64
+	}{
+		{"event rule", `process where process.name == "sh"`, "", "h1,h2,h3", 3, 0},
+		{"event rule excepted", `process where process.name == "sh"`, "bob", "h2,h3", 2, 2},
+		{"event rule other item", `process where process.name == "sh"`, "carol", "h1,h2,h3", 3, 0},
+		{"sequence", seq, "", "h1,h1,h2,h2,h3,h3", 3, 0},
+		{"sequence excepted in either stage", seq, "bob", "h3,h3", 1, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", Query: c.query}
+			er, err := CompileEQL(r, &Catalog{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.except != "" {
+				set := exception.NewSet()
+				set.ParseNDJSON([]byte(`{"item_id":"i","list_id":"l","type":"simple","entries":[{"type":"match","field":"user.name","value":"`+c.except+`","operator":"included"}]}`), "x")
+				r.ExceptionsList = []map[string]any{{"list_id": "l"}}
+				if probs, err := er.ApplyExceptions(set, time.Now()); err != nil || len(probs) > 0 {
+					t.Fatal(err, probs)
+				}
+			}
+			h := NewEQLHunt([]*EQLRule{er})
+			h.UnindexedMatchAll = true
+			pushEQLLines(t, h, lines)
+			rr := h.Finish(time.Unix(0, 0), "x")[0]
+			var hosts []string
+			for _, a := range rr.Alerts {
+				if a.Fields["kibana.alert.group.id"] == a.ID {
+					continue // a sequence's shell alert has no source event
+				}
+				at := a.Fields["kibana.alert.original_time"].(string) // 2026-01-01T00:00:0S.000Z: event S
+				hosts = append(hosts, []string{"h1", "h1", "h2", "h2", "h3", "h3"}[at[18]-'0'])
+			}
+			if got := strings.Join(hosts, ","); got != c.wantHosts || rr.Rows != c.wantRows {
+				t.Errorf("alerts on %s (%d rows), want %s (%d)", got, rr.Rows, c.wantHosts, c.wantRows)
+			}
+			var excepted int64
+			for _, ec := range rr.Exceptions {
+				excepted += ec.Events
+			}
+			if excepted != c.wantExcepted || (c.except != "") != (len(rr.Exceptions) == 1) {
+				t.Errorf("exception counts %+v, want %d events removed", rr.Exceptions, c.wantExcepted)
+			}
+		})
+	}
+}
+
+// pushEQLLines decodes the lines as the hunt does (projected to its fields,
+// AutoID) and pushes them to h.
+func pushEQLLines(t *testing.T, h *EQLHunt, lines []string) {
+	t.Helper()
+	dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
+	for _, l := range lines {
+		d, err := dec.Decode([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Push(d)
+	}
+}
+
+// EQLHunt.Replay: each run searches its own range with max_signals as the
+// size (the run at 00:05 holds the first two events and keeps the first;
+// the second is never alerted, as no later run's range holds it), an
+// event in two runs alerts once, sequence rules are skipped.
+func TestEQLReplay(t *testing.T) {
+	ev := func(at string) string {
+		return `{"@timestamp":"2026-01-01T` + at + `Z","event":{"category":"process"},"process":{"name":"sh"}}`
+	}
+	lines := []string{ev("00:00:01"), ev("00:00:02"), ev("00:05:30"), ev("00:06:00")}
+	mk := func(q string) *EQLRule {
+		r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 1,
+			Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
+		er, err := CompileEQL(r, &Catalog{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return er
+	}
+	seq := mk(`sequence [process where true] [process where true]`)
+	h := NewEQLHunt([]*EQLRule{mk(`process where process.name == "sh"`), seq})
+	h.UnindexedMatchAll = true
+	pushEQLLines(t, h, lines)
+	alerts, reports, skipped := h.Replay(func(string, time.Time) string { return "x" })
+	var times []string
+	for _, a := range alerts {
+		times = append(times, a.Fields["kibana.alert.original_time"].(string))
+	}
+	if want := "2026-01-01T00:00:01.000Z,2026-01-01T00:05:30.000Z"; strings.Join(times, ",") != want {
+		t.Errorf("alerts at %v, want %s", times, want)
+	}
+	var got []string
+	for _, r := range reports {
+		got = append(got, r.Time.Format("15:04")+":"+itoa(r.Events)+"/"+itoa(int64(r.Alerts))+"/"+itoa(int64(r.Truncated)))
+	}
+	// 00:10 holds 00:05:30 and 00:06:00: it keeps the first.
+	if want := "00:05:2/1/1,00:10:2/1/1"; strings.Join(got, ",") != want {
+		t.Errorf("runs %v, want %s", got, want)
+	}
+	if len(skipped) != 1 || skipped[0] != seq {
+		t.Errorf("skipped %v, want the sequence rule", skipped)
 	}
 }

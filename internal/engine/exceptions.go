@@ -71,16 +71,21 @@ func (cr *CompiledRule) Fields() []string {
 // before the query, counting it against the item into counts (per source
 // item, allocated on first use) unless counts is nil.
 func (cr *CompiledRule) excepted(d *doc.Document, counts *[]int64) bool {
-	if cr.Exceptions == nil {
+	return exceptedBy(cr.Exceptions, d, counts)
+}
+
+// exceptedBy is excepted for any rule type's applied exceptions (nil: none).
+func exceptedBy(a *exception.Applied, d *doc.Document, counts *[]int64) bool {
+	if a == nil {
 		return false
 	}
-	i := cr.Exceptions.Source.Match(d)
+	i := a.Source.Match(d)
 	if i < 0 {
 		return false
 	}
 	if counts != nil {
 		if *counts == nil {
-			*counts = make([]int64, cr.Exceptions.Source.Len())
+			*counts = make([]int64, a.Source.Len())
 		}
 		(*counts)[i]++
 	}
@@ -115,7 +120,12 @@ func (cr *CompiledRule) exceptedRow(cols []esql.Column, row []doc.Value) int {
 // exceptionCounts lists per item what it removed, items that removed
 // nothing included (a tuning change that hides nothing is news too).
 func (cr *CompiledRule) exceptionCounts(events, alerts []int64) []ExceptionCount {
-	a := cr.Exceptions
+	return exceptionCounts(cr.Exceptions, events, alerts)
+}
+
+// exceptionCounts is CompiledRule.exceptionCounts for any rule type's
+// applied exceptions.
+func exceptionCounts(a *exception.Applied, events, alerts []int64) []ExceptionCount {
 	if a == nil {
 		return nil
 	}

@@ -79,14 +79,35 @@ func applyExceptions(cr *engine.CompiledRule, orig *rule.Rule, set *exception.Se
 	if set == nil {
 		return nil
 	}
-	r := *orig // the rule may be shared (built-in): never edit it
+	cr.Rule = referencingAll(orig, set)
+	return firstProblem(cr.ApplyExceptions(set, cat, now))
+}
+
+// applyEQLExceptions is applyExceptions for an EQL rule
+// (EQLRule.ApplyExceptions, the path hunt uses for EQL rules).
+func applyEQLExceptions(er *engine.EQLRule, orig *rule.Rule, set *exception.Set, now time.Time) error {
+	er.Rule, er.Exceptions = orig, nil
+	if set == nil {
+		return nil
+	}
+	er.Rule = referencingAll(orig, set)
+	return firstProblem(er.ApplyExceptions(set, now))
+}
+
+// referencingAll is a copy of orig (which may be shared, built-in: never
+// edit it) whose exceptions_list names every list of set.
+func referencingAll(orig *rule.Rule, set *exception.Set) *rule.Rule {
+	r := *orig
 	r.ExceptionsList = nil
 	for _, id := range slices.Sorted(maps.Keys(set.Items)) {
 		r.ExceptionsList = append(r.ExceptionsList, map[string]any{
 			"id": id, "list_id": id, "type": "detection", "namespace_type": "single"})
 	}
-	cr.Rule = &r
-	problems, err := cr.ApplyExceptions(set, cat, now)
+	return &r
+}
+
+// firstProblem makes an ApplyExceptions problem an error.
+func firstProblem(problems []error, err error) error {
 	if err != nil {
 		return err
 	}

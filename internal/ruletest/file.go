@@ -1,8 +1,9 @@
 // Package ruletest owns rule unit tests (`vigil test`): the test file format
 // (TOML naming a rule, input events with relative times such as now-2m, and
 // the alerts expected, optionally Kibana exception items the rule runs
-// with), running a test through the engine's sweep — the code path of
-// `vigil hunt`, exceptions attached as `hunt --exceptions` attaches them —
+// with), running a test through the engine's sweep (ES|QL rules) or EQL
+// hunt (EQL rules) — the code paths of `vigil hunt`, exceptions attached as
+// `hunt --exceptions` attaches them —
 // with a fixed now, comparing the alerts raised
 // with the ones expected, and reporting the difference. The format is
 // documented in docs/rule-tests.md.

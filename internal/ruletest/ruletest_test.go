@@ -352,3 +352,22 @@ func loadRun(t *testing.T, fsys fs.FS, name string) *FileResult {
 	}
 	return res
 }
+
+// EQL rules run under vigil test through the hunt's EQL path: the shipped
+// event and sequence tests pass with the alert counts computed by hand.
+func TestEQLRules(t *testing.T) {
+	for name, want := range map[string][]int{
+		"eql/event_test.toml":    {2, 0, 1},
+		"eql/sequence_test.toml": {3, 0, 0},
+	} {
+		res := loadRun(t, os.DirFS("testdata"), name)
+		if len(res.Cases) != len(want) {
+			t.Fatalf("%s: %d cases, want %d", name, len(res.Cases), len(want))
+		}
+		for i, c := range res.Cases {
+			if c.Alerts != want[i] || !c.Passed() {
+				t.Errorf("%s: %s: %d alerts, want %d; diff %v", name, c.Name, c.Alerts, want[i], c.Diff)
+			}
+		}
+	}
+}

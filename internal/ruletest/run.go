@@ -44,18 +44,39 @@ func Run(f *File) (*FileResult, error) {
 		return nil, err
 	}
 	cat := &engine.Catalog{}
-	cr, err := engine.Compile(r, cat, esql.Options{Now: f.Now})
-	if err != nil {
-		return nil, &Error{Path: f.Path, Msg: fmt.Sprintf("rule %q does not compile: %v", r.Name, err)}
-	}
 	mapping := cat.DecoderMapping()
+	// evaluate runs one test's events through the rule's engine path.
+	var evaluate func(c *Case, lines [][]byte) ([]*engine.Alert, error)
+	if r.Type == "eql" {
+		er, err := engine.CompileEQL(r, cat)
+		if err != nil {
+			return nil, &Error{Path: f.Path, Msg: fmt.Sprintf("rule %q does not compile: %v", r.Name, err)}
+		}
+		evaluate = func(c *Case, lines [][]byte) ([]*engine.Alert, error) {
+			if err := applyEQLExceptions(er, r, c.Exceptions, f.Now); err != nil {
+				return nil, err
+			}
+			return huntEQL(er, mapping, f.Now, lines)
+		}
+	} else {
+		cr, err := engine.Compile(r, cat, esql.Options{Now: f.Now})
+		if err != nil {
+			return nil, &Error{Path: f.Path, Msg: fmt.Sprintf("rule %q does not compile: %v", r.Name, err)}
+		}
+		evaluate = func(c *Case, lines [][]byte) ([]*engine.Alert, error) {
+			if err := applyExceptions(cr, r, c.Exceptions, cat, f.Now); err != nil {
+				return nil, err
+			}
+			return sweep(cr, mapping, f.Now, lines)
+		}
+	}
 	out := &FileResult{Path: f.Path, Rule: r.Name}
-	orig := cr.Rule
 	for _, c := range f.Tests {
-		if err := applyExceptions(cr, orig, c.Exceptions, cat, f.Now); err != nil {
+		lines, err := eventLines(mapping, f.Now, c.Events)
+		if err != nil {
 			return nil, &Error{Path: f.Path, Line: c.Line, Msg: err.Error()}
 		}
-		alerts, err := sweep(cr, mapping, f.Now, c.Events)
+		alerts, err := evaluate(c, lines)
 		if err != nil {
 			return nil, &Error{Path: f.Path, Line: c.Line, Msg: err.Error()}
 		}
@@ -111,12 +132,9 @@ func candidates(f *File) []*rule.Rule {
 	return out
 }
 
-// sweep decodes the events as `vigil hunt` does and runs the rule over them
-// as one query range. Events that name no index go to the rule.
-func sweep(cr *engine.CompiledRule, m *doc.Mapping, now time.Time, events []map[string]any) ([]*engine.Alert, error) {
-	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, AutoID: cr.Query.ReadsID()})
-	sw := engine.NewSweep([]*engine.CompiledRule{cr})
-	sw.UnindexedMatchAll = true
+// eventLines are a test's events as input lines, date math expanded.
+func eventLines(m *doc.Mapping, now time.Time, events []map[string]any) ([][]byte, error) {
+	var out [][]byte
 	for i, ev := range events {
 		expanded, err := expandTimes(ev, "", m, now)
 		if err != nil {
@@ -126,17 +144,67 @@ func sweep(cr *engine.CompiledRule, m *doc.Mapping, now time.Time, events []map[
 		if err != nil {
 			return nil, fmt.Errorf("event %d: %v", i+1, err)
 		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// decode decodes the lines as `vigil hunt` does, passing each to push.
+func decode(dec *doc.Decoder, lines [][]byte, push func(*doc.Document)) error {
+	for i, line := range lines {
 		d, err := dec.Decode(line)
 		if err != nil {
-			return nil, fmt.Errorf("event %d: %v", i+1, err)
+			return fmt.Errorf("event %d: %v", i+1, err)
 		}
-		sw.Push(d)
+		push(d)
+	}
+	return nil
+}
+
+// sweep runs an ES|QL rule over the lines as one query range. Events that
+// name no index go to the rule.
+func sweep(cr *engine.CompiledRule, m *doc.Mapping, now time.Time, lines [][]byte) ([]*engine.Alert, error) {
+	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, AutoID: cr.Query.ReadsID()})
+	sw := engine.NewSweep([]*engine.CompiledRule{cr})
+	sw.UnindexedMatchAll = true
+	if err := decode(dec, lines, sw.Push); err != nil {
+		return nil, err
 	}
 	res, err := sw.Finish(now, "vigil-test")
 	if err != nil {
 		return nil, err
 	}
 	return res[0].Alerts, nil
+}
+
+// huntEQL runs an EQL rule over the lines as `vigil hunt` does
+// (engine.EQLHunt, every line given its doc.AutoID), then merges each
+// event's source into its alerts as hunt's FetchSources does. Events that
+// name no index go to the rule.
+func huntEQL(er *engine.EQLRule, m *doc.Mapping, now time.Time, lines [][]byte) ([]*engine.Alert, error) {
+	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, AutoID: true})
+	h := engine.NewEQLHunt([]*engine.EQLRule{er})
+	h.UnindexedMatchAll = true
+	if err := decode(dec, lines, h.Push); err != nil {
+		return nil, err
+	}
+	alerts := h.Finish(now, "vigil-test")[0].Alerts
+	byID := map[string][]byte{}
+	for _, line := range lines {
+		byID[doc.AutoID(line)] = line
+	}
+	for _, a := range alerts {
+		line, ok := byID[a.SourceID()]
+		if !ok {
+			continue
+		}
+		var src map[string]any
+		if err := json.Unmarshal(line, &src); err != nil {
+			return nil, err
+		}
+		a.MergeSource(src, "")
+	}
+	return alerts, nil
 }
 
 // expandTimes replaces date math (now-2m) in the date-typed fields of an
