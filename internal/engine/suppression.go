@@ -121,29 +121,24 @@ func suppressionTerms(f map[string]any, by []string) (ts []SuppressionTerm, miss
 }
 
 // compareJSON orders a field's values as lodash sortBy does for one type:
-// numbers numerically, everything else by its text.
+// strings by text, numbers numerically, anything else by its JSON.
 func compareJSON(x, y any) int {
-	xf, xok := toFloat(x)
-	yf, yok := toFloat(y)
+	xs, xok := x.(string)
+	ys, yok := y.(string)
 	if xok && yok {
+		return strings.Compare(xs, ys)
+	}
+	xf, xok := number(x)
+	yf, yok := number(y)
+	if xok && yok && !isString(x) && !isString(y) {
 		return cmp.Compare(xf, yf)
 	}
-	xs, _ := json.Marshal(x)
-	ys, _ := json.Marshal(y)
-	return strings.Compare(string(xs), string(ys))
+	xj, _ := json.Marshal(x)
+	yj, _ := json.Marshal(y)
+	return strings.Compare(string(xj), string(yj))
 }
 
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return float64(n), true
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	}
-	return 0, false
-}
+func isString(v any) bool { _, ok := v.(string); return ok }
 
 // lookupField finds a field by its dotted name in an alert document whose
 // keys are flat, or nested where a source document was merged in.

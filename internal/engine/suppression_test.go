@@ -114,3 +114,14 @@ func TestSuppressIDs(t *testing.T) {
 		t.Errorf("instance ids: want one per rule and terms")
 	}
 }
+
+// Array values are sorted as lodash sortBy sorts them: numbers numerically
+// (10 after 9), strings by text; a missing field is null.
+func TestSuppressionTermsSorted(t *testing.T) {
+	f := map[string]any{"n": []any{int64(10), float64(9)}, "s": []any{"b", "a", "B"}}
+	got, missing := suppressionTerms(f, []string{"n", "s", "x"})
+	want := []SuppressionTerm{{"n", []any{float64(9), int64(10)}}, {"s", []any{"B", "a", "b"}}, {"x", nil}}
+	if !reflect.DeepEqual(got, want) || !missing {
+		t.Errorf("got %v (missing %v), want %v", got, missing, want)
+	}
+}
