@@ -239,6 +239,8 @@ func TestAlertGoldensMatchKibanaFields(t *testing.T) {
 		{"alerts-query.ndjson", []string{"--rules", "testdata/alerts-query.toml", "testdata/alerts-input.ndjson"}, 3},
 		{"alerts-threshold.ndjson", []string{"--rules", "testdata/alerts-threshold.toml", "testdata/alerts-input.ndjson"}, 2},
 		{"alerts-newterms.ndjson", []string{"--rules", "testdata/alerts-newterms.toml", "testdata/alerts-input.ndjson"}, 1},
+		// alerts-query's three alerts share user.name: one alert, two suppressed.
+		{"alerts-suppressed.ndjson", []string{"--rules", "testdata/alerts-suppressed.toml", "testdata/alerts-input.ndjson"}, 1},
 	}
 	for _, c := range cases {
 		out, stderr, code := run(t, "", append([]string{"hunt", "--now", "2026-11-20T11:00:00Z"}, c.args...)...)

@@ -327,10 +327,16 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	for _, rr := range results {
 		all = append(all, rr.Alerts...)
 	}
-	nAlerts := len(all)
 	// Non-aggregating rules' alerts carry their source document, as Kibana's.
 	if err := engine.FetchSources(files, all); err != nil && readErr == nil {
 		readErr = err
+	}
+	// Alert suppression reads group_by fields from the whole alert, source
+	// included; the sweep is one rule execution.
+	nAlerts := 0
+	for _, rr := range results {
+		rr.Alerts = engine.Suppress(rr.Alerts)
+		nAlerts += len(rr.Alerts)
 	}
 	if format == "table" {
 		writeAlertTable(out, results)

@@ -65,6 +65,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	if err := engine.FetchSources(files, alerts); err != nil && readErr == nil {
 		readErr = err
 	}
+	alerts = engine.Suppress(alerts)
 	if format == "table" {
 		writeAlertTable(out, []*engine.RuleResult{{Alerts: alerts}})
 	} else {

@@ -77,6 +77,8 @@ type Rule struct {
 	Meta                map[string]any
 	InvestigationFields map[string]any
 	AlertSuppression    map[string]any
+	// Suppression is AlertSuppression parsed; nil when the rule has none.
+	Suppression *Suppression
 
 	// Type-specific parameters: set for threshold and new_terms rules.
 	Threshold *Threshold
@@ -328,6 +330,7 @@ func Parse(data []byte, path string) (*Rule, error) {
 		TimelineID: r.TimelineID, TimelineTitle: r.TimelineTitle, Meta: r.Meta,
 		InvestigationFields: r.InvestigationFields, AlertSuppression: r.AlertSuppression,
 	}
+	out.Suppression = parseSuppression(r.AlertSuppression, p)
 	for _, t := range r.Threat {
 		th := Threat{Framework: t.Framework, Tactic: t.Tactic}
 		for _, tq := range t.Technique {

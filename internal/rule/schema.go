@@ -11,7 +11,7 @@ import (
 // [metadata] and [rule] tables Elastic's detection-rules repository and
 // Kibana's rule schema define, with the Go type its value must decode into.
 // Keys Vigil reads decode into the file struct (see file.keys); the others
-// (alert suppression, required fields, new_terms…) are type-checked and
+// (actions, threat_mapping, data_view_id…) are type-checked and
 // ignored. A key outside the schema is a warning: newer detection-rules
 // versions add keys, and Kibana ignores what it does not know.
 var (
