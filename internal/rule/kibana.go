@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -36,6 +37,9 @@ func KibanaToTOML(line []byte) ([]byte, error) {
 	var obj map[string]any
 	if err := d.Decode(&obj); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("not a JSON object: data after the object")
 	}
 	if id, _ := obj["rule_id"].(string); id == "" {
 		return nil, errors.New("rule without a rule_id")
@@ -124,4 +128,36 @@ func TOMLToKibana(data []byte) (map[string]any, error) {
 		delete(r, k)
 	}
 	return r, nil
+}
+
+// KibanaComparable strips a decoded Kibana rule object down to what a
+// round trip through TOML preserves: the KibanaRegenerated keys and JSON
+// nulls (at any depth) go. Round-trip checks compare objects through it.
+func KibanaComparable(obj map[string]any) map[string]any {
+	for _, k := range KibanaRegenerated {
+		delete(obj, k)
+	}
+	return dropNulls(obj).(map[string]any)
+}
+
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+			} else {
+				x[k] = dropNulls(e)
+			}
+		}
+	case []any:
+		out := []any{}
+		for _, e := range x {
+			if e != nil {
+				out = append(out, dropNulls(e))
+			}
+		}
+		return out
+	}
+	return v
 }
