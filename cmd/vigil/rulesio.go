@@ -24,31 +24,6 @@ import (
 	"vigil/internal/rule"
 )
 
-// exportLine says what a line of a Kibana export is.
-type exportLine struct {
-	RuleID        *string          `json:"rule_id"`
-	ListID        *string          `json:"list_id"`
-	Entries       *json.RawMessage `json:"entries"`
-	ExportedCount *json.RawMessage `json:"exported_count"`
-	Type          string           `json:"type"`
-}
-
-func (l exportLine) kind() string {
-	switch {
-	case l.RuleID != nil:
-		return "rule"
-	case l.ExportedCount != nil:
-		return "summary"
-	case l.Type == "action":
-		return "action"
-	case l.Entries != nil || l.Type == "simple":
-		return "item"
-	case l.ListID != nil:
-		return "list"
-	}
-	return ""
-}
-
 // importCounts is what an import or export wrote.
 type importCounts struct {
 	Rules, Lists, Items, Skipped, Bad int
@@ -79,39 +54,43 @@ func importKibana(path, dir string, w io.Writer) (importCounts, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var l exportLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			bad(num, fmt.Errorf("not a JSON object: %w", err))
+		k, err := exception.KindOf(line)
+		if err != nil {
+			bad(num, err)
 			continue
 		}
-		switch k := l.kind(); k {
-		case "rule":
+		switch k {
+		case exception.KindRule:
 			t, err := rule.KibanaToTOML(line)
 			if err != nil {
 				bad(num, err)
 				continue
 			}
-			name := unsafeName.ReplaceAllString(*l.RuleID, "_") + ".toml"
+			var id struct {
+				RuleID string `json:"rule_id"`
+			}
+			json.Unmarshal(line, &id) //nolint:errcheck // KibanaToTOML decoded it
+			name := unsafeName.ReplaceAllString(id.RuleID, "_") + ".toml"
 			if err := os.WriteFile(filepath.Join(dir, name), t, 0o644); err != nil {
 				return c, err
 			}
 			c.Rules++
-		case "list", "item":
+		case exception.KindList, exception.KindItem:
 			if probs := exception.NewSet().ParseNDJSON(line, path); len(probs) > 0 {
 				bad(num, probs[0].Err)
 				continue
 			}
 			exc.Write(line)
 			exc.WriteByte('\n')
-			if k == "list" {
+			if k == exception.KindList {
 				c.Lists++
 			} else {
 				c.Items++
 			}
-		case "summary":
+		case exception.KindSummary:
 		default:
 			c.Skipped++
-			fmt.Fprintf(w, "%s:%d: skipped: %s\n", path, num, describeSkipped(l))
+			fmt.Fprintf(w, "%s:%d: skipped: %s\n", path, num, describeSkipped(k))
 		}
 	}
 	if exc.Len() > 0 {
@@ -123,8 +102,8 @@ func importKibana(path, dir string, w io.Writer) (importCounts, error) {
 	return c, nil
 }
 
-func describeSkipped(l exportLine) string {
-	if l.Type == "action" {
+func describeSkipped(kind string) string {
+	if kind == exception.KindAction {
 		return "action connector (Vigil runs no actions)"
 	}
 	return "neither a rule, an exception list or item, nor the summary"
@@ -243,10 +222,13 @@ func exportExceptions(bw *bufio.Writer, w io.Writer, path string, c *importCount
 			if len(line) == 0 {
 				continue
 			}
-			var l exportLine
-			_ = json.Unmarshal(line, &l)
-			k := l.kind()
-			if k != "list" && k != "item" {
+			k, err := exception.KindOf(line)
+			if err != nil {
+				c.Bad++
+				fmt.Fprintf(w, "%s:%d: %v\n", f, i+1, err)
+				continue
+			}
+			if k != exception.KindList && k != exception.KindItem {
 				continue // rules and summaries of a whole export
 			}
 			if probs := exception.NewSet().ParseNDJSON(line, f); len(probs) > 0 {
@@ -255,7 +237,7 @@ func exportExceptions(bw *bufio.Writer, w io.Writer, path string, c *importCount
 				continue
 			}
 			buf := &items
-			if k == "list" {
+			if k == exception.KindList {
 				buf, c.Lists = &lists, c.Lists+1
 			} else {
 				c.Items++
