@@ -165,7 +165,7 @@ func newRulesCmd() *cobra.Command {
 		rf.register(c)
 		cmd.AddCommand(c)
 	}
-	cmd.AddCommand(newValidateCmd())
+	cmd.AddCommand(newValidateCmd(), newImportCmd(), newExportCmd())
 	return cmd
 }
 

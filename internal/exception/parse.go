@@ -74,15 +74,46 @@ type probe struct {
 	ExportedCount *json.RawMessage `json:"exported_count"`
 }
 
-func (s *Set) parseObject(line []byte, file string, num int) error {
+// What a line of a Kibana export is (KindOf).
+const (
+	KindRule    = "rule"
+	KindSummary = "summary" // the trailing exported_count line
+	KindAction  = "action"  // an action connector
+	KindItem    = "item"
+	KindList    = "list"
+)
+
+// KindOf says what one line of a Kibana export is: one of the Kind
+// constants, or "" for an object that is none of them.
+func KindOf(line []byte) (string, error) {
 	var p probe
 	if err := json.Unmarshal(line, &p); err != nil {
-		return fmt.Errorf("not a JSON object: %w", err)
+		return "", fmt.Errorf("not a JSON object: %w", err)
 	}
 	switch {
-	case p.RuleID != nil, p.ExportedCount != nil, p.Type == "action":
-		return nil // rules, summaries and connectors are not exceptions
+	case p.RuleID != nil:
+		return KindRule, nil
+	case p.ExportedCount != nil:
+		return KindSummary, nil
+	case p.Type == "action":
+		return KindAction, nil
 	case p.Entries != nil || p.Type == "simple":
+		return KindItem, nil
+	case p.ListID != nil:
+		return KindList, nil
+	}
+	return "", nil
+}
+
+func (s *Set) parseObject(line []byte, file string, num int) error {
+	kind, err := KindOf(line)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case KindRule, KindSummary, KindAction:
+		return nil // rules, summaries and connectors are not exceptions
+	case KindItem:
 		var it Item
 		if err := json.Unmarshal(line, &it); err != nil {
 			return fmt.Errorf("exception item: %w", err)
@@ -92,7 +123,7 @@ func (s *Set) parseObject(line []byte, file string, num int) error {
 		}
 		it.File, it.Line = file, num
 		s.Items[it.ListID] = append(s.Items[it.ListID], &it)
-	case p.ListID != nil:
+	case KindList:
 		var l List
 		if err := json.Unmarshal(line, &l); err != nil {
 			return fmt.Errorf("exception list: %w", err)

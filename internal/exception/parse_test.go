@@ -141,3 +141,24 @@ func TestEndpointRuleReference(t *testing.T) {
 		t.Errorf("refs %+v", refs)
 	}
 }
+
+func TestKindOf(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{`{"rule_id":"r","list_id":"l","type":"query"}`, KindRule},
+		{`{"exported_count":3}`, KindSummary},
+		{`{"type":"action","id":"a"}`, KindAction},
+		{`{"list_id":"l","item_id":"i","entries":[]}`, KindItem},
+		{`{"list_id":"l","type":"simple"}`, KindItem},
+		{`{"list_id":"l","type":"detection"}`, KindList},
+		{`{"other":1}`, ""},
+		{`nope`, "error"},
+	} {
+		got, err := KindOf([]byte(tc.line))
+		if err != nil {
+			got = "error"
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}

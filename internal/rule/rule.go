@@ -1,7 +1,8 @@
 // Package rule owns detection rules as files: Elastic's detection-rules TOML
 // format (the [metadata] and [rule] tables, threat mappings, investigation
 // guides), Elastic's defaults for missing keys, validation with file:line
-// positions, and the rules built into the binary. It does not run queries;
+// positions, the rules built into the binary, and conversion to and from
+// Kibana's rule JSON (kibana.go). It does not run queries;
 // it hands the query text and schedule to the engine.
 package rule
 
