@@ -145,6 +145,20 @@ func TestServeKill9(t *testing.T) {
 	}
 	bulk(4)
 	waitTotal(1)
+	// The store commits an alert before the sinks are sent it: wait for the
+	// file sink's line too, so the kill falls after the delivery (a kill
+	// between the two loses the sink's copy: see docs/serve.md).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(alerts)
+		if strings.Count(string(b), "\n") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("file sink has no alert line")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	kill(c) // after the alert
 	c = startChild()
 	time.Sleep(300 * time.Millisecond) // a replay that re-alerted would show by now
