@@ -156,3 +156,30 @@ func checkEQLScenarios(t *testing.T, set, gen []sample.EQLScenario, cfg sample.C
 }
 
 func isSequence(q string) bool { return strings.HasPrefix(strings.TrimSpace(q), "sequence") }
+
+// The EQL scenario data leaves the seed rule's alerts as they are: its
+// events (process events of Python-spawned shells) are all still there,
+// and none of the new ones joins them. Only the execution range, the
+// input's time span, grows.
+func TestEQLScenariosKeepSeedAlerts(t *testing.T) {
+	alerts := func(eql []sample.EQLScenario) []string {
+		cfg := sample.DefaultConfig()
+		cfg.EQL = eql
+		out, _, _ := sweepFile(t, seedRules(t), writeSample(t, cfg), 1, true, 0, time.Hour)
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var a map[string]any
+			if json.Unmarshal([]byte(l), &a) == nil {
+				delete(a, "vigil.execution.range.lte")
+				b, _ := json.Marshal(a)
+				l = string(b)
+			}
+			lines = append(lines, l)
+		}
+		return lines
+	}
+	plain, withEQL := alerts(nil), alerts(sample.EQLScenarios)
+	if len(plain) < 4 || !slices.Equal(plain, withEQL) {
+		t.Errorf("seed alerts differ with the EQL scenarios:\n%s\n---\n%s", strings.Join(plain, "\n"), strings.Join(withEQL, "\n"))
+	}
+}

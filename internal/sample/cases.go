@@ -247,23 +247,23 @@ func fileFields(p string) map[string]any {
 	return f
 }
 
-// networkFields adds source, destination and network for e on h: the
-// host's end gets an ephemeral port when it is the client.
+// networkFields adds source, destination and network (transport, type:
+// Defend's Linux network events have no network.direction) for e on h:
+// source is the client, the host's end gets an ephemeral port when it is
+// the client.
 func (g *gen) networkFields(d map[string]any, h host, e Ev) {
 	local := map[string]any{"address": h.ip, "ip": h.ip, "port": 32768 + g.rng.IntN(28000)}
 	remote := map[string]any{"address": e.Remote, "ip": e.Remote, "port": e.Port}
-	direction := "egress"
 	if e.Kind == "connection_accepted" {
 		local["port"], remote["port"] = e.Port, 32768+g.rng.IntN(28000)
 		local, remote = remote, local
-		direction = "ingress"
 	}
 	d["source"], d["destination"] = local, remote
 	netType := "ipv4"
 	if strings.Contains(e.Remote, ":") {
 		netType = "ipv6"
 	}
-	d["network"] = map[string]any{"direction": direction, "transport": "tcp", "type": netType}
+	d["network"] = map[string]any{"transport": "tcp", "type": netType}
 }
 
 // setPath sets a dotted field in a nested document.
