@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,8 +91,69 @@ func loadScenarioRule(t *testing.T, s sample.EQLScenario) *rule.Rule {
 func checkEQLScenarios(t *testing.T, set, gen []sample.EQLScenario, cfg sample.Config, prefilter bool) []string {
 	t.Helper()
 	cfg.EQL = gen
-	path := writeSample(t, cfg)
-	// event.id by _id: the scenario events' ids say which case they are.
+	var rules []*rule.Rule
+	for _, s := range set {
+		rules = append(rules, loadScenarioRule(t, s))
+	}
+	var problems []string
+	for i, got := range huntScenarioData(t, writeSample(t, cfg), rules, prefilter) {
+		want := expectedGroups(rules[i], caseEventIDs(set[i], 0))
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			problems = append(problems, fmt.Sprintf("%s: attack %v alerted as %v", set[i].Name(), want, got))
+		}
+	}
+	return problems
+}
+
+// Each near miss misses by the condition it names: with the rule's query
+// loosened there (NearMiss.Relax), it alerts — every one of its events,
+// as one sequence for a sequence rule.
+func TestEQLScenarioNearMissesAreNear(t *testing.T) {
+	if _, err := os.Stat(sharedEQLRules); err != nil {
+		t.Skip("shared rules absent")
+	}
+	type relaxed struct {
+		s    sample.EQLScenario
+		miss int
+	}
+	var rules []*rule.Rule
+	var which []relaxed
+	for _, s := range sample.EQLScenarios {
+		for m, nm := range s.NearMisses {
+			if len(nm.Relax) == 0 {
+				continue // a missing stage: no looser query has it
+			}
+			r := loadScenarioRule(t, s)
+			for k := 0; k < len(nm.Relax); k += 2 {
+				if !strings.Contains(r.Query, nm.Relax[k]) {
+					t.Fatalf("%s near miss %d: the query has no %q to loosen", s.Name(), m+1, nm.Relax[k])
+				}
+			}
+			r.Query = strings.NewReplacer(nm.Relax...).Replace(r.Query)
+			rules = append(rules, r)
+			which = append(which, relaxed{s, m + 1})
+		}
+	}
+	cfg := sample.DefaultConfig()
+	cfg.EQL = sample.EQLScenarios
+	for i, got := range huntScenarioData(t, writeSample(t, cfg), rules, true) {
+		want := expectedGroups(rules[i], caseEventIDs(which[i].s, which[i].miss))
+		for _, w := range want {
+			if !slices.ContainsFunc(got, func(g []string) bool { return slices.Equal(g, w) }) {
+				t.Errorf("%s near miss %d (%s) loosened: %v not among the alerts %v", which[i].s.Name(), which[i].miss,
+					which[i].s.NearMisses[which[i].miss-1].Why, w, got)
+			}
+		}
+	}
+}
+
+// huntScenarioData hunts the file with the rules (`vigil hunt`'s EQL path:
+// prefilter, projected decoding, EQLHunt) and returns per rule its alerts
+// as the event.ids of their events: one group per sequence, or per event
+// for an event query.
+func huntScenarioData(t *testing.T, path string, rules []*rule.Rule, prefilter bool) [][][]string {
+	t.Helper()
+	// event.id by _id: a scenario event's id names its case.
 	eventIDs := map[string]string{}
 	f, err := os.Open(path)
 	if err != nil {
@@ -111,15 +173,15 @@ func checkEQLScenarios(t *testing.T, set, gen []sample.EQLScenario, cfg sample.C
 	f.Close()
 
 	cat := &Catalog{}
-	var rules []*EQLRule
-	for _, s := range set {
-		r, err := CompileEQL(loadScenarioRule(t, s), cat)
+	var compiled []*EQLRule
+	for _, r := range rules {
+		er, err := CompileEQL(r, cat)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rules = append(rules, r)
+		compiled = append(compiled, er)
 	}
-	h := NewEQLHunt(rules)
+	h := NewEQLHunt(compiled)
 	dec := doc.NewDecoder(cat.DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: h.Fields()})
 	if prefilter {
 		h.Prefilter(cat.DecoderMapping())
@@ -127,32 +189,53 @@ func checkEQLScenarios(t *testing.T, set, gen []sample.EQLScenario, cfg sample.C
 	if _, err := h.Read(&source.Reader{}, []string{path}, dec); err != nil {
 		t.Fatal(err)
 	}
-	var problems []string
-	for i, rr := range h.Finish(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), "x") {
-		s := set[i]
-		var got []string // event.id of each alerted event, in alert order
-		shells := 0
+	var out [][][]string
+	for _, rr := range h.Finish(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), "x") {
+		groups := map[string][]string{}
+		var order []string
 		for _, a := range rr.Alerts {
-			anc := a.Fields["kibana.alert.ancestors"].([]Ancestor)
-			if a.Fields["kibana.alert.group.id"] == a.ID {
-				shells++
-				continue
+			g, _ := a.Fields["kibana.alert.group.id"].(string)
+			if g == a.ID {
+				continue // a sequence's shell alert: its building blocks follow it
 			}
-			got = append(got, eventIDs[anc[0].ID])
+			if g == "" {
+				g = a.ID
+			}
+			if groups[g] == nil {
+				order = append(order, g)
+			}
+			anc := a.Fields["kibana.alert.ancestors"].([]Ancestor)
+			groups[g] = append(groups[g], eventIDs[anc[0].ID])
 		}
-		var want []string
-		for j := range s.Attack.Events {
-			want = append(want, sample.EventID(s, 0, j))
+		var got [][]string
+		for _, g := range order {
+			got = append(got, groups[g])
 		}
-		wantShells := 0
-		if isSequence(rr.Rule.Query) {
-			wantShells = 1
-		}
-		if !slices.Equal(got, want) || shells != wantShells {
-			problems = append(problems, s.Name()+": attack "+strings.Join(want, ",")+" alerted as ["+strings.Join(got, ",")+"] in "+itoa(int64(shells))+" sequences")
-		}
+		out = append(out, got)
 	}
-	return problems
+	return out
+}
+
+// caseEventIDs are the event.ids of a scenario's case (0: the attack).
+func caseEventIDs(s sample.EQLScenario, miss int) []string {
+	var ids []string
+	for i := range s.Cases()[miss].Events {
+		ids = append(ids, sample.EventID(s, miss, i))
+	}
+	return ids
+}
+
+// expectedGroups are the alerts a case's events make, as huntScenarioData
+// returns them: one sequence of them all, or one alert per event.
+func expectedGroups(r *rule.Rule, ids []string) [][]string {
+	if isSequence(r.Query) {
+		return [][]string{ids}
+	}
+	var out [][]string
+	for _, id := range ids {
+		out = append(out, []string{id})
+	}
+	return out
 }
 
 func isSequence(q string) bool { return strings.HasPrefix(strings.TrimSpace(q), "sequence") }

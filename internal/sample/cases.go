@@ -306,7 +306,7 @@ const eqlSlot = 2 * time.Minute
 func (g *gen) eqlScenarios(set []EQLScenario) {
 	slot := 0
 	for _, s := range set {
-		for miss, c := range append([]Case{s.Attack}, s.NearMisses...) {
+		for miss, c := range s.Cases() {
 			start := g.cfg.Start.Add(5*time.Minute + time.Duration(slot)*eqlSlot)
 			g.play(c, start, func(i int) string { return EventID(s, miss, i) })
 			slot++

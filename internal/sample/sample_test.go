@@ -194,7 +194,7 @@ func TestEQLScenarioTable(t *testing.T) {
 			t.Errorf("%s: duplicate, misnamed or without near misses", s.Rule)
 		}
 		seen[s.Rule] = true
-		for _, c := range append([]Case{s.Attack}, s.NearMisses...) {
+		for _, c := range s.Cases() {
 			if len(c.Events) == 0 || c.Why == "" || !slices.ContainsFunc(namedHosts, func(h namedHost) bool { return h.name == c.Host }) {
 				t.Errorf("%s: case %q: no events, no description or not a named host", s.Rule, c.Why)
 			}
