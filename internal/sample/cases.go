@@ -142,10 +142,9 @@ func (g *gen) hostFor(name string) host {
 	return g.hostNamed(name, osType)
 }
 
-// play emits the events of c from start; id gives each event its
+// play emits the events of c on h from start; id gives each event its
 // event.id (i: its position in c.Events).
-func (g *gen) play(c Case, start time.Time, id func(i int) string) {
-	h := g.hostFor(c.Host)
+func (g *gen) play(c Case, h host, start time.Time, id func(i int) string) {
 	procs := g.roots(h)
 	for _, p := range c.Procs {
 		parentID := p.Parent
@@ -308,7 +307,7 @@ func (g *gen) eqlScenarios(set []EQLScenario) {
 	for _, s := range set {
 		for miss, c := range s.Cases() {
 			start := g.cfg.Start.Add(5*time.Minute + time.Duration(slot)*eqlSlot)
-			g.play(c, start, func(i int) string { return EventID(s, miss, i) })
+			g.play(c, g.hostFor(c.Host), start, func(i int) string { return EventID(s, miss, i) })
 			slot++
 		}
 	}
@@ -323,9 +322,7 @@ func (g *gen) benignMinute(h host, m int) {
 		if b.os != h.osType {
 			continue
 		}
-		c := b.c
-		c.Host = h.name
 		t := g.cfg.Start.Add(time.Duration(m)*time.Minute + time.Duration(g.rng.IntN(55000))*time.Millisecond)
-		g.play(c, t, func(int) string { return g.hex(20) })
+		g.play(b.c, h, t, func(int) string { return g.hex(20) })
 	}
 }

@@ -2,6 +2,9 @@
 // macOS and Windows process events (benign background activity, Python
 // backdoor bursts, near misses and the seed rule's edge cases), generated
 // deterministically from a seed and scalable to any size for benchmarks.
+// With Config.EQL it adds Defend file, network and process fork/exec/end
+// events: benign activity (benign.go) and the attacks and near misses of
+// prebuilt EQL rules (EQLScenarios), tables of cases played by cases.go.
 package sample
 
 import (

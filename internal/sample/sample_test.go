@@ -201,3 +201,20 @@ func TestEQLScenarioTable(t *testing.T) {
 		}
 	}
 }
+
+// docs/eql.md lists every scenario with its attack and near misses.
+func TestEQLScenariosDocumented(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "eql.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range EQLScenarios {
+		for _, c := range s.Cases() {
+			row := "`" + s.Name() + "` ("
+			i := bytes.Index(data, []byte(row))
+			if i < 0 || !bytes.Contains(data[i:i+bytes.IndexByte(data[i:], '\n')], []byte(c.Why)) {
+				t.Errorf("docs/eql.md: no row %s… saying %q", row, c.Why)
+			}
+		}
+	}
+}
