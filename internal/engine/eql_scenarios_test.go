@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -32,8 +33,17 @@ func TestEQLScenarios(t *testing.T) {
 	set := sample.EQLScenarios
 	sequences := 0
 	for _, s := range set {
-		if isSequence(loadScenarioRule(t, s).Query) {
-			sequences++
+		q := loadScenarioRule(t, s).Query
+		if !isSequence(q) {
+			continue
+		}
+		sequences++
+		// Cases are played sample.MaxRuleSpan and more apart.
+		m := regexp.MustCompile(`maxspan\s*=\s*(\d+[smh])`).FindStringSubmatch(q)
+		if m == nil {
+			t.Errorf("%s: a sequence without maxspan", s.Name())
+		} else if d, err := time.ParseDuration(m[1]); err != nil || d > sample.MaxRuleSpan {
+			t.Errorf("%s: maxspan %s, longer than %v", s.Name(), m[1], sample.MaxRuleSpan)
 		}
 	}
 	if len(set) < 20 || sequences < 5 {

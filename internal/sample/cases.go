@@ -163,7 +163,11 @@ func (g *gen) play(c Case, h host, start time.Time, id func(i int) string) {
 			cwd = parent.cwd
 		}
 		cp := &caseProc{proc: g.newProc(h, p.Exe, p.Args, cwd, user), parent: parent}
-		if prev := procs[p.Image]; p.Image != "" && prev != nil {
+		if p.Image != "" {
+			prev := procs[p.Image]
+			if prev == nil {
+				panic(fmt.Sprintf("sample: case %q: process %q is the image of unknown %q", c.Why, p.ID, p.Image))
+			}
 			cp.entityID, cp.pid, cp.previous = prev.entityID, prev.pid, prev
 		}
 		procs[p.ID] = cp
@@ -188,8 +192,9 @@ func (g *gen) play(c Case, h host, start time.Time, id func(i int) string) {
 			d["process"] = eventProcess(p)
 			d["file"] = fileFields(e.Path)
 			if e.Kind == "launch_daemon" {
-				d["Persistence"] = map[string]any{"path": e.Path, "name": strings.TrimSuffix(path.Base(e.Path), ".plist"),
-					"runatload": true, "keepalive": true, "args": []string{"/Library/Application Support/" + path.Base(p.cwd)}}
+				name := strings.TrimSuffix(path.Base(e.Path), ".plist")
+				d["Persistence"] = map[string]any{"path": e.Path, "name": name, "runatload": true, "keepalive": true,
+					"args": []string{"/usr/local/bin/" + name}}
 			}
 		case "network":
 			d["process"] = eventProcess(p)
@@ -296,9 +301,16 @@ func EventID(s EQLScenario, miss, i int) string {
 }
 
 // eqlSlot is the time between the starts of two scripted EQL cases: more
-// than the longest case plus the longest maxspan of the scenario rules, so
-// no sequence joins events of two cases.
-const eqlSlot = 2 * time.Minute
+// than the longest case plus the longest maxspan of the scenario rules
+// (maxCaseSpan, MaxRuleSpan), so no sequence joins events of two cases.
+const (
+	eqlSlot     = 150 * time.Second
+	maxCaseSpan = 70 * time.Second
+)
+
+// MaxRuleSpan is the longest maxspan a scenario rule's sequence may have
+// (the engine's scenario test checks the rules against it).
+const MaxRuleSpan = time.Minute
 
 // eqlScenarios plays the attack and near misses of each scenario, one case
 // per slot from five minutes after the start.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGenerateDeterministicAndValid(t *testing.T) {
@@ -185,8 +186,8 @@ func leafFields(prefix string, v any) []string {
 }
 
 // The scenario table is well formed: rule files named once, every case
-// with events on a named host, and generation (which rejects unknown
-// processes and kinds) succeeds.
+// with events on a named host and short enough for its slot, and
+// generation (which rejects unknown processes and kinds) succeeds.
 func TestEQLScenarioTable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range EQLScenarios {
@@ -195,6 +196,13 @@ func TestEQLScenarioTable(t *testing.T) {
 		}
 		seen[s.Rule] = true
 		for _, c := range s.Cases() {
+			var span time.Duration
+			for _, e := range c.Events {
+				span = max(span, time.Duration(e.At*float64(time.Second)))
+			}
+			if span > maxCaseSpan || maxCaseSpan+MaxRuleSpan >= eqlSlot {
+				t.Errorf("%s: case %q lasts %v: more than %v, or slots too short", s.Rule, c.Why, span, maxCaseSpan)
+			}
 			if len(c.Events) == 0 || c.Why == "" || !slices.ContainsFunc(namedHosts, func(h namedHost) bool { return h.name == c.Host }) {
 				t.Errorf("%s: case %q: no events, no description or not a named host", s.Rule, c.Why)
 			}
