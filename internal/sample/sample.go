@@ -35,10 +35,10 @@ type Config struct {
 	// that come from Python tools (benchmarks shape the data's Python
 	// share with it); zero keeps the plain mix of activity.
 	PythonShare float64
-	// EQL, when set, adds these EQL rule scenarios (EQLScenarios is the
-	// bundled table) and benign file, network and process fork/exec/end
-	// activity on every host, from a random stream of their own: the
-	// other events stay the same, in the same order.
+	// EQL, when set, adds benign file, network and process fork/exec/end
+	// activity on every host and, with Scenarios, these EQL rule scenarios
+	// (EQLScenarios is the bundled table), from a random stream of their
+	// own: the other events stay the same, in the same order.
 	EQL []EQLScenario
 }
 
@@ -101,7 +101,9 @@ func Generate(w io.Writer, cfg Config) (int, error) {
 	var eqlGen *gen
 	if len(cfg.EQL) > 0 {
 		eqlGen = g.eqlGen()
-		eqlGen.eqlScenarios(cfg.EQL)
+		if cfg.Scenarios {
+			eqlGen.eqlScenarios(cfg.EQL)
+		}
 		g.events = append(g.events, eqlGen.events...)
 		eqlGen.events = nil
 	}
