@@ -135,7 +135,7 @@ func (g *gen) roots(h host) map[string]*caseProc {
 func (g *gen) hostFor(name string) host {
 	osType := "linux"
 	for _, n := range namedHosts {
-		if n.name == name && n.kind == 2 {
+		if n.name == name && n.kind == macosKind {
 			osType = "macos"
 		}
 	}

@@ -169,13 +169,17 @@ func (g *gen) uuid() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// namedHost is a host with a fixed name the scenarios refer to; kind
+// indexes makeHosts' kinds: 0 ubuntu, 1 rhel, macosKind.
 type namedHost struct {
 	name string
 	kind int
 }
 
-// namedHosts are the first hosts, with fixed names the scenarios refer to
-// (kind: ubuntu, rhel, macos); more hosts (for benchmarks) are numbered.
+const macosKind = 2
+
+// namedHosts are the first hosts; more hosts (for benchmarks) are
+// numbered.
 var namedHosts = []namedHost{{"web-01", 0}, {"db-02", 1}, {"mac-03.corp.example", 2}, {"build-02", 0}, {"app-05", 1}, {"cache-06", 0}, {"ci-07", 1}, {"mac-08.corp.example", 2}}
 
 func (g *gen) makeHosts() {
