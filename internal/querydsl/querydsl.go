@@ -48,7 +48,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -109,19 +110,21 @@ func unsupported(path, format string, args ...any) error {
 // empty bool Kibana builds for it does.
 func (t *translator) filterList(list []any, path string, op kql.BoolOp) (kql.Node, error) {
 	var kids []kql.Node
+	all := false
 	for i, f := range list {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		n, err := t.filter(f, p)
 		if err != nil {
-			return nil, err
+			return nil, err // even beside an empty member: Elasticsearch would fail the search
 		}
 		if n == nil {
-			if op == kql.OpOr {
-				return &kql.MatchAll{}, nil
-			}
+			all = all || op == kql.OpOr
 			continue
 		}
 		kids = append(kids, n)
+	}
+	if all {
+		return &kql.MatchAll{}, nil
 	}
 	return combine(op, kids), nil
 }
@@ -202,7 +205,7 @@ func (t *translator) query(v any, path, nested string) (kql.Node, error) {
 		return nil, malformed(path, "a query must be an object")
 	}
 	if len(obj) != 1 {
-		keys := sortedKeys(obj)
+		keys := slices.Sorted(maps.Keys(obj))
 		if len(keys) == 0 {
 			return nil, malformed(path, "empty query clause")
 		}
@@ -257,8 +260,8 @@ func (t *translator) query(v any, path, nested string) (kql.Node, error) {
 		if !ok {
 			return nil, malformed(p, "query_string takes an object")
 		}
-		if q, _ := b["query"].(string); strings.TrimSpace(q) == "*" && len(b) == 1 {
-			return &kql.MatchAll{}, nil
+		if q, _ := b["query"].(string); strings.TrimSpace(q) == "*" {
+			return &kql.MatchAll{}, nil // whatever its options (analyze_wildcard, default_field…)
 		}
 		return nil, unsupported(p, "query_string (Lucene syntax) is not supported in filters; write the condition in the rule's KQL query")
 	}
@@ -496,7 +499,7 @@ func terms(body any, path, nested string) (kql.Node, error) {
 			continue
 		}
 		if field != "" {
-			return nil, malformed(path, "terms names one field, not %s", strings.Join(sortedKeys(b), ", "))
+			return nil, malformed(path, "terms names one field, not %s", strings.Join(slices.Sorted(maps.Keys(b)), ", "))
 		}
 		field = k
 		l, ok := v.([]any)
@@ -623,7 +626,7 @@ func oneField(body any, path string) (field string, val any, opts map[string]any
 			continue
 		}
 		if field != "" {
-			return "", nil, nil, malformed(path, "names one field, not %s", strings.Join(sortedKeys(b), ", "))
+			return "", nil, nil, malformed(path, "names one field, not %s", strings.Join(slices.Sorted(maps.Keys(b)), ", "))
 		}
 		field, val = k, v
 	}
@@ -667,7 +670,7 @@ func scalar(v any, path string) (string, error) {
 }
 
 func onlyKeys(obj map[string]any, path string, allowed ...string) error {
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		ok := false
 		for _, a := range allowed {
 			ok = ok || k == a
@@ -677,15 +680,6 @@ func onlyKeys(obj map[string]any, path string, allowed ...string) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // IsUnsupported reports whether err is valid DSL Vigil does not run.

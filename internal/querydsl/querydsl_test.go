@@ -49,7 +49,7 @@ func TestFilters(t *testing.T) {
 		{"nested", `[{"query":{"nested":{"path":"items","query":{"bool":{"must":[{"term":{"items.name":"a"}},{"range":{"items.qty":{"gt":2}}}]}}}}}]`, `items:{ name:"a" and qty > 2 }`},
 		{"match_all", `[{"query":{"match_all":{}}}]`, `*`},
 		{"match_none", `[{"query":{"match_none":{}}}]`, `not *`},
-		{"query_string star", `[{"query":{"query_string":{"query":"*"}}}]`, `*`},
+		{"query_string star", `[{"query":{"query_string":{"query":"*","analyze_wildcard":true}}}]`, `*`},
 		{"combined and", `[{"meta":{"type":"combined","relation":"AND","params":[{"query":{"term":{"a":"x"}}},{"meta":{"negate":true},"query":{"term":{"b":"y"}}}]}}]`, `a:"x" and not b:"y"`},
 		{"combined or", `[{"meta":{"type":"combined","relation":"OR","params":[{"query":{"term":{"a":"x"}}},{"query":{"term":{"b":"y"}}}]}}]`, `a:"x" or b:"y"`},
 		{"combined or with a disabled member matches all", `[{"meta":{"type":"combined","relation":"OR","params":[{"query":{"term":{"a":"x"}}},{"meta":{"disabled":true},"query":{"term":{"b":"y"}}}]}}]`, `*`},
@@ -105,6 +105,7 @@ func TestFiltersRejected(t *testing.T) {
 		{"term object value", `[{"query":{"term":{"a":{"value":{"x":1}}}}}]`, "value must be", false},
 		{"nested field outside path", `[{"query":{"nested":{"path":"items","query":{"term":{"other":"x"}}}}}]`, "not under the nested path", false},
 		{"filter not an object", `[1]`, "a filter must be an object", false},
+		{"combined or reports a bad member beside a disabled one", `[{"meta":{"type":"combined","relation":"OR","params":[{"meta":{"disabled":true},"query":{"term":{"b":"y"}}},{"query":{"regexp":{"a":"x"}}}]}}]`, "filters[0].meta.params[1].query.regexp", true},
 		{"combined without params", `[{"meta":{"type":"combined"}}]`, "params must be an array", false},
 		{"deep", `[{"query":` + strings.Repeat(`{"bool":{"must":`, 200) + `{"match_all":{}}` + strings.Repeat(`}}`, 200) + `}]`, "nested too deeply", false},
 	}
