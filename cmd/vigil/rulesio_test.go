@@ -147,4 +147,8 @@ func TestImportedKibanaRulesRun(t *testing.T) {
 	if strings.Count(out, `"terminate"`) != 1 || strings.Count(out, `"create"`) != 4 {
 		t.Errorf("want the create event in 4 alerts, terminate in 1:\n%s", out)
 	}
+	// The query rules' alerts carry their filters in the rule's parameters.
+	if n := strings.Count(out, `"filters":[{"$state":{"store":"appState"},"meta":{"disabled":false,"key":"event.action"`); n != 3 {
+		t.Errorf("%d alerts carry kibana.alert.rule.parameters.filters, want 3:\n%s", n, out)
+	}
 }

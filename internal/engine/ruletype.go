@@ -147,8 +147,8 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 		msg := err.Error()
 		if e, ok := err.(interface{ Errors() []*esql.Error }); ok && len(e.Errors()) > 0 {
 			one = e.Errors()[0]
-		} else if !errors.As(err, &one) {
-			one = nil
+		} else {
+			errors.As(err, &one)
 		}
 		if one != nil {
 			msg = one.Msg

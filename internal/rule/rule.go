@@ -84,10 +84,12 @@ type Rule struct {
 	AlertSuppression    map[string]any
 	// Suppression is AlertSuppression parsed; nil when the rule has none.
 	Suppression *Suppression
-	// Filter is the rule's Kibana filters (rule.filters, query DSL) read
-	// as KQL (querydsl.Filters): Kibana ANDs them with the query of query,
-	// threshold, new_terms and EQL rules. Nil when no filter is active.
-	Filter kql.Node
+	// Filters are rule.filters as the file gives them (carried into
+	// alerts); Filter is them read as KQL (querydsl.Filters): Kibana ANDs
+	// them with the query of query, threshold, new_terms and EQL rules.
+	// Filter is nil when no filter is active.
+	Filters any
+	Filter  kql.Node
 
 	// Type-specific parameters: set for threshold and new_terms rules.
 	Threshold *Threshold
@@ -341,6 +343,7 @@ func Parse(data []byte, path string) (*Rule, error) {
 		InvestigationFields: r.InvestigationFields, AlertSuppression: r.AlertSuppression,
 	}
 	out.Suppression = parseSuppression(r.AlertSuppression, p)
+	out.Filters = r.Filters
 	for _, t := range r.Threat {
 		th := Threat{Framework: t.Framework, Tactic: t.Tactic}
 		for _, tq := range t.Technique {
