@@ -51,7 +51,8 @@ type replayRule struct {
 	rescan   bool                 // re-read on the reference path (Rescan)
 	excepted []int64              // source events removed per exception item
 	// exceptedRows counts per output-stage item the alerts it removed:
-	// rows whose alert no earlier run removed or raised (see add).
+	// each group once (once per run range under KibanaDuplicates), as
+	// alerts are raised (see add).
 	exceptedRows []int64
 }
 
@@ -241,7 +242,7 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 // Exceptions lists, after Finish, what each exception item removed from
 // each rule with exceptions: source events (each once, however many runs
 // its time falls in) and alerts (each hidden alert once, as each alert is
-// raised once). Rules in input order.
+// raised once). Rules in the order NewReplay was given them.
 func (rp *Replay) Exceptions() []RuleExceptions {
 	var out []RuleExceptions
 	for _, r := range rp.rules {
