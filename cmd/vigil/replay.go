@@ -109,19 +109,6 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	return nil
 }
 
-// withoutNewTerms drops new_terms rules, reporting each with why.
-func withoutNewTerms(w io.Writer, compiled []*engine.CompiledRule, why string) []*engine.CompiledRule {
-	var out []*engine.CompiledRule
-	for _, cr := range compiled {
-		if cr.Rule.Type == "new_terms" {
-			fmt.Fprintf(w, "%s: rule %q: new_terms rules are %s; skipped\n", cr.Rule.Path, cr.Rule.Name, why)
-			continue
-		}
-		out = append(out, cr)
-	}
-	return out
-}
-
 // replayESQL replays the ES|QL rules (engine.Replay).
 func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog) (_ []*engine.Alert, _ []engine.RunReport, _ source.Stats, _ time.Duration, readErr error, _ error) {
 	stderr := cmd.ErrOrStderr()

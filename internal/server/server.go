@@ -205,6 +205,7 @@ func New(opts Options) (*Server, error) {
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
 		Retention:          cfg.LateRetention.Duration,
 		MaxGroups:          cfg.Limits.MaxGroupsPerRule,
+		MaxTerms:           cfg.Limits.MaxTermsPerRule,
 		MaxAlertsPerWindow: cfg.Limits.MaxAlertsPerWindow,
 		IndexFallback:      cfg.Index,
 		Clock:              opts.Clock,
@@ -217,6 +218,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := s.loadExceptions(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if err := s.loadTerms(); err != nil {
 		s.store.Close()
 		return nil, err
 	}
@@ -578,6 +583,7 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 		s.log.Error("evaluation failed", "err", err)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
@@ -615,6 +621,7 @@ func (s *Server) tick() {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	s.handleCaps()
 	s.floor.Store(s.live.Floor()) // a run moves scheduled rules' floor
 }
@@ -654,6 +661,7 @@ func (s *Server) checkpoint() {
 		}
 		s.lastSave = st
 	}
+	s.pruneTerms()
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
@@ -767,6 +775,10 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		if st.Terms > 0 || st.TermsRefused > 0 {
+			s.metrics.terms.WithLabelValues(st.Name).Set(float64(st.Terms))
+			s.metrics.termsRefused.WithLabelValues(st.Name).Set(float64(st.TermsRefused))
+		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
 			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))
