@@ -73,6 +73,14 @@ func (m Mode) String() string {
 	return "realtime"
 }
 
+// ModeOf is how the engine evaluates a rule.
+func (l *Live) ModeOf(r *rule.Rule) Mode {
+	if l.opts.Mode == nil {
+		return Realtime
+	}
+	return l.opts.Mode(r)
+}
+
 // Clock is the wall clock; tests fake it.
 type Clock interface{ Now() time.Time }
 

@@ -131,6 +131,9 @@ type Server struct {
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
+	// supp is alert suppression's open windows (suppression.go; engine
+	// goroutine).
+	supp suppressionState
 }
 
 const knownMax = 100_000
@@ -662,6 +665,7 @@ func (s *Server) checkpoint() {
 		s.lastSave = st
 	}
 	s.pruneTerms()
+	s.pruneSuppression()
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
@@ -700,6 +704,7 @@ func contentHash(a *engine.Alert) string {
 
 // handle stores alerts and fans out the new and changed ones.
 func (s *Server) handle(ups []engine.Update) {
+	ups = s.suppress(ups)
 	for _, u := range ups {
 		a := u.Alert
 		hash := contentHash(a)

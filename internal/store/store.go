@@ -1,7 +1,8 @@
 // Package store owns what `vigil serve` keeps on disk: alerts and their
 // workflow status in SQLite (modernc.org/sqlite, no cgo), small checkpoint
 // values, the exception items added through the API, new_terms rules' seen
-// value combinations (terms.go), and the event spool (spool.go) that lets a
+// value combinations (terms.go), alert suppression windows
+// (suppression.go), and the event spool (spool.go) that lets a
 // restarted service rebuild the windows that were open when it stopped.
 package store
 
@@ -110,6 +111,7 @@ func Open(path string) (*Store, error) {
 			created INTEGER NOT NULL,
 			doc BLOB NOT NULL)`,
 		termsTable, termsByLast,
+		suppressionGroupsTable, suppressedTable, suppressedByEnd,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			db.Close()
