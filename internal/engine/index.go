@@ -48,6 +48,21 @@ func Reads(q *esql.Query, index, stream string) bool {
 	return q.MatchesIndex(stream) || (stream != index && q.MatchesIndex(index))
 }
 
+// readersOf returns the rules whose query reads an index, cached by index
+// in cache: matching the patterns for every event and rule is costly.
+func readersOf[R any](cache map[string][]R, rules []R, query func(R) *esql.Query, index, stream string) []R {
+	readers, known := cache[index]
+	if !known {
+		for _, r := range rules {
+			if Reads(query(r), index, stream) {
+				readers = append(readers, r)
+			}
+		}
+		cache[index] = readers
+	}
+	return readers
+}
+
 // DataStreamOf returns the data stream a backing index belongs to
 // (".ds-logs-endpoint.events.process-default-2022.02.15-000001" →
 // "logs-endpoint.events.process-default"), or the index itself. A FROM

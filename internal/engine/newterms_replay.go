@@ -87,16 +87,7 @@ func (rp *NewTermsReplay) Push(d *doc.Document) {
 		rp.Unindexed++
 		return
 	}
-	readers, known := rp.readers[index]
-	if !known {
-		for _, r := range rp.rules {
-			if Reads(r.cr.Query, index, stream) {
-				readers = append(readers, r)
-			}
-		}
-		rp.readers[index] = readers
-	}
-	for _, r := range readers {
+	for _, r := range readersOf(rp.readers, rp.rules, func(r *ntReplayRule) *esql.Query { return r.cr.Query }, index, stream) {
 		t, ok := eventTime(d, r.cr.Rule.TimestampField)
 		if !ok {
 			r.noTime++
