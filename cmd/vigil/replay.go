@@ -23,8 +23,8 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	stderr := cmd.ErrOrStderr()
 	var replayed []*engine.CompiledRule
 	for _, cr := range compiled {
-		if nt := cr.Rule.NewTerms; nt != nil && nt.History < cr.Rule.Lookback {
-			fmt.Fprintf(stderr, "%s: rule %q: history window (%s) shorter than the look-back (%s): not replayed (engine.NewTermsReplay); skipped\n", cr.Rule.Path, cr.Rule.Name, nt.HistoryWindowStart, cr.Rule.From)
+		if why := engine.NewTermsUnreplayable(cr.Rule); why != "" {
+			fmt.Fprintf(stderr, "%s: rule %q: %s; skipped\n", cr.Rule.Path, cr.Rule.Name, why)
 			continue
 		}
 		replayed = append(replayed, cr)

@@ -8,6 +8,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/esql"
+	"vigil/internal/rule"
 )
 
 // NewTermsReplay is `vigil hunt --replay` for new_terms rules: Kibana's
@@ -31,16 +32,23 @@ import (
 // eligible in the next runs that find it new.
 //
 // Exact when G is at least one second. A rule whose history window is
-// shorter than its look-back (no prebuilt rule: theirs are days against
-// minutes) is not replayed: Kibana then searches a history range that
-// starts inside the run, which the clusters do not model (Skipped).
+// shorter than its look-back is not replayed (NewTermsUnreplayable).
 type NewTermsReplay struct {
 	IndexFallback string
 	Unindexed     int64
-	// Skipped are the rules not replayed (history shorter than look-back).
-	Skipped []*CompiledRule
-	rules   []*ntReplayRule
-	readers map[string][]*ntReplayRule
+	rules         []*ntReplayRule
+	readers       map[string][]*ntReplayRule
+}
+
+// NewTermsUnreplayable says why NewTermsReplay skips a new_terms rule, or
+// "": its history window is shorter than its look-back (no prebuilt rule:
+// theirs are days against minutes), so Kibana would search a history range
+// starting inside the run, which the clusters do not model.
+func NewTermsUnreplayable(r *rule.Rule) string {
+	if nt := r.NewTerms; nt != nil && nt.History < r.Lookback {
+		return fmt.Sprintf("history window (%s) shorter than the look-back (%s): not replayed", nt.HistoryWindowStart, r.From)
+	}
+	return ""
 }
 
 type ntReplayRule struct {
@@ -55,15 +63,11 @@ type ntReplayRule struct {
 }
 
 // NewNewTermsReplay prepares a replay of the new_terms rules among rules
-// (the others are ignored).
+// (the others, and those NewTermsUnreplayable names, are ignored).
 func NewNewTermsReplay(rules []*CompiledRule) *NewTermsReplay {
 	rp := &NewTermsReplay{readers: map[string][]*ntReplayRule{}}
 	for _, cr := range rules {
-		if cr.Rule.NewTerms == nil {
-			continue
-		}
-		if cr.Rule.NewTerms.History < cr.Rule.Lookback {
-			rp.Skipped = append(rp.Skipped, cr)
+		if cr.Rule.NewTerms == nil || NewTermsUnreplayable(cr.Rule) != "" {
 			continue
 		}
 		r := &ntReplayRule{cr: cr, interval: cr.Rule.Interval.Milliseconds(), lookback: cr.Rule.Lookback.Milliseconds(),
