@@ -160,7 +160,7 @@ func (l *Live) newTerms(r *liveRule, res *esql.Result, now time.Time, limit int,
 		if !alert {
 			continue
 		}
-		row := hits.row(h)
+		row := termRow(h)
 		if len(r.cr.keptRows(cols, [][]doc.Value{row}, &r.exceptedRows)) == 0 {
 			continue
 		}
@@ -169,7 +169,7 @@ func (l *Live) newTerms(r *liveRule, res *esql.Result, now time.Time, limit int,
 			at = time.UnixMilli(ceilDiv(h.first, r.interval) * r.interval).UTC()
 		}
 		ex := Execution{UUID: l.opts.ExecUUID(r.cr.Rule.RuleID, at), Time: now, From: at.Add(-r.cr.Rule.Lookback), To: at,
-			KibanaIDs: false, Indices: r.cr.Query.IndexPatterns()}
+			Indices: r.cr.Query.IndexPatterns()}
 		ups = append(ups, Update{Alert: BuildAlert(r.cr.Rule, cols, row, by, ex), Run: at, Final: true})
 	}
 	return ups, dropped

@@ -100,8 +100,8 @@ func (t *termHits) columns() []esql.Column {
 	return append([]esql.Column{{Name: "_id", Type: doc.Keyword}, {Name: "_index", Type: doc.Keyword}, {Name: "@timestamp", Type: doc.Keyword}}, t.fields...)
 }
 
-// row is a hit's alert row (columns' layout).
-func (t *termHits) row(h termHit) []doc.Value {
+// termRow is a hit's alert row (termHits.columns' layout).
+func termRow(h termHit) []doc.Value {
 	out := []doc.Value{doc.KeywordOf(h.id), doc.KeywordOf(h.index), doc.KeywordOf(time.UnixMilli(h.first).UTC().Format(alertTime))}
 	return append(out, h.values...)
 }

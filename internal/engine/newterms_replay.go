@@ -197,7 +197,7 @@ func (r *ntReplayRule) finish(execUUID func(rule string, at time.Time) string) (
 			if c.done {
 				continue
 			}
-			row := (&termHits{fields: cols[3:]}).row(c.hit)
+			row := termRow(c.hit)
 			if len(r.cr.keptRows(cols, [][]doc.Value{row}, nil)) == 0 {
 				c.done = true // an exception on the alert row
 				continue

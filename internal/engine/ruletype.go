@@ -182,7 +182,7 @@ func newTermsRows(r *rule.Rule) func(res *esql.Result, from int64) {
 			if !time.UnixMilli(h.first).After(cutoff) { // Kibana keeps first_seen > start_time (build_new_terms_aggregation.ts)
 				continue
 			}
-			rows = append(rows, hits.row(h))
+			rows = append(rows, termRow(h))
 		}
 		sort.SliceStable(rows, func(i, j int) bool { return rows[i][2].S < rows[j][2].S })
 		res.Columns, res.Rows = hits.columns(), rows
