@@ -57,7 +57,7 @@ type ntReplayRule struct {
 	history            int64 // ms
 	width              int64 // slice width, ms
 	slices             map[int64]*esql.Execution
-	events             int64
+	events             map[int64]int64 // per slice, for run reports
 	noTime             int64
 	excepted           []int64
 }
@@ -71,7 +71,7 @@ func NewNewTermsReplay(rules []*CompiledRule) *NewTermsReplay {
 			continue
 		}
 		r := &ntReplayRule{cr: cr, interval: cr.Rule.Interval.Milliseconds(), lookback: cr.Rule.Lookback.Milliseconds(),
-			history: cr.Rule.NewTerms.History.Milliseconds(), slices: map[int64]*esql.Execution{}}
+			history: cr.Rule.NewTerms.History.Milliseconds(), slices: map[int64]*esql.Execution{}, events: map[int64]int64{}}
 		r.width = min(r.interval, max(r.history-r.lookback, 1000)) // slices no wider than G
 		rp.rules = append(rp.rules, r)
 	}
@@ -107,7 +107,7 @@ func (rp *NewTermsReplay) Push(d *doc.Document) {
 			r.slices[s] = exec
 		}
 		exec.Push(d)
-		r.events++
+		r.events[s]++
 	}
 }
 
@@ -191,7 +191,7 @@ func (r *ntReplayRule) finish(execUUID func(rule string, at time.Time) string) (
 		cs := runs[at]
 		slices.SortStableFunc(cs, func(x, y *ntCandidate) int { return cmp.Compare(x.hit.first, y.hit.first) })
 		runTime := time.UnixMilli(at).UTC()
-		rep := RunReport{Rule: name, Time: runTime, From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, Rows: len(cs)}
+		rep := RunReport{Rule: name, Time: runTime, From: runTime.Add(-r.cr.Rule.Lookback), To: runTime, Rows: len(cs), Events: r.runEvents(at)}
 		ex := Execution{UUID: execUUID(r.cr.Rule.RuleID, runTime), Time: runTime, From: rep.From, To: rep.To, Indices: r.cr.Query.IndexPatterns()}
 		for _, c := range cs {
 			if c.done {
@@ -213,6 +213,18 @@ func (r *ntReplayRule) finish(execUUID func(rule string, at time.Time) string) (
 		reports = append(reports, rep)
 	}
 	return alerts, reports, nil
+}
+
+// runEvents counts the events of the slices starting in the run's range
+// (its events, give or take the slices the range's ends cut).
+func (r *ntReplayRule) runEvents(at int64) int64 {
+	var n int64
+	for s := floorDiv(at-r.lookback, r.width); s*r.width < at; s++ {
+		if s*r.width >= at-r.lookback {
+			n += r.events[s]
+		}
+	}
+	return n
 }
 
 // runTimes are a map's int64 keys in order.
