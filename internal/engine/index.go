@@ -4,7 +4,10 @@
 // de-duplication, and building Kibana-shaped alert documents (with the
 // source document of a non-aggregating rule's row, read again by _id). It decides when
 // a query's aggregating stage runs, never what it computes. EQL rules, which
-// have no ES|QL form, run on a path of their own (eqlrule.go).
+// have no ES|QL form, run on a path of their own (eqlrule.go); new_terms
+// rules' runs compare with a history window (newterms.go: the sweep,
+// newterms_replay.go, live_newterms.go); alert suppression groups alerts
+// (suppression.go).
 package engine
 
 import (

@@ -2,8 +2,10 @@
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
 // live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events); the alert and rule API; Prometheus metrics, health, auth, TLS and
-// request limits; checkpoints and graceful shutdown.
+// Events), with alert suppression's windows (suppression.go) and new_terms
+// rules' seen combinations (newterms.go) kept in the store; the alert and
+// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// checkpoints and graceful shutdown.
 package server
 
 import (
