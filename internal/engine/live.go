@@ -56,6 +56,7 @@ type Live struct {
 	Replaying bool
 	Unindexed int64
 	caps      []CapReport
+	eql       []*liveEQLRule // see live_eql.go
 }
 
 // Mode is how the live engine evaluates a rule.
@@ -298,7 +299,7 @@ func (l *Live) Push(d *doc.Document) bool {
 		}
 		l.pushRealtime(r, d, t)
 	}
-	return routed
+	return l.pushEQL(d, index) || routed
 }
 
 // pushRealtime adds an event to the open runs whose range holds it, and
@@ -351,7 +352,7 @@ func (l *Live) Admit(floor int64) { l.admitted = floor }
 // math.MinInt64: for real-time rules the watermark less the retention, for
 // scheduled ones the start of the oldest window their next run may query.
 func (l *Live) Floor() int64 {
-	f := int64(math.MaxInt64)
+	f := l.eqlFloor()
 	for _, r := range l.rules {
 		if r.mode == Scheduled {
 			f = min(f, r.scheduledFloor())
@@ -368,10 +369,7 @@ func (l *Live) Floor() int64 {
 // scheduledFloor is the oldest event time a scheduled rule's next run (with
 // its catch-up windows) may query; before the first run, anything.
 func (r *liveRule) scheduledFloor() int64 {
-	if r.lastRun == 0 {
-		return math.MinInt64
-	}
-	return r.lastRun + r.interval - r.lookback - maxRuleGapRatio*r.interval
+	return scheduledFloorOf(r.lastRun, r.interval, r.lookback)
 }
 
 // groups is the live state a rule holds, for the MaxGroups cap: open STATS
@@ -392,6 +390,7 @@ func (l *Live) Flush() ([]Update, error) {
 	idx := map[string]int{}
 	now := l.opts.Clock.Now()
 	l.advance(now.UnixMilli())
+	out = append(out, l.flushEQL(now)...)
 	lateness := l.opts.AllowedLateness.Milliseconds()
 	for _, r := range l.rules {
 		if r.mode != Realtime || len(r.runs) == 0 {
@@ -523,17 +522,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		if r.mode != Scheduled || (r.lastRun != 0 && nowMs < r.nextRun) {
 			continue
 		}
-		type window struct{ from, to int64 }
-		wins := []window{{nowMs - r.lookback, nowMs}}
-		if r.lastRun != 0 {
-			gap := (nowMs - r.lastRun) - r.lookback
-			if gap > 0 {
-				n := min(ceilDiv(gap, r.interval), maxRuleGapRatio)
-				for i := int64(1); i <= n; i++ {
-					wins = append(wins, window{nowMs - r.lookback - i*r.interval, nowMs - i*r.interval})
-				}
-			}
-		}
+		wins := scheduleWindows(nowMs, r.lastRun, r.interval, r.lookback)
 		execUUID := l.opts.ExecUUID(r.cr.Rule.RuleID, now)
 		seen := map[string]bool{}
 		for i := len(wins) - 1; i >= 0; i-- {
@@ -582,7 +571,36 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		clear(r.buf[len(kept):])
 		r.buf = kept
 	}
-	return out, reports, nil
+	ups, reps := l.tickEQL(now)
+	return append(out, ups...), append(reports, reps...), nil
+}
+
+// window is a scheduled run's range (ms, both ends inclusive).
+type window struct{ from, to int64 }
+
+// scheduleWindows is a scheduled run's windows at now: [now - lookback,
+// now], then after a gap since lastRun (0: none) its catch-up windows, each
+// stepped back one interval (newest first).
+func scheduleWindows(now, lastRun, interval, lookback int64) []window {
+	wins := []window{{now - lookback, now}}
+	if lastRun != 0 {
+		if gap := (now - lastRun) - lookback; gap > 0 {
+			n := min(ceilDiv(gap, interval), maxRuleGapRatio)
+			for i := int64(1); i <= n; i++ {
+				wins = append(wins, window{now - lookback - i*interval, now - i*interval})
+			}
+		}
+	}
+	return wins
+}
+
+// scheduledFloorOf is the oldest event time a scheduled rule's next run
+// (with its catch-up windows) may query; before the first run, anything.
+func scheduledFloorOf(lastRun, interval, lookback int64) int64 {
+	if lastRun == 0 {
+		return math.MinInt64
+	}
+	return lastRun + interval - lookback - maxRuleGapRatio*interval
 }
 
 // maxRuleGapRatio is Kibana's cap on catch-up windows per run.
@@ -590,7 +608,10 @@ const maxRuleGapRatio = 4
 
 // NextTick is when Tick next has work (zero when no rule is scheduled).
 func (l *Live) NextTick() time.Time {
-	var next int64
+	next := l.eqlNextTick()
+	if next == math.MinInt64 {
+		return l.opts.Clock.Now()
+	}
 	for _, r := range l.rules {
 		if r.mode != Scheduled {
 			continue
@@ -614,7 +635,7 @@ func (l *Live) NextTick() time.Time {
 // one of them: late events as old as the floor are evaluated, and their
 // runs read back a lookback.
 func (l *Live) Horizon() int64 {
-	h := int64(math.MaxInt64)
+	h := l.eqlHorizon(false)
 	now := l.opts.Clock.Now().UnixMilli()
 	floor := min(l.floor, l.admitted)
 	for _, r := range l.rules {
@@ -636,7 +657,7 @@ func (l *Live) Horizon() int64 {
 // restart can skip older events, which only final runs hold, unless they
 // are late events still to re-evaluate.
 func (l *Live) OpenHorizon() int64 {
-	h := int64(math.MaxInt64)
+	h := l.eqlHorizon(true)
 	for _, r := range l.rules {
 		if r.mode == Scheduled {
 			h = min(h, r.scheduledFloor())
@@ -693,6 +714,7 @@ func (l *Live) State() Checkpoint {
 	for _, r := range l.rules {
 		st.Rules[r.cr.Rule.RuleID] = RuleState{Closed: r.closed, LastRun: r.lastRun}
 	}
+	l.eqlState(&st)
 	return st
 }
 
@@ -724,6 +746,7 @@ func (l *Live) Restore(st Checkpoint) {
 			r.lastRun, r.nextRun = s.LastRun, s.LastRun+r.interval
 		}
 	}
+	l.eqlRestore(st)
 }
 
 func floorDiv(a, b int64) int64 { return -ceilDiv(-a, b) }
@@ -741,6 +764,9 @@ type RuleStats struct {
 	Future   int64 // events quarantined as stamped in the future
 	NoTime   int64 // events without a usable timestamp
 	Overflow int64 // events refused by the MaxGroups cap
+	// SequencesDropped counts an EQL sequence rule's pending sequences
+	// dropped by the MaxGroups cap (oldest first).
+	SequencesDropped int64
 	// Exceptions is what each exception item removed so far (alerts: in
 	// final runs).
 	Exceptions []ExceptionCount
@@ -760,5 +786,5 @@ func (l *Live) Stats() []RuleStats {
 		}
 		out = append(out, s)
 	}
-	return out
+	return append(out, l.eqlStats()...)
 }

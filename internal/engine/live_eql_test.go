@@ -1,0 +1,323 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"vigil/internal/doc"
+	"vigil/internal/rule"
+)
+
+var eqlLiveBase = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// eqlLiveRule compiles an EQL rule (max_signals 1000, so a hunt is not
+// capped) for the live tests.
+func eqlLiveRule(t *testing.T, q string) *EQLRule {
+	t.Helper()
+	r := &rule.Rule{RuleID: "live-eql", Name: "live eql", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 1000,
+		Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
+	er, err := CompileEQL(r, &Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return er
+}
+
+// eqlLine is an event of category cat on host at sec seconds past the base,
+// from agent a1 (one watermark source).
+func eqlLine(cat, host string, ms int) string {
+	return fmt.Sprintf(`{"@timestamp":%q,"data_stream":{"type":"logs","dataset":"endpoint.events.%s","namespace":"default"},"event":{"category":[%q]},"host":{"name":%q},"agent":{"id":"a1"},"process":{"name":"sh"}}`,
+		eqlLiveBase.Add(time.Duration(ms)*time.Millisecond).Format(time.RFC3339Nano), cat, cat, host)
+}
+
+// eqlScenario is 200 events a second apart over three categories and
+// seven hosts, and the same shuffled: every 4th event swapped with the one
+// 3 s later.
+func eqlScenario() (inOrder, shuffled []string) {
+	for i := range 200 {
+		inOrder = append(inOrder, eqlLine([]string{"process", "file", "network"}[i*7%3], fmt.Sprintf("h%d", i%7), i*1000))
+	}
+	shuffled = slices.Clone(inOrder)
+	for i := 0; i+3 < len(shuffled); i += 4 {
+		shuffled[i], shuffled[i+3] = shuffled[i+3], shuffled[i]
+	}
+	return inOrder, shuffled
+}
+
+func eqlDecode(t *testing.T, er *EQLRule, lines []string) []*doc.Document {
+	t.Helper()
+	dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Source: true,
+		Fields: append(NewEQLHunt([]*EQLRule{er}).Fields(), SourceFields()...)})
+	var out []*doc.Document
+	for _, l := range lines {
+		d, err := dec.Decode([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// huntIDs are the alert ids an EQL hunt gives over the lines.
+func huntIDs(t *testing.T, er *EQLRule, lines []string) []string {
+	t.Helper()
+	h := NewEQLHunt([]*EQLRule{er})
+	for _, d := range eqlDecode(t, er, lines) {
+		h.Push(d)
+	}
+	var ids []string
+	for _, a := range h.Finish(eqlLiveBase, "x")[0].Alerts {
+		ids = append(ids, a.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func newEQLLive(er *EQLRule, opts LiveOptions) *Live {
+	if opts.Clock == nil {
+		opts.Clock = &fakeClock{eqlLiveBase.Add(time.Hour)}
+	}
+	l := NewLive(nil, opts)
+	l.AddEQL([]*EQLRule{er})
+	return l
+}
+
+// liveIDs pushes the lines one by one, flushing after each, then moves
+// time an hour on; it returns the ids of the alerts raised.
+func liveIDs(t *testing.T, l *Live, docs []*doc.Document) []string {
+	t.Helper()
+	var ids []string
+	flush := func() {
+		ups, err := l.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range ups {
+			ids = append(ids, u.Alert.ID)
+		}
+	}
+	for _, d := range docs {
+		l.Push(d)
+		flush()
+	}
+	l.Observe("a1", eqlLiveBase.Add(time.Hour).UnixMilli())
+	flush()
+	sort.Strings(ids)
+	return ids
+}
+
+// Real-time EQL sequences give a hunt's alerts (same ids), whether events
+// arrive in order or out of order within the allowed lateness; without
+// the lateness the shuffle changes them (the test can fail).
+func TestLiveEQLSequencesMatchHunt(t *testing.T) {
+	inOrder, shuffled := eqlScenario()
+	for qi, q := range []string{
+		`sequence by host.name with maxspan=20s [process where true] [file where true] [network where true]`,
+		`sequence by host.name with maxspan=10s [process where true] [file where true] ![network where true]`,
+		`sequence by host.name with maxspan=30s [process where true] [file where true] until [network where host.name == "h3"]`,
+		`process where host.name in ("h1", "h2")`,
+	} {
+		er := eqlLiveRule(t, q)
+		want := huntIDs(t, er, inOrder)
+		if len(want) == 0 {
+			t.Fatalf("%s: the scenario gives no alert", q)
+		}
+		for _, tc := range []struct {
+			name     string
+			lines    []string
+			lateness time.Duration
+			same     bool
+		}{
+			{"in order", inOrder, 0, true},
+			{"shuffled, lateness 5s", shuffled, 5 * time.Second, true},
+			{"shuffled, no lateness", shuffled, 0, qi != 1}, // only the missing-event query's alerts change
+		} {
+			l := newEQLLive(er, LiveOptions{AllowedLateness: tc.lateness})
+			got := liveIDs(t, l, eqlDecode(t, er, tc.lines))
+			if slices.Equal(got, want) != tc.same {
+				t.Errorf("%s, %s: %d alerts, hunt %d (same: %v, want %v)", q, tc.name, len(got), len(want), slices.Equal(got, want), tc.same)
+			}
+			if st := l.Stats()[0]; tc.same && tc.lateness > 0 && st.Late != 0 {
+				t.Errorf("%s, %s: %d late events", q, tc.name, st.Late)
+			}
+		}
+	}
+}
+
+// An event query alerts at the Flush after its event, before time moves,
+// with the event's source merged as a hunt's alert has it.
+func TestLiveEQLEventAlertsAtOnce(t *testing.T) {
+	er := eqlLiveRule(t, `process where host.name == "h1"`)
+	l := newEQLLive(er, LiveOptions{AllowedLateness: time.Minute})
+	docs := eqlDecode(t, er, []string{eqlLine("process", "h1", 0)})
+	l.Push(docs[0])
+	ups, _ := l.Flush()
+	if len(ups) != 1 || ups[0].Alert.Fields["host.name"] != "h1" || ups[0].Alert.Fields["agent.id"] != "a1" {
+		t.Fatalf("updates %+v, want one alert with the event's source", ups)
+	}
+}
+
+// A trailing missing-event stage is decided once the watermark passes
+// maxspan after the sequence's start, not before; a missing event inside
+// maxspan discards the sequence.
+func TestLiveEQLMissingDecidedByWatermark(t *testing.T) {
+	er := eqlLiveRule(t, `sequence by host.name with maxspan=10s [process where true] [file where true] ![network where true]`)
+	for _, tc := range []struct {
+		name    string
+		network bool // a network event at 5 s
+		want    []int
+	}{{"no missing event", false, []int{0, 0, 3}}, {"missing event at 5s", true, []int{0, 0, 0}}} {
+		l := newEQLLive(er, LiveOptions{})
+		lines := []string{eqlLine("process", "h1", 0), eqlLine("file", "h1", 1000)}
+		if tc.network {
+			lines = append(lines, eqlLine("network", "h1", 5000))
+		}
+		for _, d := range eqlDecode(t, er, lines) {
+			l.Push(d)
+		}
+		var got []int
+		for _, at := range []int{9999, 10000, 10001} { // watermark (ms past the base)
+			l.Observe("a1", eqlLiveBase.Add(time.Duration(at)*time.Millisecond).UnixMilli())
+			ups, _ := l.Flush()
+			got = append(got, len(ups))
+		}
+		// decided when the watermark's millisecond ends past start+maxspan
+		if tc.want[2] == 3 {
+			tc.want = []int{0, 3, 0}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: alerts per flush %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The state cap: pending sequences past MaxGroups are dropped, oldest
+// first (counted in SequencesDropped), and events that would be held past
+// it are refused (Overflow).
+func TestLiveEQLStateCap(t *testing.T) {
+	er := eqlLiveRule(t, `sequence by host.name [process where true] [file where true]`)
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, eqlLine("process", fmt.Sprintf("h%d", i), i*1000))
+	}
+	docs := eqlDecode(t, er, lines)
+	l := newEQLLive(er, LiveOptions{MaxGroups: 8})
+	for _, d := range docs {
+		l.Push(d)
+		l.Flush()
+	}
+	st := l.Stats()[0]
+	if st.SequencesDropped == 0 || st.Groups > 8 || st.Overflow != 0 {
+		t.Errorf("released at once: %+v, want sequences dropped, at most 8 held", st)
+	}
+	l = newEQLLive(er, LiveOptions{MaxGroups: 8, AllowedLateness: time.Hour})
+	for _, d := range docs {
+		l.Push(d)
+		l.Flush()
+	}
+	if st := l.Stats()[0]; st.Overflow != 12 || st.Groups != 8 {
+		t.Errorf("held: %+v, want 12 refused, 8 held", st)
+	}
+}
+
+// A restart from a checkpoint rebuilds the open sequences from the spool
+// (the events from OpenHorizon on): the sequence completed before the
+// checkpoint is not raised again, the one completed after it (before the
+// crash) is raised again with the same ids, and the one open at the crash
+// completes once.
+func TestLiveEQLRestart(t *testing.T) {
+	er := eqlLiveRule(t, `sequence by host.name with maxspan=1m [process where true] [file where true]`)
+	docs := eqlDecode(t, er, []string{
+		eqlLine("process", "h1", 0), eqlLine("file", "h1", 1000), // before the checkpoint
+		eqlLine("process", "h2", 2000), eqlLine("file", "h2", 3000), // after it, before the crash
+		eqlLine("process", "h3", 4000), // open at the crash
+		eqlLine("file", "h3", 5000),    // after the restart
+	})
+	ids := func(ups []Update) []string {
+		var out []string
+		for _, u := range ups {
+			out = append(out, u.Alert.ID)
+		}
+		return out
+	}
+	var spool []*doc.Document
+	push := func(l *Live, ds ...*doc.Document) []string {
+		for _, d := range ds {
+			l.Push(d)
+		}
+		ups, _ := l.Flush()
+		return ids(ups)
+	}
+	l := newEQLLive(er, LiveOptions{})
+	first := push(l, docs[:2]...)
+	st := l.State()
+	second := push(l, docs[2:5]...)
+	spool = append(spool, docs[:5]...)
+	if len(first) != 3 || len(second) != 3 {
+		t.Fatalf("before the crash: %d and %d alerts, want 3 and 3", len(first), len(second))
+	}
+	// the crash: a new engine from the checkpoint and the spool
+	l = newEQLLive(er, LiveOptions{})
+	l.Restore(st)
+	from := l.OpenHorizon()
+	l.Replaying = true
+	for _, d := range spool {
+		if tm, _ := eventTime(d, ""); tm >= from {
+			l.Push(d)
+		}
+	}
+	l.Replaying = false
+	replayed, _ := l.Flush()
+	if got := ids(replayed); !slices.Equal(got, second) {
+		t.Errorf("after the restart: alerts %v, want the second sequence's again %v", got, second)
+	}
+	if third := push(l, docs[5]); len(third) != 3 || slices.Contains(third, first[0]) || slices.Contains(third, second[0]) {
+		t.Errorf("the open sequence: %v, want its three alerts once", third)
+	}
+}
+
+// Scheduled EQL rules run as Kibana's: a window over [now - lookback, now]
+// every interval, the sequences found in it (ids as a hunt's), nothing
+// again before the next interval; a sequence two windows find alerts once
+// per run at most and keeps its id.
+func TestLiveEQLScheduled(t *testing.T) {
+	er := eqlLiveRule(t, `sequence by host.name with maxspan=1m [process where true] [file where true]`)
+	lines := []string{eqlLine("process", "h1", 0), eqlLine("file", "h1", 1000)}
+	want := huntIDs(t, er, lines)
+	clock := &fakeClock{eqlLiveBase.Add(2 * time.Minute)}
+	l := newEQLLive(er, LiveOptions{Clock: clock, Mode: func(*rule.Rule) Mode { return Scheduled }})
+	for _, d := range eqlDecode(t, er, lines) {
+		l.Push(d)
+	}
+	var runs []string
+	for _, step := range []time.Duration{0, time.Minute, 4 * time.Minute, 5 * time.Minute} {
+		clock.t = clock.t.Add(step)
+		if l.NextTick().After(clock.t) {
+			runs = append(runs, "-")
+			continue
+		}
+		ups, reps, err := l.Tick()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, u := range ups {
+			got = append(got, u.Alert.ID)
+		}
+		sort.Strings(got)
+		if len(got) > 0 && !slices.Equal(got, want) {
+			t.Errorf("run at %s: alerts %v, want the hunt's %v", clock.t.Format("15:04"), got, want)
+		}
+		runs = append(runs, fmt.Sprintf("%d/%d", len(reps), len(got)))
+	}
+	// 10:02 finds it; 10:03 is not due; 10:07 (10:01–10:07) misses it; so
+	// does 10:12.
+	if got := strings.Join(runs, ","); got != "1/3,-,1/0,1/0" {
+		t.Errorf("runs %s", got)
+	}
+}
