@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,10 +169,7 @@ func (h *EQLHunt) Fields() []string {
 		add(f)
 	}
 	for _, r := range h.rules {
-		for _, f := range r.r.Query.Fields() {
-			add(f)
-		}
-		for _, f := range r.r.Exceptions.Fields() {
+		for _, f := range r.r.Fields() {
 			add(f)
 		}
 	}
@@ -198,10 +196,25 @@ func (h *EQLHunt) Read(rd *source.Reader, files []string, dec *doc.Decoder) (sou
 // are those that type the events' fields: the decoder's).
 func (h *EQLHunt) Prefilter(mappings ...*doc.Mapping) {
 	for _, r := range h.rules {
-		if c := r.r.Query.EventCondition(); c != nil {
-			r.filter = prefilter.New(c, append([]*doc.Mapping{r.r.mapping}, mappings...)...)
-		}
+		r.filter = r.r.Prefilter(mappings...)
 	}
+}
+
+// Prefilter is the rule's line prefilter, derived from its query's
+// EventCondition (nil: every line may matter); mappings are those that
+// type the events' fields (the decoder's).
+func (r *EQLRule) Prefilter(mappings ...*doc.Mapping) *prefilter.Filter {
+	c := r.Query.EventCondition()
+	if c == nil {
+		return nil
+	}
+	return prefilter.New(c, append([]*doc.Mapping{r.mapping}, mappings...)...)
+}
+
+// Fields are what the rule reads: its query's fields and its exception
+// items'.
+func (r *EQLRule) Fields() []string {
+	return append(slices.Clone(r.Query.Fields()), r.Exceptions.Fields()...)
 }
 
 // Push routes one document to the rules whose index patterns name its

@@ -40,6 +40,8 @@ import (
 type Options struct {
 	Config  *config.Config // validated
 	Rules   []*engine.CompiledRule
+	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
+	EQLRules []*engine.EQLRule
 	Mapping *doc.Mapping    // documents are typed by it (unmapped fields inferred)
 	Catalog *engine.Catalog // what the rules were compiled against (nil: built-in mappings)
 	Clock   engine.Clock    // nil: the system clock
@@ -179,8 +181,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics()
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
-	s.fields = projection(opts.Rules)
-	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
+	s.fields = projection(opts.Rules, opts.EQLRules)
+	// Keep each event's JSON only for rules reading METADATA _source, and
+	// for EQL rules, whose alerts carry their events' source as a hunt's do.
+	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -212,6 +216,7 @@ func New(opts Options) (*Server, error) {
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
 	})
+	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
@@ -220,7 +225,7 @@ func New(opts Options) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.fields = projection(opts.Rules) // with the stored exception items' fields
+	s.fields = projection(opts.Rules, opts.EQLRules) // with the stored exception items' fields
 	so := store.SpoolOptions{Create: opts.SpoolFiles}
 	if cfg.Durability == config.DurabilityAsync {
 		so.SyncEvery = cfg.SyncInterval.Duration
@@ -273,7 +278,7 @@ func execUUID(ruleID string, at time.Time) string {
 
 // projection is every field a rule reads plus what routing and time need:
 // decoding skips the rest of each event.
-func projection(rules []*engine.CompiledRule) []string {
+func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
 	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, f := range engine.SourceFields() { // the event's source, for its watermark
 		set[f] = true
@@ -284,6 +289,11 @@ func projection(rules []*engine.CompiledRule) []string {
 		}
 		if cr.Rule.TimestampField != "" {
 			set[cr.Rule.TimestampField] = true
+		}
+	}
+	for _, er := range eqlRules {
+		for _, f := range er.Fields() {
+			set[f] = true
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -308,6 +318,13 @@ func (s *Server) buildPrefilter() error {
 		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
+		}
+		filters = append(filters, f)
+	}
+	for _, er := range s.opts.EQLRules {
+		f := er.Prefilter(s.opts.Mapping)
+		if f == nil {
+			return nil
 		}
 		filters = append(filters, f)
 	}
@@ -767,6 +784,9 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		if st.SequencesDropped > 0 {
+			s.metrics.seqDropped.WithLabelValues(st.Name).Set(float64(st.SequencesDropped))
+		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
 			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))
