@@ -38,17 +38,17 @@ import (
 
 // Options build a Server.
 type Options struct {
-	Config  *config.Config // validated
-	Rules   []*engine.CompiledRule
+	Config *config.Config // validated
+	Rules  []*engine.CompiledRule
 	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
 	EQLRules []*engine.EQLRule
-	Mapping *doc.Mapping    // documents are typed by it (unmapped fields inferred)
-	Catalog *engine.Catalog // what the rules were compiled against (nil: built-in mappings)
-	Clock   engine.Clock    // nil: the system clock
-	Logger  *slog.Logger    // nil: discard
-	Stdout  io.Writer       // the stdout sink's writer (nil: os.Stdout)
-	Stdin   io.Reader       // read when Config.Inputs.Stdin
-	Version string
+	Mapping  *doc.Mapping    // documents are typed by it (unmapped fields inferred)
+	Catalog  *engine.Catalog // what the rules were compiled against (nil: built-in mappings)
+	Clock    engine.Clock    // nil: the system clock
+	Logger   *slog.Logger    // nil: discard
+	Stdout   io.Writer       // the stdout sink's writer (nil: os.Stdout)
+	Stdin    io.Reader       // read when Config.Inputs.Stdin
+	Version  string
 	// EvalInterval bounds how long a real-time evaluation may wait while
 	// batches keep arriving (default 100ms).
 	EvalInterval time.Duration
