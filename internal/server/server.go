@@ -38,17 +38,15 @@ import (
 
 // Options build a Server.
 type Options struct {
-	Config *config.Config // validated
-	Rules  []*engine.CompiledRule
-	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
-	EQLRules []*engine.EQLRule
-	Mapping  *doc.Mapping    // documents are typed by it (unmapped fields inferred)
-	Catalog  *engine.Catalog // what the rules were compiled against (nil: built-in mappings)
-	Clock    engine.Clock    // nil: the system clock
-	Logger   *slog.Logger    // nil: discard
-	Stdout   io.Writer       // the stdout sink's writer (nil: os.Stdout)
-	Stdin    io.Reader       // read when Config.Inputs.Stdin
-	Version  string
+	Config  *config.Config // validated
+	Rules   []*engine.CompiledRule
+	Mapping *doc.Mapping    // documents are typed by it (unmapped fields inferred)
+	Catalog *engine.Catalog // what the rules were compiled against (nil: built-in mappings)
+	Clock   engine.Clock    // nil: the system clock
+	Logger  *slog.Logger    // nil: discard
+	Stdout  io.Writer       // the stdout sink's writer (nil: os.Stdout)
+	Stdin   io.Reader       // read when Config.Inputs.Stdin
+	Version string
 	// EvalInterval bounds how long a real-time evaluation may wait while
 	// batches keep arriving (default 100ms).
 	EvalInterval time.Duration
@@ -60,6 +58,9 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+
+	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
+	EQLRules []*engine.EQLRule
 }
 
 // Server is a running detection service.
