@@ -147,7 +147,7 @@ func (l *Live) pushEQL(d *doc.Document, index string) bool {
 		case r.seq.Held() >= l.opts.MaxGroups:
 			r.overflow++
 		default:
-			if t <= r.released && !l.Replaying {
+			if t < r.released && !l.Replaying {
 				r.late++
 			}
 			r.seq.Hold(d)

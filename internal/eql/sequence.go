@@ -76,6 +76,7 @@ type Sequencer struct {
 	waiting waitHeap              // completed sequences waiting out trailing missing stages
 	waitKey map[string][]*pending // the same, by join key
 	Missing int                   // sequences discarded by a missing-event stage
+	expiredAt int64               // the time Release last expired pending sequences at
 	// MaxPending, when > 0, overrides the query's Options.MaxPending (a
 	// service sets its own per-rule state limit).
 	MaxPending int
@@ -217,7 +218,10 @@ func (s *Sequencer) Release(t int64) []Sequence {
 	if t > s.lastTS {
 		s.lastTS = t
 		out = append(out, s.deadlines()...)
-		if s.q.maxspan > 0 {
+		// expiring walks every key: once per half maxspan of time keeps the
+		// state within 1.5 maxspan at a cost independent of the call rate
+		if ms := int64(s.q.maxspan); ms > 0 && t-s.expiredAt >= ms/2 {
+			s.expiredAt = t
 			s.expire()
 		}
 	}
