@@ -60,23 +60,23 @@ type pending struct {
 // are expired as time advances; in any case at most MaxPending are kept,
 // the oldest dropped first (counted in Dropped).
 type Sequencer struct {
-	q       *Query
-	state   map[string][][]*pending // key → stage → pending sequences, oldest first
-	total   int
-	seq     int64
-	lastTS  int64
-	pushes  int
-	Dropped int // pending sequences dropped by the MaxPending cap
-	Expired int // pending sequences expired by maxspan
-	Until   int // pending sequences stopped by an until event
-	Late    int // events matched out of order: older than the newest minus Lateness
-	held    heldEvents
-	maxTS   int64
-	recent  map[string]*recentTS  // missing stage and key → its latest timestamps
-	waiting waitHeap              // completed sequences waiting out trailing missing stages
-	waitKey map[string][]*pending // the same, by join key
-	Missing int                   // sequences discarded by a missing-event stage
-	expiredAt int64               // the time Release last expired pending sequences at
+	q         *Query
+	state     map[string][][]*pending // key → stage → pending sequences, oldest first
+	total     int
+	seq       int64
+	lastTS    int64
+	pushes    int
+	Dropped   int // pending sequences dropped by the MaxPending cap
+	Expired   int // pending sequences expired by maxspan
+	Until     int // pending sequences stopped by an until event
+	Late      int // events matched out of order: older than the newest minus Lateness
+	held      heldEvents
+	maxTS     int64
+	recent    map[string]*recentTS  // missing stage and key → its latest timestamps
+	waiting   waitHeap              // completed sequences waiting out trailing missing stages
+	waitKey   map[string][]*pending // the same, by join key
+	Missing   int                   // sequences discarded by a missing-event stage
+	expiredAt int64                 // the time Release last expired pending sequences at
 	// MaxPending, when > 0, overrides the query's Options.MaxPending (a
 	// service sets its own per-rule state limit).
 	MaxPending int
