@@ -149,54 +149,47 @@ func pushEQLLines(t *testing.T, h *EQLHunt, lines []string) {
 	}
 }
 
-// EQLHunt.Replay: each run searches its own range with max_signals as the
-// size (the run at 00:05 holds the first two events and keeps the first;
-// the second is never alerted, as no later run's range holds it), an
-// event in two runs alerts once.
+// EQLHunt.Replay, max_signals 1: each run searches its own range with
+// max_signals as the size, and what two runs find alerts once.
+//   - An event query: the run at 00:05 holds the first two events and keeps
+//     the first; the second is never alerted, as no later run's range holds
+//     it; 00:10 holds 00:05:30 and 00:06:00 and keeps the first.
+//   - A sequence: the run at 00:05 (23:59–00:05) holds 00:00:01, 00:00:02
+//     and 00:04:30 and finds [00:00:01 00:00:02]; 00:10 (00:04–00:10) holds
+//     00:04:30, 00:05:30 and 00:06:00 and keeps the first of its
+//     sequences, [00:04:30 00:05:30]. Each sequence is two building blocks
+//     and a shell (whose original_time is its first event's).
 func TestEQLReplay(t *testing.T) {
-	lines := []string{replayEvent("00:00:01"), replayEvent("00:00:02"), replayEvent("00:05:30"), replayEvent("00:06:00")}
-	h := NewEQLHunt([]*EQLRule{eqlReplayRule(t, `process where process.name == "sh"`)})
-	h.UnindexedMatchAll = true
-	pushEQLLines(t, h, lines)
-	alerts, reports := h.Replay(func(string, time.Time) string { return "x" })
-	if got, want := originalTimes(alerts), "00:00:01,00:05:30"; got != want {
-		t.Errorf("alerts at %v, want %s", got, want)
-	}
-	// 00:10 holds 00:05:30 and 00:06:00: it keeps the first.
-	if got, want := runSummary(reports), "00:05:2/1/1,00:10:2/1/1"; got != want {
-		t.Errorf("runs %v, want %s", got, want)
-	}
-}
-
-// EQLHunt.Replay of a sequence rule: each run finds the sequences within
-// its own window, max_signals of them. The run at 00:05 (23:59–00:05)
-// holds 00:00:01, 00:00:02 and 00:04:30 and finds [00:00:01 00:00:02];
-// the run at 00:10 (00:04–00:10) holds 00:04:30, 00:05:30 and 00:06:00 and
-// keeps the first of its sequences, [00:04:30 00:05:30]; 00:15 (00:09–) is
-// empty. Each sequence is two building blocks and a shell (whose
-// original_time is its first event's).
-func TestEQLReplaySequences(t *testing.T) {
-	lines := []string{replayEvent("00:00:01"), replayEvent("00:00:02"), replayEvent("00:04:30"), replayEvent("00:05:30"), replayEvent("00:06:00")}
-	h := NewEQLHunt([]*EQLRule{eqlReplayRule(t, `sequence [process where true] [process where true]`)})
-	h.UnindexedMatchAll = true
-	pushEQLLines(t, h, lines)
-	alerts, reports := h.Replay(func(string, time.Time) string { return "x" })
-	if got, want := originalTimes(alerts), "00:00:01,00:00:02,00:00:01,00:04:30,00:05:30,00:04:30"; got != want {
-		t.Errorf("alerts at %v, want %s", got, want)
-	}
-	if got, want := runSummary(reports), "00:05:3/3/0,00:10:3/3/0"; got != want {
-		t.Errorf("runs %v, want %s", got, want)
+	for _, tc := range []struct {
+		q, alerts, runs string
+		at              []string
+	}{
+		{`process where process.name == "sh"`, "00:00:01,00:05:30", "00:05:2/1/1,00:10:2/1/1",
+			[]string{"00:00:01", "00:00:02", "00:05:30", "00:06:00"}},
+		{`sequence [process where true] [process where true]`, "00:00:01,00:00:02,00:00:01,00:04:30,00:05:30,00:04:30", "00:05:3/3/0,00:10:3/3/0",
+			[]string{"00:00:01", "00:00:02", "00:04:30", "00:05:30", "00:06:00"}},
+	} {
+		var lines []string
+		for _, at := range tc.at {
+			lines = append(lines, `{"@timestamp":"2026-01-01T`+at+`Z","event":{"category":"process"},"process":{"name":"sh"}}`)
+		}
+		h := NewEQLHunt([]*EQLRule{eqlTestRule(t, tc.q, 1)})
+		h.UnindexedMatchAll = true
+		pushEQLLines(t, h, lines)
+		alerts, reports := h.Replay(func(string, time.Time) string { return "x" })
+		if got := originalTimes(alerts); got != tc.alerts {
+			t.Errorf("%s: alerts at %v, want %s", tc.q, got, tc.alerts)
+		}
+		if got := runSummary(reports); got != tc.runs {
+			t.Errorf("%s: runs %v, want %s", tc.q, got, tc.runs)
+		}
 	}
 }
 
-func replayEvent(at string) string {
-	return `{"@timestamp":"2026-01-01T` + at + `Z","event":{"category":"process"},"process":{"name":"sh"}}`
-}
-
-// eqlReplayRule is an EQL rule run every 5 minutes over 6, max_signals 1.
-func eqlReplayRule(t *testing.T, q string) *EQLRule {
+// eqlTestRule is an EQL rule run every 5 minutes over 6.
+func eqlTestRule(t *testing.T, q string, maxSignals int) *EQLRule {
 	t.Helper()
-	r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 1,
+	r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: maxSignals,
 		Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
 	er, err := CompileEQL(r, &Catalog{})
 	if err != nil {

@@ -236,35 +236,17 @@ func (l *Live) Push(d *doc.Document) bool {
 	}
 	stream := DataStreamOf(index)
 	routed := false
-	now := int64(math.MinInt64) // the wall clock, read once
-	source, sourced := "", false
+	var at eventArrival
 	for _, r := range l.rules {
 		q := r.cr.Query
 		if !q.MatchesIndex(stream) && (stream == index || !q.MatchesIndex(index)) {
 			continue
 		}
 		routed = true
-		t, ok := eventTime(d, r.cr.Rule.TimestampField)
+		t, ok := l.admit(d, r.cr.Rule, &at, &r.noTime, &r.future) // Kibana's range filter never matches an event without time either
 		if !ok {
-			r.noTime++ // Kibana's range filter never matches it either
 			continue
 		}
-		if now == math.MinInt64 {
-			now = l.opts.Clock.Now().UnixMilli()
-		}
-		if l.wm.Future(t, now) {
-			if !l.Replaying {
-				r.future++
-				if l.opts.OnFuture != nil {
-					l.opts.OnFuture(r.cr.Rule, d, t)
-				}
-			}
-			continue
-		}
-		if !sourced {
-			source, sourced = SourceOf(d), true
-		}
-		l.wm.Observe(source, t, now)
 		if r.except(d, l.Replaying) {
 			continue
 		}
@@ -299,7 +281,44 @@ func (l *Live) Push(d *doc.Document) bool {
 		}
 		l.pushRealtime(r, d, t)
 	}
-	return l.pushEQL(d, index) || routed
+	return l.pushEQL(d, index, &at) || routed
+}
+
+// eventArrival is what Push reads once per event for all its rules: the
+// wall clock (ms) and the event's source.
+type eventArrival struct {
+	source           string
+	clock            int64
+	clocked, sourced bool
+}
+
+// admit reads an event's time for rule r (counted in noTime when it has
+// none), quarantines it when stamped in the future (counted in future,
+// offered to OnFuture) and else lets it advance its source's watermark;
+// ok is false when the rule must skip the event.
+func (l *Live) admit(d *doc.Document, r *rule.Rule, at *eventArrival, noTime, future *int64) (t int64, ok bool) {
+	t, ok = eventTime(d, r.TimestampField)
+	if !ok {
+		*noTime++
+		return 0, false
+	}
+	if !at.clocked {
+		at.clock, at.clocked = l.opts.Clock.Now().UnixMilli(), true
+	}
+	if l.wm.Future(t, at.clock) {
+		if !l.Replaying {
+			*future++
+			if l.opts.OnFuture != nil {
+				l.opts.OnFuture(r, d, t)
+			}
+		}
+		return 0, false
+	}
+	if !at.sourced {
+		at.source, at.sourced = SourceOf(d), true
+	}
+	l.wm.Observe(at.source, t, at.clock)
+	return t, true
 }
 
 // pushRealtime adds an event to the open runs whose range holds it, and
@@ -561,15 +580,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval
 		// Keep what the next run and its possible catch-up windows can read.
-		keep := r.scheduledFloor()
-		kept := r.buf[:0]
-		for _, b := range r.buf {
-			if b.t >= keep {
-				kept = append(kept, b)
-			}
-		}
-		clear(r.buf[len(kept):])
-		r.buf = kept
+		r.buf = keepFrom(r.buf, r.scheduledFloor())
 	}
 	ups, reps := l.tickEQL(now)
 	return append(out, ups...), append(reports, reps...), nil
@@ -601,6 +612,18 @@ func scheduledFloorOf(lastRun, interval, lookback int64) int64 {
 		return math.MinInt64
 	}
 	return lastRun + interval - lookback - maxRuleGapRatio*interval
+}
+
+// keepFrom drops, in place, the buffered events older than t (ms).
+func keepFrom(buf []bufferedDoc, t int64) []bufferedDoc {
+	kept := buf[:0]
+	for _, b := range buf {
+		if b.t >= t {
+			kept = append(kept, b)
+		}
+	}
+	clear(buf[len(kept):])
+	return kept
 }
 
 // maxRuleGapRatio is Kibana's cap on catch-up windows per run.

@@ -85,36 +85,17 @@ func (l *Live) AddEQL(rules []*EQLRule) {
 
 // pushEQL routes a document (of index) to the EQL rules reading it and
 // reports whether any does.
-func (l *Live) pushEQL(d *doc.Document, index string) bool {
+func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 	routed := false
-	now := int64(math.MinInt64)
-	source, sourced := "", false
 	for _, r := range l.eql {
 		if !r.r.reads(index) {
 			continue
 		}
 		routed = true
-		t, ok := eventTime(d, r.r.Rule.TimestampField)
+		t, ok := l.admit(d, r.r.Rule, at, &r.noTime, &r.future) // Elasticsearch's EQL never returns an event without time either
 		if !ok {
-			r.noTime++ // Elasticsearch's EQL never returns it either
 			continue
 		}
-		if now == math.MinInt64 {
-			now = l.opts.Clock.Now().UnixMilli()
-		}
-		if l.wm.Future(t, now) {
-			if !l.Replaying {
-				r.future++
-				if l.opts.OnFuture != nil {
-					l.opts.OnFuture(r.r.Rule, d, t)
-				}
-			}
-			continue
-		}
-		if !sourced {
-			source, sourced = SourceOf(d), true
-		}
-		l.wm.Observe(source, t, now)
 		counts := &r.excepted
 		if l.Replaying {
 			counts = nil
@@ -271,15 +252,7 @@ func (l *Live) tickEQL(now time.Time) ([]Update, []RunReport) {
 			reports = append(reports, rep)
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval
-		keep := scheduledFloorOf(r.lastRun, r.interval, r.lookback)
-		kept := r.buf[:0]
-		for _, b := range r.buf {
-			if b.t >= keep {
-				kept = append(kept, b)
-			}
-		}
-		clear(r.buf[len(kept):])
-		r.buf = kept
+		r.buf = keepFrom(r.buf, scheduledFloorOf(r.lastRun, r.interval, r.lookback))
 	}
 	return out, reports
 }

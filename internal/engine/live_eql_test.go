@@ -16,16 +16,7 @@ var eqlLiveBase = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
 // eqlLiveRule compiles an EQL rule (max_signals 1000, so a hunt is not
 // capped) for the live tests.
-func eqlLiveRule(t *testing.T, q string) *EQLRule {
-	t.Helper()
-	r := &rule.Rule{RuleID: "live-eql", Name: "live eql", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 1000,
-		Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
-	er, err := CompileEQL(r, &Catalog{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return er
-}
+func eqlLiveRule(t *testing.T, q string) *EQLRule { return eqlTestRule(t, q, 1000) }
 
 // eqlLine is an event of category cat on host at sec seconds past the base,
 // from agent a1 (one watermark source).

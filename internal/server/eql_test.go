@@ -173,13 +173,5 @@ func TestEQLCrashRestartExactlyOnce(t *testing.T) {
 		t.Fatalf("alerts after the second restart: %d, want 3", n)
 	}
 	c.stop(t)
-	lines := countLines(t, file)
-	if len(lines) != 3 {
-		t.Fatalf("file sink alerts: %v", lines)
-	}
-	for id, n := range lines {
-		if n != 1 {
-			t.Fatalf("alert %s written %d times", id, n)
-		}
-	}
+	writtenOnce(t, file, 3)
 }
