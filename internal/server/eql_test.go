@@ -140,14 +140,21 @@ func TestEQLSequenceLatency(t *testing.T) {
 // Acceptance 5: a crash (Abandon: no drain, flush or checkpoint) while a
 // sequence is open, then a restart: the sequence completes and alerts
 // once (two building blocks and the shell), and a crash after that and a
-// restart raise nothing again. The default allowed lateness (1m) holds the
+// restart raise nothing again, nor does the event rule alerting on the
+// sequence's last event. The default allowed lateness (1m) holds the
 // events until a later one moves the watermark past them.
 func TestEQLCrashRestartExactlyOnce(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "alerts.ndjson")
 	cfg := func(c *config.Config) { c.Sinks.File = &config.FileSink{Path: file} }
 	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
-	rules := withEQL(eqlSequenceRule(t))
+	ev := &rule.Rule{RuleID: "eql-net", Name: "EQL connect", Type: "eql", Language: "eql", Severity: "low", RiskScore: 21,
+		MaxSignals: 100, Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: `network where process.name == "sh"`}
+	evRule, err := engine.CompileEQL(ev, &engine.Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := withEQL(eqlSequenceRule(t), evRule)
 
 	a := start(t, dir, cfg, rules)
 	eqlBulk(t, a.url, eqlEvent(base, "process", "E1"))
@@ -157,21 +164,21 @@ func TestEQLCrashRestartExactlyOnce(t *testing.T) {
 	b := start(t, dir, cfg, rules)
 	eqlBulk(t, b.url, eqlEvent(base.Add(10*time.Second), "network", "E1"))
 	b.Sync()
-	if n := b.alerts(t, "").Total; n != 0 {
-		t.Fatalf("alerts before the watermark passed the sequence: %d", n)
+	if n := b.alerts(t, "").Total; n != 1 {
+		t.Fatalf("alerts before the watermark passed the sequence: %d, want the event rule's 1", n)
 	}
 	eqlBulk(t, b.url, eqlEvent(base.Add(2*time.Minute), "file", "E9")) // time passes
 	b.Sync()
-	if n := b.alerts(t, "").Total; n != 3 {
-		t.Fatalf("alerts after the sequence completed: %d, want 3", n)
+	if n := b.alerts(t, "").Total; n != 4 {
+		t.Fatalf("alerts after the sequence completed: %d, want 4", n)
 	}
 	b.Abandon()
 
 	c := start(t, dir, cfg, rules)
 	c.Sync()
-	if n := c.alerts(t, "").Total; n != 3 {
-		t.Fatalf("alerts after the second restart: %d, want 3", n)
+	if n := c.alerts(t, "").Total; n != 4 {
+		t.Fatalf("alerts after the second restart: %d, want 4", n)
 	}
 	c.stop(t)
-	writtenOnce(t, file, 3)
+	writtenOnce(t, file, 4)
 }
