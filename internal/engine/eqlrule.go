@@ -9,6 +9,8 @@ package engine
 // Elasticsearch's EQL search orders them — with the rule's max_signals as
 // the search size. Alerts are shaped by BuildAlert; sequences as Kibana's
 // build_alert_group_from_sequence.ts writes them (see sequenceAlerts).
+// EQLHunt.Replay runs them on Kibana's schedule (eqlreplay.go), the live
+// engine in `vigil serve` (live_eql.go), with the same alerts.
 
 import (
 	"crypto/sha256"

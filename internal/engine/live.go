@@ -39,6 +39,9 @@ import (
 // windows after downtime and max_signals per window, with per-range alert
 // ids as Kibana's.
 //
+// EQL rules (AddEQL) run beside the ES|QL ones on the same time: see
+// live_eql.go.
+//
 // Live is not safe for concurrent use: the service drives it from one
 // goroutine.
 type Live struct {
