@@ -116,9 +116,11 @@ func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 				}
 			}
 		case r.mode == Scheduled:
-			if len(r.buf) >= l.opts.MaxGroups {
+			switch {
+			case !r.r.Query.IsSequence() && !r.r.Query.Match(d): // only its matches can be results (as EQLHunt keeps)
+			case len(r.buf) >= l.opts.MaxGroups:
 				r.overflow++
-			} else {
+			default:
 				r.buf = append(r.buf, bufferedDoc{t, d})
 			}
 		case r.seq == nil:
