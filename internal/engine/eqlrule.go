@@ -213,6 +213,9 @@ func (r *EQLRule) Prefilter(mappings ...*doc.Mapping) *prefilter.Filter {
 	return prefilter.New(c, append([]*doc.Mapping{r.mapping}, mappings...)...)
 }
 
+// Index is the rule's index patterns ("*" when it names none).
+func (r *EQLRule) Index() []string { return r.index }
+
 // Fields are what the rule reads: its query's fields and its exception
 // items'.
 func (r *EQLRule) Fields() []string {

@@ -141,7 +141,7 @@ func TestEQLSequenceLatency(t *testing.T) {
 // sequence is open, then a restart: the sequence completes and alerts
 // once (two building blocks and the shell), and a crash after that and a
 // restart raise nothing again, nor does the event rule alerting on the
-// sequence's last event. The default allowed lateness (1m) holds the
+// sequence's last event; the rules API lists both rules. The default allowed lateness (1m) holds the
 // events until a later one moves the watermark past them.
 func TestEQLCrashRestartExactlyOnce(t *testing.T) {
 	dir := t.TempDir()
@@ -178,6 +178,13 @@ func TestEQLCrashRestartExactlyOnce(t *testing.T) {
 	c.Sync()
 	if n := c.alerts(t, "").Total; n != 4 {
 		t.Fatalf("alerts after the second restart: %d, want 4", n)
+	}
+	// the rules API lists EQL rules with their live state
+	if code, _, body := do(t, "GET", c.url+"/api/rules/eql-seq", "", ""); code != 200 || !strings.Contains(body, `"index":["logs-endpoint.events.*"]`) || !strings.Contains(body, `"mode":"realtime"`) {
+		t.Errorf("GET /api/rules/eql-seq: %d %s", code, body)
+	}
+	if _, _, body := do(t, "GET", c.url+"/api/rules", "", ""); !strings.Contains(body, `"total":2`) {
+		t.Errorf("GET /api/rules: %s", body)
 	}
 	c.stop(t)
 	writtenOnce(t, file, 4)
