@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +24,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/engine"
 	"vigil/internal/rule"
+	"vigil/internal/sample"
 	"vigil/internal/server"
 )
 
@@ -324,5 +327,56 @@ func TestHuntEQLExceptions(t *testing.T) {
 		if strings.Contains(stderr, "not applied to eql rules") {
 			t.Errorf("%v: stale warning:\n%s", flags, stderr)
 		}
+	}
+}
+
+// `vigil sample --eql` writes the EQL scenario data set, and `vigil hunt`
+// with two of its rules (an event query, a sequence) alerts on exactly
+// their attacks' events, read back from the alerts' source fields.
+func TestSampleEQLHunt(t *testing.T) {
+	const rules = "../../../shared/rules/eql/"
+	if _, err := os.Stat(rules); err != nil {
+		t.Skip("shared rules absent")
+	}
+	path := filepath.Join(t.TempDir(), "eql.ndjson")
+	if _, stderr, code := run(t, "", "sample", "--eql", "-o", path); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sample.DefaultConfig()
+	cfg.EQL = sample.EQLScenarios
+	var want bytes.Buffer
+	if _, err := sample.Generate(&want, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatal("vigil sample --eql differs from sample.Generate with the EQL scenarios")
+	}
+	out, stderr, code := run(t, "", "hunt", "--format", "ndjson",
+		"--rules", rules+"rules__linux__defense_evasion_clear_kernel_ring_buffer.toml",
+		"--rules", rules+"rules__linux__persistence_suspicious_ssh_execution_xzbackdoor.toml", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a map[string]any
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		if id, ok := a["event.id"].(string); ok { // a sequence's shell alert has no source event
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if want := []string{
+		"scenario:linux__defense_evasion_clear_kernel_ring_buffer:attack:0",
+		"scenario:linux__persistence_suspicious_ssh_execution_xzbackdoor:attack:0",
+		"scenario:linux__persistence_suspicious_ssh_execution_xzbackdoor:attack:1",
+	}; !slices.Equal(ids, want) {
+		t.Errorf("alerts on %v, want %v", ids, want)
 	}
 }

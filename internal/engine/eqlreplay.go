@@ -88,3 +88,15 @@ func (r *EQLRule) runAlerts(events []*doc.Document, ex Execution, seen map[strin
 	}
 	return alerts, len(res.Events), len(events) - len(res.Events)
 }
+
+// Exceptions lists what each exception item removed from each EQL rule
+// with exceptions (source events, each once), for a replay's summary.
+func (h *EQLHunt) Exceptions() []RuleExceptions {
+	var out []RuleExceptions
+	for _, r := range h.rules {
+		if c := exceptionCounts(r.r.Exceptions, r.excepted, nil); c != nil {
+			out = append(out, RuleExceptions{Rule: r.r.Rule, Counts: c})
+		}
+	}
+	return out
+}

@@ -26,6 +26,7 @@ import (
 	"vigil/internal/eql"
 	"vigil/internal/esql"
 	"vigil/internal/exception"
+	"vigil/internal/kql"
 	"vigil/internal/prefilter"
 	"vigil/internal/rule"
 	"vigil/internal/source"
@@ -42,6 +43,11 @@ type EQLRule struct {
 	// ApplyExceptions). All are source-stage: an EQL rule has no output
 	// columns.
 	Exceptions *exception.Applied
+	// filter is the rule's filters (rule.Filter) compiled against mapping;
+	// nil when it has none. Kibana passes them in the EQL search's filter
+	// with the exceptions (build_eql_search_request.ts), so they too keep
+	// events from every stage of a sequence.
+	filter *kql.Matcher
 }
 
 // ApplyExceptions attaches the items of the lists the rule's
@@ -92,7 +98,13 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 	if err != nil {
 		return nil, eqlRuleError(r, err)
 	}
-	return &EQLRule{Rule: r, Query: q, index: index, mapping: m}, nil
+	er := &EQLRule{Rule: r, Query: q, index: index, mapping: m}
+	if r.Filter != nil {
+		if er.filter, err = kql.Compile(r.Filter, m, kql.Options{Dialect: kql.Kibana}); err != nil {
+			return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: "rule.filters: " + err.Error()}
+		}
+	}
+	return er, nil
 }
 
 // eqlRuleError re-positions EQL errors (line:col within the query) as
@@ -216,10 +228,20 @@ func (r *EQLRule) Prefilter(mappings ...*doc.Mapping) *prefilter.Filter {
 // Index is the rule's index patterns ("*" when it names none).
 func (r *EQLRule) Index() []string { return r.index }
 
-// Fields are what the rule reads: its query's fields and its exception
-// items'.
+// Fields are what the rule reads: its query's fields, its exception
+// items' and its filters'.
 func (r *EQLRule) Fields() []string {
-	return append(slices.Clone(r.Query.Fields()), r.Exceptions.Fields()...)
+	out := append(slices.Clone(r.Query.Fields()), r.Exceptions.Fields()...)
+	if r.filter != nil {
+		out = append(out, r.filter.Fields()...)
+	}
+	return out
+}
+
+// filteredOut reports whether the rule's filters (rule.filters) keep the
+// event out of its search.
+func (r *EQLRule) filteredOut(d *doc.Document) bool {
+	return r.filter != nil && !r.filter.Match(d)
 }
 
 // Push routes one document to the rules whose index patterns name its
@@ -248,6 +270,9 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		// Exceptions filter the events before the query, as the EQL
 		// search's filter does (see ApplyExceptions).
 		if exceptedBy(r.r.Exceptions, d, &r.excepted) {
+			continue
+		}
+		if r.r.filteredOut(d) {
 			continue
 		}
 		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {

@@ -30,6 +30,9 @@ package engine
 //     crash) are not reported again. Those decided after it are derived
 //     again with the ids they had, so the store sees no new alert.
 //
+// Exceptions and the rule's filters (rule.filters) keep events out before
+// either mode sees them, as in a hunt.
+//
 // Scheduled rules run as Kibana's EQL rule executor does, and as
 // EQLHunt.Replay replays them: every interval over [now - lookback, now]
 // (with catch-up windows), max_signals per window, alert ids independent
@@ -100,7 +103,7 @@ func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 		if l.Replaying {
 			counts = nil
 		}
-		if exceptedBy(r.r.Exceptions, d, counts) {
+		if exceptedBy(r.r.Exceptions, d, counts) || r.r.filteredOut(d) {
 			continue
 		}
 		floor := min(l.floor, l.admitted)

@@ -79,7 +79,7 @@ func newEQLLive(er *EQLRule, opts LiveOptions) *Live {
 }
 
 // liveIDs pushes the lines one by one, flushing after each, then moves
-// time an hour on; it returns the ids of the alerts raised.
+// time an hour past the base; it returns the ids of the alerts raised.
 func liveIDs(t *testing.T, l *Live, docs []*doc.Document) []string {
 	t.Helper()
 	var ids []string
@@ -95,6 +95,10 @@ func liveIDs(t *testing.T, l *Live, docs []*doc.Document) []string {
 	for _, d := range docs {
 		l.Push(d)
 		flush()
+	}
+	// every source but a1 falls silent: a1's time is the watermark
+	if c, ok := l.opts.Clock.(*fakeClock); ok {
+		c.t = c.t.Add(10 * time.Minute)
 	}
 	l.Observe("a1", eqlLiveBase.Add(time.Hour).UnixMilli())
 	flush()
@@ -137,6 +141,29 @@ func TestLiveEQLSequencesMatchHunt(t *testing.T) {
 				t.Errorf("%s, %s: %d late events", q, tc.name, st.Late)
 			}
 		}
+	}
+}
+
+// A rule's filters (rule.filters) keep events out of a served EQL rule as
+// out of a hunt's: the same alerts.
+func TestLiveEQLRuleFilters(t *testing.T) {
+	r := ruleFilter(t, `[{"meta":{"negate":true},"query":{"bool":{"filter":[{"term":{"host.name":"h2"}},{"term":{"process.name":"b"}}]}}}]`)
+	r.RuleID, r.Name, r.Type, r.Language, r.Severity, r.MaxSignals = "r", "r", "eql", "eql", "low", 100
+	r.Query = `sequence by host.name [process where process.name == "a"] [process where process.name == "b"]`
+	er, err := CompileEQL(r, &Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for i, h := range []string{"h1", "h1", "h2", "h2"} {
+		lines = append(lines, fmt.Sprintf(`{"@timestamp":"2026-11-20T10:00:0%dZ","data_stream":{"type":"logs","dataset":"x","namespace":"default"},"event":{"category":"process"},"host":{"name":%q},"process":{"name":%q}}`, i, h, "ab"[i%2:i%2+1]))
+	}
+	want := huntIDs(t, er, lines)
+	if len(want) != 3 { // h1's sequence only
+		t.Fatalf("hunt: %d alerts, want 3", len(want))
+	}
+	if got := liveIDs(t, newEQLLive(er, LiveOptions{}), eqlDecode(t, er, lines)); !slices.Equal(got, want) {
+		t.Errorf("served: %v, want the hunt's %v", got, want)
 	}
 }
 
