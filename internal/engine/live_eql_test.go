@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/rule"
+	"vigil/internal/sample"
 )
 
 var eqlLiveBase = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
@@ -375,4 +377,101 @@ func BenchmarkLiveEQLSequence(b *testing.B) {
 		b.Fatal("no alert")
 	}
 	b.ReportMetric(float64(len(docs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// The EQL scenario set (`vigil sample --eql`: 26 Linux/macOS rules, their
+// attacks, near misses and background) served in real time gives every
+// rule the hunt's alerts, ids included: in input order, and with the input
+// shuffled within the allowed lateness (neighbours 10 s apart swapped).
+func TestLiveEQLScenarios(t *testing.T) {
+	if _, err := os.Stat(sharedEQLRules); err != nil {
+		t.Skip("shared rules absent")
+	}
+	cfg := sample.DefaultConfig()
+	cfg.EQL = sample.EQLScenarios
+	raw, err := os.ReadFile(writeSample(t, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	var rules []*EQLRule
+	for _, s := range sample.EQLScenarios {
+		er, err := CompileEQL(loadScenarioRule(t, s), &Catalog{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, er)
+	}
+	h := NewEQLHunt(rules)
+	dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: append(h.Fields(), SourceFields()...)})
+	var docs []*doc.Document
+	for _, l := range lines {
+		d, err := dec.Decode([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+		h.Push(d)
+	}
+	want := map[string][]string{}
+	alerts := 0
+	for _, rr := range h.Finish(eqlLiveBase, "x") {
+		for _, a := range rr.Alerts {
+			want[a.RuleID] = append(want[a.RuleID], a.ID)
+			alerts++
+		}
+	}
+	if alerts == 0 {
+		t.Fatal("the hunt raised no alert")
+	}
+	shuffled := slices.Clone(docs)
+	for i := 0; i+1 < len(shuffled); i += 2 {
+		a, _ := eventTime(shuffled[i], "")
+		b, _ := eventTime(shuffled[i+1], "")
+		if b-a <= 10_000 {
+			shuffled[i], shuffled[i+1] = shuffled[i+1], shuffled[i]
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		docs []*doc.Document
+	}{{"in order", docs}, {"shuffled", shuffled}} {
+		// the wall clock past the data: nothing is future, all is released at the end
+		last, _ := eventTime(docs[len(docs)-1], "")
+		clock := &fakeClock{time.UnixMilli(last).Add(time.Hour)}
+		l := NewLive(nil, LiveOptions{Clock: clock, AllowedLateness: time.Minute})
+		l.AddEQL(rules)
+		got := map[string][]string{}
+		collect := func() {
+			ups, err := l.Flush()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range ups {
+				got[u.Alert.RuleID] = append(got[u.Alert.RuleID], u.Alert.ID)
+			}
+		}
+		for i, d := range tc.docs {
+			l.Push(d)
+			if i%64 == 63 {
+				collect()
+			}
+		}
+		clock.t = clock.t.Add(10 * time.Minute) // every source falls silent
+		l.Observe("end", clock.t.UnixMilli())
+		collect()
+		for id, w := range want {
+			g := got[id]
+			slices.Sort(g)
+			slices.Sort(w)
+			if !slices.Equal(g, w) {
+				t.Errorf("%s: rule %s: %d alerts served, %d hunted", tc.name, id, len(g), len(w))
+			}
+		}
+		for id, g := range got {
+			if want[id] == nil {
+				t.Errorf("%s: rule %s: %d alerts served, none hunted", tc.name, id, len(g))
+			}
+		}
+	}
 }
