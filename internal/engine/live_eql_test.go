@@ -41,10 +41,12 @@ func eqlScenario() (inOrder, shuffled []string) {
 	return inOrder, shuffled
 }
 
-func eqlDecode(t *testing.T, er *EQLRule, lines []string) []*doc.Document {
+// eqlDecode decodes lines for rules as the service does: projected to what
+// they and the watermark read, with _ids and sources.
+func eqlDecode(t *testing.T, er *EQLRule, lines []string, more ...*EQLRule) []*doc.Document {
 	t.Helper()
 	dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Source: true,
-		Fields: append(NewEQLHunt([]*EQLRule{er}).Fields(), SourceFields()...)})
+		Fields: append(NewEQLHunt(append([]*EQLRule{er}, more...)).Fields(), SourceFields()...)})
 	var out []*doc.Document
 	for _, l := range lines {
 		d, err := dec.Decode([]byte(l))
@@ -403,14 +405,8 @@ func TestLiveEQLScenarios(t *testing.T) {
 		rules = append(rules, er)
 	}
 	h := NewEQLHunt(rules)
-	dec := doc.NewDecoder((&Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true, AutoID: true, Fields: append(h.Fields(), SourceFields()...)})
-	var docs []*doc.Document
-	for _, l := range lines {
-		d, err := dec.Decode([]byte(l))
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs = append(docs, d)
+	docs := eqlDecode(t, rules[0], lines, rules[1:]...)
+	for _, d := range docs {
 		h.Push(d)
 	}
 	want := map[string][]string{}
