@@ -59,17 +59,28 @@ type EQLRule struct {
 // excepted event takes part in no stage of a sequence. Items naming a
 // field the rule's indices do not map are rejected (problems).
 func (r *EQLRule) ApplyExceptions(set *exception.Set, now time.Time) ([]error, error) {
-	items, problems := set.Resolve(exception.RefsOf(r.Rule.ExceptionsList))
+	a, problems, err := r.CompileExceptions(set, exception.RefsOf(r.Rule.ExceptionsList), now)
+	if err != nil {
+		return problems, err
+	}
+	r.Exceptions = a
+	return problems, nil
+}
+
+// CompileExceptions is ApplyExceptions for the lists refs names, without
+// attaching the result (see CompiledRule.CompileExceptions and
+// Live.SetEQLExceptions). The problems include a.Rejected; a is nil when
+// no item applies.
+func (r *EQLRule) CompileExceptions(set *exception.Set, refs []exception.Ref, now time.Time) (*exception.Applied, []error, error) {
+	items, problems := set.Resolve(refs)
 	if len(items) == 0 {
-		r.Exceptions = nil
-		return problems, nil
+		return nil, problems, nil
 	}
 	a, err := exception.Apply(items, exception.View{Source: r.mapping}, set.ValueLists, now)
 	if err != nil {
-		return problems, ruleError(r.Rule, err)
+		return nil, problems, ruleError(r.Rule, err)
 	}
-	r.Exceptions = a
-	return append(problems, a.Rejected...), nil
+	return a, append(problems, a.Rejected...), nil
 }
 
 // DefaultMaxEQLEvents bounds the events an EQLHunt keeps per rule.

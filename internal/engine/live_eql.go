@@ -46,6 +46,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/eql"
+	"vigil/internal/exception"
 )
 
 // liveEQLRule is an EQL rule in the live engine.
@@ -83,6 +84,17 @@ func (l *Live) AddEQL(rules []*EQLRule) {
 			}
 		}
 		l.eql = append(l.eql, r)
+	}
+}
+
+// SetEQLExceptions replaces the applied exceptions of the live EQL rule er
+// (engine goroutine only), as SetExceptions does for an ES|QL rule.
+func (l *Live) SetEQLExceptions(er *EQLRule, a *exception.Applied) {
+	er.Exceptions = a
+	for _, r := range l.eql {
+		if r.r == er {
+			r.excepted = nil
+		}
 	}
 }
 

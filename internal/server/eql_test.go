@@ -198,3 +198,49 @@ func TestEQLCrashRestartExactlyOnce(t *testing.T) {
 	d.stop(t)
 	writtenOnce(t, file, 4)
 }
+
+// The exceptions API applies to EQL rules as to ES|QL ones: an item on an
+// event rule's default list suppresses its alert for the entity it names,
+// an item on a sequence rule's list keeps the entity's events out of every
+// stage; other entities still alert.
+func TestEQLExceptionsAPI(t *testing.T) {
+	ev := &rule.Rule{RuleID: "eql-net", Name: "EQL connect", Type: "eql", Language: "eql", Severity: "low", RiskScore: 21,
+		MaxSignals: 100, Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: `network where process.name == "sh"`}
+	evRule, err := engine.CompileEQL(ev, &engine.Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := start(t, "", func(c *config.Config) { c.AllowedLateness.Duration = 0 }, withEQL(eqlSequenceRule(t), evRule))
+	defer ts.stop(t)
+	for list, entity := range map[string]string{"eql-net": "E2", "eql-seq": "E4"} {
+		item := `{"item_id":"skip-` + entity + `","list_id":"` + list + `","type":"simple","name":"skip","entries":[{"type":"match","field":"process.entity_id","value":"` + entity + `","operator":"included"}]}`
+		if code, _, body := do(t, "POST", ts.url+"/api/exceptions/items", "", item); code != 200 {
+			t.Fatalf("add %s: %d %s", list, code, body)
+		}
+	}
+	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
+	var evs []string
+	for i, entity := range []string{"E1", "E2", "E3", "E4"} {
+		at := base.Add(time.Duration(i) * 10 * time.Second)
+		evs = append(evs, eqlEvent(at, "process", entity), eqlEvent(at.Add(time.Second), "network", entity))
+	}
+	eqlBulk(t, ts.url, evs...)
+	ts.Sync()
+	var got []string
+	for _, a := range ts.alerts(t, "").Alerts {
+		if a["kibana.alert.building_block_type"] != nil {
+			continue
+		}
+		entity, _ := a["process.entity_id"].(string)
+		if entity == "" {
+			entity = "sequence" // a shell alert carries no source
+		}
+		got = append(got, a["kibana.alert.rule.name"].(string)+":"+entity)
+	}
+	sort.Strings(got)
+	// the event rule: E1, E3, E4 (E2 excepted); the sequence rule: E1, E2, E3 (E4 excepted)
+	want := "EQL connect:E1,EQL connect:E3,EQL connect:E4,EQL shell then connect:sequence,EQL shell then connect:sequence,EQL shell then connect:sequence"
+	if strings.Join(got, ",") != want {
+		t.Errorf("alerts %v\nwant %s", got, want)
+	}
+}
