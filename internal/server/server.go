@@ -60,6 +60,9 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+
+	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
+	EQLRules []*engine.EQLRule
 }
 
 // Server is a running detection service.
@@ -184,8 +187,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics()
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
-	s.fields = projection(opts.Rules)
-	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
+	s.fields = projection(opts.Rules, opts.EQLRules)
+	// Keep each event's JSON only for rules reading METADATA _source, and
+	// for EQL rules, whose alerts carry their events' source as a hunt's do.
+	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -218,6 +223,7 @@ func New(opts Options) (*Server, error) {
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
 	})
+	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
@@ -230,7 +236,7 @@ func New(opts Options) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.fields = projection(opts.Rules) // with the stored exception items' fields
+	s.fields = projection(opts.Rules, opts.EQLRules) // with the stored exception items' fields
 	so := store.SpoolOptions{Create: opts.SpoolFiles}
 	if cfg.Durability == config.DurabilityAsync {
 		so.SyncEvery = cfg.SyncInterval.Duration
@@ -283,7 +289,7 @@ func execUUID(ruleID string, at time.Time) string {
 
 // projection is every field a rule reads plus what routing and time need:
 // decoding skips the rest of each event.
-func projection(rules []*engine.CompiledRule) []string {
+func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
 	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, f := range engine.SourceFields() { // the event's source, for its watermark
 		set[f] = true
@@ -294,6 +300,11 @@ func projection(rules []*engine.CompiledRule) []string {
 		}
 		if cr.Rule.TimestampField != "" {
 			set[cr.Rule.TimestampField] = true
+		}
+	}
+	for _, er := range eqlRules {
+		for _, f := range er.Fields() {
+			set[f] = true
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -318,6 +329,13 @@ func (s *Server) buildPrefilter() error {
 		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
+		}
+		filters = append(filters, f)
+	}
+	for _, er := range s.opts.EQLRules {
+		f := er.Prefilter(s.opts.Mapping)
+		if f == nil {
+			return nil
 		}
 		filters = append(filters, f)
 	}
@@ -785,6 +803,9 @@ func (s *Server) observeStats() {
 		if st.Terms > 0 || st.TermsRefused > 0 {
 			s.metrics.terms.WithLabelValues(st.Name).Set(float64(st.Terms))
 			s.metrics.termsRefused.WithLabelValues(st.Name).Set(float64(st.TermsRefused))
+		}
+		if st.SequencesDropped > 0 {
+			s.metrics.seqDropped.WithLabelValues(st.Name).Set(float64(st.SequencesDropped))
 		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
