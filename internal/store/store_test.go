@@ -54,7 +54,7 @@ func TestPutListStatus(t *testing.T) {
 		{Filter{Size: 1, Offset: 1}, []string{"b"}, 3},
 	}
 	for _, tc := range cases {
-		recs, total, err := s.List(tc.f)
+		recs, total, _, err := s.List(tc.f)
 		if err != nil {
 			t.Fatal(err)
 		}
