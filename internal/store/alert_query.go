@@ -216,7 +216,7 @@ func (s *Store) List(f Filter) ([]Record, int, *Cursor, error) {
 type WorkflowEntry struct {
 	Status string  `json:"status"`
 	Note   string  `json:"note"`
-	At     int64   `json:"-"` // ms
+	At     int64   `json:"-"`  // ms
 	By     *string `json:"by"` // the token's user name; nil when the token names none
 }
 

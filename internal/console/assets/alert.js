@@ -38,34 +38,39 @@ export async function alertPage({ main, listen }, id) {
   const a = await api('/api/alerts/' + enc);
   const ruleName = text(a['kibana.alert.rule.name']);
   const statusHolder = h('span', { id: 'status' }, statusBadge(a['kibana.alert.workflow_status']));
-  main.append(
-    h('p', null, h('a', { href: '#/alerts' }, '← Alerts')),
-    h('h1', { id: 'alert-title', 'data-id': id }, ruleName, ' ', severityBadge(a['kibana.alert.severity']), ' ', statusHolder),
-    section('meta', 'Rule', kv([
-      ['Severity', a['kibana.alert.rule.severity'] || a['kibana.alert.severity']],
-      ['Risk score', a['kibana.alert.risk_score']],
-      ['MITRE ATT&CK', threat(a['kibana.alert.rule.threat'])],
-      ['Tags', tags(a['kibana.alert.rule.tags'])],
-      ['Version', a['kibana.alert.rule.version']],
-      ['Rule id', a['kibana.alert.rule.rule_id']],
-      ['Host', a['host.name']],
-      ['Detected', fmtTime(a['@timestamp'])],
-      ['Alert id', id],
-    ])),
-    section('reason', 'Reason', h('p', { class: 'reason' }, text(a['kibana.alert.reason']))),
-    section('matched', 'Matched values', matched(a)),
-    section('guide', 'Investigation guide', a['kibana.alert.rule.note']
-      ? h('div', { class: 'markdown' }, renderMarkdown(a['kibana.alert.rule.note'])) : h('p', { class: 'muted' }, 'This rule has no guide.')));
   const evidence = section('evidence', 'Evidence events', h('p', { class: 'muted' }, 'Loading…'));
   const tree = section('tree', 'Process tree', h('p', { class: 'muted' }, 'Loading…'));
   const timeline = section('timeline', 'Host timeline (± 5 minutes)', h('p', { class: 'muted' }, 'Loading…'));
   const workflow = section('workflow', 'Workflow');
-  main.append(workflow, evidence, tree, timeline,
-    section('raw', 'Alert document', h('details', null, h('summary', null, 'JSON'), h('pre', null, JSON.stringify(a, null, 2)))));
+  main.append(
+    h('p', null, h('a', { href: '#/alerts' }, '← Alerts')),
+    h('h1', { id: 'alert-title', 'data-id': id }, ruleName, ' ', severityBadge(a['kibana.alert.severity']), ' ', statusHolder),
+    h('div', { class: 'columns' },
+      h('div', { class: 'col-main' },
+        section('meta', 'Rule', kv([
+          ['Severity', a['kibana.alert.rule.severity'] || a['kibana.alert.severity']],
+          ['Risk score', a['kibana.alert.risk_score']],
+          ['MITRE ATT&CK', threat(a['kibana.alert.rule.threat'])],
+          ['Tags', tags(a['kibana.alert.rule.tags'])],
+          ['Version', a['kibana.alert.rule.version']],
+          ['Rule id', a['kibana.alert.rule.rule_id']],
+          ['Host', a['host.name']],
+          ['Detected', fmtTime(a['@timestamp'])],
+          ['Alert id', id],
+        ])),
+        section('reason', 'Reason', h('p', { class: 'reason' }, text(a['kibana.alert.reason']))),
+        workflow,
+        section('matched', 'Matched values', matched(a)),
+        tree, evidence, timeline,
+        section('raw', 'Alert document', h('details', null, h('summary', null, 'JSON'), h('pre', null, JSON.stringify(a, null, 2))))),
+      h('div', { class: 'col-side' },
+        section('guide', 'Investigation guide', a['kibana.alert.rule.note']
+          ? h('div', { class: 'markdown' }, renderMarkdown(a['kibana.alert.rule.note'])) : h('p', { class: 'muted' }, 'This rule has no guide.')))));
   renderWorkflow(workflow, a, statusHolder, enc);
+  // Changes made elsewhere (another analyst, a bulk change) arrive on the
+  // stream; this page's own change is already shown when its echo comes.
   listen((kind, b) => {
-    if (b['kibana.alert.uuid'] === id && kind === 'status' && b.workflow) {
-      clear(statusHolder).append(statusBadge(b['kibana.alert.workflow_status']));
+    if (b['kibana.alert.uuid'] === id && kind === 'status' && Array.isArray(b.workflow) && b.workflow.length > workflow.shown) {
       renderWorkflow(workflow, b, statusHolder, enc);
     }
   });
@@ -177,6 +182,8 @@ export function processTree(r) {
 
 function renderWorkflow(sec, a, statusHolder, enc) {
   while (sec.childNodes.length > 1) sec.removeChild(sec.lastChild);
+  sec.shown = Array.isArray(a.workflow) ? a.workflow.length : 0;
+  clear(statusHolder).append(statusBadge(a['kibana.alert.workflow_status']));
   const cur = a['kibana.alert.workflow_status'];
   const sel = h('select', { id: 'wf-status' }, ['open', 'acknowledged', 'closed'].map((s) => h('option', { value: s, selected: s === cur }, s)));
   const note = h('textarea', { id: 'wf-note', rows: 2, cols: 50, maxlength: 4096, placeholder: 'note (optional)' });
@@ -185,7 +192,6 @@ function renderWorkflow(sec, a, statusHolder, enc) {
     e.preventDefault();
     try {
       const b = await api('/api/alerts/' + enc + '/status', { method: 'POST', body: { status: sel.value, note: note.value } });
-      clear(statusHolder).append(statusBadge(b['kibana.alert.workflow_status']));
       renderWorkflow(sec, b, statusHolder, enc);
       sec.querySelector('#wf-result').textContent = 'Saved.';
     } catch (err) { msg.textContent = 'Error: ' + err.message; }

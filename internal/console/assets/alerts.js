@@ -94,7 +94,7 @@ export async function alertsPage({ main, params, listen }) {
       h('td', null, severityBadge(a['kibana.alert.severity'])),
       h('td', null, h('a', { href: '#/alert/' + encodeURIComponent(id), class: 'rule-link' }, text(a['kibana.alert.rule.name']))),
       h('td', { class: 'host' }, text(a['host.name'])),
-      h('td', { class: 'parent' }, text(parentOf(a))),
+      h('td', { class: 'parent', title: text(parentOf(a)) }, text(parentOf(a))),
       h('td', { class: 'time' }, fmtTime(a['@timestamp'])),
       h('td', { class: 'status-cell' }, statusBadge(a['kibana.alert.workflow_status'])));
     rows.set(id, tr);

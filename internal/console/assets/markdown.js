@@ -96,7 +96,7 @@ function list(lines, i, parent) {
 
 // inline appends the inline markup of s to el.
 function inline(el, s) {
-  const re = /(`+)([\s\S]*?)\1|\*\*([\s\S]+?)\*\*|__([\s\S]+?)__|\*([^*\s][^*]*?)\*|_([^_\s][^_]*?)_|\[([^\]]*)\]\(\s*([^)\s]*)(?:\s+"[^"]*")?\s*\)|<(https?:\/\/[^>\s]+)>/g;
+  const re = /(`+)([\s\S]*?)\1|\*\*([\s\S]+?)\*\*|__([\s\S]+?)__|\*([^*\s][^*]*?)\*|_([^_\s][^_]*?)_|\[([^\]]*)\]\(\s*((?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\s*\)|<(https?:\/\/[^>\s]+)>/g;
   let last = 0;
   let m;
   while ((m = re.exec(s)) !== null) {
