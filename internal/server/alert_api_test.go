@@ -198,7 +198,7 @@ func TestAlertListAPI(t *testing.T) {
 }
 
 // ingestAttacks raises n seed-rule alerts on hosts list-host-0…n-1.
-func ingestAttacks(t *testing.T, ts *testServer, token string, n int) []string {
+func ingestAttacks(t testing.TB, ts *testServer, token string, n int) []string {
 	t.Helper()
 	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
 	var evs []string
@@ -223,7 +223,7 @@ func ingestAttacks(t *testing.T, ts *testServer, token string, n int) []string {
 	return ids
 }
 
-func getJSON(t *testing.T, ts *testServer, token, path string) (int, map[string]any) {
+func getJSON(t testing.TB, ts *testServer, token, path string) (int, map[string]any) {
 	t.Helper()
 	code, _, body := do(t, "GET", ts.url+path, token, "")
 	var m map[string]any

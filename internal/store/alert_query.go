@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,7 +24,10 @@ var queryMigrations = []string{
 	`CREATE INDEX IF NOT EXISTS alerts_status_time ON alerts(status, time DESC, id)`,
 	`CREATE INDEX IF NOT EXISTS alerts_severity_time ON alerts(severity, time DESC, id)`,
 	`CREATE INDEX IF NOT EXISTS alerts_rule_time ON alerts(rule_id, time DESC, id)`,
-	`CREATE INDEX IF NOT EXISTS alerts_rule_name_time ON alerts(rule_name, time DESC, id)`,
+	`CREATE INDEX IF NOT EXISTS alerts_rule_name ON alerts(rule_name, rule_id)`,
+	// Free text scans this index, not the table: the search column lies
+	// after each row's document, which spills to overflow pages.
+	`CREATE INDEX IF NOT EXISTS alerts_time_search ON alerts(time DESC, id, search)`,
 	`CREATE TABLE IF NOT EXISTS alert_workflow (
 		alert_id TEXT NOT NULL,
 		at INTEGER NOT NULL,
@@ -33,18 +37,27 @@ var queryMigrations = []string{
 	`CREATE INDEX IF NOT EXISTS alert_workflow_alert ON alert_workflow(alert_id, at)`,
 }
 
-// migrateQuery runs queryMigrations and adds the parent and search columns
-// (SQLite has no ADD COLUMN IF NOT EXISTS), backfilling them.
+// migrateQuery adds the parent and search columns (SQLite has no ADD
+// COLUMN IF NOT EXISTS), backfilling them, then runs queryMigrations.
 func migrateQuery(db *sql.DB) error {
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('alerts') WHERE name = 'search'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if err := addSearchColumns(db); err != nil {
+			return err
+		}
+	}
 	for _, stmt := range queryMigrations {
 		if _, err := db.Exec(stmt); err != nil {
 			return err
 		}
 	}
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('alerts') WHERE name = 'search'`).Scan(&n); err != nil || n > 0 {
-		return err
-	}
+	return nil
+}
+
+func addSearchColumns(db *sql.DB) error {
 	tx, err := db.Begin()
 	if err != nil {
 		return err
@@ -149,6 +162,43 @@ func escapeLike(s string) string {
 // List returns a page of alerts, newest first, the total matching, and the
 // cursor of the page's last alert when more may follow.
 func (s *Store) List(f Filter) ([]Record, int, *Cursor, error) {
+	q, err := s.listSQL(f)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var total int
+	if err := s.db.QueryRow(q.count, q.countArgs...).Scan(&total); err != nil {
+		return nil, 0, nil, err
+	}
+	rows, err := s.db.Query(q.page, q.pageArgs...)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		out = append(out, r)
+	}
+	var next *Cursor
+	if len(out) == q.size {
+		last := out[len(out)-1]
+		next = &Cursor{last.Time, last.ID}
+	}
+	return out, total, next, rows.Err()
+}
+
+// listQuery is List's SQL: the count of the matching alerts and the page.
+type listQuery struct {
+	count, page         string
+	countArgs, pageArgs []any
+	size                int
+}
+
+func (s *Store) listSQL(f Filter) (listQuery, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
@@ -156,7 +206,17 @@ func (s *Store) List(f Filter) ([]Record, int, *Cursor, error) {
 		add("status = ?", f.Status)
 	}
 	if f.Rule != "" {
-		add("(rule_id = ? OR rule_name = ?)", f.Rule, f.Rule)
+		// Resolved to rule ids first: "rule_id = ? OR rule_name = ?" would
+		// sort every alert of the rule for the page.
+		ids, err := s.ruleIDs(f.Rule)
+		if err != nil {
+			return listQuery{}, err
+		}
+		if len(ids) == 1 {
+			add("rule_id = ?", ids[0])
+		} else {
+			add("rule_id IN (?"+strings.Repeat(",?", len(ids)-1)+")", ids...)
+		}
 	}
 	if f.Host != "" {
 		add("host = ?", f.Host)
@@ -174,42 +234,68 @@ func (s *Store) List(f Filter) ([]Record, int, *Cursor, error) {
 		// LIKE folds ASCII case only: the column is lower-cased, so is q.
 		add(`search LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Q))+"%")
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	from := " FROM alerts"
+	if f.Q != "" && f.Status == "" && f.Rule == "" && f.Host == "" && f.Severity == "" {
+		// Scan the index holding the search column in list order, reading
+		// only matching rows (the planner would pick alerts_time and read
+		// each row's document to test it).
+		from = " FROM alerts INDEXED BY alerts_time_search"
 	}
-	var total int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM alerts`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, nil, err
+	q := listQuery{size: f.Size, countArgs: slices.Clone(args)}
+	if q.size <= 0 {
+		q.size = 100
 	}
-	size := f.Size
-	if size <= 0 {
-		size = 100
-	}
+	q.count = `SELECT COUNT(*)` + from + whereClause(where)
 	offset := f.Offset
 	if c := f.After; c != nil {
-		add("(time < ? OR (time = ? AND id > ?))", c.Time, c.Time, c.ID)
-		cond, offset = " WHERE "+strings.Join(where, " AND "), 0
+		// "time <= ?" bounds the index range; the OR alone would scan from
+		// the newest alert.
+		add("time <= ? AND (time < ? OR id > ?)", c.Time, c.Time, c.ID)
+		offset = 0
 	}
-	rows, err := s.db.Query(`SELECT `+cols+` FROM alerts`+cond+` ORDER BY time DESC, id LIMIT ? OFFSET ?`, append(args, size, offset)...)
-	if err != nil {
-		return nil, 0, nil, err
+	q.page = `SELECT ` + cols + from + whereClause(where) + ` ORDER BY time DESC, id LIMIT ? OFFSET ?`
+	q.pageArgs = append(args, q.size, offset)
+	return q, nil
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
 	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, 0, nil, err
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// ruleIDs resolves a rule filter (a rule_id or a rule name) to the rule
+// ids of stored alerts: itself when alerts have it as id, and those of
+// alerts with it as name (an index seek per id). Never empty: an unknown
+// rule stays itself.
+func (s *Store) ruleIDs(rule string) ([]any, error) {
+	var ids []any
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM alerts WHERE rule_id = ? LIMIT 1)`, rule).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		ids = append(ids, rule)
+	}
+	last := ""
+	for len(ids) < 100 {
+		var id sql.NullString
+		if err := s.db.QueryRow(`SELECT MIN(rule_id) FROM alerts WHERE rule_name = ? AND rule_id > ?`, rule, last).Scan(&id); err != nil {
+			return nil, err
 		}
-		out = append(out, r)
+		if !id.Valid {
+			break
+		}
+		if id.String != rule {
+			ids = append(ids, id.String)
+		}
+		last = id.String
 	}
-	var next *Cursor
-	if len(out) == size {
-		last := out[len(out)-1]
-		next = &Cursor{last.Time, last.ID}
+	if len(ids) == 0 {
+		ids = append(ids, rule)
 	}
-	return out, total, next, rows.Err()
+	return ids, nil
 }
 
 // WorkflowEntry is one status change.
