@@ -91,6 +91,15 @@ func TestConsole(t *testing.T) {
 			t.Fatalf("seed rule row: %q", cells)
 		}
 		shot.take(t, ctx, "rules")
+		// Two routes in a row: the first, finishing last, must not add its
+		// page to the second's.
+		eval[chromedp.Void](t, ctx, `location.hash = '#/alerts'; setTimeout(() => { location.hash = '#/alerts?host=web-01'; }, 0)`)
+		waitTrue(t, ctx, "web-01's page", `document.querySelectorAll('#alerts td.host').length === 1`)
+		eval[chromedp.Void](t, ctx, `location.hash = '#/rules'; setTimeout(() => { location.hash = '#/alerts?host=build-02'; }, 0)`)
+		waitTrue(t, ctx, "build-02's page", `[...document.querySelectorAll('#alerts td.host')].map((td) => td.textContent).join() === 'build-02'`)
+		if n := eval[int](t, ctx, `document.querySelectorAll('#alerts').length + document.querySelectorAll('#rules').length`); n != 1 {
+			t.Fatalf("%d pages shown at once", n)
+		}
 		clean(t, ctx, ev)
 	})
 

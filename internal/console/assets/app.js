@@ -43,7 +43,10 @@ function signIn(message) {
 
 signoutBtn.addEventListener('click', () => { signOut(); signIn(); });
 
+let routes = 0;
+
 async function route() {
+  const seq = ++routes;
   listener = null;
   const hash = location.hash || '#/alerts';
   const [path, query] = hash.slice(1).split('?');
@@ -54,14 +57,20 @@ async function route() {
   try {
     // One cheap authenticated call checks the token before the page.
     await api('/api/alerts?size=1');
+    if (seq !== routes) return;
     signoutBtn.hidden = !token();
     startStream();
-    const ctx = { main: clear(main), params, listen: (fn) => { listener = fn; } };
+    // Each route renders into its own container: a slower earlier route
+    // finishing late writes into a detached one, and cannot take the stream.
+    const page = h('div');
+    clear(main).append(page);
+    const ctx = { main: page, params, listen: (fn) => { if (page.isConnected) listener = fn; } };
     if (parts[0] === 'alert' && parts[1]) await alertPage(ctx, decodeURIComponent(parts[1]));
     else if (parts[0] === 'rules') await rulesPage(ctx);
     else await alertsPage(ctx);
   } catch (e) {
     if (e instanceof AuthError) { signOut(); signIn('That token was refused.'); return; }
+    if (seq !== routes) return; // a later route owns the page
     clear(main).append(h('p', { class: 'error', role: 'alert' }, 'Error: ' + e.message));
   }
 }
