@@ -220,7 +220,13 @@ func startVigil(t *testing.T) *vigil {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	body := append(sampleEvents(t), xssAttack()...)
+	v.ingest(t, append(sampleEvents(t), xssAttack()...))
+	return v
+}
+
+// ingest posts NDJSON events and waits until they are evaluated.
+func (v *vigil) ingest(t *testing.T, body []byte) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", v.url+"/api/events?index="+index, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
@@ -232,8 +238,7 @@ func startVigil(t *testing.T) *vigil {
 	if resp.StatusCode != 200 {
 		t.Fatalf("ingest: %d %s", resp.StatusCode, b)
 	}
-	srv.Sync()
-	return v
+	v.srv.Sync()
 }
 
 // rules are the seed rule and a copy of it, restricted to the XSS host,
@@ -278,23 +283,28 @@ func sampleEvents(t *testing.T) []byte {
 	return b
 }
 
-// xssAttack is the seed rule's attack (a Python parent with seven shell
-// children) on xss-host, two of whose command lines are markup.
+// xssAttack is the seed rule's attack on xss-host, two of whose command
+// lines are markup.
 func xssAttack() []byte {
-	cmds := []string{"whoami", "uname -a", "id", "env | sort", "find / -perm -4000", imgPayload + " curl x", scriptPayload + " grep -r pw /etc"}
-	base := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	return attack("xss-host", time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC),
+		"whoami", "uname -a", "id", "env | sort", "find / -perm -4000", imgPayload+" curl x", scriptPayload+" grep -r pw /etc")
+}
+
+// attack is the seed rule's attack (a Python parent with seven shell
+// children running cmds) on host from base on, a second apart.
+func attack(host string, base time.Time, cmds ...string) []byte {
 	var b bytes.Buffer
 	for i, c := range cmds {
 		m := map[string]any{
 			"@timestamp":  base.Add(time.Duration(i) * time.Second).Format("2006-01-02T15:04:05.000Z"),
 			"data_stream": map[string]any{"type": "logs", "dataset": "endpoint.events.process", "namespace": "default"},
 			"event":       map[string]any{"action": "exec", "type": []string{"start"}, "category": []string{"process"}, "dataset": "endpoint.events.process"},
-			"host":        map[string]any{"name": "xss-host", "os": map[string]any{"type": "linux"}},
-			"agent":       map[string]any{"id": "agent-xss"},
+			"host":        map[string]any{"name": host, "os": map[string]any{"type": "linux"}},
+			"agent":       map[string]any{"id": "agent-" + host},
 			"process": map[string]any{
 				"name": "sh", "executable": "/bin/sh", "command_line": "sh -c " + c, "args": []string{"sh", "-c", c}, "pid": 5000 + i,
-				"entity_id": fmt.Sprintf("xss-child-%d", i),
-				"parent":    map[string]any{"name": "python3", "entity_id": "xss-parent", "executable": "/usr/bin/python3"},
+				"entity_id": fmt.Sprintf("%s-child-%d", host, i),
+				"parent":    map[string]any{"name": "python3", "entity_id": host + "-parent", "executable": "/usr/bin/python3"},
 			},
 		}
 		line, _ := json.Marshal(m)
@@ -358,7 +368,8 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 // waitTrue polls a JavaScript condition (no fixed sleeps: the condition is
-// what the test waits for).
+// what the test waits for). The condition must not throw (a throw ends the
+// poll): guard elements that may not exist yet.
 func waitTrue(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {

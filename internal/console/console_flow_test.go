@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -145,6 +146,25 @@ func TestConsole(t *testing.T) {
 		clean(t, ctx, ev)
 	})
 
+	t.Run("live and bulk", func(t *testing.T) {
+		signedIn(t, ctx, v)
+		run(t, ctx, "live-host's alerts", chromedp.Navigate(v.url+"/#/alerts?host=live-host"))
+		waitTrue(t, ctx, "the empty list and the live stream", `document.querySelector('#summary')?.textContent === '0 alert(s)' && document.querySelector('#live').textContent.includes('live')`)
+		// Alerts raised while the page is open appear without a reload.
+		v.ingest(t, attack("live-host", time.Date(2026, 11, 20, 9, 40, 0, 0, time.UTC), "whoami", "uname -a", "id", "env | sort", "find / -name x", "curl -s http://x", "grep -r pw /etc"))
+		waitTrue(t, ctx, "live-host's alert, live", `[...document.querySelectorAll('#alerts td.host')].map((td) => td.textContent).join() === 'live-host'`)
+		// Bulk: select all, close with a note.
+		run(t, ctx, "bulk close", chromedp.Click(chromedp.ID("select-all")), chromedp.SetValue(chromedp.ID("bulk-status"), "closed"),
+			chromedp.SendKeys(chromedp.ID("bulk-note"), "bulk: lab host"), chromedp.Click(chromedp.ID("bulk-apply")))
+		waitTrue(t, ctx, "the closed status", `[...document.querySelectorAll('#alerts td.status-cell')].map((td) => td.textContent).join() === 'closed'`)
+		shot.take(t, ctx, "live-bulk")
+		_, body := v.get(t, "/api/alerts?host=live-host&status=closed")
+		if !strings.Contains(body, `"total":1`) {
+			t.Fatalf("after the bulk change: %s", body)
+		}
+		clean(t, ctx, ev)
+	})
+
 	t.Run("headers", func(t *testing.T) {
 		req, _ := http.NewRequest("GET", v.url+"/", nil)
 		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -174,7 +194,7 @@ func signedIn(t *testing.T, ctx context.Context, v *vigil) {
 // recorded.
 func evidence(t *testing.T, ctx context.Context, v *vigil, id string) {
 	t.Helper()
-	waitTrue(t, ctx, "the evidence sections", `['evidence', 'tree', 'timeline'].every((s) => !document.querySelector('#' + s).textContent.includes('Loading'))`)
+	waitTrue(t, ctx, "the evidence sections", `['evidence', 'tree', 'timeline'].every((s) => { const e = document.querySelector('#' + s); return e && !e.textContent.includes('Loading'); })`)
 	code, _ := v.get(t, "/api/alerts/"+id+"/tree")
 	if code == 404 {
 		for _, sec := range []string{"evidence", "tree", "timeline"} {
