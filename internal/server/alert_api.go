@@ -77,8 +77,8 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	if next != nil {
 		out["next"] = next.String()
 	}
-	if page != 0 {
-		out["page"] = page
+	if f.After == nil {
+		out["page"] = max(page, 1)
 	}
 	writeJSON(w, 200, out)
 }

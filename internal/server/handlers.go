@@ -498,9 +498,8 @@ func (s *Server) ruleSummary(i int, full bool, alerts map[string]int) map[string
 	m := map[string]any{
 		"rule_id": r.RuleID, "name": r.Name, "severity": r.Severity, "risk_score": r.RiskScore,
 		"interval": r.Interval.String(), "from": r.From, "max_signals": r.MaxSignals,
-		"index": cr.Query.IndexPatterns(), "tags": r.Tags, "version": r.Version,
+		"index": cr.Query.IndexPatterns(), "tags": r.Tags, "version": r.Version, "type": r.Type, "language": r.Language,
 	}
-	m["type"], m["language"] = r.Type, r.Language
 	if st := s.stats.Load(); st != nil && i < len(*st) {
 		x := (*st)[i]
 		m["mode"], m["alerts_on_arrival"], m["open_windows"], m["live_groups"], m["late_events"], m["refused_events"] =

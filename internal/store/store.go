@@ -205,18 +205,6 @@ func (s *Store) Get(id string) (Record, error) {
 	return r, err
 }
 
-// SetStatus changes an alert's workflow status (see ChangeStatus).
-func (s *Store) SetStatus(id, status string, now int64) (Record, error) {
-	recs, _, err := s.ChangeStatus([]string{id}, StatusChange{Status: status, At: now})
-	if err != nil {
-		return Record{}, err
-	}
-	if len(recs) == 0 {
-		return Record{}, ErrNotFound
-	}
-	return recs[0], nil
-}
-
 // GetState reads a checkpoint value (nil when absent).
 func (s *Store) GetState(key string) ([]byte, error) {
 	var v []byte
