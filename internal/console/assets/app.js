@@ -26,7 +26,7 @@ function startStream() {
 function signIn(message) {
   if (stopStream) { stopStream(); stopStream = null; }
   signoutBtn.hidden = true;
-  const input = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'current-password', size: 40 });
+  const input = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'off', size: 40 });
   const form = h('form', { id: 'signin', class: 'card signin', onsubmit: async (e) => {
     e.preventDefault();
     setToken(input.value.trim());
