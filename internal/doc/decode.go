@@ -130,6 +130,11 @@ type Decoder struct {
 	target    int  // have at which FirstValuesOnly stops; MaxInt without it
 	inArray   int  // open arrays of objects or unmapped values
 	hit       bool // the line is a search hit (its _source is the document)
+	nestedAcc map[string][]*Document // the line's nested objects so far (Document.Nested)
+	// A nested field's decoder (see nested.go) decodes each object from
+	// the node at prefix, its path.
+	prefix string
+	start  *pathNode
 	// skipUnmapped: unmapped fields are only validated, as no dynamic
 	// mapping will type them (not Dynamic, or projected away).
 	skipUnmapped bool
@@ -156,7 +161,8 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 		}
 	}
 	for _, o := range m.objects {
-		d.node(o.Name).obj = o
+		n := d.node(o.Name)
+		n.obj, n.stop = o, o.Disabled
 	}
 	fields := m.Fields()
 	for _, f := range fields {
@@ -177,6 +183,7 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 	for i := range d.plans {
 		d.refreshNeed(int32(i))
 	}
+	d.captureNested()
 	if d.wanted != nil {
 		for i := range d.plans {
 			if d.plans[i].need {
@@ -457,7 +464,10 @@ func (d *Decoder) member(key string, n *pathNode, base, depth int) bool {
 		if n.plan >= 0 {
 			return d.leafValue(n.plan, depth)
 		}
-		if !n.want || (n.obj != nil && n.obj.Disabled) {
+		if !n.want || n.stop {
+			if n.nested != nil {
+				return d.nestedValue(n.nested, depth)
+			}
 			return d.skipValue(depth)
 		}
 	}
@@ -479,7 +489,10 @@ func (d *Decoder) value(end, depth int, n *pathNode) bool {
 		if n.plan >= 0 {
 			return d.leafValue(n.plan, depth)
 		}
-		if !n.want || (n.obj != nil && n.obj.Disabled) {
+		if !n.want || n.stop {
+			if n.nested != nil {
+				return d.nestedValue(n.nested, depth)
+			}
 			return d.skipValue(depth)
 		}
 	} else if !d.opts.Dynamic || d.wanted != nil {
