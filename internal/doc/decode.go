@@ -126,10 +126,10 @@ type Decoder struct {
 	slotsSet  []int32 // with a Layout: the slots the last finish set (a reused Document's to clear)
 	shown     []int32 // plans shown by the last finish
 	shownNext []int32
-	have      int  // projected fields with a value (see FirstValuesOnly)
-	target    int  // have at which FirstValuesOnly stops; MaxInt without it
-	inArray   int  // open arrays of objects or unmapped values
-	hit       bool // the line is a search hit (its _source is the document)
+	have      int                    // projected fields with a value (see FirstValuesOnly)
+	target    int                    // have at which FirstValuesOnly stops; MaxInt without it
+	inArray   int                    // open arrays of objects or unmapped values
+	hit       bool                   // the line is a search hit (its _source is the document)
 	nestedAcc map[string][]*Document // the line's nested objects so far (Document.Nested)
 	// A nested field's decoder (see nested.go) decodes each object from
 	// the node at prefix, its path.

@@ -25,7 +25,7 @@ type pathNode struct {
 	// field, whose objects nested decodes when set).
 	stop   bool
 	nested *nestedField
-	kids map[string]*pathNode
+	kids   map[string]*pathNode
 	// With a projection, hot lists the only kids an undotted key can reach
 	// to some effect: wanted ones, and aliases and multi-fields, which
 	// reject values even unread (any other kid's value is skipped). hotOK
