@@ -33,7 +33,10 @@ type DecodeOptions struct {
 	// as absent, as on standard indices.
 	KeepIgnoredAbove bool
 	// Fields, when non-nil, projects decoding to these dotted names; every
-	// other field is skipped without being typed (or validated).
+	// other field is skipped without being typed (or validated). A name
+	// under a field mapped nested (or the nested field itself) has that
+	// field's objects decoded into Document.Nested (see nested.go); without
+	// Fields, every nested field's are.
 	Fields []string
 	// Reuse makes Decode return the same Document every call, its map
 	// cleared and refilled, with strings that alias the input line: the
