@@ -198,7 +198,7 @@ func TestMatch(t *testing.T) {
 		{`items:{ name:widget } and items:{ qty > 5 }`, "1", both},
 		{`items:{ not name:widget }`, "1", both},
 		{`not items:{ name:* }`, "2,3,4", both},
-		{`items.name:widget`, "", both}, // outside a nested query, nested fields are not the document's
+		{`items.name:widget`, "", both},    // outside a nested query, nested fields are not the document's
 		{`items:{ widget }`, "error", "1"}, // see TestNestedFieldless
 		// Escapes.
 		{`message:"The quick brown fox jumps"`, "1", both},
