@@ -92,19 +92,25 @@ func TestEntrySemantics(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			it := &Item{ItemID: "i", ListID: "l", Type: "simple", Entries: []Entry{tc.entry}}
-			if err := it.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			m, err := Compile([]*Item{it}, ecs(t), lists)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := m.Match(&doc.Document{Fields: tc.doc}) == 0; got != tc.want {
+			if got := entryMatches(t, tc.entry, &doc.Document{Fields: tc.doc}, lists); got != tc.want {
 				t.Errorf("match = %v, want %v", got, tc.want)
 			}
 		})
 	}
+}
+
+// entryMatches compiles an item of one entry against ECS and matches d.
+func entryMatches(t *testing.T, e Entry, d *doc.Document, lists map[string][]string) bool {
+	t.Helper()
+	it := &Item{ItemID: "i", ListID: "l", Type: "simple", Entries: []Entry{e}}
+	if err := it.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*Item{it}, ecs(t), lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Match(d) == 0
 }
 
 // TestNestedEntry: a nested entry's inner entries hold on one object of
@@ -144,15 +150,7 @@ func TestNestedEntry(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			it := &Item{ItemID: "i", ListID: "l", Type: "simple", Entries: []Entry{tc.entry}}
-			if err := it.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			m, err := Compile([]*Item{it}, ecs(t), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := m.Match(tc.doc) == 0; got != tc.want {
+			if got := entryMatches(t, tc.entry, tc.doc, nil); got != tc.want {
 				t.Errorf("match = %v, want %v", got, tc.want)
 			}
 		})
