@@ -50,6 +50,17 @@ func (d *Document) Lookup(name string) (Value, bool) {
 	return v, ok
 }
 
+// AnyNested reports whether fn holds for some object of the nested field
+// at path (Elasticsearch's nested query: each object is a document).
+func (d *Document) AnyNested(path string, fn func(o *Document) bool) bool {
+	for _, o := range d.Nested[path] {
+		if fn(o) {
+			return true
+		}
+	}
+	return false
+}
+
 // Range calls fn for every field with a value, in no particular order,
 // until fn returns false.
 func (d *Document) Range(fn func(name string, v Value) bool) {

@@ -417,14 +417,7 @@ func (c *compiler) nested(e *Entry) (pred, error) {
 	all := and(inner)
 	if mapped {
 		path := e.Field
-		return func(d *doc.Document) bool {
-			for _, o := range d.Nested[path] {
-				if all(o) {
-					return true
-				}
-			}
-			return false
-		}, nil
+		return func(d *doc.Document) bool { return d.AnyNested(path, all) }, nil
 	}
 	return func(d *doc.Document) bool {
 		for _, n := range names {

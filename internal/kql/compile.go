@@ -347,14 +347,7 @@ func (c *compiler) nested(n *Nested, prefix string) (pred, error) {
 	// Elasticsearch's nested query: each object of the field is a hidden
 	// document of its own (decoded into doc.Document.Nested), and the
 	// sub-query must hold on one of them.
-	return func(d *doc.Document) bool {
-		for _, o := range d.Nested[p] {
-			if inner(o) {
-				return true
-			}
-		}
-		return false
-	}, nil
+	return func(d *doc.Document) bool { return d.AnyNested(p, inner) }, nil
 }
 
 // term is a compiled field value, pre-parsed for every kind it may meet.
