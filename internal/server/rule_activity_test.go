@@ -61,8 +61,8 @@ func TestRuleActivityExact(t *testing.T) {
 
 	_, body := getJSON(t, ts, "", "/api/rules")
 	want := map[string]float64{
-		"long-sh": 6, // 12 events, half with a long command line
-		"eql-cat": 2, // cat /etc/passwd, twice
+		"long-sh": 6,  // 12 events, half with a long command line
+		"eql-cat": 2,  // cat /etc/passwd, twice
 		"eql-seq": 14, // every sh start (stage 1) and both network events (stage 2)
 	}
 	for _, x := range body["rules"].([]any) {
