@@ -190,6 +190,9 @@ func ParseCursor(s string) (Cursor, error) {
 	return Cursor{}, errors.New("not a cursor this API returned")
 }
 
+// ErrFreeTextNUL refuses free text holding a NUL character.
+var ErrFreeTextNUL = errors.New("q: free text may not contain a NUL character")
+
 // escapeLike escapes LIKE's wildcards in s (ESCAPE '\').
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -273,6 +276,10 @@ func (s *Store) listSQL(f Filter) (listQuery, error) {
 	}
 	if f.To != 0 {
 		add("time <= ?", f.To)
+	}
+	if strings.ContainsRune(f.Q, 0) {
+		// Neither FTS5's query syntax nor LIKE's pattern can hold one.
+		return listQuery{}, ErrFreeTextNUL
 	}
 	q := strings.ToLower(f.Q)
 	like := q != ""

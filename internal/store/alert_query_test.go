@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -100,7 +101,7 @@ func testListKeyset(t *testing.T) {
 		{Rule: "rule-1"}, {Rule: "Sudo Hijack", Host: "host-07"}, {From: 1_002_000, To: 1_003_000},
 		{Q: "PYTHON"}, {Q: "<img src=x"}, {Q: "100%"}, {Q: "_cpu"}, {Q: "%"}, {Q: "host-1"}, {Q: "nothing-matches"},
 		{Q: "alert 59", Severity: "low"}, {Q: "python", Host: "host-03"}, {Q: "Sudo", From: 1_002_000, To: 1_003_000},
-		{Q: `"py"`}, {Q: "éé"}, {Q: "on\nhost"}, {Q: "a"},
+		{Q: `"py"`}, {Q: "éé"}, {Q: "on\nhost"}, {Q: "a"}, {Q: "\xff\xfe\xfd"}, {Q: `py*" OR "a`}, {Q: "ALERT 1"},
 	}
 	for _, f := range filters {
 		want := reference(all, f)
@@ -138,6 +139,9 @@ func testListKeyset(t *testing.T) {
 				}
 			}
 		}
+	}
+	if _, _, _, err := s.List(Filter{Q: "ho\x00st"}); !errors.Is(err, ErrFreeTextNUL) {
+		t.Errorf("free text with a NUL: %v", err)
 	}
 	for _, bad := range []string{"", "!!", "bm90LWEtY3Vyc29y"} {
 		if _, err := ParseCursor(bad); err == nil {
