@@ -15,7 +15,8 @@ import (
 // The alert list the console pages through: filters, free text and keyset
 // pagination over the alerts table, each filter backed by an index that
 // ends in the list order (time DESC, id), so a page at 100k alerts reads
-// its rows and stops; and the workflow history of status changes.
+// its rows and stops; free text through a trigram index (alerts_fts); and
+// the workflow history of status changes.
 
 // queryMigrations add what the console's queries need to a database of any
 // earlier version: the columns are filled from each alert's document by Put
