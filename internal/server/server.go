@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -271,28 +270,8 @@ func execUUID(ruleID string, at time.Time) string {
 	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
 }
 
-// projection is every field a rule reads plus what routing and time need:
-// decoding skips the rest of each event.
-func projection(rules []*engine.CompiledRule) []string {
-	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
-	for _, f := range engine.SourceFields() { // the event's source, for its watermark
-		set[f] = true
-	}
-	for _, cr := range rules {
-		for _, f := range cr.Fields() {
-			set[f] = true
-		}
-		if cr.Rule.TimestampField != "" {
-			set[cr.Rule.TimestampField] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
-}
+// projection is what decoding keeps of each event (engine.DecodeFields).
+func projection(rules []*engine.CompiledRule) []string { return engine.DecodeFields(rules) }
 
 func (s *Server) buildPrefilter() error {
 	cat := s.opts.Catalog
@@ -659,36 +638,7 @@ func (s *Server) checkpoint() {
 	}
 }
 
-// volatile fields change between evaluations of the same alert without it
-// changing: they are left out of its content hash.
-var volatile = map[string]bool{
-	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
-	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
-	"kibana.alert.intended_timestamp": true, "kibana.alert.rule.created_at": true, "kibana.alert.rule.updated_at": true,
-	"vigil.execution.range.gte": true, "vigil.execution.range.lte": true,
-	"kibana.alert.workflow_status": true,
-	// Re-deriving an alert late is no change to it.
-	engine.LateField: true,
-}
-
-func contentHash(a *engine.Alert) string {
-	keys := make([]string, 0, len(a.Fields))
-	for k := range a.Fields {
-		if !volatile[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	h := sha256.New()
-	for _, k := range keys {
-		b, _ := json.Marshal(a.Fields[k])
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write(b)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+func contentHash(a *engine.Alert) string { return engine.ContentHash(a) }
 
 // handle stores alerts and fans out the new and changed ones.
 func (s *Server) handle(ups []engine.Update) {

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+)
+
+// volatile fields change between evaluations of the same alert without it
+// changing: they are left out of its content hash.
+var volatile = map[string]bool{
+	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
+	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
+	"kibana.alert.intended_timestamp": true, "kibana.alert.rule.created_at": true, "kibana.alert.rule.updated_at": true,
+	"vigil.execution.range.gte": true, "vigil.execution.range.lte": true,
+	"kibana.alert.workflow_status": true,
+	// Re-deriving an alert late is no change to it.
+	LateField: true,
+}
+
+// ContentHash identifies an alert's content apart from the fields that
+// change with every evaluation (times, execution ids, workflow status): a
+// re-derived alert with the same hash is the same alert, unchanged. The
+// service's store and the Kafka alerts ledger both compare by it.
+func ContentHash(a *Alert) string {
+	keys := make([]string, 0, len(a.Fields))
+	for k := range a.Fields {
+		if !volatile[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		b, _ := json.Marshal(a.Fields[k])
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DecodeFields is every field the rules read plus what routing (the
+// data_stream.* fields), time (each rule's timestamp) and the per-source
+// watermarks need: decoders project to it and skip the rest of each event.
+func DecodeFields(rules []*CompiledRule) []string {
+	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
+	for _, f := range SourceFields() {
+		set[f] = true
+	}
+	for _, cr := range rules {
+		for _, f := range cr.Fields() {
+			set[f] = true
+		}
+		if cr.Rule.TimestampField != "" {
+			set[cr.Rule.TimestampField] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// VolatileField reports whether ContentHash leaves the field out.
+func VolatileField(name string) bool { return volatile[name] }
