@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sort"
+	"time"
 )
 
 // volatile fields change between evaluations of the same alert without it
@@ -68,3 +69,15 @@ func DecodeFields(rules []*CompiledRule) []string {
 
 // VolatileField reports whether ContentHash leaves the field out.
 func VolatileField(name string) bool { return volatile[name] }
+
+// StableExecUUID is a run's kibana.alert.rule.execution.uuid, stable per
+// rule and run: a restart (or another instance) re-deriving the run's
+// alerts gives them the execution id they had.
+func StableExecUUID(ruleID string, at time.Time) string {
+	h := sha256.Sum256([]byte("vigil-serve\x00" + ruleID + "\x00" + at.UTC().Format(time.RFC3339Nano)))
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	x := hex.EncodeToString(b)
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}

@@ -9,7 +9,6 @@ package server
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -259,16 +258,9 @@ func modeOf(m string) engine.Mode {
 	return engine.Realtime
 }
 
-// execUUID is stable per rule and run, so a restart re-deriving a run's
-// alerts gives them the execution id they had.
-func execUUID(ruleID string, at time.Time) string {
-	h := sha256.Sum256([]byte("vigil-serve\x00" + ruleID + "\x00" + at.UTC().Format(time.RFC3339Nano)))
-	b := h[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	x := hex.EncodeToString(b)
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
+// execUUID is engine.StableExecUUID: the same run has the same execution
+// id across restarts and instances.
+func execUUID(ruleID string, at time.Time) string { return engine.StableExecUUID(ruleID, at) }
 
 // projection is what decoding keeps of each event (engine.DecodeFields).
 func projection(rules []*engine.CompiledRule) []string { return engine.DecodeFields(rules) }
