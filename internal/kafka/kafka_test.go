@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -192,12 +195,19 @@ func (s *severable) dial(ctx context.Context, network, host string) (net.Conn, e
 	return c, err
 }
 
-func (s *severable) kill() {
+func (s *severable) kill() { s.setDown(true) }
+
+// setDown cuts every connection and refuses new ones (down), or lets the
+// member dial again.
+func (s *severable) setDown(down bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dead = true
-	for _, c := range s.conns {
-		c.Close()
+	s.dead = down
+	if down {
+		for _, c := range s.conns {
+			c.Close()
+		}
+		s.conns = nil
 	}
 }
 
@@ -224,7 +234,7 @@ func kafkaConfig(c *kfake.Cluster) *config.Config {
 func startInstance(t *testing.T, cfg *config.Config, rules []*engine.CompiledRule) *instance {
 	t.Helper()
 	in := &instance{sev: &severable{}, done: make(chan struct{})}
-	c, err := New(Options{Config: cfg, Rules: rules, ClientOpts: []kgo.Opt{kgo.Dialer(in.sev.dial), kgo.HeartbeatInterval(300 * time.Millisecond)},
+	c, err := New(Options{Config: cfg, Rules: rules, ClientOpts: []kgo.Opt{kgo.Dialer(in.sev.dial), kgo.HeartbeatInterval(300 * time.Millisecond), kgo.RebalanceTimeout(3 * time.Second)},
 		CommitInterval: 200 * time.Millisecond,
 		Deliver: func(ups []engine.Update) {
 			in.mu.Lock()
@@ -350,6 +360,10 @@ func waitMatch(t *testing.T, want map[string]map[string]any, d time.Duration, in
 			if len(diffs) > 10 {
 				diffs = append(diffs[:10], fmt.Sprintf("… %d more", len(diffs)-10))
 			}
+			for i, in := range ins {
+				b, _ := json.Marshal(in.c.Partitions())
+				t.Logf("member %d partitions: %s", i, b)
+			}
 			t.Fatalf("after %s the alerts differ from hunt's:\n%s", d, bytesJoin(diffs))
 		}
 		time.Sleep(50 * time.Millisecond) // polling an outcome, not sequencing
@@ -423,4 +437,152 @@ func TestGroupEqualsHunt(t *testing.T) {
 		t.Errorf("the members own %d partitions, want %d", owned, parts)
 	}
 	noDuplicates(t, c, ins...)
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling an outcome, not sequencing
+	}
+}
+
+// consumed is how many records the members have evaluated.
+func consumed(ins ...*instance) int64 {
+	var n int64
+	for _, in := range ins {
+		for _, p := range in.c.Partitions() {
+			n += p.Events
+		}
+	}
+	return n
+}
+
+// Acceptance 3 (issue 18): one of 3 members is killed (connections cut,
+// no LeaveGroup, no final commit: what kill -9 leaves) after it raised
+// alerts and while windows are open, more events arrive, and a new member
+// joins later: the final alerts are still exactly hunt's, with no version
+// of an alert raised twice, in the members' deliveries or in the alerts
+// topic.
+func TestGroupSurvivesKilledMember(t *testing.T) {
+	hosts, bursts, parts := scale()
+	evs := testData(t, hosts, bursts)
+	want := huntAlerts(t, evs)
+	c := cluster(t, parts)
+	half := len(evs) / 2
+	produce(t, c, evs[:half])
+	rules := seedRules(t)
+	cfg := kafkaConfig(c)
+	a, b, v := startInstance(t, cfg, rules), startInstance(t, cfg, rules), startInstance(t, cfg, rules)
+	ins := []*instance{a, b, v}
+	waitFor(t, 30*time.Second, "the first half evaluated and alerting", func() bool {
+		_, n := latest(ins...)
+		return consumed(ins...) >= int64(half) && n > 0
+	})
+	victim := v
+	for _, in := range ins { // kill a member that raised alerts
+		if len(in.updates()) > 0 {
+			victim = in
+		}
+	}
+	victim.kill()
+	produce(t, c, evs[half:])
+	d := startInstance(t, cfg, rules)
+	waitMatch(t, want, 60*time.Second, a, b, v, d)
+	noDuplicates(t, c, a, b, v, d)
+	replayed := 0.0
+	for _, in := range []*instance{a, b, v, d} {
+		if in != victim {
+			replayed += total(in.c.metrics.replayed)
+		}
+	}
+	if replayed == 0 {
+		t.Error("no record was replayed: the killed member's partitions were not rebuilt")
+	}
+}
+
+// Acceptance 6 (issue 18): non-JSON and oversized messages are counted and
+// dead-lettered (with their source and reason) without stopping the
+// partition; a topic that does not exist is no obstacle; the member cut off
+// from the broker for a while recovers and loses nothing. The outage is 2 s
+// of wall time (not 30: the client's retries and the group's session are
+// what is tested, and they behave the same).
+func TestBadInputAndOutage(t *testing.T) {
+	evs := testData(t, 4, 6)
+	want := huntAlerts(t, evs)
+	c := cluster(t, 3)
+	cfg := kafkaConfig(c)
+	cfg.Kafka.Topics = []string{eventsTopic, "no-such-topic"}
+	cfg.Kafka.MaxMessageBytes = 64 << 10
+	in := startInstance(t, cfg, seedRules(t))
+	bad := []event{
+		{line: []byte("not json at all"), agent: "x"},
+		{line: []byte(`{"@timestamp": "2026-11-20T09:00:00Z", "truncated`), agent: "x"},
+		{line: []byte(`[1,2,3]`), agent: "y"},
+		{line: append(append([]byte(`{"pad":"`), bytes.Repeat([]byte("a"), 70<<10)...), '"', '}'), agent: "z"},
+	}
+	produce(t, c, bad)
+	third := len(evs) / 3
+	produce(t, c, evs[:third])
+	waitFor(t, 30*time.Second, "the first third evaluated", func() bool { return consumed(in) >= int64(third) })
+	in.sev.setDown(true)
+	produce(t, c, evs[third:])
+	time.Sleep(2 * time.Second) // the outage itself
+	in.sev.setDown(false)
+	waitMatch(t, want, 60*time.Second, in)
+	noDuplicates(t, c, in)
+
+	dl := readTopic(t, c, dlqTopic)
+	reasons := map[string]int{}
+	for _, r := range dl {
+		for _, h := range r.Headers {
+			if h.Key == "vigil-reason" {
+				reasons[string(h.Value)]++
+			}
+		}
+	}
+	if reasons[reasonMalformed] != 3 || reasons[reasonOversized] != 1 {
+		t.Errorf("dead letters by reason: %v, want 3 malformed and 1 oversized", reasons)
+	}
+	m := in.c.metrics.deadLetters
+	if got := [2]float64{testutil.ToFloat64(m.WithLabelValues(reasonMalformed)), testutil.ToFloat64(m.WithLabelValues(reasonOversized))}; got != [2]float64{3, 1} {
+		t.Errorf("vigil_kafka_dead_letters_total malformed, oversized: %v, want [3 1]", got)
+	}
+}
+
+func readTopic(t *testing.T, c *kfake.Cluster, topic string) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var out []*kgo.Record
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		n := len(out)
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, r) })
+		if len(out) == n {
+			return out
+		}
+	}
+}
+
+// total sums a counter vector's series.
+func total(c prometheus.Collector) float64 {
+	ch := make(chan prometheus.Metric, 1024)
+	go func() { c.Collect(ch); close(ch) }()
+	sum := 0.0
+	for m := range ch {
+		var d dto.Metric
+		m.Write(&d)
+		sum += d.GetCounter().GetValue()
+	}
+	return sum
 }
