@@ -103,7 +103,7 @@ func (c *Consumer) publish() {
 func (c *Consumer) Partitions() []PartitionState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]PartitionState(nil), c.view...)
+	return append([]PartitionState{}, c.view...)
 }
 
 // Handler serves GET /api/kafka/partitions: {"partitions":[…]}.

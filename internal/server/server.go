@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"vigil/internal/config"
 	"vigil/internal/doc"
 	"vigil/internal/engine"
@@ -56,6 +58,10 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+	// Collectors are served on /metrics besides the service's own, and
+	// Routes on the API (behind auth): other inputs' (internal/kafka).
+	Collectors []prometheus.Collector
+	Routes     map[string]http.Handler
 }
 
 // Server is a running detection service.
@@ -176,6 +182,9 @@ func New(opts Options) (*Server, error) {
 		s.token = h[:]
 	}
 	s.metrics = newMetrics()
+	for _, c := range opts.Collectors {
+		s.metrics.reg.MustRegister(c)
+	}
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules)
 	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
@@ -610,6 +619,11 @@ func (s *Server) sync(fn func()) {
 	s.ingestMu.Unlock()
 	<-b.done
 }
+
+// Deliver handles alerts another input's engines produced (internal/kafka)
+// as the service's own: stored, sent to the sinks and streamed, on the
+// engine goroutine.
+func (s *Server) Deliver(ups []engine.Update) { s.sync(func() { s.handle(ups) }) }
 
 // Sync waits until every accepted event is evaluated and its alerts
 // handled.
