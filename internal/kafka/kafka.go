@@ -140,6 +140,8 @@ func New(opts Options) (*Consumer, error) {
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.SessionTimeout(k.SessionTimeout.Duration),
+		// Kafka's default 3 s, or a third of a shorter session.
+		kgo.HeartbeatInterval(min(3*time.Second, k.SessionTimeout.Duration/3)),
 		kgo.ConsumeResetOffset(start),
 		// A record over the limit is still fetched (and dead-lettered):
 		// the fetch size only has to admit it.

@@ -406,7 +406,7 @@ func noDuplicates(t *testing.T, c *kfake.Cluster, ins ...*instance) {
 
 func scale() (hosts, bursts int, partitions int32) {
 	if os.Getenv("VIGIL_LONG_TESTS") != "" {
-		return 420, 24, 12 // ≈ 200k events, 28 alerting groups
+		return 440, 24, 12 // ≈ 203k events, 28 alerting groups
 	}
 	return 24, 24, 12
 }
