@@ -376,7 +376,7 @@ func (c *Consumer) consume(p *partition, r *kgo.Record) {
 	}
 	p.events++
 	p.live.Replaying = replay
-	t := timeOf(d)
+	t := engine.Timestamp(d)
 	if p.live.Push(d) {
 		if t != math.MinInt64 {
 			p.track(r.Offset, t)
@@ -535,16 +535,4 @@ func (c *Consumer) commit(ctx context.Context, ps []*partition) {
 			}
 		}
 	})
-}
-
-// timeOf is a document's @timestamp in ms (math.MinInt64: none).
-func timeOf(d *doc.Document) int64 {
-	v := d.Get("@timestamp")
-	if v.IsNull() || v.IsMulti() || !v.T.IsTemporal() {
-		return math.MinInt64
-	}
-	if v.T == doc.DateNanos {
-		return v.I / 1e6
-	}
-	return v.I
 }

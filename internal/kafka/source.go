@@ -48,7 +48,7 @@ func (c *Consumer) source(ctx context.Context, p *partition) engine.Source {
 					return
 				}
 				if d, err := c.document(r); err == nil {
-					if t := timeOf(d); t >= from && t <= to {
+					if t := engine.Timestamp(d); t >= from && t <= to {
 						fn(d)
 					}
 				}

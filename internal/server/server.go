@@ -379,16 +379,7 @@ func (s *Server) recover() error {
 	return nil
 }
 
-func timeOf(d *doc.Document) int64 {
-	v := d.Get("@timestamp")
-	if v.IsNull() || v.IsMulti() || !v.T.IsTemporal() {
-		return math.MinInt64
-	}
-	if v.T == doc.DateNanos {
-		return v.I / 1e6
-	}
-	return v.I
-}
+func timeOf(d *doc.Document) int64 { return engine.Timestamp(d) }
 
 // Serve accepts connections on ln (at most limits.max_connections at once)
 // until Shutdown; it starts the engine and the configured inputs first, and
