@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -41,9 +42,20 @@ func main() {
 	instances := flag.Int("instances", 1, "members of the consumer group")
 	bursts := flag.Int("bursts", 200, "alerting bursts for the latency phase")
 	every := flag.Duration("burst-every", 20*time.Millisecond, "time between bursts")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kafka-load:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*events, *partitions, *instances, *bursts, *every); err != nil {
 		fmt.Fprintln(os.Stderr, "kafka-load:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
