@@ -230,6 +230,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	kctx, kstop := context.WithCancel(context.Background())
 	kdone := make(chan struct{})
 	if kc != nil {
+		srv.Start() // the engine goroutine takes the member's alerts (Serve starts it too; idempotent)
 		go func() { defer close(kdone); kc.Run(kctx) }()
 	} else {
 		close(kdone)
