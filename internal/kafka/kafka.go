@@ -155,6 +155,10 @@ func New(opts Options) (*Consumer, error) {
 	}
 	c.adm = kadm.NewClient(c.cl)
 	c.ledger = &ledger{topic: k.AlertsTopic, seen: map[string]raised{}, read: map[int32]int64{}}
+	for _, cr := range spanning(opts.Rules) {
+		c.log.Warn("rule groups may span Kafka partitions: its results are per partition (docs/kafka.md)",
+			"rule", cr.Rule.Name, "by", cr.Query.GroupBy(), "partition_keys", partitionKeys)
+	}
 	return c, nil
 }
 
@@ -220,10 +224,10 @@ func (c *Consumer) close() {
 	c.cl.Close()
 }
 
-// Kill drops the member as a crash would: nothing flushed or committed,
+// crash drops the member as a crash would: nothing flushed or committed,
 // no LeaveGroup; the group reassigns its partitions once its session
 // expires. Tests use it with a dialer that severs the connections first.
-func (c *Consumer) Kill() {
+func (c *Consumer) crash() {
 	c.mu.Lock()
 	c.parts = map[tp]*partition{}
 	c.pending = nil

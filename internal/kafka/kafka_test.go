@@ -261,7 +261,7 @@ func (in *instance) stop() {
 func (in *instance) kill() {
 	in.sev.kill()
 	in.cancel()
-	in.c.Kill()
+	in.c.crash()
 	<-in.done
 }
 
