@@ -34,6 +34,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -89,7 +90,14 @@ type Consumer struct {
 	pending []*partition // assigned, not yet restored
 	dlq     []*kgo.Record
 	view    []PartitionState // for the API, as of the last poll
+	// missing are the subscribed topics the cluster does not have (named
+	// topics only; a regex matches what exists), checked every topicCheck.
+	missing   []string
+	lastCheck time.Time
 }
+
+// topicCheck is how often named topics are checked for existence.
+const topicCheck = 30 * time.Second
 
 type tp struct {
 	topic string
@@ -203,6 +211,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			c.commit(ctx, c.sorted())
 			lastCommit = time.Now()
 		}
+		c.checkTopics(ctx)
 		c.publish()
 		c.mu.Unlock()
 		c.cl.AllowRebalance()
@@ -398,6 +407,30 @@ func (p *partition) finishRebuild(m *Metrics) {
 	p.state = stateLive
 	p.rebuildSeconds = time.Since(p.rebuilt).Seconds()
 	m.rebuild.WithLabelValues(p.topic, strconv.Itoa(int(p.part))).Set(p.rebuildSeconds)
+}
+
+// checkTopics reports subscribed topics the cluster does not have: the
+// member waits for them (a shipper may create them later), and says so.
+func (c *Consumer) checkTopics(ctx context.Context) {
+	if c.k.TopicRegex || time.Since(c.lastCheck) < topicCheck {
+		return
+	}
+	c.lastCheck = time.Now()
+	details, err := c.adm.ListTopics(ctx, c.k.Topics...)
+	if err != nil {
+		return // the cluster is away: fetch errors say it
+	}
+	var missing []string
+	for _, t := range c.k.Topics {
+		if d, ok := details[t]; !ok || d.Err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if !slices.Equal(missing, c.missing) && len(missing) > 0 {
+		c.log.Warn("kafka topics not found; waiting for them", "topics", missing)
+	}
+	c.missing = missing
+	c.metrics.missingTopics.Set(float64(len(missing)))
 }
 
 // document decodes a record's event, with its index and id.

@@ -544,6 +544,9 @@ func TestBadInputAndOutage(t *testing.T) {
 	in.sev.setDown(false)
 	waitMatch(t, want, 60*time.Second, in)
 	noDuplicates(t, c, in)
+	if m := in.c.MissingTopics(); len(m) != 1 || m[0] != "no-such-topic" {
+		t.Errorf("missing topics reported: %v, want [no-such-topic]", m)
+	}
 
 	dl := readTopic(t, c, dlqTopic)
 	reasons := map[string]int{}

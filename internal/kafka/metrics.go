@@ -15,6 +15,7 @@ import (
 type Metrics struct {
 	messages, alerts, expired, future    prometheus.Counter
 	fetchErrors, produceErrors           prometheus.Counter
+	missingTopics                        prometheus.Gauge
 	deadLetters                          *prometheus.CounterVec
 	replayed                             *prometheus.CounterVec
 	lag, rebuild, watermark, openWindows *prometheus.GaugeVec
@@ -29,6 +30,7 @@ func newMetrics() *Metrics {
 		future:        prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_kafka_events_future_total", Help: "Events from Kafka stamped beyond max_future_skew (quarantined)."}),
 		fetchErrors:   prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_kafka_fetch_errors_total", Help: "Fetch errors reported by the Kafka client (it retries)."}),
 		produceErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_kafka_produce_errors_total", Help: "Failed writes to the alerts or dead-letter topic."}),
+		missingTopics: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_kafka_missing_topics", Help: "Subscribed topics the cluster does not have (checked every 30 s)."}),
 		deadLetters:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_kafka_dead_letters_total", Help: "Messages rejected (and written to the dead-letter topic), by reason."}, []string{"reason"}),
 		replayed:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_kafka_replayed_events_total", Help: "Records replayed to rebuild a partition's open windows after assignment."}, part),
 		lag:           prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_kafka_partition_lag", Help: "Records between the partition's high watermark and the next one to evaluate."}, part),
@@ -41,7 +43,7 @@ func newMetrics() *Metrics {
 // Collectors are the input's metrics, to register with the service's.
 func (c *Consumer) Collectors() []prometheus.Collector {
 	m := c.metrics
-	return []prometheus.Collector{m.messages, m.alerts, m.expired, m.future, m.fetchErrors, m.produceErrors,
+	return []prometheus.Collector{m.messages, m.alerts, m.expired, m.future, m.fetchErrors, m.produceErrors, m.missingTopics,
 		m.deadLetters, m.replayed, m.lag, m.rebuild, m.watermark, m.openWindows}
 }
 
@@ -99,6 +101,14 @@ func (c *Consumer) publish() {
 	c.view = view
 }
 
+// MissingTopics are the subscribed topics the cluster did not have at the
+// last check.
+func (c *Consumer) MissingTopics() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string{}, c.missing...)
+}
+
 // Partitions is every owned partition's state as of the last poll.
 func (c *Consumer) Partitions() []PartitionState {
 	c.mu.Lock()
@@ -106,10 +116,11 @@ func (c *Consumer) Partitions() []PartitionState {
 	return append([]PartitionState{}, c.view...)
 }
 
-// Handler serves GET /api/kafka/partitions: {"partitions":[…]}.
+// Handler serves GET /api/kafka/partitions:
+// {"partitions":[…],"missing_topics":[…]}.
 func (c *Consumer) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"partitions": c.Partitions()})
+		json.NewEncoder(w).Encode(map[string]any{"partitions": c.Partitions(), "missing_topics": c.MissingTopics()})
 	})
 }
