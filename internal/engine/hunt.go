@@ -81,7 +81,7 @@ func ReadSources(rules []*CompiledRule) bool {
 // DecodeFields is every field the rules read plus what routing (the
 // data_stream.* fields), time (each rule's timestamp) and the per-source
 // watermarks need: decoders project to it and skip the rest of each event.
-func DecodeFields(rules []*CompiledRule) []string {
+func DecodeFields(rules []*CompiledRule, eqlRules []*EQLRule) []string {
 	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, f := range SourceFields() {
 		set[f] = true
@@ -92,6 +92,11 @@ func DecodeFields(rules []*CompiledRule) []string {
 		}
 		if cr.Rule.TimestampField != "" {
 			set[cr.Rule.TimestampField] = true
+		}
+	}
+	for _, er := range eqlRules {
+		for _, f := range er.Fields() {
+			set[f] = true
 		}
 	}
 	out := make([]string, 0, len(set))

@@ -124,10 +124,20 @@ func New(opts Options) (*Consumer, error) {
 	if opts.Deliver == nil {
 		opts.Deliver = func([]engine.Update) {}
 	}
+	// new_terms rules need their seen terms kept across partition moves (the
+	// service keeps them in its store, per instance): not served from Kafka
+	// yet.
+	opts.Rules = slices.DeleteFunc(slices.Clone(opts.Rules), func(cr *engine.CompiledRule) bool {
+		if cr.Rule.NewTerms != nil {
+			opts.Logger.Warn("new_terms rule not served from Kafka yet (its _bulk ingest is)", "rule", cr.Rule.Name)
+			return true
+		}
+		return false
+	})
 	k := opts.Config.Kafka
 	c := &Consumer{opts: opts, k: k, log: opts.Logger, parts: map[tp]*partition{}, metrics: newMetrics(),
 		readIDs: engine.ReadIDs(opts.Rules)}
-	c.dec = doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: engine.DecodeFields(opts.Rules), Source: engine.ReadSources(opts.Rules)})
+	c.dec = doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: engine.DecodeFields(opts.Rules, nil), Source: engine.ReadSources(opts.Rules)})
 	conn, err := connOpts(k)
 	if err != nil {
 		return nil, err

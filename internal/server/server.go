@@ -2,8 +2,10 @@
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
 // live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events); the alert and rule API; Prometheus metrics, health, auth, TLS and
-// request limits; checkpoints and graceful shutdown.
+// Events), with alert suppression's windows (suppression.go) and new_terms
+// rules' seen combinations (newterms.go) kept in the store; the alert and
+// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// checkpoints and graceful shutdown.
 package server
 
 import (
@@ -62,6 +64,9 @@ type Options struct {
 	// Routes on the API (behind auth): other inputs' (internal/kafka).
 	Collectors []prometheus.Collector
 	Routes     map[string]http.Handler
+
+	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
+	EQLRules []*engine.EQLRule
 }
 
 // Server is a running detection service.
@@ -135,6 +140,9 @@ type Server struct {
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
+	// supp is alert suppression's open windows (suppression.go; engine
+	// goroutine).
+	supp suppressionState
 }
 
 const knownMax = 100_000
@@ -186,8 +194,10 @@ func New(opts Options) (*Server, error) {
 		s.metrics.reg.MustRegister(c)
 	}
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
-	s.fields = projection(opts.Rules)
-	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
+	s.fields = projection(opts.Rules, opts.EQLRules)
+	// Keep each event's JSON only for rules reading METADATA _source, and
+	// for EQL rules, whose alerts carry their events' source as a hunt's do.
+	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -212,6 +222,7 @@ func New(opts Options) (*Server, error) {
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
 		Retention:          cfg.LateRetention.Duration,
 		MaxGroups:          cfg.Limits.MaxGroupsPerRule,
+		MaxTerms:           cfg.Limits.MaxTermsPerRule,
 		MaxAlertsPerWindow: cfg.Limits.MaxAlertsPerWindow,
 		IndexFallback:      cfg.Index,
 		Clock:              opts.Clock,
@@ -219,6 +230,7 @@ func New(opts Options) (*Server, error) {
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
 	})
+	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
@@ -227,7 +239,11 @@ func New(opts Options) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.fields = projection(opts.Rules) // with the stored exception items' fields
+	if err := s.loadTerms(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	s.fields = projection(opts.Rules, opts.EQLRules) // with the stored exception items' fields
 	so := store.SpoolOptions{Create: opts.SpoolFiles}
 	if cfg.Durability == config.DurabilityAsync {
 		so.SyncEvery = cfg.SyncInterval.Duration
@@ -272,7 +288,9 @@ func modeOf(m string) engine.Mode {
 func execUUID(ruleID string, at time.Time) string { return engine.StableExecUUID(ruleID, at) }
 
 // projection is what decoding keeps of each event (engine.DecodeFields).
-func projection(rules []*engine.CompiledRule) []string { return engine.DecodeFields(rules) }
+func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
+	return engine.DecodeFields(rules, eqlRules)
+}
 
 func (s *Server) buildPrefilter() error {
 	cat := s.opts.Catalog
@@ -288,6 +306,13 @@ func (s *Server) buildPrefilter() error {
 		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
+		}
+		filters = append(filters, f)
+	}
+	for _, er := range s.opts.EQLRules {
+		f := er.Prefilter(s.opts.Mapping)
+		if f == nil {
+			return nil
 		}
 		filters = append(filters, f)
 	}
@@ -549,6 +574,7 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 		s.log.Error("evaluation failed", "err", err)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
@@ -586,6 +612,7 @@ func (s *Server) tick() {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	s.handleCaps()
 	s.floor.Store(s.live.Floor()) // a run moves scheduled rules' floor
 }
@@ -630,6 +657,8 @@ func (s *Server) checkpoint() {
 		}
 		s.lastSave = st
 	}
+	s.pruneTerms()
+	s.pruneSuppression()
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
@@ -639,6 +668,7 @@ func contentHash(a *engine.Alert) string { return engine.ContentHash(a) }
 
 // handle stores alerts and fans out the new and changed ones.
 func (s *Server) handle(ups []engine.Update) {
+	ups = s.suppress(ups)
 	for _, u := range ups {
 		a := u.Alert
 		hash := contentHash(a)
@@ -714,6 +744,13 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		if st.Terms > 0 || st.TermsRefused > 0 {
+			s.metrics.terms.WithLabelValues(st.Name).Set(float64(st.Terms))
+			s.metrics.termsRefused.WithLabelValues(st.Name).Set(float64(st.TermsRefused))
+		}
+		if st.SequencesDropped > 0 {
+			s.metrics.seqDropped.WithLabelValues(st.Name).Set(float64(st.SequencesDropped))
+		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
 			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))
