@@ -429,13 +429,13 @@ func TestGroupEqualsHunt(t *testing.T) {
 	cfg := kafkaConfig(c)
 	ins := []*instance{startInstance(t, cfg, rules), startInstance(t, cfg, rules), startInstance(t, cfg, rules)}
 	waitMatch(t, want, 60*time.Second, ins...)
-	owned := 0
-	for _, in := range ins {
-		owned += len(in.c.Partitions())
-	}
-	if owned != int(parts) {
-		t.Errorf("the members own %d partitions, want %d", owned, parts)
-	}
+	waitFor(t, 30*time.Second, "the members to own every partition between them", func() bool {
+		owned := 0
+		for _, in := range ins {
+			owned += len(in.c.Partitions())
+		}
+		return owned == int(parts)
+	})
 	noDuplicates(t, c, ins...)
 }
 
