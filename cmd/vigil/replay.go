@@ -27,8 +27,8 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	compiled = withoutNewTerms(stderr, compiled, "not replayed yet (run the hunt without --replay)")
 	var eventRules []*engine.EQLRule
 	for _, er := range eqlRules {
-		if er.Query.IsSequence() {
-			fmt.Fprintf(stderr, "eql rule %q: sequence rules are not replayed yet (vigil hunt without --replay runs it)\n", er.Rule.Name)
+		if er.Query.HasStages() {
+			fmt.Fprintf(stderr, "eql rule %q: sequence and sample rules are not replayed yet (vigil hunt without --replay runs it)\n", er.Rule.Name)
 			continue
 		}
 		eventRules = append(eventRules, er)

@@ -14,12 +14,12 @@ import (
 // order, as Kibana's EQL search (build_eql_search_request.ts: a range
 // filter on the run's window, size max_signals) returns them. Event alert
 // ids do not depend on the run, so an event two overlapping runs find
-// alerts once. Sequence rules are not replayed: they are returned in
-// skipped. RunReport.Events counts the run's candidate events (the
+// alerts once. Sequence and sample rules are not replayed: they are
+// returned in skipped. RunReport.Events counts the run's candidate events (the
 // matches, after exceptions), not every event of its indices.
 func (h *EQLHunt) Replay(execUUID func(rule string, at time.Time) string) (alerts []*Alert, reports []RunReport, skipped []*EQLRule) {
 	for _, r := range h.rules {
-		if r.r.Query.IsSequence() {
+		if r.r.Query.HasStages() {
 			skipped = append(skipped, r.r)
 			continue
 		}

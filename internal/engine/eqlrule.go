@@ -3,12 +3,16 @@ package engine
 // EQL rules (type = "eql") cannot be lowered to ES|QL (sequences have no
 // ES|QL form), so they run on their own path: an EQLHunt collects, per
 // rule, the events of the rule's indices that can take part in a result
-// (an event query's matches; for a sequence, every event of its indices),
+// (an event query's matches; for a sequence, every event of its indices;
+// for a sample, the events of its stages),
 // projected to the query's fields, and at Finish runs eql.Query.Search over
 // them — sorted by timestamp, tiebreaker, then input order, as
 // Elasticsearch's EQL search orders them — with the rule's max_signals as
 // the search size. Alerts are shaped by BuildAlert; sequences as Kibana's
-// build_alert_group_from_sequence.ts writes them (see sequenceAlerts).
+// build_alert_group_from_sequence.ts writes them (see sequenceAlerts), and
+// samples alike: Elasticsearch returns samples under hits.sequences, and
+// Kibana's EQL executor (rule_types/eql/eql.ts) wraps whatever it finds
+// there with wrapSequences.
 
 import (
 	"crypto/sha256"
@@ -232,7 +236,7 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		if exceptedBy(r.r.Exceptions, d, &r.excepted) {
 			continue
 		}
-		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {
+		if !r.r.Query.Candidate(d) {
 			continue
 		}
 		if len(r.events) >= limit {
@@ -259,7 +263,7 @@ func (h *EQLHunt) Finish(now time.Time, execUUID string) []*RuleResult {
 		if res.Dropped > 0 {
 			rr.Warnings = append(rr.Warnings, itoa(int64(res.Dropped))+" pending sequences dropped by the sequence cap")
 		}
-		if r.r.Query.IsSequence() {
+		if r.r.Query.HasStages() {
 			rr.Rows = len(res.Sequences)
 			for _, s := range res.Sequences {
 				rr.Alerts = append(rr.Alerts, sequenceAlerts(r.r.Rule, s, ex)...)

@@ -82,6 +82,7 @@ func TestEQLExceptions(t *testing.T) {
 		ev(4, "process", "h3", "alice"), ev(5, "network", "h3", "alice"),
 	}
 	const seq = `sequence by host.name [process where process.name == "sh"] [network where true]`
+	const smp = `sample by host.name [network where true] [process where process.name == "sh"]`
 	cases := []struct {
 		name, query, except string // except: the user.name the item removes ("" none)
 		wantHosts           string // host.name of each alerting event, in order
@@ -93,6 +94,9 @@ func TestEQLExceptions(t *testing.T) {
 		{"event rule other item", `process where process.name == "sh"`, "carol", "h1,h2,h3", 3, 0},
 		{"sequence", seq, "", "h1,h1,h2,h2,h3,h3", 3, 0},
 		{"sequence excepted in either stage", seq, "bob", "h3,h3", 1, 2},
+		// a sample lists its events in stage order: network, then process
+		{"sample", smp, "", "h1,h1,h2,h2,h3,h3", 3, 0},
+		{"sample excepted in either stage", smp, "bob", "h3,h3", 1, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -132,6 +136,42 @@ func TestEQLExceptions(t *testing.T) {
 				t.Errorf("exception counts %+v, want %d events removed", rr.Exceptions, c.wantExcepted)
 			}
 		})
+	}
+}
+
+// A sample rule alerts as Kibana wraps what Elasticsearch returns under
+// hits.sequences: one building block per event, in stage order (not time
+// order), and a shell alert whose id is their group id.
+func TestEQLSampleAlerts(t *testing.T) {
+	lines := []string{
+		`{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"host":{"name":"h1"}}`,
+		`{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"network"},"host":{"name":"h1"}}`,
+		`{"@timestamp":"2026-01-01T00:00:02Z","event":{"category":"network"},"host":{"name":"h2"}}`,
+	}
+	r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low",
+		Query: `sample by host.name [network where true] [process where true]`}
+	er, err := CompileEQL(r, &Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewEQLHunt([]*EQLRule{er})
+	h.UnindexedMatchAll = true
+	pushEQLLines(t, h, lines)
+	rr := h.Finish(time.Unix(0, 0), "x")[0]
+	if rr.Rows != 1 || len(rr.Alerts) != 3 {
+		t.Fatalf("%d rows, %d alerts; want 1 sample: 2 building blocks and a shell", rr.Rows, len(rr.Alerts))
+	}
+	shell := rr.Alerts[2]
+	for i, want := range []string{"2026-01-01T00:00:01.000Z", "2026-01-01T00:00:00.000Z"} {
+		a := rr.Alerts[i]
+		if a.Fields["kibana.alert.original_time"] != want || a.Fields["kibana.alert.group.index"] != i ||
+			a.Fields["kibana.alert.group.id"] != shell.ID || a.Fields["kibana.alert.building_block_type"] != "default" {
+			t.Errorf("building block %d: time %v index %v group %v, want %s %d %s", i, a.Fields["kibana.alert.original_time"],
+				a.Fields["kibana.alert.group.index"], a.Fields["kibana.alert.group.id"], want, i, shell.ID)
+		}
+	}
+	if shell.Fields["kibana.alert.group.id"] != shell.ID {
+		t.Errorf("shell group id %v, want %s", shell.Fields["kibana.alert.group.id"], shell.ID)
 	}
 }
 

@@ -194,6 +194,11 @@ func (q *Query) compileSequence(c *compiler, ast *AST, cat string) {
 // IsSequence reports whether the query is a sequence.
 func (q *Query) IsSequence() bool { return q.sequence }
 
+// HasStages reports whether the query is a sequence or a sample: its
+// results are Result.Sequences (one event per stage, join keys), which
+// Kibana turns into alert groups alike.
+func (q *Query) HasStages() bool { return q.sequence || q.sample }
+
 // IsSample reports whether the query is a sample (`sample by …`): it is
 // neither an event query (Match is false) nor a sequence (no Sequencer);
 // Search answers it, its results in Result.Sequences as Elasticsearch

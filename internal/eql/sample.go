@@ -79,11 +79,17 @@ func (q *Query) searchSamples(docs []*doc.Document) Result {
 	return r
 }
 
-// SampleCandidate reports whether an event can take part in a sample: it
-// matches one of the query's stages. False for other queries.
-func (q *Query) SampleCandidate(d *doc.Document) bool {
-	if !q.sample {
-		return false
+// Candidate reports whether an event can take part in a result of the
+// query, for callers that collect events for Search: an event query's
+// match; for a sequence every event (until and missing-event stages change
+// results without being returned); for a sample an event matching one of
+// its stages.
+func (q *Query) Candidate(d *doc.Document) bool {
+	switch {
+	case q.event != nil:
+		return q.event.match(d)
+	case q.sequence:
+		return true
 	}
 	for _, st := range q.stages {
 		if st.match(d) {

@@ -106,8 +106,8 @@ func TestSampleKeys(t *testing.T) {
 	if want := "[1 a 2 <nil> 10 c]"; fmt.Sprint(got) != want {
 		t.Errorf("keys %v, want %s", got, want)
 	}
-	if q.SampleCandidate(docs[5]) || !q.SampleCandidate(docs[0]) {
-		t.Error("SampleCandidate: a network event is no candidate, a process event is")
+	if q.Candidate(docs[5]) || !q.Candidate(docs[0]) {
+		t.Error("Candidate: a network event is no candidate, a process event is")
 	}
 }
 
