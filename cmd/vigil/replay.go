@@ -28,7 +28,11 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	var eventRules []*engine.EQLRule
 	for _, er := range eqlRules {
 		if er.Query.HasStages() {
-			fmt.Fprintf(stderr, "eql rule %q: sequence and sample rules are not replayed yet (vigil hunt without --replay runs it)\n", er.Rule.Name)
+			kind := "sequence"
+			if er.Query.IsSample() {
+				kind = "sample"
+			}
+			fmt.Fprintf(stderr, "eql rule %q: %s rules are not replayed yet (vigil hunt without --replay runs it)\n", er.Rule.Name, kind)
 			continue
 		}
 		eventRules = append(eventRules, er)
