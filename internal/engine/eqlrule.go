@@ -91,9 +91,32 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 	}
 	q, err := eql.Compile(r.Query, m, opts)
 	if err != nil {
+		// Fields the index patterns' mappings declare by pattern compile as
+		// they do in ES|QL rules (see declaredColumns).
+		if extra := declareFields(m, unknownEQLColumns(err), cat); extra != nil {
+			fill(m, extra)
+			q, err = eql.Compile(r.Query, m, opts)
+		}
+	}
+	if err != nil {
 		return nil, eqlRuleError(r, err)
 	}
 	return &EQLRule{Rule: r, Query: q, index: index, mapping: m}, nil
+}
+
+// unknownEQLColumns lists the names of an EQL error's "Unknown column [x]".
+func unknownEQLColumns(err error) []string {
+	var list eql.ErrorList
+	if !errors.As(err, &list) {
+		return nil
+	}
+	var out []string
+	for _, e := range list {
+		if name, ok := unknownColumn(e.Msg); ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // eqlRuleError re-positions EQL errors (line:col within the query) as

@@ -59,6 +59,34 @@ func TestEQLHunt(t *testing.T) {
 	}
 }
 
+// EQL rules resolve fields as Elasticsearch's EQL search does: a field no
+// index of the rule's patterns maps is an "Unknown column" error; fields an
+// integration declares by pattern compile with no input, as in ES|QL rules.
+func TestCompileEQLFields(t *testing.T) {
+	for _, c := range []struct {
+		index, query, wantErr string
+	}{
+		{"logs-endpoint.events.file-*", `file where file.Ext.original.path : "/bin/*"`, ""},
+		{"logs-endpoint.events.process-*", `file where file.Ext.original.path : "/bin/*"`, "Unknown column [file.Ext.original.path]"},
+		{"logs-auditd_manager.auditd-*", `process where auditd.data.syscall == "prctl" and auditd.data.a0 == "f"`, ""},
+		{"logs-auditd_manager.auditd-*", `process where auditd.data.socket.family == "ipv4" and auditd.data.argc > 2`, ""},
+		{"auditbeat-*", `process where auditd.data.syscall == "socket" and auditd.data.a1 == "2"`, ""},
+		{"logs-endpoint.events.process-*", `process where auditd.data.syscall == "prctl"`, "Unknown column [auditd.data.syscall]"},
+		{"logs-auditd_manager.auditd-*", `process where auditd.data.nope == "x"`, "Unknown column [auditd.data.nope]"},
+		{"logs-kubernetes.audit_logs-*", "any where `kubernetes.audit.user.extra.authentication.kubernetes.io/pod-name` == \"p\"", ""},
+		{"logs-kubernetes.audit_logs-*", `any where kubernetes.audit.nope == "p"`, "Unknown column [kubernetes.audit.nope]"},
+	} {
+		r := &rule.Rule{Path: "r.toml", Type: "eql", Index: []string{c.index}, Query: c.query}
+		_, err := CompileEQL(r, &Catalog{})
+		if got := ""; err != nil && c.wantErr == "" || err == nil && c.wantErr != "" || err != nil && !strings.Contains(err.Error(), c.wantErr) {
+			if err != nil {
+				got = err.Error()
+			}
+			t.Errorf("%s over %s: error %q, want %q", c.query, c.index, got, c.wantErr)
+		}
+	}
+}
+
 // An EQL error is reported at its file:line:col in the rule file.
 func TestCompileEQLErrorPosition(t *testing.T) {
 	r := &rule.Rule{Path: "r.toml", QueryLine: 10, Type: "eql", Query: "process where\n  process.nam == \"sh\""}
