@@ -307,8 +307,12 @@ type Result struct {
 
 // Search runs the query over a batch of events, as Elasticsearch's EQL search
 // does over an index: events ordered by timestamp and tiebreaker, results
-// capped by size and head/tail.
+// capped by size and head/tail. A sample reads the events in the order given
+// (index order, see sample.go).
 func (q *Query) Search(docs []*doc.Document) Result {
+	if q.sample { // unordered: no timestamps, docs in index order
+		return q.searchSamples(docs)
+	}
 	type ev struct {
 		o ordinal
 		d *doc.Document
@@ -320,9 +324,6 @@ func (q *Query) Search(docs []*doc.Document) Result {
 		}
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].o.less(evs[j].o) })
-	if q.sample {
-		return q.searchSamples(docs)
-	}
 	n := q.headLimit()
 	var r Result
 	if !q.sequence {

@@ -23,7 +23,8 @@ import (
 //     distinct events, one per stage in stage order (SampleIterator.match);
 //   - the search stops once size samples are found.
 //
-// Timestamps play no part: stages are unordered and there is no maxspan.
+// Timestamps play no part: stages are unordered and there is no maxspan
+// (an event without one can take part).
 
 // maxKeyCombos bounds the join-key combinations one event's multi-valued
 // keys expand to, so a hostile event cannot exhaust memory.
@@ -102,21 +103,27 @@ func (q *Query) Candidate(d *doc.Document) bool {
 // keyCombos returns the join-key combinations an event buckets under: the
 // cross product of its keys' values (nil when a non-optional key is null).
 func (st *stageMatcher) keyCombos(d *doc.Document) [][]doc.Value {
-	combos := [][]doc.Value{nil}
+	vals := make([]doc.Value, len(st.keys))
+	multi := false
 	for i, k := range st.keys {
-		v := k(d)
-		var vals []doc.Value
-		switch {
-		case v.IsNull() && !st.nullable[i]:
+		vals[i] = k(d)
+		if vals[i].IsNull() && !st.nullable[i] {
 			return nil
-		case v.M != nil:
-			vals = v.M
-		default:
-			vals = []doc.Value{v}
 		}
-		next := make([][]doc.Value, 0, len(combos)*len(vals))
+		multi = multi || vals[i].M != nil
+	}
+	if !multi { // the common case: one combination
+		return [][]doc.Value{vals}
+	}
+	combos := [][]doc.Value{nil}
+	for _, v := range vals {
+		values := []doc.Value{v}
+		if v.M != nil {
+			values = v.M
+		}
+		next := make([][]doc.Value, 0, len(combos)*len(values))
 		for _, c := range combos {
-			for _, x := range vals {
+			for _, x := range values {
 				if len(next) == maxKeyCombos {
 					break
 				}
