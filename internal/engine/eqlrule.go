@@ -3,8 +3,8 @@ package engine
 // EQL rules (type = "eql") cannot be lowered to ES|QL (sequences have no
 // ES|QL form), so they run on their own path: an EQLHunt collects, per
 // rule, the events of the rule's indices that can take part in a result
-// (an event query's matches; for a sequence, every event of its indices;
-// for a sample, the events of its stages),
+// (eql.Query.Candidate: an event query's matches; for a sequence or a
+// sample, the events of its stages and until),
 // projected to the query's fields, and at Finish runs eql.Query.Search over
 // them — sorted by timestamp, tiebreaker, then input order, as
 // Elasticsearch's EQL search orders them — with the rule's max_signals as

@@ -82,14 +82,15 @@ func (q *Query) searchSamples(docs []*doc.Document) Result {
 
 // Candidate reports whether an event can take part in a result of the
 // query, for callers that collect events for Search: an event query's
-// match; for a sequence every event (until and missing-event stages change
-// results without being returned); for a sample an event matching one of
-// its stages.
+// match; for a sequence or a sample an event matching one of its stages
+// (missing-event ones included) or its until: an event matching none
+// changes no pending sequence (only the clock, and expiry by the clock
+// drops only what a later match would reject for maxspan anyway).
 func (q *Query) Candidate(d *doc.Document) bool {
-	switch {
-	case q.event != nil:
+	if q.event != nil {
 		return q.event.match(d)
-	case q.sequence:
+	}
+	if q.until != nil && q.until.match(d) {
 		return true
 	}
 	for _, st := range q.stages {

@@ -157,3 +157,43 @@ func BenchmarkSampleSearch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/event")
 }
+
+// TestCandidatesKeepResults is differential: searching only the events
+// Candidate keeps gives the same results as searching every event, for
+// sequences (until, missing events, maxspan, runs) and samples, over
+// pseudo-random events of which a share match no stage (dns).
+func TestCandidatesKeepResults(t *testing.T) {
+	m := mustMapping(t)
+	cats := []string{"process", "file", "network", "dns", "dns"}
+	var evs []seqEvent
+	x := uint32(7)
+	for i := range 400 {
+		x = x*1664525 + 1013904223
+		evs = append(evs, seqEvent{cats[x>>8%5], int(x>>16%6) + 1, []string{"a", "b", ""}[x>>20%3], i * int(x>>24%3)})
+	}
+	docs := seqDocs(t, m, evs)
+	for _, query := range []string{
+		`sequence by process.pid with maxspan=20s [process where true] [file where true]`,
+		`sequence by process.pid [process where true] [file where true] until [network where user.name == "a"]`,
+		`sequence by process.pid with maxspan=30s [process where true] ![network where true] [file where true]`,
+		`sequence by process.pid with maxspan=30s [process where true] [file where true] ![network where true]`,
+		`sequence by ?user.name with maxspan=1m [file where true] with runs=2 [network where true]`,
+		`sequence [process where process.pid == 1] [file where process.pid == 2] | tail 3`,
+		`sample by process.pid [network where true] [process where true] [file where true]`,
+	} {
+		q, err := Compile(query, m, Options{Size: 1000})
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		var kept []*doc.Document
+		for _, d := range docs {
+			if q.Candidate(d) {
+				kept = append(kept, d)
+			}
+		}
+		all, some := seqIDs(q.Search(docs).Sequences), seqIDs(q.Search(kept).Sequences)
+		if all != some || all == "" || len(kept) == len(docs) {
+			t.Errorf("%s: %d of %d events kept\n all:  %s\n kept: %s", query, len(kept), len(docs), all, some)
+		}
+	}
+}
