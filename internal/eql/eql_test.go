@@ -299,6 +299,7 @@ func FuzzParse(f *testing.F) {
 		`sequence by a with maxspan=1d [any where a == ?"x\y"] by b [file where """q"""] until [x where y]| head 3 | tail 1`,
 		`any where concat(a, "\u{1F600}") like~ "*" or -(-3) % 2 != b`,
 		`'`, `"`, `"""`, "`", `process where ((((`,
+		`sample by ?user.name, process.pid [process where true] by process.parent.pid [file where true] by process.pid | tail 2`,
 	} {
 		f.Add(s)
 	}
