@@ -12,13 +12,16 @@ package engine
 // build_alert_group_from_sequence.ts writes them (see sequenceAlerts), and
 // samples alike: Elasticsearch returns samples under hits.sequences, and
 // Kibana's EQL executor (rule_types/eql/eql.ts) wraps whatever it finds
-// there with wrapSequences.
+// there with wrapSequences. EQLHunt.Replay runs them on Kibana's schedule
+// (eqlreplay.go), the live engine in `vigil serve` (live_eql.go), with the
+// same alerts.
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +30,7 @@ import (
 	"vigil/internal/eql"
 	"vigil/internal/esql"
 	"vigil/internal/exception"
+	"vigil/internal/kql"
 	"vigil/internal/prefilter"
 	"vigil/internal/rule"
 	"vigil/internal/source"
@@ -43,6 +47,11 @@ type EQLRule struct {
 	// ApplyExceptions). All are source-stage: an EQL rule has no output
 	// columns.
 	Exceptions *exception.Applied
+	// filter is the rule's filters (rule.Filter) compiled against mapping;
+	// nil when it has none. Kibana passes them in the EQL search's filter
+	// with the exceptions (build_eql_search_request.ts), so they too keep
+	// events from every stage of a sequence.
+	filter *kql.Matcher
 }
 
 // ApplyExceptions attaches the items of the lists the rule's
@@ -54,17 +63,28 @@ type EQLRule struct {
 // excepted event takes part in no stage of a sequence. Items naming a
 // field the rule's indices do not map are rejected (problems).
 func (r *EQLRule) ApplyExceptions(set *exception.Set, now time.Time) ([]error, error) {
-	items, problems := set.Resolve(exception.RefsOf(r.Rule.ExceptionsList))
+	a, problems, err := r.CompileExceptions(set, exception.RefsOf(r.Rule.ExceptionsList), now)
+	if err != nil {
+		return problems, err
+	}
+	r.Exceptions = a
+	return problems, nil
+}
+
+// CompileExceptions is ApplyExceptions for the lists refs names, without
+// attaching the result (see CompiledRule.CompileExceptions and
+// Live.SetEQLExceptions). The problems include a.Rejected; a is nil when
+// no item applies.
+func (r *EQLRule) CompileExceptions(set *exception.Set, refs []exception.Ref, now time.Time) (*exception.Applied, []error, error) {
+	items, problems := set.Resolve(refs)
 	if len(items) == 0 {
-		r.Exceptions = nil
-		return problems, nil
+		return nil, problems, nil
 	}
 	a, err := exception.Apply(items, exception.View{Source: r.mapping}, set.ValueLists, now)
 	if err != nil {
-		return problems, ruleError(r.Rule, err)
+		return nil, problems, ruleError(r.Rule, err)
 	}
-	r.Exceptions = a
-	return append(problems, a.Rejected...), nil
+	return a, append(problems, a.Rejected...), nil
 }
 
 // DefaultMaxEQLEvents bounds the events an EQLHunt keeps per rule.
@@ -101,7 +121,13 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 	if err != nil {
 		return nil, eqlRuleError(r, err)
 	}
-	return &EQLRule{Rule: r, Query: q, index: index, mapping: m}, nil
+	er := &EQLRule{Rule: r, Query: q, index: index, mapping: m}
+	if r.Filter != nil {
+		if er.filter, err = kql.Compile(r.Filter, m, kql.Options{Dialect: kql.Kibana}); err != nil {
+			return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: "rule.filters: " + err.Error()}
+		}
+	}
+	return er, nil
 }
 
 // unknownEQLColumns lists the names of an EQL error's "Unknown column [x]".
@@ -195,10 +221,7 @@ func (h *EQLHunt) Fields() []string {
 		add(f)
 	}
 	for _, r := range h.rules {
-		for _, f := range r.r.Query.Fields() {
-			add(f)
-		}
-		for _, f := range r.r.Exceptions.Fields() {
+		for _, f := range r.r.Fields() {
 			add(f)
 		}
 	}
@@ -225,10 +248,38 @@ func (h *EQLHunt) Read(rd *source.Reader, files []string, dec *doc.Decoder) (sou
 // are those that type the events' fields: the decoder's).
 func (h *EQLHunt) Prefilter(mappings ...*doc.Mapping) {
 	for _, r := range h.rules {
-		if c := r.r.Query.EventCondition(); c != nil {
-			r.filter = prefilter.New(c, append([]*doc.Mapping{r.r.mapping}, mappings...)...)
-		}
+		r.filter = r.r.Prefilter(mappings...)
 	}
+}
+
+// Prefilter is the rule's line prefilter, derived from its query's
+// EventCondition (nil: every line may matter); mappings are those that
+// type the events' fields (the decoder's).
+func (r *EQLRule) Prefilter(mappings ...*doc.Mapping) *prefilter.Filter {
+	c := r.Query.EventCondition()
+	if c == nil {
+		return nil
+	}
+	return prefilter.New(c, append([]*doc.Mapping{r.mapping}, mappings...)...)
+}
+
+// Index is the rule's index patterns ("*" when it names none).
+func (r *EQLRule) Index() []string { return r.index }
+
+// Fields are what the rule reads: its query's fields, its exception
+// items' and its filters'.
+func (r *EQLRule) Fields() []string {
+	out := append(slices.Clone(r.Query.Fields()), r.Exceptions.Fields()...)
+	if r.filter != nil {
+		out = append(out, r.filter.Fields()...)
+	}
+	return out
+}
+
+// filteredOut reports whether the rule's filters (rule.filters) keep the
+// event out of its search.
+func (r *EQLRule) filteredOut(d *doc.Document) bool {
+	return r.filter != nil && !r.filter.Match(d)
 }
 
 // Push routes one document to the rules whose index patterns name its
@@ -257,6 +308,9 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		// Exceptions filter the events before the query, as the EQL
 		// search's filter does (see ApplyExceptions).
 		if exceptedBy(r.r.Exceptions, d, &r.excepted) {
+			continue
+		}
+		if r.r.filteredOut(d) {
 			continue
 		}
 		if !r.r.Query.Candidate(d) {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/doc"
+	"vigil/internal/rule"
 	"vigil/internal/store"
 )
 
@@ -562,13 +563,23 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, doc)
 }
 
+// ruleSummary describes rule i: an ES|QL rule (Rules), then an EQL rule
+// (EQLRules), in the order of the engine's stats.
 func (s *Server) ruleSummary(i int, full bool) map[string]any {
-	cr := s.opts.Rules[i]
-	r := cr.Rule
+	var r *rule.Rule
+	var index []string
+	var stages any // an ES|QL rule's plan
+	if i < len(s.opts.Rules) {
+		cr := s.opts.Rules[i]
+		r, index, stages = cr.Rule, cr.Query.IndexPatterns(), cr.Query.Stages()
+	} else {
+		er := s.opts.EQLRules[i-len(s.opts.Rules)]
+		r, index = er.Rule, er.Index()
+	}
 	m := map[string]any{
 		"rule_id": r.RuleID, "name": r.Name, "severity": r.Severity, "risk_score": r.RiskScore,
 		"interval": r.Interval.String(), "from": r.From, "max_signals": r.MaxSignals,
-		"index": cr.Query.IndexPatterns(), "tags": r.Tags, "version": r.Version,
+		"index": index, "tags": r.Tags, "version": r.Version,
 	}
 	if st := s.stats.Load(); st != nil && i < len(*st) {
 		x := (*st)[i]
@@ -579,14 +590,25 @@ func (s *Server) ruleSummary(i int, full bool) map[string]any {
 	if full {
 		m["description"], m["note"], m["query"], m["threat"], m["references"], m["author"], m["license"], m["false_positives"] =
 			r.Description, r.Note, r.Query, r.Threat, r.References, r.Author, r.License, r.FalsePositives
-		m["stages"] = cr.Query.Stages()
+		if stages != nil {
+			m["stages"] = stages
+		}
 	}
 	return m
 }
 
+// ruleID is rule i's rule_id (see ruleSummary).
+func (s *Server) ruleID(i int) string {
+	if i < len(s.opts.Rules) {
+		return s.opts.Rules[i].Rule.RuleID
+	}
+	return s.opts.EQLRules[i-len(s.opts.Rules)].Rule.RuleID
+}
+
 func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
-	out := make([]map[string]any, 0, len(s.opts.Rules))
-	for i := range s.opts.Rules {
+	n := len(s.opts.Rules) + len(s.opts.EQLRules)
+	out := make([]map[string]any, 0, n)
+	for i := range n {
 		out = append(out, s.ruleSummary(i, false))
 	}
 	writeJSON(w, 200, map[string]any{"total": len(out), "rules": out})
@@ -594,8 +616,8 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getRule(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	for i, cr := range s.opts.Rules {
-		if cr.Rule.RuleID == id {
+	for i := range len(s.opts.Rules) + len(s.opts.EQLRules) {
+		if s.ruleID(i) == id {
 			writeJSON(w, 200, s.ruleSummary(i, true))
 			return
 		}

@@ -2,8 +2,10 @@
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
 // live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events); the alert and rule API; Prometheus metrics, health, auth, TLS and
-// request limits; checkpoints and graceful shutdown.
+// Events), with alert suppression's windows (suppression.go) and new_terms
+// rules' seen combinations (newterms.go) kept in the store; the alert and
+// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// checkpoints and graceful shutdown.
 package server
 
 import (
@@ -58,6 +60,9 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+
+	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
+	EQLRules []*engine.EQLRule
 }
 
 // Server is a running detection service.
@@ -131,6 +136,9 @@ type Server struct {
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
+	// supp is alert suppression's open windows (suppression.go; engine
+	// goroutine).
+	supp suppressionState
 }
 
 const knownMax = 100_000
@@ -179,8 +187,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics()
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
-	s.fields = projection(opts.Rules)
-	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
+	s.fields = projection(opts.Rules, opts.EQLRules)
+	// Keep each event's JSON only for rules reading METADATA _source, and
+	// for EQL rules, whose alerts carry their events' source as a hunt's do.
+	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -205,6 +215,7 @@ func New(opts Options) (*Server, error) {
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
 		Retention:          cfg.LateRetention.Duration,
 		MaxGroups:          cfg.Limits.MaxGroupsPerRule,
+		MaxTerms:           cfg.Limits.MaxTermsPerRule,
 		MaxAlertsPerWindow: cfg.Limits.MaxAlertsPerWindow,
 		IndexFallback:      cfg.Index,
 		Clock:              opts.Clock,
@@ -212,6 +223,7 @@ func New(opts Options) (*Server, error) {
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
 	})
+	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
@@ -220,7 +232,11 @@ func New(opts Options) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.fields = projection(opts.Rules) // with the stored exception items' fields
+	if err := s.loadTerms(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	s.fields = projection(opts.Rules, opts.EQLRules) // with the stored exception items' fields
 	so := store.SpoolOptions{Create: opts.SpoolFiles}
 	if cfg.Durability == config.DurabilityAsync {
 		so.SyncEvery = cfg.SyncInterval.Duration
@@ -273,7 +289,7 @@ func execUUID(ruleID string, at time.Time) string {
 
 // projection is every field a rule reads plus what routing and time need:
 // decoding skips the rest of each event.
-func projection(rules []*engine.CompiledRule) []string {
+func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
 	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, f := range engine.SourceFields() { // the event's source, for its watermark
 		set[f] = true
@@ -284,6 +300,11 @@ func projection(rules []*engine.CompiledRule) []string {
 		}
 		if cr.Rule.TimestampField != "" {
 			set[cr.Rule.TimestampField] = true
+		}
+	}
+	for _, er := range eqlRules {
+		for _, f := range er.Fields() {
+			set[f] = true
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -308,6 +329,13 @@ func (s *Server) buildPrefilter() error {
 		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
+		}
+		filters = append(filters, f)
+	}
+	for _, er := range s.opts.EQLRules {
+		f := er.Prefilter(s.opts.Mapping)
+		if f == nil {
+			return nil
 		}
 		filters = append(filters, f)
 	}
@@ -578,6 +606,7 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 		s.log.Error("evaluation failed", "err", err)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
@@ -615,6 +644,7 @@ func (s *Server) tick() {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	s.handleCaps()
 	s.floor.Store(s.live.Floor()) // a run moves scheduled rules' floor
 }
@@ -654,6 +684,8 @@ func (s *Server) checkpoint() {
 		}
 		s.lastSave = st
 	}
+	s.pruneTerms()
+	s.pruneSuppression()
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
@@ -692,6 +724,7 @@ func contentHash(a *engine.Alert) string {
 
 // handle stores alerts and fans out the new and changed ones.
 func (s *Server) handle(ups []engine.Update) {
+	ups = s.suppress(ups)
 	for _, u := range ups {
 		a := u.Alert
 		hash := contentHash(a)
@@ -767,6 +800,13 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		if st.Terms > 0 || st.TermsRefused > 0 {
+			s.metrics.terms.WithLabelValues(st.Name).Set(float64(st.Terms))
+			s.metrics.termsRefused.WithLabelValues(st.Name).Set(float64(st.TermsRefused))
+		}
+		if st.SequencesDropped > 0 {
+			s.metrics.seqDropped.WithLabelValues(st.Name).Set(float64(st.SequencesDropped))
+		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
 			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))
