@@ -236,6 +236,9 @@ func TestEQLReplay(t *testing.T) {
 			[]string{"00:00:01", "00:00:02", "00:05:30", "00:06:00"}},
 		{`sequence [process where true] [process where true]`, "00:00:01,00:00:02,00:00:01,00:04:30,00:05:30,00:04:30", "00:05:3/3/0,00:10:3/3/0",
 			[]string{"00:00:01", "00:00:02", "00:04:30", "00:05:30", "00:06:00"}},
+		// a sample per run: its first two candidates in input order
+		{`sample [process where true] [process where true]`, "00:00:02,00:00:01,00:00:02,00:04:30,00:05:30,00:04:30", "00:05:3/3/0,00:10:3/3/0",
+			[]string{"00:00:02", "00:00:01", "00:04:30", "00:05:30", "00:06:00"}},
 	} {
 		var lines []string
 		for _, at := range tc.at {
