@@ -174,7 +174,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if cfg.TLS.Cert != "" {
 		scheme = "https"
 	}
-	logger.Info("vigil serve listening", "url", scheme+"://"+ln.Addr().String(), "rules", len(compiled)+len(eqlRules), "mode", cfg.Mode, "auth", cfg.Auth.Token != "")
+	logger.Info("vigil serve listening", "url", scheme+"://"+ln.Addr().String(), "rules", len(compiled)+len(eqlRules), "mode", cfg.Mode, "auth", cfg.Auth.Required())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
