@@ -176,13 +176,7 @@ func TestEQLSampleAlerts(t *testing.T) {
 		`{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"network"},"host":{"name":"h1"}}`,
 		`{"@timestamp":"2026-01-01T00:00:02Z","event":{"category":"network"},"host":{"name":"h2"}}`,
 	}
-	r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low",
-		Query: `sample by host.name [network where true] [process where true]`}
-	er, err := CompileEQL(r, &Catalog{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := NewEQLHunt([]*EQLRule{er})
+	h := NewEQLHunt([]*EQLRule{eqlTestRule(t, `sample by host.name [network where true] [process where true]`, 100)})
 	h.UnindexedMatchAll = true
 	pushEQLLines(t, h, lines)
 	rr := h.Finish(time.Unix(0, 0), "x")[0]
