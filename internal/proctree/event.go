@@ -220,3 +220,19 @@ func (f fields) time(path string) int64 {
 	}
 	return 0
 }
+
+// Identify reads any event's process.entity_id and host key (host.id,
+// else host.name), whatever its category: what links an alert's evidence
+// to the processes of a tree.
+func Identify(src []byte) (entityID, host string) {
+	var m map[string]any
+	if json.Unmarshal(src, &m) != nil {
+		return "", ""
+	}
+	f := fields(m)
+	host = f.str("host.id")
+	if host == "" {
+		host = f.str("host.name")
+	}
+	return f.str("process.entity_id"), host
+}

@@ -128,6 +128,10 @@ type Server struct {
 	// the last re-evaluation ran.
 	pushed, lateDone store.Pos
 	lastLate         time.Time
+	// procs writes every host's process events to the store (processes.go);
+	// lastPrune is when the investigation tables were last pruned.
+	procs     *procWriter
+	lastPrune time.Time
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
@@ -216,7 +220,9 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
+	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) })
 	if err := s.loadExceptions(); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -226,6 +232,7 @@ func New(opts Options) (*Server, error) {
 		so.SyncEvery = cfg.SyncInterval.Duration
 	}
 	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), so); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -641,8 +648,11 @@ func (s *Server) sync(fn func()) {
 }
 
 // Sync waits until every accepted event is evaluated and its alerts
-// handled.
-func (s *Server) Sync() { s.sync(func() {}) }
+// handled, and every accepted process event is stored.
+func (s *Server) Sync() {
+	s.sync(func() {})
+	s.procs.flush()
+}
 
 // checkpoint saves the live engine's closed runs and prunes the spool.
 func (s *Server) checkpoint() {
@@ -657,6 +667,7 @@ func (s *Server) checkpoint() {
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
+	s.pruneInvestigation()
 }
 
 // volatile fields change between evaluations of the same alert without it
@@ -692,6 +703,8 @@ func contentHash(a *engine.Alert) string {
 
 // handle stores alerts and fans out the new and changed ones.
 func (s *Server) handle(ups []engine.Update) {
+	var changed []*engine.Alert
+	defer func() { s.captureEvidence(changed) }()
 	for _, u := range ups {
 		a := u.Alert
 		hash := contentHash(a)
@@ -738,6 +751,7 @@ func (s *Server) handle(ups []engine.Update) {
 		case store.Created:
 			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
 		}
+		changed = append(changed, a)
 		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
 		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
 		if err := s.sinks.Send(ev); err != nil {
@@ -825,6 +839,7 @@ func (s *Server) Abandon() {
 		s.webhook.CloseContext(ctx)
 	}
 	s.sse.close()
+	s.procs.close()
 	s.store.Close()
 	s.spool.Close()
 }
@@ -841,6 +856,7 @@ func (s *Server) close() error {
 			errs = append(errs, f.Close())
 		}
 	}
+	s.procs.close()
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
 }

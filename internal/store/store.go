@@ -1,7 +1,9 @@
 // Package store owns what `vigil serve` keeps on disk: alerts and their
 // workflow status in SQLite (modernc.org/sqlite, no cgo), small checkpoint
-// values, the exception items added through the API, and the event spool (spool.go) that lets a restarted service
-// rebuild the windows that were open when it stopped.
+// values, the exception items added through the API, every host's process
+// events and each alert's evidence for investigation (processes.go), and the
+// event spool (spool.go) that lets a restarted service rebuild the windows
+// that were open when it stopped.
 package store
 
 import (
@@ -79,7 +81,12 @@ func Open(path string) (*Store, error) {
 	// commit, so it survives an OS crash or power loss, not only kill -9
 	// (NORMAL may lose the last commits then). Alert writes are few; the
 	// cost is one fsync per commit.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
+	// _txlock=immediate: a transaction takes the write lock when it begins,
+	// waiting up to busy_timeout for it. A deferred one that read first
+	// fails at once (SQLITE_BUSY_SNAPSHOT, no wait) when another connection
+	// committed in between — which the process-event writer does all the
+	// time (processes.go).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -113,6 +120,10 @@ func Open(path string) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("store %s: %w", path, err)
 		}
+	}
+	if err := openInvestigation(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
