@@ -61,7 +61,8 @@ func NewEvidenceCollector(rules []*CompiledRule, alerts []*Alert) *EvidenceColle
 		byRule[cr.Rule.RuleID] = cr
 	}
 	probes := map[string]*evidenceRule{}
-	set := map[string]bool{"@timestamp": true}
+	// Routing reads the data stream fields of documents without _index.
+	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, a := range alerts {
 		c.out[a.ID] = &Evidence{}
 		if cr := byRule[a.RuleID]; cr != nil && a.GroupKey != "" {
@@ -183,9 +184,25 @@ func docTime(d *doc.Document) int64 {
 }
 
 // ReadEvidence reads files again (stdin cannot be) and offers every
-// document to c; each line also goes to also (nil: none), for callers
-// that keep other documents from the same pass (process events for trees).
-func ReadEvidence(files []string, m *doc.Mapping, c *EvidenceCollector, also func(line []byte)) error {
+// document to c.
+func ReadEvidence(files []string, m *doc.Mapping, c *EvidenceCollector) error {
+	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: c.Fields()})
+	return EachLine(files, func(line []byte) {
+		d, err := dec.Decode(line)
+		if err != nil {
+			return
+		}
+		if d.ID == "" {
+			d.ID = doc.AutoID(line)
+		}
+		c.Offer(d, line)
+	})
+}
+
+// EachLine calls fn with every line of files again, in order, after a run
+// read them (stdin, which cannot be re-read, is skipped; problems were
+// reported by the first read).
+func EachLine(files []string, fn func(line []byte)) error {
 	var readable []string
 	for _, f := range files {
 		if f != "-" {
@@ -195,26 +212,10 @@ func ReadEvidence(files []string, m *doc.Mapping, c *EvidenceCollector, also fun
 	if len(readable) == 0 {
 		return nil
 	}
-	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: c.Fields()})
 	r := &source.Reader{OnProblem: func(source.Problem) {}}
 	pool := source.NewChunkPool(2, source.DefaultChunkSize)
 	return r.Chunks(readable, pool, func(ch *source.Chunk) {
 		defer pool.Release(ch)
-		ch.Lines(func(_ int, line []byte) {
-			if also != nil {
-				also(line)
-			}
-			if !c.Wants() {
-				return
-			}
-			d, err := dec.Decode(line)
-			if err != nil {
-				return
-			}
-			if d.ID == "" {
-				d.ID = doc.AutoID(line)
-			}
-			c.Offer(d, line)
-		})
+		ch.Lines(func(_ int, line []byte) { fn(line) })
 	})
 }

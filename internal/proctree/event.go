@@ -236,3 +236,32 @@ func Identify(src []byte) (entityID, host string) {
 	}
 	return f.str("process.entity_id"), host
 }
+
+// FocusOf is the process an alert (its flat dotted fields) centres on: the
+// process it names (a per-event rule's alert carries its event's
+// process.entity_id), else the parent process it groups by (the seed rule:
+// the Python parent), else the first of its evidence events' processes.
+func FocusOf(alert map[string]any, evidence []string) string {
+	for _, k := range []string{"process.entity_id", "process.parent.entity_id"} {
+		if v, ok := alert[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	for _, e := range evidence {
+		if e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// HostOf is an alert's host key as Event.Host keys hosts (host.id, else
+// host.name), "" when it names none.
+func HostOf(alert map[string]any) string {
+	for _, k := range []string{"host.id", "host.name"} {
+		if v, ok := alert[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}

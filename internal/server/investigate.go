@@ -71,41 +71,18 @@ func (s *Server) captureEvidence(alerts []*engine.Alert) {
 			}
 			set.Events = append(set.Events, store.EvidenceEvent{DocID: e.ID, Index: e.Index, Time: e.Time, EntityID: entity, Source: e.Source})
 		}
-		set.Focus = focusOf(a.Fields, set.Events)
+		entities := make([]string, len(set.Events))
+		for i, e := range set.Events {
+			entities[i] = e.EntityID
+		}
+		set.Focus = proctree.FocusOf(a.Fields, entities)
 		if set.Host == "" {
-			set.Host = hostOf(a.Fields)
+			set.Host = proctree.HostOf(a.Fields)
 		}
 		if err := s.store.PutEvidence(set); err != nil {
 			s.log.Error("evidence store failed", "alert", a.ID, "err", err)
 		}
 	}
-}
-
-// focusOf is the process an alert centres on: the process it names
-// (per-event rules), else the parent process it groups by (the seed
-// rule: the Python parent), else its first evidence event's process.
-func focusOf(f map[string]any, evs []store.EvidenceEvent) string {
-	for _, k := range []string{"process.entity_id", "process.parent.entity_id"} {
-		if v, ok := f[k].(string); ok && v != "" {
-			return v
-		}
-	}
-	for _, e := range evs {
-		if e.EntityID != "" {
-			return e.EntityID
-		}
-	}
-	return ""
-}
-
-// hostOf is an alert's host key as the process store keys hosts.
-func hostOf(f map[string]any) string {
-	for _, k := range []string{"host.id", "host.name"} {
-		if v, ok := f[k].(string); ok && v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func alertTime(v any) (int64, bool) {
