@@ -17,7 +17,9 @@ import (
 // names.
 func TestEvidenceCollector(t *testing.T) {
 	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	at := func(ms int) string { return base.Add(time.Duration(ms) * time.Millisecond).Format("2006-01-02T15:04:05.000Z") }
+	at := func(ms int) string {
+		return base.Add(time.Duration(ms) * time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+	}
 	kinds := []string{"whoami", "curl x", "find /", "env | sort", "wget y"}
 	var lines []string
 	// P1: 1,200 rows in minute 0, added newest first (evidence sorts).
