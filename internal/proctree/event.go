@@ -78,20 +78,14 @@ func FromMap(m map[string]any) (Event, bool) {
 		return Event{}, false
 	}
 	e.ParentEntityID = f.str("process.parent.entity_id")
-	e.Host = f.str("host.id")
-	if e.Host == "" {
-		e.Host = f.str("host.name")
-	}
+	e.Host = f.first("host.id", "host.name")
 	e.Time = f.time("@timestamp")
 	e.PID = f.int("process.pid")
 	e.Name = f.str("process.name")
 	e.Executable = f.str("process.executable")
 	e.Args = f.strs("process.args")
 	e.CommandLine = f.str("process.command_line")
-	e.User = f.str("process.user.name")
-	if e.User == "" {
-		e.User = f.str("user.name")
-	}
+	e.User = f.first("process.user.name", "user.name")
 	e.WorkingDir = f.str("process.working_directory")
 	e.Ancestry = f.strs("process.Ext.ancestry")
 	for _, t := range f.strs("event.type") {
@@ -167,6 +161,16 @@ func (f fields) str(path string) string {
 	return ""
 }
 
+// first is the first of the paths with a string value.
+func (f fields) first(paths ...string) string {
+	for _, p := range paths {
+		if s := f.str(p); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
 func (f fields) strs(path string) []string {
 	switch v := f.get(path).(type) {
 	case string:
@@ -230,11 +234,7 @@ func Identify(src []byte) (entityID, host string) {
 		return "", ""
 	}
 	f := fields(m)
-	host = f.str("host.id")
-	if host == "" {
-		host = f.str("host.name")
-	}
-	return f.str("process.entity_id"), host
+	return f.str("process.entity_id"), f.first("host.id", "host.name")
 }
 
 // FocusOf is the process an alert (its flat dotted fields) centres on: the
@@ -242,10 +242,8 @@ func Identify(src []byte) (entityID, host string) {
 // process.entity_id), else the parent process it groups by (the seed rule:
 // the Python parent), else the first of its evidence events' processes.
 func FocusOf(alert map[string]any, evidence []string) string {
-	for _, k := range []string{"process.entity_id", "process.parent.entity_id"} {
-		if v, ok := alert[k].(string); ok && v != "" {
-			return v
-		}
+	if v := fields(alert).first("process.entity_id", "process.parent.entity_id"); v != "" {
+		return v
 	}
 	for _, e := range evidence {
 		if e != "" {
@@ -257,11 +255,4 @@ func FocusOf(alert map[string]any, evidence []string) string {
 
 // HostOf is an alert's host key as Event.Host keys hosts (host.id, else
 // host.name), "" when it names none.
-func HostOf(alert map[string]any) string {
-	for _, k := range []string{"host.id", "host.name"} {
-		if v, ok := alert[k].(string); ok && v != "" {
-			return v
-		}
-	}
-	return ""
-}
+func HostOf(alert map[string]any) string { return fields(alert).first("host.id", "host.name") }
