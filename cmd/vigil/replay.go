@@ -38,12 +38,13 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	}
 	var alerts []*engine.Alert
 	var runs []engine.RunReport
+	var excs []engine.RuleExceptions
 	var st source.Stats
 	var elapsed time.Duration
 	var readErr error
 	if len(compiled) > 0 {
 		var err error
-		alerts, runs, st, elapsed, readErr, err = replayESQL(cmd, o, compiled, files, cat)
+		alerts, runs, excs, st, elapsed, readErr, err = replayESQL(cmd, o, compiled, files, cat)
 		if err != nil {
 			return err
 		}
@@ -52,7 +53,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		h, est, eqlElapsed, err := readEQL(cmd, o, eventRules, files, cat, len(compiled) > 0)
 		if h != nil {
 			a, r, _ := h.Replay(replayExecUUID)
-			alerts, runs = append(alerts, a...), append(runs, r...)
+			alerts, runs, excs = append(alerts, a...), append(runs, r...), append(excs, h.Exceptions()...)
 		}
 		if len(compiled) == 0 {
 			st = est
@@ -93,6 +94,10 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 				r.Events, r.Rows, r.Alerts, r.Truncated, r.Rule)
 		}
 		tw.Flush()
+		for _, e := range excs {
+			fmt.Fprintf(stderr, "rule %q:\n", e.Rule.Name)
+			writeExceptionCounts(stderr, e.Counts)
+		}
 		fmt.Fprintf(stderr, "%d runs, %d alerts\n", len(runs), len(alerts))
 	}
 	if readErr != nil {
@@ -118,7 +123,7 @@ func withoutNewTerms(w io.Writer, compiled []*engine.CompiledRule, why string) [
 }
 
 // replayESQL replays the ES|QL rules (engine.Replay).
-func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog) (_ []*engine.Alert, _ []engine.RunReport, _ source.Stats, _ time.Duration, readErr error, _ error) {
+func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog) (_ []*engine.Alert, _ []engine.RunReport, _ []engine.RuleExceptions, _ source.Stats, _ time.Duration, readErr error, _ error) {
 	stderr := cmd.ErrOrStderr()
 	rp := engine.NewReplay(compiled)
 	rp.IndexFallback = o.index
@@ -157,12 +162,12 @@ func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRu
 	elapsed := time.Since(start)
 	alerts, runs, err := rp.Finish(replayExecUUID)
 	if mem := (*esql.MemoryError)(nil); errors.As(err, &mem) {
-		return nil, nil, st, elapsed, readErr, &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
+		return nil, nil, nil, st, elapsed, readErr, &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
 	}
 	if err != nil {
-		return nil, nil, st, elapsed, readErr, err
+		return nil, nil, nil, st, elapsed, readErr, err
 	}
-	return alerts, runs, st, elapsed, readErr, nil
+	return alerts, runs, rp.Exceptions(), st, elapsed, readErr, nil
 }
 
 // replayExecUUID is reproducible per rule and run: the same input replays

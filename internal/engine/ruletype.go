@@ -47,6 +47,11 @@ func lower(r *rule.Rule) string {
 	if strings.TrimSpace(r.Query) != "" {
 		b.WriteString("\n| WHERE KQL(" + esqlString(r.Query) + ")")
 	}
+	if r.Filter != nil {
+		// The rule's filters, ANDed with its query as Kibana's
+		// buildEsQuery does; always on the line after the query's.
+		b.WriteString("\n| WHERE KQL(" + esqlString(r.Filter.String()) + ")")
+	}
 	// Kibana reads timestamp_override, falling back to @timestamp where a
 	// document lacks it (timestamp_override_fallback_disabled is false in
 	// every prebuilt rule).
@@ -141,9 +146,15 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 		var one *esql.Error
 		msg := err.Error()
 		if e, ok := err.(interface{ Errors() []*esql.Error }); ok && len(e.Errors()) > 0 {
-			msg = e.Errors()[0].Msg
-		} else if errors.As(err, &one) {
+			one = e.Errors()[0]
+		} else {
+			errors.As(err, &one)
+		}
+		if one != nil {
 			msg = one.Msg
+			if r.Filter != nil && one.Line == filterLine(r) {
+				msg = "rule.filters: " + msg
+			}
 		}
 		return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: msg}
 	}
@@ -152,6 +163,14 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 		cr.post = newTermsRows(r)
 	}
 	return cr, nil
+}
+
+// filterLine is the line of lower's text that holds the rule's filters.
+func filterLine(r *rule.Rule) int {
+	if strings.TrimSpace(r.Query) != "" {
+		return 3
+	}
+	return 2
 }
 
 // newTermsRows turns a new_terms query's result (one row per value
