@@ -85,8 +85,10 @@ func Open(path string) (*Store, error) {
 	// waiting up to busy_timeout for it. A deferred one that read first
 	// fails at once (SQLITE_BUSY_SNAPSHOT, no wait) when another connection
 	// committed in between — which the process-event writer does all the
-	// time (processes.go).
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_txlock=immediate"
+	// time (processes.go). cache_size: 32 MiB of pages per connection
+	// (SQLite's default is 2 MiB), for the process tables' random index
+	// inserts (docs/investigate.md#performance).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_txlock=immediate&_pragma=cache_size(-32768)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
