@@ -112,6 +112,10 @@ func (c *EvidenceCollector) Fields() []string { return c.fields }
 // Wants reports whether any alert still needs documents.
 func (c *EvidenceCollector) Wants() bool { return len(c.rules) > 0 || len(c.byID) > 0 }
 
+// Examines reports whether Offer would look at a document with this _id:
+// when only per-event alerts are collected, others need not be decoded.
+func (c *EvidenceCollector) Examines(id string) bool { return len(c.rules) > 0 || c.byID[id] != nil }
+
 // Offer matches one document (decoded with Fields, its ID and Index set)
 // to the alerts it formed; raw is its line, a bare document or a search
 // hit, kept only when it matches.

@@ -73,6 +73,10 @@ func TestEvidenceCollector(t *testing.T) {
 			}
 		}
 	}
+	only := NewEvidenceCollector(nil, []*Alert{perEvent})
+	if !only.Examines(doc.AutoID([]byte(lines[1200]))) || only.Examines("other") || !c.Examines("other") {
+		t.Error("Examines: a collector of per-event alerts examines their ids only; one with a probe, every id")
+	}
 	if e := c.Evidence(perEvent.ID); e.Total != 1 || e.Events[0].ID != doc.AutoID([]byte(lines[1200])) || string(e.Events[0].Source) != lines[1200] {
 		t.Errorf("per-event alert: %+v", e)
 	}

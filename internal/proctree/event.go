@@ -55,6 +55,10 @@ type ParentInfo struct {
 	User        string
 }
 
+// maxAncestry bounds the ancestry list kept per event (Endpoint's is
+// shorter than this).
+const maxAncestry = 256
+
 // Parse reads a process event's document (a bare ECS document, nested or
 // with dotted keys): ok is false when it is not a process event
 // (event.category "process", or an endpoint.events.process dataset) with a
@@ -88,6 +92,9 @@ func FromMap(m map[string]any) (Event, bool) {
 	e.User = f.first("process.user.name", "user.name")
 	e.WorkingDir = f.str("process.working_directory")
 	e.Ancestry = f.strs("process.Ext.ancestry")
+	if len(e.Ancestry) > maxAncestry { // bad data: bound what one event costs a tree
+		e.Ancestry = e.Ancestry[:maxAncestry]
+	}
 	for _, t := range f.strs("event.type") {
 		if t == "end" {
 			e.End = true

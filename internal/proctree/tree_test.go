@@ -185,6 +185,8 @@ func TestParse(t *testing.T) {
 		{"network event", `{"event":{"category":["network"]},"process":{"entity_id":"E"}}`, false, nil},
 		{"no entity id", `{"event":{"category":["process"]},"process":{"pid":1}}`, false, nil},
 		{"not JSON", `{"event":`, false, nil},
+		{"huge ancestry", `{"event":{"category":"process"},"process":{"entity_id":"E","Ext":{"ancestry":[` + strings.Repeat(`"a",`, 999) + `"a"]}}}`, true,
+			func(e Event) bool { return len(e.Ancestry) == maxAncestry }},
 		{"wrong types", `{"event":{"category":"process"},"process":{"entity_id":"E","pid":"x","args":7,"Ext":{"ancestry":{}}},"@timestamp":true}`, true,
 			func(e Event) bool { return e.PID == nil && e.Args == nil && e.Time == 0 }},
 	}

@@ -43,6 +43,9 @@ func (s *Server) captureEvidence(alerts []*engine.Alert) {
 	if c.Wants() {
 		dec := doc.NewDecoder(s.opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: c.Fields()})
 		err := s.spool.Scan(s.pushed, from, to, func(e store.Entry) {
+			if !c.Examines(e.ID) {
+				return
+			}
 			d, err := dec.Decode(e.Raw)
 			if err != nil {
 				return
