@@ -3,9 +3,14 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"vigil/internal/doc"
+	"vigil/internal/engine"
 )
 
 // proc is a hand-built Elastic Defend process event.
@@ -305,5 +310,104 @@ func TestInvestigationAPI(t *testing.T) {
 	}
 	if code := ts.get(t, "/api/alerts/"+byParent["P"]+"/timeline?before=banana", nil); code != 400 {
 		t.Errorf("bad before: %d", code)
+	}
+}
+
+// The service's evidence is the hunt's: the shuffled-shippers data (batches
+// up to two hours out of event-time order, late events re-opening closed
+// windows, repeated command lines that change nothing in an alert) sent in
+// shuffled _bulk batches gives every alert exactly the events
+// engine.EvidenceCollector finds in one in-order pass, as `hunt
+// --evidence` does.
+func TestEvidenceMatchesHunt(t *testing.T) {
+	lines := parallelData(t, 12, 60)
+	// Another event of a burst's last command (its own event.id), sent last
+	// on its own: late, and no change to its alert's content.
+	var again map[string]any
+	if err := json.Unmarshal(lines[len(lines)-1], &again); err != nil {
+		t.Fatal(err)
+	}
+	again["event"].(map[string]any)["id"] = "again"
+	repeat, _ := json.Marshal(again)
+	lines = append(lines, repeat)
+	rules := seedRules(t)
+	sw := engine.NewSweep(rules)
+	m := (&engine.Catalog{}).DecoderMapping()
+	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true})
+	for _, l := range lines {
+		d, err := dec.Decode(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw.Push(d)
+	}
+	res, err := sw.Finish(time.Now(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := engine.NewEvidenceCollector(rules, res[0].Alerts)
+	edec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: c.Fields()})
+	for _, l := range lines {
+		d, err := edec.Decode(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.ID = doc.AutoID(l)
+		c.Offer(d, l)
+	}
+
+	var batches [][][]byte
+	for i := 0; i < len(lines)-1; i += 200 {
+		batches = append(batches, lines[i:min(i+200, len(lines)-1)])
+	}
+	rand.New(rand.NewPCG(5, 5)).Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
+	batches = append(batches, [][]byte{repeat})
+	clock := newFakeClock(time.Date(2026, 11, 20, 11, 1, 0, 0, time.UTC))
+	ts := start(t, "", nil, func(o *Options) { o.Clock = clock })
+	defer ts.stop(t)
+	for _, b := range batches {
+		evs := make([]string, len(b))
+		for i, l := range b {
+			evs[i] = string(l)
+		}
+		if code, _, body := do(t, "POST", ts.url+"/_bulk", "", bulkBody(processIndex, evs...), "Content-Type", "application/x-ndjson"); code != 200 {
+			t.Fatalf("bulk: %d %.200s", code, body)
+		}
+	}
+	ts.Sync()
+	if len(res[0].Alerts) < 50 {
+		t.Fatalf("%d alerts from the hunt", len(res[0].Alerts))
+	}
+	repeated := 0
+	for _, a := range res[0].Alerts {
+		want := c.Evidence(a.ID)
+		var got struct {
+			Events []struct {
+				ID string `json:"_id"`
+			} `json:"events"`
+			Total int `json:"total"`
+		}
+		if code := ts.get(t, "/api/alerts/"+a.ID+"/events", &got); code != 200 {
+			t.Errorf("alert %s (host %v): %d", a.ID, a.Fields["host.name"], code)
+			continue
+		}
+		var w, g []string
+		for _, e := range want.Events {
+			w = append(w, e.ID)
+		}
+		for _, e := range got.Events {
+			g = append(g, e.ID)
+		}
+		slices.Sort(w)
+		slices.Sort(g)
+		if !slices.Equal(w, g) || got.Total != want.Total {
+			t.Errorf("alert %s (host %v): serve has %d of %d events %v, hunt %d of %d %v", a.ID, a.Fields["host.name"], len(g), got.Total, g, len(w), want.Total, w)
+		}
+		if cd, _ := a.Fields["Esql.process_command_line_count_distinct"].(int64); want.Total > int(cd) {
+			repeated++
+		}
+	}
+	if repeated == 0 {
+		t.Error("no alert has a repeated command line: the test does not exercise rows that change nothing")
 	}
 }

@@ -701,12 +701,19 @@ func contentHash(a *engine.Alert) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// handle stores alerts and fans out the new and changed ones.
+// handle stores alerts and fans out the new and changed ones, then
+// captures the evidence of those and of every alert whose run closed.
 func (s *Server) handle(ups []engine.Update) {
-	var changed []*engine.Alert
-	defer func() { s.captureEvidence(changed) }()
+	var capture []*engine.Alert
+	defer func() { s.captureEvidence(capture) }()
 	for _, u := range ups {
 		a := u.Alert
+		if u.Final {
+			// A closed run's last word: its evidence is complete, rows that
+			// changed nothing in the alert (a repeated command line)
+			// included.
+			capture = append(capture, a)
+		}
 		hash := contentHash(a)
 		if s.known[a.ID] == hash {
 			continue
@@ -751,7 +758,9 @@ func (s *Server) handle(ups []engine.Update) {
 		case store.Created:
 			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
 		}
-		changed = append(changed, a)
+		if !u.Final {
+			capture = append(capture, a)
+		}
 		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
 		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
 		if err := s.sinks.Send(ev); err != nil {
