@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/internal/config"
 	"vigil/internal/doc"
 	"vigil/internal/engine"
 )
@@ -409,5 +410,46 @@ func TestEvidenceMatchesHunt(t *testing.T) {
 	}
 	if repeated == 0 {
 		t.Error("no alert has a repeated command line: the test does not exercise rows that change nothing")
+	}
+}
+
+// investigate.retention: process events older than the retention behind
+// the newest stored one are pruned (event time), and evidence stored
+// longer ago than the retention (wall clock).
+func TestInvestigationRetention(t *testing.T) {
+	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	clock := newFakeClock(base.Add(3 * time.Hour))
+	ts := start(t, "", func(c *config.Config) { c.Investigate.Retention.Duration = time.Hour }, func(o *Options) { o.Clock = clock })
+	defer ts.stop(t)
+	var lines []string
+	for _, p := range burst(base, "h1", "OLD", "old", nil) {
+		lines = append(lines, p.json())
+	}
+	lines = append(lines, proc{at: base.Add(150 * time.Minute), host: "h1", id: "NEW", name: "ls", cmd: "ls", pid: 9}.json())
+	if code, _, body := do(t, "POST", ts.url+"/_bulk", "", bulkBody(processIndex, lines...), "Content-Type", "application/x-ndjson"); code != 200 {
+		t.Fatalf("bulk: %d %s", code, body)
+	}
+	ts.Sync()
+	alerts := ts.alerts(t, "").Alerts
+	if len(alerts) != 1 {
+		t.Fatalf("%d alerts", len(alerts))
+	}
+	id := alerts[0]["kibana.alert.uuid"].(string)
+	prune := func() { ts.sync(func() { ts.pruneInvestigation() }) }
+	prune()
+	if code := ts.get(t, "/api/processes/old-0", nil); code != 404 {
+		t.Errorf("a process event 150 minutes older than the newest: %d, want pruned (404)", code)
+	}
+	if code := ts.get(t, "/api/processes/NEW", nil); code != 200 {
+		t.Errorf("the newest process event: %d", code)
+	}
+	var ev struct{ Total int }
+	if ts.get(t, "/api/alerts/"+id+"/events", &ev); ev.Total != 5 {
+		t.Errorf("evidence stored just now: %d events, want 5", ev.Total)
+	}
+	clock.set(clock.Now().Add(61 * time.Minute))
+	prune()
+	if ts.get(t, "/api/alerts/"+id+"/events", &ev); ev.Total != 0 {
+		t.Errorf("evidence stored 61 minutes ago: %d events, want pruned", ev.Total)
 	}
 }
