@@ -332,20 +332,8 @@ func TestEvidenceMatchesHunt(t *testing.T) {
 	repeat, _ := json.Marshal(again)
 	lines = append(lines, repeat)
 	rules := seedRules(t)
-	sw := engine.NewSweep(rules)
+	res := huntRules(t, rules, lines)
 	m := (&engine.Catalog{}).DecoderMapping()
-	dec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true})
-	for _, l := range lines {
-		d, err := dec.Decode(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sw.Push(d)
-	}
-	res, err := sw.Finish(time.Now(), "x")
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := engine.NewEvidenceCollector(rules, res[0].Alerts)
 	edec := doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: c.Fields()})
 	for _, l := range lines {
