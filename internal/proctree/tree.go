@@ -29,7 +29,7 @@ type Limits struct {
 }
 
 // DefaultLimits keep a tree readable and its query cost bounded.
-var DefaultLimits = Limits{Ancestors: 64, Children: 500, Depth: 4, Nodes: 2000, Siblings: 100, Events: 5000}
+var DefaultLimits = Limits{Ancestors: 64, Children: 500, Depth: 4, Nodes: 2000, Siblings: 100, Events: 2000}
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits

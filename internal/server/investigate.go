@@ -19,8 +19,8 @@ import (
 // evidence events, the process tree around it, one process, and the host's
 // process events around it.
 
-// captureEvidence stores the evidence of alerts just created or changed
-// (engine goroutine): one pass over the spool's events in the alerts' run
+// captureEvidence stores the evidence of alerts just created, changed or
+// whose run closed (engine goroutine): one pass over the spool's events in the alerts' run
 // ranges, each offered to an EvidenceCollector. The spool holds every
 // event a rule may read until the engine's horizon, so what formed a
 // just-raised alert is there.
@@ -67,16 +67,14 @@ func (s *Server) captureEvidence(alerts []*engine.Alert) {
 		if t, ok := alertTime(a.Fields["@timestamp"]); ok {
 			set.Time = t
 		}
-		for _, e := range ev.Events {
+		entities := make([]string, len(ev.Events))
+		for i, e := range ev.Events {
 			entity, host := proctree.Identify(e.Source)
 			if set.Host == "" {
 				set.Host = host
 			}
+			entities[i] = entity
 			set.Events = append(set.Events, store.EvidenceEvent{DocID: e.ID, Index: e.Index, Time: e.Time, EntityID: entity, Source: e.Source})
-		}
-		entities := make([]string, len(set.Events))
-		for i, e := range set.Events {
-			entities[i] = e.EntityID
 		}
 		set.Focus = proctree.FocusOf(a.Fields, entities)
 		if set.Host == "" {
@@ -97,30 +95,22 @@ func alertTime(v any) (int64, bool) {
 	return t.UnixMilli(), err == nil
 }
 
-// pruneInvestigation drops process events older than the retention
-// behind the newest one, and evidence stored longer ago than the retention
-// (engine goroutine, with the checkpoint; at most once a minute).
-func (s *Server) pruneInvestigation() {
-	now := s.clock.Now()
-	if now.Sub(s.lastPrune) < time.Minute {
-		return
-	}
-	s.lastPrune = now
+// pruneInvestigation is one bounded step of pruning (the process writer
+// runs it, processes.go): up to 10,000 process events older than the
+// retention behind the newest one, and the evidence of up to 10,000 alerts
+// stored longer ago than the retention. It reports whether more may remain.
+func (s *Server) pruneInvestigation() bool {
 	keep := s.cfg.Investigate.Retention.Duration.Milliseconds()
 	events := int64(math.MinInt64)
 	if newest := s.procs.newest.Load(); newest != math.MinInt64 {
 		events = newest - keep
 	}
-	for range 100 { // bounded work per call; the rest next time
-		n, err := s.store.PruneInvestigation(events, now.UnixMilli()-keep, 10_000)
-		if err != nil {
-			s.log.Error("investigation prune failed", "err", err)
-			return
-		}
-		if n == 0 {
-			return
-		}
+	n, err := s.store.PruneInvestigation(events, s.clock.Now().UnixMilli()-keep, 10_000)
+	if err != nil {
+		s.log.Error("investigation prune failed", "err", err)
+		return false
 	}
+	return n > 0
 }
 
 // hit is a stored document as the API shows it.

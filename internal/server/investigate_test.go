@@ -230,7 +230,7 @@ func TestInvestigationAPI(t *testing.T) {
 			if code := ts.get(t, "/api/alerts/"+id+"/tree", &tr); code != 200 {
 				t.Fatalf("tree: %d", code)
 			}
-			if d := time.Since(start); d > 5*time.Second {
+			if d := time.Since(start); d > 20*time.Second { // generous: -race, a loaded machine
 				t.Errorf("events and tree took %s", d)
 			}
 			if tr.AlertID != id || tr.Focus != tc.parent || tr.Truncated != tc.treeTruncated {
@@ -423,7 +423,10 @@ func TestInvestigationRetention(t *testing.T) {
 		t.Fatalf("%d alerts", len(alerts))
 	}
 	id := alerts[0]["kibana.alert.uuid"].(string)
-	prune := func() { ts.sync(func() { ts.pruneInvestigation() }) }
+	prune := func() {
+		for ts.pruneInvestigation() {
+		}
+	}
 	prune()
 	if code := ts.get(t, "/api/processes/old-0", nil); code != 404 {
 		t.Errorf("a process event 150 minutes older than the newest: %d, want pruned (404)", code)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"vigil/internal/doc"
 	"vigil/internal/proctree"
@@ -34,7 +35,8 @@ type procWriter struct {
 	q      chan procBatch
 	wg     sync.WaitGroup
 	fail   func(error)
-	mu     sync.Mutex // orders sends with close
+	prune  func() bool // one bounded pruning step: true when more may remain
+	mu     sync.Mutex  // orders sends with close
 	closed bool
 	// newest is the newest process event time written (ms): retention
 	// counts back from it, in event time as the engine's horizons do, so
@@ -42,8 +44,8 @@ type procWriter struct {
 	newest atomic.Int64
 }
 
-func newProcWriter(st *store.Store, fail func(error)) *procWriter {
-	w := &procWriter{st: st, q: make(chan procBatch, 64), fail: fail}
+func newProcWriter(st *store.Store, fail func(error), prune func() bool) *procWriter {
+	w := &procWriter{st: st, q: make(chan procBatch, 64), fail: fail, prune: prune}
 	w.newest.Store(math.MinInt64)
 	w.wg.Add(1)
 	go w.loop()
@@ -97,31 +99,62 @@ func (w *procWriter) close() {
 	w.wg.Wait()
 }
 
+// pruneEvery is how often the writer prunes the investigation tables.
+const pruneEvery = time.Minute
+
+// loop writes queued batches and, every pruneEvery, prunes in bounded
+// steps between them: off the engine goroutine, so deleting a backlog
+// never holds evaluation back, and never holding writes back for long.
 func (w *procWriter) loop() {
 	defer w.wg.Done()
-	var evs []store.ProcessEvent
-	var waiting []chan struct{}
-	for b := range w.q {
-		evs, waiting = w.parse(evs[:0], b, waiting[:0])
-		// Whatever else is queued joins this transaction.
-	more:
-		for len(evs) < 5000 {
+	tick := time.NewTicker(pruneEvery)
+	defer tick.Stop()
+	pruning := false
+	for {
+		var b procBatch
+		var ok bool
+		if pruning {
 			select {
-			case nb, ok := <-w.q:
-				if !ok {
-					break more
-				}
-				evs, waiting = w.parse(evs, nb, waiting)
+			case b, ok = <-w.q:
 			default:
-				break more
+				pruning = w.prune()
+				continue
+			}
+		} else {
+			select {
+			case b, ok = <-w.q:
+			case <-tick.C:
+				pruning = w.prune()
+				continue
 			}
 		}
-		if err := w.st.PutProcesses(evs); err != nil && w.fail != nil {
-			w.fail(err)
+		if !ok {
+			return
 		}
-		for _, d := range waiting {
-			close(d)
+		w.write(b)
+	}
+}
+
+// write stores a batch and whatever else is queued, in one transaction.
+func (w *procWriter) write(b procBatch) {
+	evs, waiting := w.parse(nil, b, nil)
+more:
+	for len(evs) < 5000 {
+		select {
+		case nb, ok := <-w.q:
+			if !ok {
+				break more
+			}
+			evs, waiting = w.parse(evs, nb, waiting)
+		default:
+			break more
 		}
+	}
+	if err := w.st.PutProcesses(evs); err != nil {
+		w.fail(err)
+	}
+	for _, d := range waiting {
+		close(d)
 	}
 }
 

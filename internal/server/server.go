@@ -128,10 +128,9 @@ type Server struct {
 	// the last re-evaluation ran.
 	pushed, lateDone store.Pos
 	lastLate         time.Time
-	// procs writes every host's process events to the store (processes.go);
-	// lastPrune is when the investigation tables were last pruned.
-	procs     *procWriter
-	lastPrune time.Time
+	// procs writes every host's process events to the store and prunes
+	// the investigation tables (processes.go).
+	procs *procWriter
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
@@ -220,7 +219,7 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
-	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) })
+	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
 	if err := s.loadExceptions(); err != nil {
 		s.procs.close()
 		s.store.Close()
@@ -667,7 +666,6 @@ func (s *Server) checkpoint() {
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
-	s.pruneInvestigation()
 }
 
 // volatile fields change between evaluations of the same alert without it
