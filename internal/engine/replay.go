@@ -92,19 +92,10 @@ func (rp *Replay) Push(d *doc.Document) {
 		}
 		return
 	}
-	readers, known := rp.readers[index]
-	if !known {
-		for _, r := range rp.rules {
-			if Reads(r.cr.Query, index, stream) {
-				readers = append(readers, r)
-			}
-		}
-		if rp.readers == nil {
-			rp.readers = map[string][]*replayRule{}
-		}
-		rp.readers[index] = readers
+	if rp.readers == nil {
+		rp.readers = map[string][]*replayRule{}
 	}
-	for _, r := range readers {
+	for _, r := range readersOf(rp.readers, rp.rules, func(r *replayRule) *esql.Query { return r.cr.Query }, index, stream) {
 		if rp.rescanning && !r.rescan {
 			continue
 		}
