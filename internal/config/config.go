@@ -67,6 +67,8 @@ type Config struct {
 	Sinks   Sinks   `toml:"sinks"`
 	Logging Logging `toml:"logging"`
 	Kafka   Kafka   `toml:"kafka"`
+	// Investigate keeps what alert investigation reads (docs/investigate.md).
+	Investigate Investigate `toml:"investigate"`
 }
 
 // Kafka is the Kafka consumer-group input (internal/kafka), on when Brokers
@@ -117,6 +119,13 @@ type KafkaTLS struct {
 	ServerName string `toml:"server_name"`
 	// InsecureSkipVerify disables certificate checks (tests only).
 	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+}
+
+// Investigate configures the process store and alert evidence.
+type Investigate struct {
+	// Retention: how long every host's process events (by event time) and
+	// each alert's evidence (from when it was stored) are kept.
+	Retention Duration `toml:"retention"`
 }
 
 // Auth configures the secrets a request must carry (any one of them).
@@ -240,7 +249,8 @@ func Default() *Config {
 			MaxGroupsPerRule: 100_000,
 			MaxTermsPerRule:  1_000_000,
 		},
-		Logging: Logging{Level: "info"},
+		Logging:     Logging{Level: "info"},
+		Investigate: Investigate{Retention: Duration{7 * 24 * time.Hour}},
 		Kafka: Kafka{Group: "vigil", StartOffset: KafkaEarliest, MaxMessageBytes: 1 << 20,
 			SessionTimeout: Duration{45 * time.Second}},
 	}
@@ -353,6 +363,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LateRetention.Duration <= 0 {
 		bad("late_retention: must be positive")
+	}
+	if c.Investigate.Retention.Duration <= 0 {
+		bad("investigate.retention: must be positive")
 	}
 	if c.Limits.MaxAlertsPerWindow < 0 {
 		bad("limits.max_alerts_per_window: must not be negative")
