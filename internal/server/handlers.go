@@ -26,6 +26,9 @@ import (
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.root)
+	for pattern, h := range s.opts.Routes {
+		mux.Handle(pattern, h)
+	}
 	mux.HandleFunc("POST /_bulk", s.bulk)
 	mux.HandleFunc("PUT /_bulk", s.bulk)
 	mux.HandleFunc("POST /{index}/_bulk", s.bulk)

@@ -10,8 +10,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,10 +20,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/config"
 	"vigil/internal/doc"
@@ -60,6 +59,10 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+	// Collectors are served on /metrics besides the service's own, and
+	// Routes on the API (behind auth): other inputs' (internal/kafka).
+	Collectors []prometheus.Collector
+	Routes     map[string]http.Handler
 
 	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
 	EQLRules []*engine.EQLRule
@@ -189,6 +192,9 @@ func New(opts Options) (*Server, error) {
 	s.floor.Store(math.MinInt64)
 	s.creds = credentials(cfg.Auth)
 	s.metrics = newMetrics()
+	for _, c := range opts.Collectors {
+		s.metrics.reg.MustRegister(c)
+	}
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules, opts.EQLRules)
 	// Keep each event's JSON only for rules reading METADATA _source, and
@@ -290,43 +296,13 @@ func modeOf(m string) engine.Mode {
 	return engine.Realtime
 }
 
-// execUUID is stable per rule and run, so a restart re-deriving a run's
-// alerts gives them the execution id they had.
-func execUUID(ruleID string, at time.Time) string {
-	h := sha256.Sum256([]byte("vigil-serve\x00" + ruleID + "\x00" + at.UTC().Format(time.RFC3339Nano)))
-	b := h[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	x := hex.EncodeToString(b)
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
+// execUUID is engine.StableExecUUID: the same run has the same execution
+// id across restarts and instances.
+func execUUID(ruleID string, at time.Time) string { return engine.StableExecUUID(ruleID, at) }
 
-// projection is every field a rule reads plus what routing and time need:
-// decoding skips the rest of each event.
+// projection is what decoding keeps of each event (engine.DecodeFields).
 func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
-	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
-	for _, f := range engine.SourceFields() { // the event's source, for its watermark
-		set[f] = true
-	}
-	for _, cr := range rules {
-		for _, f := range cr.Fields() {
-			set[f] = true
-		}
-		if cr.Rule.TimestampField != "" {
-			set[cr.Rule.TimestampField] = true
-		}
-	}
-	for _, er := range eqlRules {
-		for _, f := range er.Fields() {
-			set[f] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
+	return engine.DecodeFields(rules, eqlRules)
 }
 
 func (s *Server) buildPrefilter() error {
@@ -441,16 +417,7 @@ func (s *Server) recover() error {
 	return nil
 }
 
-func timeOf(d *doc.Document) int64 {
-	v := d.Get("@timestamp")
-	if v.IsNull() || v.IsMulti() || !v.T.IsTemporal() {
-		return math.MinInt64
-	}
-	if v.T == doc.DateNanos {
-		return v.I / 1e6
-	}
-	return v.I
-}
+func timeOf(d *doc.Document) int64 { return engine.Timestamp(d) }
 
 // Serve accepts connections on ln (at most limits.max_connections at once)
 // until Shutdown; it starts the engine and the configured inputs first, and
@@ -693,6 +660,11 @@ func (s *Server) sync(fn func()) {
 	<-b.done
 }
 
+// Deliver handles alerts another input's engines produced (internal/kafka)
+// as the service's own: stored, sent to the sinks and streamed, on the
+// engine goroutine.
+func (s *Server) Deliver(ups []engine.Update) { s.sync(func() { s.handle(ups) }) }
+
 // Sync waits until every accepted event is evaluated and its alerts
 // handled, and every accepted process event is stored.
 func (s *Server) Sync() {
@@ -717,36 +689,7 @@ func (s *Server) checkpoint() {
 	}
 }
 
-// volatile fields change between evaluations of the same alert without it
-// changing: they are left out of its content hash.
-var volatile = map[string]bool{
-	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
-	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
-	"kibana.alert.intended_timestamp": true, "kibana.alert.rule.created_at": true, "kibana.alert.rule.updated_at": true,
-	"vigil.execution.range.gte": true, "vigil.execution.range.lte": true,
-	"kibana.alert.workflow_status": true,
-	// Re-deriving an alert late is no change to it.
-	engine.LateField: true,
-}
-
-func contentHash(a *engine.Alert) string {
-	keys := make([]string, 0, len(a.Fields))
-	for k := range a.Fields {
-		if !volatile[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	h := sha256.New()
-	for _, k := range keys {
-		b, _ := json.Marshal(a.Fields[k])
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write(b)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+func contentHash(a *engine.Alert) string { return engine.ContentHash(a) }
 
 // handle stores alerts and fans out the new and changed ones, then
 // captures the evidence of those and of every alert whose run closed.
