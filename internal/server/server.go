@@ -188,9 +188,9 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics()
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules, opts.EQLRules)
-	// Keep each event's JSON only for rules reading METADATA _source, and
-	// for EQL rules, whose alerts carry their events' source as a hunt's do.
-	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
+	// Keep each event's JSON only for rules that read it (engine.KeepSources):
+	// an ES|QL-only service keeps none.
+	source := engine.KeepSources(opts.Rules, opts.EQLRules)
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
