@@ -543,7 +543,7 @@ func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now
 		}
 		seen[a.ID] = true
 		if r.cr.carriesSource() && !l.src.merge(a) {
-			continue // raised, source merged, when its event was evaluated
+			continue // raised before, with its source (live_sources.go)
 		}
 		if limit > 0 && !run.emitted[a.ID] {
 			if len(run.emitted) >= limit {

@@ -8,19 +8,19 @@ package engine
 // per-event stage passed (a query rule's matches, a new_terms rule's
 // events with every term), and only until the Flush that evaluates them.
 //
-// A real-time query rule's runs are monotone: the Flush after a match's
-// push raises its alert, source merged; later evaluations of the runs
-// holding it (each Flush that adds events, the final one) re-derive the
-// same alert, which they now skip, since only volatile fields (execution,
-// evaluation time) would differ. A late event's re-evaluation reads the
-// sources again from the spool with the events (Reevaluate). Scheduled
+// A real-time query rule's run gives each matching row once, at the Flush
+// after its event's push, where its source is at hand. A run rebuilt for
+// a late event (Reevaluate) gives its rows again: it reads their sources
+// again from the spool with the events. An alert whose source is not at
+// hand was raised before (the same alert, only volatile fields could
+// differ) and is skipped rather than raised again without it. Scheduled
 // rules keep their run's events whole (their buffer), sources included.
 //
 // The bytes kept between two Flushes are capped (LiveOptions.
 // MaxSourceBytes): past the cap an alert is raised without its source
-// (counted: Live.SourcesDropped), never lost. The cap binds when the
-// spool is replayed after a restart, which pushes the whole replay before
-// its one Flush.
+// (counted per event: Live.SourcesDropped), never lost. The cap binds
+// when the spool is replayed after a restart, which pushes the whole
+// replay before its one Flush.
 
 import (
 	"encoding/json"
@@ -79,6 +79,7 @@ func (s *liveSources) keep(d *doc.Document) {
 	src := d.Source
 	if s.bytes+int64(len(src)) > s.max {
 		src = ""
+		s.dropped++
 	}
 	s.bytes += int64(len(src))
 	s.byID[d.ID] = src
@@ -90,23 +91,19 @@ func (s *liveSources) reset() {
 	s.bytes = 0
 }
 
-// merge completes a with its event's source from src; known is false when
-// the event was not pushed since the last Flush. An event kept past the
-// cap is known but merges nothing, and is counted.
+// merge completes a with its event's source; known is false when the
+// event was not pushed since the last Flush. An event the cap refused is
+// known but merges nothing.
 func (s *liveSources) merge(a *Alert) (known bool) {
 	src, known := s.byID[a.SourceID()]
-	switch {
-	case !known:
-	case src == "":
-		s.dropped++
-	default:
+	if src != "" {
 		mergeJSONSource(a, src)
 	}
 	return known
 }
 
-// SourcesDropped is the number of alerts raised without their event's
-// source because the engine's source cap was reached.
+// SourcesDropped is the number of events whose source the engine's cap
+// refused: their alerts were raised without it.
 func (l *Live) SourcesDropped() int64 { return l.src.dropped }
 
 // mergeJSONSource merges a document's JSON (doc.Document.Source) into an

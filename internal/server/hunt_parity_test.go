@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/internal/config"
 	"vigil/internal/engine"
 	"vigil/internal/esql"
 	"vigil/internal/rule"
@@ -225,4 +226,35 @@ func TestServeQueryRuleSuppressedBySourceField(t *testing.T) {
 func jsonNumber(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A crash (no checkpoint) and a restart: the spool replay re-derives the
+// query and new_terms alerts with their sources, so the store finds them
+// unchanged — no sink sees one twice, and none loses its source fields.
+func TestServeAlertSourcesAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "alerts.ndjson")
+	cfg := func(c *config.Config) { c.Sinks.File = &config.FileSink{Path: file} }
+	rules := func(o *Options) { o.Rules = kqlTypeRules(t, nil) }
+	a := start(t, dir, cfg, rules)
+	if code, _, resp := do(t, "POST", a.url+"/_bulk", "", bulkBody(processIndex, parityEvents()...)); code != 200 || strings.Contains(resp, `"errors":true`) {
+		t.Fatalf("_bulk: %d %s", code, resp)
+	}
+	a.Sync()
+	before := a.alerts(t, "?size=1000").Total
+	a.Abandon()
+
+	b := start(t, dir, cfg, rules)
+	b.Sync()
+	l := b.alerts(t, "?size=1000")
+	if l.Total != before {
+		t.Fatalf("%d alerts after the restart, %d before", l.Total, before)
+	}
+	for _, al := range l.Alerts {
+		if id := al["kibana.alert.rule.rule_id"]; id != "parity-threshold" && al["process.command_line"] == nil {
+			t.Errorf("%s alert without its source: %v", id, al)
+		}
+	}
+	b.stop(t)
+	writtenOnce(t, file, before)
 }
