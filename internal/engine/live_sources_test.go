@@ -160,31 +160,40 @@ func TestLiveKeepsMatchedSourcesOnly(t *testing.T) {
 }
 
 // BenchmarkLiveQueryRuleSources: a real-time query rule over batches of
-// 100 events, 1 in 10 a match, with and without sources kept (the
-// decoder's copy of each line and the kept matches' until the Flush).
+// 100 events, 1 in 10 a match, each batch a second after the last (runs
+// close as time passes), with and without sources kept: the decoder's
+// copy of each line, the matches' kept until the Flush and merged into
+// their alerts.
 func BenchmarkLiveQueryRuleSources(b *testing.B) {
 	for _, keep := range []bool{false, true} {
 		b.Run(fmt.Sprintf("sources=%v", keep), func(b *testing.B) {
 			cr := sourceRule(b, "query")
-			l := NewLive([]*CompiledRule{cr}, LiveOptions{Clock: fixedClock(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))})
+			l := NewLive([]*CompiledRule{cr}, LiveOptions{Clock: fixedClock(time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC))})
 			dec := doc.NewDecoder(nil, doc.DecodeOptions{Dynamic: true, AutoID: true, Source: keep})
-			var lines [][]byte
-			for i := range 100 {
-				name := "ls"
-				if i%10 == 0 {
-					name = "sh"
+			base := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+			batch := func(i int) [][]byte {
+				var lines [][]byte
+				hms := base.Add(time.Duration(i) * time.Second).Format("15:04:05")
+				for j := range 100 {
+					name := "ls"
+					if j%10 == 0 {
+						name = "sh"
+					}
+					lines = append(lines, []byte(srcEv(hms, fmt.Sprint("h", j), name)))
 				}
-				lines = append(lines, []byte(srcEv(fmt.Sprintf("11:%02d:%02d", i/60, i%60), fmt.Sprint("h", i), name)))
+				return lines
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				lines := batch(i % 80000)
+				b.StartTimer()
 				for _, line := range lines {
 					d, err := dec.Decode(line)
 					if err != nil {
 						b.Fatal(err)
 					}
-					d.ID = fmt.Sprint(i, "-", d.ID) // new events each batch
 					l.Push(d)
 				}
 				if _, err := l.Flush(); err != nil {
