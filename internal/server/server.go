@@ -81,7 +81,7 @@ type Server struct {
 	metrics *metrics
 	sse     *broker
 	http    *http.Server
-	token   []byte // sha256 of the token; nil = no auth
+	creds   []credential // accepted tokens; nil = no auth
 	fields  []string
 	decs    sync.Pool
 	// prefilter rejects raw lines no rule's per-event filters can pass
@@ -113,6 +113,8 @@ type Server struct {
 	seqNo    atomic.Int64
 	lastSave []byte
 	stats    atomic.Pointer[[]engine.RuleStats] // the engine's view, for the API
+	activity *ruleActivity                      // events matched, evaluations, errors per rule
+	realtime map[string]bool                    // names of the rules Flush evaluates
 	// known caches stored alerts' content hashes (engine goroutine only), so
 	// re-evaluating an unchanged alert costs no store query. Bounded: reset
 	// past knownMax entries.
@@ -133,6 +135,9 @@ type Server struct {
 	// the last re-evaluation ran.
 	pushed, lateDone store.Pos
 	lastLate         time.Time
+	// procs writes every host's process events to the store and prunes
+	// the investigation tables (processes.go).
+	procs *procWriter
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
@@ -145,6 +150,7 @@ const knownMax = 100_000
 
 type batch struct {
 	docs []*doc.Document
+	raws [][]byte // docs' lines, for the rules' activity counts
 	// times are the newest event times, per source, of the request's
 	// events no rule reads (not pushed, but they show time passing).
 	times    []sourceTime
@@ -181,10 +187,7 @@ func New(opts Options) (*Server, error) {
 		inflight: newInflight(cfg.Limits.MaxInflight, cfg.Limits.MaxInflightBytes), abandon: make(chan struct{}), known: map[string]string{},
 		overflowSeen: map[string]int64{}, lateSeen: map[string]int64{}, capSeen: map[string]int{}}
 	s.floor.Store(math.MinInt64)
-	if cfg.Auth.Token != "" {
-		h := sha256.Sum256([]byte(cfg.Auth.Token))
-		s.token = h[:]
-	}
+	s.creds = credentials(cfg.Auth)
 	s.metrics = newMetrics()
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules, opts.EQLRules)
@@ -204,13 +207,21 @@ func New(opts Options) (*Server, error) {
 	for id, m := range cfg.RuleModes {
 		modes[id] = modeOf(m)
 	}
+	modeFor := func(r *rule.Rule) engine.Mode {
+		if m, ok := modes[r.RuleID]; ok {
+			return m
+		}
+		return modeOf(cfg.Mode)
+	}
+	s.activity = newRuleActivity(opts.Rules, opts.Catalog, opts.Mapping)
+	s.realtime = map[string]bool{}
+	for _, cr := range opts.Rules {
+		if modeFor(cr.Rule) == engine.Realtime {
+			s.realtime[cr.Rule.Name] = true
+		}
+	}
 	s.live = engine.NewLive(opts.Rules, engine.LiveOptions{
-		Mode: func(r *rule.Rule) engine.Mode {
-			if m, ok := modes[r.RuleID]; ok {
-				return m
-			}
-			return modeOf(cfg.Mode)
-		},
+		Mode:               modeFor,
 		AllowedLateness:    cfg.AllowedLateness.Duration,
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
 		Retention:          cfg.LateRetention.Duration,
@@ -228,7 +239,9 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
+	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
 	if err := s.loadExceptions(); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -242,6 +255,7 @@ func New(opts Options) (*Server, error) {
 		so.SyncEvery = cfg.SyncInterval.Duration
 	}
 	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), so); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -528,7 +542,7 @@ func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, times []sourceTime
 		return fmt.Errorf("spool: %w", err)
 	}
 	s.queued.Add(cost)
-	s.queue <- &batch{docs: docs, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
+	s.queue <- &batch{docs: docs, raws: raws, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
 	s.ingestMu.Unlock()
 	if s.cfg.Durability == config.DurabilityRequest {
 		if err := s.spool.Sync(pos); err != nil {
@@ -568,10 +582,12 @@ func (s *Server) engineLoop() {
 			for _, st := range b.times {
 				s.live.Observe(st.source, st.t)
 			}
-			for _, d := range b.docs {
+			for i, d := range b.docs {
 				if !s.live.Push(d) {
 					s.metrics.unrouted.Inc()
+					continue
 				}
+				s.activity.count(s.opts.Rules, d, b.raws[i])
 			}
 			s.pushed = b.pos
 			if oldest.IsZero() {
@@ -605,11 +621,13 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 	if err != nil {
 		s.log.Error("evaluation failed", "err", err)
 	}
+	s.activity.evaluated(s.opts.Rules, s.realtime, start, err)
 	s.handle(ups)
 	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
+		s.activity.evaluated(s.opts.Rules, s.realtime, s.lastLate, err)
 		if err != nil {
 			s.log.Error("late re-evaluation failed", "err", err)
 			break
@@ -640,6 +658,11 @@ func (s *Server) tick() {
 	if err != nil {
 		s.log.Error("scheduled run failed", "err", err)
 	}
+	ran := map[string]bool{}
+	for _, r := range reports {
+		ran[r.Rule] = true
+	}
+	s.activity.evaluated(s.opts.Rules, ran, s.clock.Now(), err)
 	for _, r := range reports {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
@@ -671,8 +694,11 @@ func (s *Server) sync(fn func()) {
 }
 
 // Sync waits until every accepted event is evaluated and its alerts
-// handled.
-func (s *Server) Sync() { s.sync(func() {}) }
+// handled, and every accepted process event is stored.
+func (s *Server) Sync() {
+	s.sync(func() {})
+	s.procs.flush()
+}
 
 // checkpoint saves the live engine's closed runs and prunes the spool.
 func (s *Server) checkpoint() {
@@ -722,11 +748,20 @@ func contentHash(a *engine.Alert) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// handle stores alerts and fans out the new and changed ones.
+// handle stores alerts and fans out the new and changed ones, then
+// captures the evidence of those and of every alert whose run closed.
 func (s *Server) handle(ups []engine.Update) {
 	ups = s.suppress(ups)
+	var capture []*engine.Alert
+	defer func() { s.captureEvidence(capture) }()
 	for _, u := range ups {
 		a := u.Alert
+		if u.Final {
+			// A closed run's last word: its evidence is complete, rows that
+			// changed nothing in the alert (a repeated command line)
+			// included.
+			capture = append(capture, a)
+		}
 		hash := contentHash(a)
 		if s.known[a.ID] == hash {
 			continue
@@ -770,6 +805,9 @@ func (s *Server) handle(ups []engine.Update) {
 			kind = "updated"
 		case store.Created:
 			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
+		}
+		if !u.Final {
+			capture = append(capture, a)
 		}
 		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
 		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
@@ -865,6 +903,7 @@ func (s *Server) Abandon() {
 		s.webhook.CloseContext(ctx)
 	}
 	s.sse.close()
+	s.procs.close()
 	s.store.Close()
 	s.spool.Close()
 }
@@ -881,6 +920,7 @@ func (s *Server) close() error {
 			errs = append(errs, f.Close())
 		}
 	}
+	s.procs.close()
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
 }

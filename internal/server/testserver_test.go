@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +24,7 @@ type testServer struct {
 	url string
 }
 
-func seedRules(t *testing.T) []*engine.CompiledRule {
+func seedRules(t testing.TB) []*engine.CompiledRule {
 	t.Helper()
 	var out []*engine.CompiledRule
 	for _, r := range rule.Builtin() {
@@ -37,7 +38,7 @@ func seedRules(t *testing.T) []*engine.CompiledRule {
 }
 
 // start runs a server on 127.0.0.1:0 over dataDir ("" = a temp dir).
-func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(*Options)) *testServer {
+func start(t testing.TB, dataDir string, mut func(*config.Config), opts ...func(*Options)) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
@@ -62,7 +63,7 @@ func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(
 
 // launch builds a server and serves it on 127.0.0.1:0, returning as soon
 // as the port is open (the spool may still be replaying).
-func launch(t *testing.T, o Options) *testServer {
+func launch(t testing.TB, o Options) *testServer {
 	t.Helper()
 	srv, err := New(o)
 	if err != nil {
@@ -76,7 +77,7 @@ func launch(t *testing.T, o Options) *testServer {
 	return &testServer{Server: srv, url: "http://" + ln.Addr().String()}
 }
 
-func (ts *testServer) stop(t *testing.T) {
+func (ts *testServer) stop(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := ts.Shutdown(ctx); err != nil {
@@ -84,7 +85,7 @@ func (ts *testServer) stop(t *testing.T) {
 	}
 }
 
-func do(t *testing.T, method, url, token, body string, hdr ...string) (int, http.Header, string) {
+func do(t testing.TB, method, url, token, body string, hdr ...string) (int, http.Header, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if token != "" {
@@ -167,7 +168,31 @@ type alertList struct {
 	Alerts []map[string]any `json:"alerts"`
 }
 
-func (ts *testServer) alerts(t *testing.T, query string) alertList {
+// alertedEvents bulk-indexes events into processIndex with _ids a, b, c…
+// (alerts carry only their event's identity), waits for the engine, and
+// returns the _ids of the events that alerted, sorted and comma-joined.
+func (ts *testServer) alertedEvents(t *testing.T, evs []string) string {
+	t.Helper()
+	var body strings.Builder
+	for i, e := range evs {
+		body.WriteString(`{"create":{"_index":"` + processIndex + `","_id":"` + string(rune('a'+i)) + `"}}` + "\n" + e + "\n")
+	}
+	if code, _, resp := do(t, "POST", ts.url+"/_bulk", "", body.String()); code != 200 || strings.Contains(resp, `"errors":true`) {
+		t.Fatalf("_bulk: %d %s", code, resp)
+	}
+	ts.Sync()
+	var ids []string
+	for _, a := range ts.alerts(t, "").Alerts {
+		if anc, _ := a["kibana.alert.ancestors"].([]any); len(anc) == 1 {
+			id, _ := anc[0].(map[string]any)["id"].(string)
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
+}
+
+func (ts *testServer) alerts(t testing.TB, query string) alertList {
 	t.Helper()
 	code, _, body := do(t, "GET", ts.url+"/api/alerts"+query, ts.cfg.Auth.Token, "")
 	if code != 200 {

@@ -1,9 +1,12 @@
-// Package store owns what `vigil serve` keeps on disk: alerts and their
-// workflow status in SQLite (modernc.org/sqlite, no cgo), small checkpoint
+// Package store owns what `vigil serve` keeps on disk: alerts, their
+// workflow status and its history, and the console's list queries
+// (alert_query.go) in SQLite (modernc.org/sqlite, no cgo), small checkpoint
 // values, the exception items added through the API, new_terms rules' seen
 // value combinations (terms.go), alert suppression windows
-// (suppression.go), and the event spool (spool.go) that lets a
-// restarted service rebuild the windows that were open when it stopped.
+// (suppression.go), every host's process events and each alert's evidence
+// for investigation (processes.go), and the event spool (spool.go) that
+// lets a restarted service rebuild the windows that were open when it
+// stopped.
 package store
 
 import (
@@ -12,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -81,7 +83,14 @@ func Open(path string) (*Store, error) {
 	// commit, so it survives an OS crash or power loss, not only kill -9
 	// (NORMAL may lose the last commits then). Alert writes are few; the
 	// cost is one fsync per commit.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
+	// _txlock=immediate: a transaction takes the write lock when it begins,
+	// waiting up to busy_timeout for it. A deferred one that read first
+	// fails at once (SQLITE_BUSY_SNAPSHOT, no wait) when another connection
+	// committed in between — which the process-event writer does all the
+	// time (processes.go). cache_size: 32 MiB of pages per connection
+	// (SQLite's default is 2 MiB), for the process tables' random index
+	// inserts (docs/investigate.md#performance).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_txlock=immediate&_pragma=cache_size(-32768)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -118,6 +127,14 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("store %s: %w", path, err)
 		}
 	}
+	if err := migrateQuery(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := openInvestigation(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
 	return &Store{db: db}, nil
 }
 
@@ -153,6 +170,7 @@ func (s *Store) Put(r Record) (Outcome, Record, error) {
 		return 0, r, err
 	}
 	defer tx.Rollback()
+	parent, search := searchColumns(r)
 	var old Record
 	err = tx.QueryRow(`SELECT status, time, hash FROM alerts WHERE id = ?`, r.ID).Scan(&old.Status, &old.Time, &old.Hash)
 	switch {
@@ -163,8 +181,8 @@ func (s *Store) Put(r Record) (Outcome, Record, error) {
 		if r.Updated == 0 {
 			r.Updated = r.Time
 		}
-		_, err = tx.Exec(`INSERT INTO alerts (id, rule_id, rule_name, severity, host, status, time, updated, hash, doc) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-			r.ID, r.RuleID, r.RuleName, r.Severity, r.Host, r.Status, r.Time, r.Updated, r.Hash, r.Doc)
+		_, err = tx.Exec(`INSERT INTO alerts (id, rule_id, rule_name, severity, host, status, time, updated, hash, doc, parent, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+			r.ID, r.RuleID, r.RuleName, r.Severity, r.Host, r.Status, r.Time, r.Updated, r.Hash, r.Doc, parent, search)
 		if err != nil {
 			return 0, r, err
 		}
@@ -176,7 +194,7 @@ func (s *Store) Put(r Record) (Outcome, Record, error) {
 		return Unchanged, r, nil
 	}
 	r.Status, r.Time = old.Status, old.Time
-	_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, r.ID)
+	_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=?, parent=?, search=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, parent, search, r.ID)
 	if err != nil {
 		return 0, r, err
 	}
@@ -198,84 +216,6 @@ func (s *Store) Get(id string) (Record, error) {
 		return r, ErrNotFound
 	}
 	return r, err
-}
-
-// Filter selects alerts; zero fields do not filter.
-type Filter struct {
-	Status   string
-	Rule     string // rule_id or rule name
-	Host     string
-	Severity string
-	From, To int64 // alert time range, ms, inclusive; 0 = open
-	Size     int   // page size; 0 = 100
-	Offset   int
-}
-
-// List returns a page of alerts, newest first, and the total matching.
-func (s *Store) List(f Filter) ([]Record, int, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
-	if f.Status != "" {
-		add("status = ?", f.Status)
-	}
-	if f.Rule != "" {
-		where = append(where, "(rule_id = ? OR rule_name = ?)")
-		args = append(args, f.Rule, f.Rule)
-	}
-	if f.Host != "" {
-		add("host = ?", f.Host)
-	}
-	if f.Severity != "" {
-		add("severity = ?", f.Severity)
-	}
-	if f.From != 0 {
-		add("time >= ?", f.From)
-	}
-	if f.To != 0 {
-		add("time <= ?", f.To)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM alerts`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	size := f.Size
-	if size <= 0 {
-		size = 100
-	}
-	rows, err := s.db.Query(`SELECT `+cols+` FROM alerts`+cond+` ORDER BY time DESC, id LIMIT ? OFFSET ?`, append(args, size, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
-}
-
-// SetStatus changes an alert's workflow status.
-func (s *Store) SetStatus(id, status string, now int64) (Record, error) {
-	if !ValidStatus(status) {
-		return Record{}, fmt.Errorf("invalid status %q: want open, acknowledged or closed", status)
-	}
-	res, err := s.db.Exec(`UPDATE alerts SET status = ?, updated = ? WHERE id = ?`, status, now, id)
-	if err != nil {
-		return Record{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Record{}, ErrNotFound
-	}
-	return s.Get(id)
 }
 
 // GetState reads a checkpoint value (nil when absent).
