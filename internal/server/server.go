@@ -826,6 +826,7 @@ func (s *Server) observeStats() {
 		s.metrics.watermark.Set(float64(wm) / 1000)
 	}
 	s.metrics.sources.Set(float64(s.live.Sources()))
+	s.metrics.srcDropped.Set(float64(s.live.SourcesDropped()))
 	for _, st := range stats {
 		if st.Overflow > s.overflowSeen[st.RuleID] {
 			s.overflowSeen[st.RuleID] = st.Overflow
