@@ -18,14 +18,17 @@ func srcEv(hms, host, name string) string {
 		`"agent":{"id":"a1"},"host":{"name":"` + host + `"},"process":{"name":"` + name + `"}}`
 }
 
-// sourceRule is a query or new_terms rule on process events run every 5
-// minutes over 10 (runs overlap: an event is in two).
+// sourceRule is a query, new_terms or threshold rule on process events run
+// every 5 minutes over 10 (runs overlap: an event is in two).
 func sourceRule(tb testing.TB, typ string) *CompiledRule {
 	tb.Helper()
 	r := &rule.Rule{RuleID: "src-" + typ, Name: typ, Type: typ, Language: "kuery", Severity: "low", RiskScore: 21, MaxSignals: 100,
 		Index: []string{"logs-endpoint.events.process-*"}, Query: "process.name:sh", Interval: 5 * time.Minute, Lookback: 10 * time.Minute}
-	if typ == "new_terms" {
+	switch typ {
+	case "new_terms":
 		r.NewTerms = &rule.NewTerms{Fields: []string{"host.name"}, History: time.Hour}
+	case "threshold":
+		r.Threshold = &rule.Threshold{Fields: []string{"host.name"}, Value: 2}
 	}
 	cr, err := Compile(r, &Catalog{}, esql.Options{})
 	if err != nil {
@@ -201,5 +204,41 @@ func BenchmarkLiveQueryRuleSources(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The decoder keeps sources only for rules that read them: an ES|QL-only
+// (or threshold-only) engine keeps none.
+func TestKeepSources(t *testing.T) {
+	compile := func(r *rule.Rule) *CompiledRule {
+		cr, err := Compile(r, &Catalog{}, esql.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cr
+	}
+	seed := compile(rule.Builtin()[0])
+	reader := *rule.Builtin()[0]
+	reader.Query = "FROM logs-* METADATA _source | KEEP _source"
+	eqlRule, err := CompileEQL(&rule.Rule{RuleID: "e", Name: "e", Type: "eql", Language: "eql", Query: "process where true"}, &Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		rules []*CompiledRule
+		eql   []*EQLRule
+		want  bool
+	}{
+		{"ES|QL", []*CompiledRule{seed}, nil, false},
+		{"threshold", []*CompiledRule{seed, sourceRule(t, "threshold")}, nil, false},
+		{"query", []*CompiledRule{seed, sourceRule(t, "query")}, nil, true},
+		{"new_terms", []*CompiledRule{sourceRule(t, "new_terms")}, nil, true},
+		{"METADATA _source", []*CompiledRule{compile(&reader)}, nil, true},
+		{"EQL", nil, []*EQLRule{eqlRule}, true},
+	} {
+		if got := KeepSources(tc.rules, tc.eql); got != tc.want {
+			t.Errorf("%s: KeepSources %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
