@@ -85,9 +85,14 @@ func (s *liveSources) keep(d *doc.Document) {
 	s.byID[d.ID] = src
 }
 
-// reset forgets the sources once a Flush has used them.
+// reset forgets the sources once a Flush has used them; a map grown large
+// (the replay after a restart) is let go, as clear keeps its buckets.
 func (s *liveSources) reset() {
-	clear(s.byID)
+	if len(s.byID) > 1024 {
+		s.byID = nil
+	} else {
+		clear(s.byID)
+	}
 	s.bytes = 0
 }
 
