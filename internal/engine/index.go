@@ -2,7 +2,8 @@
 // which index a document belongs to, the time ranges a rule's runs cover
 // (one sweep, or Kibana's schedule replayed), max_signals, alert identity and
 // de-duplication, and building Kibana-shaped alert documents (with the
-// source document of a non-aggregating rule's row, read again by _id). It decides when
+// source document of a non-aggregating rule's row, read again by _id, or in
+// the live engine kept from ingest: live_sources.go). It decides when
 // a query's aggregating stage runs, never what it computes. EQL rules, which
 // have no ES|QL form, run on a path of their own (eqlrule.go); new_terms
 // rules' runs compare with a history window (newterms.go: the sweep,

@@ -60,6 +60,7 @@ type Live struct {
 	Unindexed int64
 	caps      []CapReport
 	eql       []*liveEQLRule // see live_eql.go
+	src       liveSources    // see live_sources.go
 }
 
 // Mode is how the live engine evaluates a rule.
@@ -118,6 +119,10 @@ type LiveOptions struct {
 	// MaxTerms caps the value combinations a new_terms rule keeps
 	// (live_newterms.go; 0: DefaultMaxTerms).
 	MaxTerms int
+	// MaxSourceBytes caps the event sources kept between two Flushes for
+	// query and new_terms rules' alerts (live_sources.go; 0:
+	// DefaultMaxSourceBytes).
+	MaxSourceBytes int64
 	// MaxAlertsPerWindow caps a real-time run's distinct alerts (0: no cap,
 	// the default — Kibana's max_signals protects Kibana's per-run writes,
 	// and real-time alerts are not per run). Capped runs are reported
@@ -225,8 +230,12 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 	if opts.MaxTerms <= 0 {
 		opts.MaxTerms = DefaultMaxTerms
 	}
+	if opts.MaxSourceBytes <= 0 {
+		opts.MaxSourceBytes = DefaultMaxSourceBytes
+	}
 	opts.Watermark.Skew = opts.MaxFutureSkew
 	l := &Live{opts: opts, wm: NewWatermarks(opts.Watermark), watermark: math.MinInt64, floor: math.MinInt64, admitted: math.MaxInt64}
+	l.src.max = opts.MaxSourceBytes
 	for _, cr := range rules {
 		m := Realtime
 		if opts.Mode != nil {
@@ -298,11 +307,15 @@ func (l *Live) Push(d *doc.Document) bool {
 			}
 			continue
 		}
+		passed := r.passed()
 		if r.cr.Rule.NewTerms != nil {
 			l.pushTerms(r, d)
-			continue
+		} else {
+			l.pushRealtime(r, d, t)
 		}
-		l.pushRealtime(r, d, t)
+		if r.passed() > passed {
+			l.src.keep(d)
+		}
 	}
 	return l.pushEQL(d, index, &at) || routed
 }
@@ -431,6 +444,7 @@ func (l *Live) Flush() ([]Update, error) {
 	var out []Update
 	idx := map[string]int{}
 	now := l.opts.Clock.Now()
+	defer l.src.reset()
 	l.advance(now.UnixMilli())
 	out = append(out, l.flushEQL(now)...)
 	lateness := l.opts.AllowedLateness.Milliseconds()
@@ -528,6 +542,9 @@ func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now
 			continue
 		}
 		seen[a.ID] = true
+		if r.cr.carriesSource() && !l.src.merge(a) {
+			continue // raised before, with its source (live_sources.go)
+		}
 		if limit > 0 && !run.emitted[a.ID] {
 			if len(run.emitted) >= limit {
 				dropped++
@@ -587,10 +604,14 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 			w := wins[i]
 			exec := r.cr.Query.NewExecution()
 			var events int64
+			var docs []*doc.Document // for alerts carrying their event's source
 			for _, b := range r.buf {
 				if b.t >= w.from && b.t <= w.to { // Kibana's range filter: gte and lte
 					exec.Push(b.d)
 					events++
+					if r.cr.carriesSource() {
+						docs = append(docs, b.d)
+					}
 				}
 			}
 			res, err := exec.Finish()
@@ -615,6 +636,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 				rep.Alerts++
 				out = append(out, Update{Alert: a, Run: now, Final: true})
 			}
+			mergeUpdateSources(out[len(out)-rep.Alerts:], docs)
 			reports = append(reports, rep)
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval

@@ -197,9 +197,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules, opts.EQLRules)
-	// Keep each event's JSON only for rules reading METADATA _source, and
-	// for EQL rules, whose alerts carry their events' source as a hunt's do.
-	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
+	// Keep each event's JSON only for rules that read it (engine.KeepSources):
+	// an ES|QL-only service keeps none.
+	source := engine.KeepSources(opts.Rules, opts.EQLRules)
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -769,6 +769,7 @@ func (s *Server) observeStats() {
 		s.metrics.watermark.Set(float64(wm) / 1000)
 	}
 	s.metrics.sources.Set(float64(s.live.Sources()))
+	s.metrics.srcDropped.Set(float64(s.live.SourcesDropped()))
 	for _, st := range stats {
 		if st.Overflow > s.overflowSeen[st.RuleID] {
 			s.overflowSeen[st.RuleID] = st.Overflow
