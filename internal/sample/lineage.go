@@ -153,7 +153,7 @@ func (g *gen) linProc(h host, exe string, args []string, cwd, user string, pid i
 // ancestryOf is the ancestry of a child of p: p first, then p's ancestry.
 func ancestryOf(p proc) []string {
 	if p.entityID == "" {
-		return nil
+		return nil // a child of nothing: the root
 	}
 	return append([]string{p.entityID}, p.ancestry...)
 }

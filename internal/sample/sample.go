@@ -216,7 +216,7 @@ type proc struct {
 	args                           []string
 	pid                            int
 	// ancestry is its ancestors' entity ids, parent first, when known
-	// (lineage.go); nil means the parent alone.
+	// (lineage.go): its children's process.Ext.ancestry continues it.
 	ancestry []string
 }
 
@@ -243,15 +243,9 @@ func (g *gen) exec(h host, t time.Time, parent, child proc, mutate ...func(map[s
 // emit emits a process event of child under parent with event.id id.
 func (g *gen) emit(h host, t time.Time, action string, types []string, id string, parent, child proc, mutate ...func(map[string]any)) {
 	p := procFields(child)
-	ancestry := child.ancestry
-	if ancestry == nil && parent.entityID != "" {
-		ancestry = []string{parent.entityID}
-	}
-	if parent.entityID != "" { // the root (init) has no parent
+	if parent.entityID != "" { // the root (init) has none
 		p["parent"] = procFields(parent)
-	}
-	if len(ancestry) > 0 {
-		p["Ext"] = map[string]any{"ancestry": ancestry}
+		p["Ext"] = map[string]any{"ancestry": ancestryOf(parent)}
 	}
 	uid := "0"
 	if child.user != "root" {

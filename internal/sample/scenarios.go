@@ -59,7 +59,6 @@ func (g *gen) hostNamed(name, osType string) host {
 func (g *gen) burst(h host, start time.Time, parent proc, shellExe string, cmds []command, mutate func(i int, d map[string]any)) {
 	for i, c := range cmds {
 		child := g.newProc(h, shellExe, c.args, parent.cwd, parent.user)
-		child.ancestry = ancestryOf(parent)
 		i := i
 		g.exec(h, start.Add(c.at), parent, child, func(d map[string]any) {
 			if mutate != nil {
