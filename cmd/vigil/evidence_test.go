@@ -50,8 +50,10 @@ func TestHuntEvidenceGolden(t *testing.T) {
 				Focus string `json:"focus"`
 				Nodes []struct {
 					EntityID string `json:"entity_id"`
+					ParentID string `json:"parent_entity_id"`
 					Role     string `json:"role"`
 					Matched  bool   `json:"matched"`
+					Missing  bool   `json:"missing"`
 				} `json:"nodes"`
 			} `json:"vigil.process_tree"`
 		}
@@ -79,6 +81,22 @@ func TestHuntEvidenceGolden(t *testing.T) {
 		}
 		if a.Tree.Focus != a.Parent {
 			t.Errorf("%s: tree focus %s, want the Python parent %s", a.Host, a.Tree.Focus, a.Parent)
+		}
+		// The sample records the Python parent's exec and its lineage: the
+		// tree's ancestors run from the host's init down to the focus, each
+		// from its own event.
+		up := ""
+		for i, n := range a.Tree.Nodes {
+			if n.Missing || n.ParentID != up || (n.Role != "ancestor") != (n.EntityID == a.Parent) {
+				t.Errorf("%s: node %d (%s, %s) missing %v or not the child of %q", a.Host, i, n.EntityID, n.Role, n.Missing, up)
+			}
+			if n.EntityID == a.Parent {
+				if i == 0 {
+					t.Errorf("%s: the Python parent has no ancestors", a.Host)
+				}
+				break
+			}
+			up = n.EntityID
 		}
 		var matched []string
 		for _, n := range a.Tree.Nodes {
