@@ -56,6 +56,10 @@ type Live struct {
 	Replaying bool
 	Unindexed int64
 	caps      []CapReport
+	// pinned: a partition of a Partitioned engine, whose watermark is the
+	// one pin set over every partition's sources, not its own sources'.
+	pinned     bool
+	pinnedMark int64
 }
 
 // Mode is how the live engine evaluates a rule.
@@ -659,7 +663,11 @@ func (l *Live) Observe(source string, t int64) {
 // advance recomputes the watermark and the retention floor at wall time
 // now (ms). The watermark never moves back.
 func (l *Live) advance(now int64) {
-	l.watermark = max(l.watermark, l.wm.Value(now))
+	v := l.wm.Value(now)
+	if l.pinned {
+		v = l.pinnedMark
+	}
+	l.watermark = max(l.watermark, v)
 	if l.watermark != math.MinInt64 && l.opts.Retention > 0 {
 		l.floor = max(l.floor, l.watermark-l.opts.Retention.Milliseconds())
 	}
