@@ -92,7 +92,8 @@ type LiveOptions struct {
 	AllowedLateness time.Duration
 	// MaxGroups caps the live STATS groups (or buffered rows) per rule:
 	// past it, events that would add state are refused and counted
-	// (RuleStats.Overflow) instead of growing memory.
+	// (RuleStats.Overflow) instead of growing memory. Real-time rules
+	// share it fairly between sources (see groupShare).
 	MaxGroups     int
 	IndexFallback string
 	Clock         Clock
@@ -159,6 +160,8 @@ type liveRule struct {
 	reopen map[int64]bool
 	// Exceptions: source events and alerts removed per item.
 	excepted, exceptedRows []int64
+	// The group limit's accounting (see admits).
+	groupShare
 	// scheduled
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
@@ -174,6 +177,8 @@ type liveRun struct {
 	// emitted and dropped count alerts under MaxAlertsPerWindow.
 	emitted map[string]bool
 	dropped int
+	// bySource is the groups each source added to exec (see admits).
+	bySource map[string]int
 }
 
 type bufferedDoc struct {
@@ -300,7 +305,7 @@ func (l *Live) Push(d *doc.Document) bool {
 			}
 			continue
 		}
-		l.pushRealtime(r, d, t)
+		l.pushRealtime(r, d, t, source)
 	}
 	return routed
 }
@@ -309,7 +314,7 @@ func (l *Live) Push(d *doc.Document) bool {
 // marks for Reevaluate the runs it is late for: final runs, and — when its
 // time window is already finalised (before the rule's cutoff) — every run,
 // since their executions were promised no such event.
-func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
+func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string) {
 	lateWindow := r.windowed && t < r.cutoff
 	late, refused := false, false
 	first := ceilDiv(t, r.interval) * r.interval
@@ -321,19 +326,16 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 			}
 			continue
 		}
-		run := r.runs[at]
-		if run == nil {
-			if r.groups() >= l.opts.MaxGroups {
-				refused = true
-				continue
-			}
-			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
-			r.runs[at] = run
-		} else if r.groups() >= l.opts.MaxGroups {
+		if !r.admits(source, l.opts.MaxGroups) {
 			refused = true
 			continue
 		}
-		run.exec.Push(d)
+		run := r.runs[at]
+		if run == nil {
+			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
+			r.runs[at] = run
+		}
+		r.push(run, d, source)
 		run.events++
 		run.dirty = true
 	}
@@ -435,10 +437,12 @@ func (l *Live) Flush() ([]Update, error) {
 			}
 			out = mergeUpdates(out, l.alerts(r, run, res, at, now, final, late), idx)
 			if final {
+				r.release(run)
 				delete(r.runs, at)
 				r.closed = max(r.closed, at)
 			}
 		}
+		r.publish()
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"vigil/internal/doc"
@@ -23,8 +24,8 @@ import (
 // is set (the cap counts a window's alerts across every key). The others —
 // scheduled rules (max_signals is per run), rules without a usable key —
 // run on one more engine that receives every event they read, so their
-// results are exactly a single Live's. Each partition holds at most
-// ceil(MaxGroups/N) groups per rule, so the bound on live state is kept.
+// results are exactly a single Live's. A split rule's group limit is
+// shared by its partitions (a pool they publish their groups to).
 //
 // Time is shared: the watermark is computed over every partition's
 // sources (merged at each Flush, plus Observe) and pinned in every
@@ -56,6 +57,8 @@ type Partitioned struct {
 	watermark       int64
 	barrier         sync.WaitGroup
 	cbMu            sync.Mutex // OnLate/OnFuture are called from partitions
+	replaying       bool
+	closed          bool
 	// Unindexed counts events no index could be named for.
 	Unindexed int64
 }
@@ -111,14 +114,17 @@ func NewPartitioned(rules []*CompiledRule, opts LiveOptions, n int) *Partitioned
 		}
 	}
 	if len(keyed) > 0 {
-		ko := opts
-		if ko.MaxGroups > 0 {
-			ko.MaxGroups = (ko.MaxGroups + n - 1) / n
-		}
 		for i := range n {
-			part := p.start(keyed, ko)
+			part := p.start(keyed, opts)
 			part.owns = func(d *doc.Document) bool { return PartitionOf(d, PartitionKey, n) == i }
 			p.keyed = append(p.keyed, part)
+		}
+		// A rule's group limit is over all its partitions.
+		for j := range keyed {
+			pool := new(atomic.Int64)
+			for _, part := range p.keyed {
+				part.live.rules[j].pool = pool
+			}
 		}
 	}
 	if len(single) > 0 || len(keyed) == 0 {
@@ -147,8 +153,13 @@ func (p *Partitioned) start(rules []*CompiledRule, opts LiveOptions) *partition 
 // none is split).
 func (p *Partitioned) Partitions() int { return max(len(p.keyed), 1) }
 
-// Close stops the partitions' goroutines once their work is done.
+// Close stops the partitions' goroutines once their work is done; the
+// engine is not used after.
 func (p *Partitioned) Close() {
+	if p.closed {
+		return
+	}
+	p.closed = true
 	p.wait()
 	for _, part := range p.parts {
 		close(part.work)
@@ -237,7 +248,12 @@ func (p *Partitioned) broadcast(fn func(*Live)) {
 func (p *Partitioned) Admit(floor int64) { p.broadcast(func(l *Live) { l.Admit(floor) }) }
 
 // SetReplaying sets Live.Replaying for the events pushed after it.
-func (p *Partitioned) SetReplaying(on bool) { p.broadcast(func(l *Live) { l.Replaying = on }) }
+func (p *Partitioned) SetReplaying(on bool) {
+	if on != p.replaying {
+		p.replaying = on
+		p.broadcast(func(l *Live) { l.Replaying = on })
+	}
+}
 
 // Observe is Live.Observe.
 func (p *Partitioned) Observe(source string, t int64) {
