@@ -66,7 +66,7 @@ type Server struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	clock   engine.Clock
-	live    *engine.Live
+	live    *engine.Partitioned
 	store   *store.Store
 	spool   *store.Spool
 	sinks   sink.Multi
@@ -194,7 +194,7 @@ func New(opts Options) (*Server, error) {
 	for id, m := range cfg.RuleModes {
 		modes[id] = modeOf(m)
 	}
-	s.live = engine.NewLive(opts.Rules, engine.LiveOptions{
+	s.live = engine.NewPartitioned(opts.Rules, engine.LiveOptions{
 		Mode: func(r *rule.Rule) engine.Mode {
 			if m, ok := modes[r.RuleID]; ok {
 				return m
@@ -211,7 +211,7 @@ func New(opts Options) (*Server, error) {
 		ExecUUID:           execUUID,
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
-	})
+	}, cfg.Partitions)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
@@ -381,12 +381,12 @@ func (s *Server) recover() error {
 		d.Index, d.ID = e.Index, e.ID
 		// Late events the last instance had re-evaluated are not again;
 		// those after (a crash before their pass) are.
-		s.live.Replaying = !s.lateDone.Before(e.Pos)
+		s.live.SetReplaying(!s.lateDone.Before(e.Pos))
 		s.live.Push(d)
 		n++
 		return timeOf(d)
 	})
-	s.live.Replaying = false
+	s.live.SetReplaying(false)
 	if err != nil {
 		return err
 	}
@@ -825,6 +825,7 @@ func (s *Server) Abandon() {
 		s.webhook.CloseContext(ctx)
 	}
 	s.sse.close()
+	s.live.Close()
 	s.store.Close()
 	s.spool.Close()
 }
@@ -841,6 +842,7 @@ func (s *Server) close() error {
 			errs = append(errs, f.Close())
 		}
 	}
+	s.live.Close()
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
 }
