@@ -45,6 +45,7 @@ func main() {
 	pid := flag.Int("pid", 0, "the server's process id, to report its peak RSS (Linux)")
 	flag.Parse()
 	received0 := receivedTotal(*url, *token)
+	cpu0 := cpuSeconds(*pid)
 
 	var sent, requests, rejected, bursts atomic.Int64
 	var mu sync.Mutex
@@ -190,6 +191,10 @@ func main() {
 		fmt.Printf("vigil_events_received_total grew by %d (acknowledged %d)\n", receivedTotal(*url, *token)-received0, sent.Load())
 	}
 	if *pid > 0 {
+		// On a shared machine the server gets what the others leave: its
+		// own CPU time says what the work costs.
+		cpu := cpuSeconds(*pid) - cpu0
+		fmt.Printf("server CPU: %.1f s over %s (%.2f cores): %.0f events per CPU-second\n", cpu, evaluated.Round(time.Millisecond), cpu/evaluated.Seconds(), float64(sent.Load())/cpu)
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", *pid)); err == nil {
 			for _, l := range strings.Split(string(b), "\n") {
 				if strings.HasPrefix(l, "VmHWM:") {
@@ -221,6 +226,22 @@ func queued(url, token string) int {
 		return 0
 	}
 	return h.Queue
+}
+
+// cpuSeconds is a process's user+system CPU time (Linux /proc, at the
+// usual 100 ticks a second), or 0.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if pid <= 0 || err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / 100
 }
 
 // receivedTotal is vigil_events_received_total, or -1.
