@@ -74,6 +74,23 @@ func seedQuery(t *testing.T) string {
 	return cr.Rule.Query
 }
 
+// sampleLines is the sample data set of cfg with the seed rule's edge
+// cases (seedFixture) after it.
+func sampleLines(t *testing.T, cfg sample.Config) []string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := sample.Generate(&buf, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return append(lines, seedFixture()...)
+}
+
 // liveEngine is what the differential drives: Live and Partitioned alike.
 type liveEngine interface {
 	Push(*doc.Document) bool
@@ -122,18 +139,7 @@ func (s summaries) add(a *Alert, best map[string]int64) {
 // from the events taken, restricted per partition to its keys).
 func TestPartitionedDifferential(t *testing.T) {
 	cr, dec := liveFixture(t, nil)
-	var buf bytes.Buffer
-	if _, err := sample.Generate(&buf, sample.Config{Seed: 7, Scenarios: true, Hosts: 6}); err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	lines = append(lines, seedFixture()...)
-
+	lines := sampleLines(t, sample.Config{Seed: 7, Scenarios: true, Hosts: 6})
 	sw := NewSweep([]*CompiledRule{cr})
 	pushSweep(t, sw, dec, lines)
 	res, err := sw.Finish(time.Now(), "x")
