@@ -2,15 +2,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"vigil/internal/doc"
+	"vigil/internal/sample"
 )
 
 // lineIDs are the _ids Elasticsearch gives the bare lines of an input
@@ -199,5 +203,56 @@ func TestHuntEQLExceptions(t *testing.T) {
 		if strings.Contains(stderr, "not applied to eql rules") {
 			t.Errorf("%v: stale warning:\n%s", flags, stderr)
 		}
+	}
+}
+
+// `vigil sample --eql` writes the EQL scenario data set, and `vigil hunt`
+// with two of its rules (an event query, a sequence) alerts on exactly
+// their attacks' events, read back from the alerts' source fields.
+func TestSampleEQLHunt(t *testing.T) {
+	const rules = "../../../shared/rules/eql/"
+	if _, err := os.Stat(rules); err != nil {
+		t.Skip("shared rules absent")
+	}
+	path := filepath.Join(t.TempDir(), "eql.ndjson")
+	if _, stderr, code := run(t, "", "sample", "--eql", "-o", path); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sample.DefaultConfig()
+	cfg.EQL = sample.EQLScenarios
+	var want bytes.Buffer
+	if _, err := sample.Generate(&want, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatal("vigil sample --eql differs from sample.Generate with the EQL scenarios")
+	}
+	out, stderr, code := run(t, "", "hunt", "--format", "ndjson",
+		"--rules", rules+"rules__linux__defense_evasion_clear_kernel_ring_buffer.toml",
+		"--rules", rules+"rules__linux__persistence_suspicious_ssh_execution_xzbackdoor.toml", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a map[string]any
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		if id, ok := a["event.id"].(string); ok { // a sequence's shell alert has no source event
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if want := []string{
+		"scenario:linux__defense_evasion_clear_kernel_ring_buffer:attack:0",
+		"scenario:linux__persistence_suspicious_ssh_execution_xzbackdoor:attack:0",
+		"scenario:linux__persistence_suspicious_ssh_execution_xzbackdoor:attack:1",
+	}; !slices.Equal(ids, want) {
+		t.Errorf("alerts on %v, want %v", ids, want)
 	}
 }

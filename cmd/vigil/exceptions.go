@@ -89,8 +89,8 @@ func referencesList(r0 *rule.Rule, listID string) bool {
 }
 
 // writeExceptionCounts prints what each exception item removed from a rule.
-func writeExceptionCounts(w io.Writer, rr *engine.RuleResult) {
-	for _, c := range rr.Exceptions {
+func writeExceptionCounts(w io.Writer, counts []engine.ExceptionCount) {
+	for _, c := range counts {
 		name := c.Item.ItemID
 		if c.Item.Name != "" {
 			name = fmt.Sprintf("%s (%s)", c.Item.ItemID, c.Item.Name)

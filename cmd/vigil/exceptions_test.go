@@ -40,10 +40,19 @@ func TestHuntExceptions(t *testing.T) {
 			}
 		}
 	}
-	// Replay applies the same exceptions.
+	// Replay applies the same exceptions and counts what each removed:
+	// every event once, every hidden alert once, as the sweep does.
 	out, stderr, code := run(t, "", "hunt", "--replay", "--exceptions", exc, sampleData)
 	if n := strings.Count(out, "\n"); code != exitOK || n != 2 {
 		t.Errorf("replay: exit %d, %d alerts, want 2:\n%s", code, n, stderr)
+	}
+	for _, want := range []string{
+		"rule \"Suspicious Python Shell Command Execution\":\n  exception approved-build-python (approved build interpreter) of list b42e4b88-fc4a-417b-a45e-4d4a3db9fd41: 5 source events removed, 0 alerts removed\n",
+		"exception whoami-probe (monitoring probe) of list b42e4b88-fc4a-417b-a45e-4d4a3db9fd41: 0 source events removed, 1 alerts removed\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("replay: stderr lacks %q:\n%s", want, stderr)
+		}
 	}
 }
 

@@ -540,7 +540,7 @@ func writeSummary(w io.Writer, st source.Stats, elapsed time.Duration, sweep *en
 		for _, a := range rr.Alerts {
 			bySeverity[a.Severity]++
 		}
-		writeExceptionCounts(w, rr)
+		writeExceptionCounts(w, rr.Exceptions)
 		if rr.Late > 0 {
 			fmt.Fprintf(w, "  warning: %d events arrived more than the lateness allowance behind the newest event; windows they belong to may have closed without them (sort the input or raise --lateness)\n", rr.Late)
 		}

@@ -329,14 +329,24 @@ func TestHuntNewTermsHistory(t *testing.T) {
 }
 
 // --replay runs query and threshold rules on Kibana's schedule: the same
-// alerts as the sweep, each raised once although runs overlap; new_terms
-// rules are reported as not replayed.
+// alerts as the sweep, each raised once although runs overlap. The
+// new_terms rule's 2m history is shorter than its 10m look-back: not
+// replayed. With a 1h history, each of the three hosts is new in the
+// 10:05 run (the input holds no earlier history).
 func TestHuntReplayKQLRules(t *testing.T) {
+	base, err := os.ReadFile("testdata/alerts-newterms.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hour := filepath.Join(t.TempDir(), "newterms-1h.toml")
+	if err := os.WriteFile(hour, []byte(strings.Replace(string(base), `value = "now-2m"`, `value = "now-1h"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		rules  string
 		alerts int
 		code   int
-	}{{"testdata/alerts-query.toml", 3, exitOK}, {"testdata/alerts-threshold.toml", 2, exitOK}, {"testdata/alerts-newterms.toml", 0, exitUsage}} {
+	}{{"testdata/alerts-query.toml", 3, exitOK}, {"testdata/alerts-threshold.toml", 2, exitOK}, {"testdata/alerts-newterms.toml", 0, exitUsage}, {hour, 3, exitOK}} {
 		out, stderr, code := run(t, "", "hunt", "--replay", "--now", "2026-11-20T11:00:00Z", "--rules", c.rules, "testdata/alerts-input.ndjson")
 		if code != c.code {
 			t.Fatalf("%s: exit %d: %s", c.rules, code, stderr)

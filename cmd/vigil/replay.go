@@ -21,10 +21,15 @@ import (
 // runReplay is `vigil hunt --replay`: Kibana's schedule simulated over the input.
 func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, eqlRules []*engine.EQLRule, files []string, cat *engine.Catalog, out io.Writer, format string) error {
 	stderr := cmd.ErrOrStderr()
-	// A new_terms run reads its history window too (days, against minutes
-	// of look-back): replaying it would hold each event in every run whose
-	// history covers it. Its sweep is exact for first appearances.
-	compiled = withoutNewTerms(stderr, compiled, "not replayed yet (run the hunt without --replay)")
+	var replayed []*engine.CompiledRule
+	for _, cr := range compiled {
+		if why := engine.NewTermsUnreplayable(cr.Rule); why != "" {
+			fmt.Fprintf(stderr, "%s: rule %q: %s; skipped\n", cr.Rule.Path, cr.Rule.Name, why)
+			continue
+		}
+		replayed = append(replayed, cr)
+	}
+	compiled = replayed
 	var eventRules []*engine.EQLRule
 	for _, er := range eqlRules {
 		if er.Query.IsSequence() {
@@ -38,12 +43,13 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	}
 	var alerts []*engine.Alert
 	var runs []engine.RunReport
+	var excs []engine.RuleExceptions
 	var st source.Stats
 	var elapsed time.Duration
 	var readErr error
 	if len(compiled) > 0 {
 		var err error
-		alerts, runs, st, elapsed, readErr, err = replayESQL(cmd, o, compiled, files, cat)
+		alerts, runs, excs, st, elapsed, readErr, err = replayESQL(cmd, o, compiled, files, cat)
 		if err != nil {
 			return err
 		}
@@ -52,7 +58,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		h, est, eqlElapsed, err := readEQL(cmd, o, eventRules, files, cat, len(compiled) > 0)
 		if h != nil {
 			a, r, _ := h.Replay(replayExecUUID)
-			alerts, runs = append(alerts, a...), append(runs, r...)
+			alerts, runs, excs = append(alerts, a...), append(runs, r...), append(excs, h.Exceptions()...)
 		}
 		if len(compiled) == 0 {
 			st = est
@@ -93,6 +99,10 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 				r.Events, r.Rows, r.Alerts, r.Truncated, r.Rule)
 		}
 		tw.Flush()
+		for _, e := range excs {
+			fmt.Fprintf(stderr, "rule %q:\n", e.Rule.Name)
+			writeExceptionCounts(stderr, e.Counts)
+		}
 		fmt.Fprintf(stderr, "%d runs, %d alerts\n", len(runs), len(alerts))
 	}
 	if readErr != nil {
@@ -104,23 +114,20 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 	return nil
 }
 
-// withoutNewTerms drops new_terms rules, reporting each with why.
-func withoutNewTerms(w io.Writer, compiled []*engine.CompiledRule, why string) []*engine.CompiledRule {
-	var out []*engine.CompiledRule
-	for _, cr := range compiled {
-		if cr.Rule.Type == "new_terms" {
-			fmt.Fprintf(w, "%s: rule %q: new_terms rules are %s; skipped\n", cr.Rule.Path, cr.Rule.Name, why)
-			continue
-		}
-		out = append(out, cr)
-	}
-	return out
-}
-
 // replayESQL replays the ES|QL rules (engine.Replay).
-func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog) (_ []*engine.Alert, _ []engine.RunReport, _ source.Stats, _ time.Duration, readErr error, _ error) {
+func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRule, files []string, cat *engine.Catalog) (_ []*engine.Alert, _ []engine.RunReport, _ []engine.RuleExceptions, _ source.Stats, _ time.Duration, readErr error, _ error) {
 	stderr := cmd.ErrOrStderr()
-	rp := engine.NewReplay(compiled)
+	// new_terms rules replay apart (engine.NewTermsReplay: their runs read
+	// a history window), from the same read of the input.
+	var others []*engine.CompiledRule
+	for _, cr := range compiled {
+		if cr.Rule.NewTerms == nil {
+			others = append(others, cr)
+		}
+	}
+	nt := engine.NewNewTermsReplay(compiled)
+	nt.IndexFallback = o.index
+	rp := engine.NewReplay(others)
 	rp.IndexFallback = o.index
 	rp.KibanaDuplicates = o.kibanaDups
 	rp.Catalog = cat
@@ -137,7 +144,7 @@ func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRu
 	dec := newDecoder()
 	reader := &source.Reader{Stdin: cmd.InOrStdin()}
 	start := time.Now()
-	st, readErr := reader.Documents(files, dec, rp.Push)
+	st, readErr := reader.Documents(files, dec, func(d *doc.Document) { rp.Push(d); nt.Push(d) })
 	// Rules on the shared path follow input order only when it is time
 	// order; Rescan moves the others to the reference path, which needs the
 	// input again. Stdin cannot be read twice: their groups then come in
@@ -156,13 +163,19 @@ func replayESQL(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRu
 	}
 	elapsed := time.Since(start)
 	alerts, runs, err := rp.Finish(replayExecUUID)
+	if err == nil {
+		var ntAlerts []*engine.Alert
+		var ntRuns []engine.RunReport
+		ntAlerts, ntRuns, err = nt.Finish(replayExecUUID)
+		alerts, runs = append(alerts, ntAlerts...), append(runs, ntRuns...)
+	}
 	if mem := (*esql.MemoryError)(nil); errors.As(err, &mem) {
-		return nil, nil, st, elapsed, readErr, &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
+		return nil, nil, nil, st, elapsed, readErr, &exitError{exitMemory, err} // the replay stops as a whole (engine.Replay.Finish)
 	}
 	if err != nil {
-		return nil, nil, st, elapsed, readErr, err
+		return nil, nil, nil, st, elapsed, readErr, err
 	}
-	return alerts, runs, st, elapsed, readErr, nil
+	return alerts, runs, rp.Exceptions(), st, elapsed, readErr, nil
 }
 
 // replayExecUUID is reproducible per rule and run: the same input replays

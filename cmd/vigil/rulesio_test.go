@@ -34,10 +34,13 @@ func TestRulesImportExportRoundTrip(t *testing.T) {
 	if err != nil || !bytes.Contains(exc, []byte(`"field":" host.name"`)) {
 		t.Fatalf("leading-space field not kept verbatim (%v):\n%s", err, exc)
 	}
-	// Validation: the folder loads; the sample's rules use Kibana filters
-	// and types Vigil does not run, which validate reports per rule.
+	// Validation: the folder loads; the rules with Kibana filters (three
+	// query rules with a phrase filter, EQL, new_terms and threshold with
+	// none) run; threat_match and machine_learning rules do not, which
+	// validate reports per rule.
 	vout, _, _ := run(t, "", "rules", "validate", dir)
-	if !strings.Contains(vout, "1 valid, 8 invalid") {
+	if !strings.Contains(vout, "7 valid, 2 invalid") || strings.Contains(vout, "filters") ||
+		!strings.Contains(vout, `has type "threat_match"`) || !strings.Contains(vout, `has type "machine_learning"`) {
 		t.Errorf("validate: %s", vout)
 	}
 
@@ -108,5 +111,44 @@ func TestRulesImportBadLines(t *testing.T) {
 		if !strings.Contains(errOut, pos) {
 			t.Errorf("missing %q in\n%s", pos, errOut)
 		}
+	}
+}
+
+// TestImportedKibanaRulesRun hunts with the shared export's rules: its
+// three query rules AND the filter-bar phrase filter on event.action with
+// their query, so the process-termination event does not alert; the
+// ES|QL rule, which has no filters, alerts on both events.
+func TestImportedKibanaRulesRun(t *testing.T) {
+	if _, err := os.Stat(kibanaSample); err != nil {
+		t.Skip("shared samples absent:", err)
+	}
+	dir := t.TempDir()
+	if _, errOut, code := run(t, "", "rules", "import", kibanaSample, "--out", dir); code != 0 {
+		t.Fatalf("import: code %d\n%s", code, errOut)
+	}
+	stdin := `{"_index":"logs-test","_id":"create","_source":{"@timestamp":"2026-11-20T10:00:00Z","event":{"action":"Process Create (rule: ProcessCreate)"},"process":{"parent":{"name":"EXCEL.EXE"}}}}
+{"_index":"logs-test","_id":"terminate","_source":{"@timestamp":"2026-11-20T10:01:00Z","event":{"action":"Process Terminate"},"process":{"parent":{"name":"EXCEL.EXE"}}}}
+`
+	out, errOut, code := run(t, stdin, "hunt", "--rules", dir, "--now", "2026-11-20T10:05:00Z", "-")
+	if code != exitOK {
+		t.Fatalf("hunt: code %d\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		`rule "test_kql_rule": 2 events in scope, 1 matched its filter, 1 alerts`,
+		`rule "test_kql_with_alert_suppression": 2 events in scope, 1 matched its filter, 1 alerts`,
+		`rule "test_kql_with_alert_supprestion_and_investigation_fileds": 2 events in scope, 1 matched its filter, 1 alerts`,
+		`rule "test_esql_rule_with_shared_rule_exception": 2 events in scope, 2 matched its filter, 2 alerts`,
+		`rule "test_eql_rule"`, `rule "test_new_terms_rule_with_shared_rule_exception"`, `rule "test_threshold_with_rule_exception"`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Count(out, `"terminate"`) != 1 || strings.Count(out, `"create"`) != 4 {
+		t.Errorf("want the create event in 4 alerts, terminate in 1:\n%s", out)
+	}
+	// The query rules' alerts carry their filters in the rule's parameters.
+	if n := strings.Count(out, `"filters":[{"$state":{"store":"appState"},"meta":{"disabled":false,"key":"event.action"`); n != 3 {
+		t.Errorf("%d alerts carry kibana.alert.rule.parameters.filters, want 3:\n%s", n, out)
 	}
 }

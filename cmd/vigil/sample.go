@@ -17,18 +17,24 @@ import (
 func newSampleCmd() *cobra.Command {
 	cfg := sample.DefaultConfig()
 	var out string
-	var noScenarios bool
+	var noScenarios, eql bool
 	var start string
 	cmd := &cobra.Command{
 		Use:   "sample",
 		Short: "Write synthetic Elastic Defend process events (benign activity, Python backdoors, near misses)",
 		Long: `Writes Elastic-Defend-shaped Linux, macOS and Windows process events as NDJSON:
 benign background activity plus scripted Python backdoor bursts, near misses and
-the seed rule's edge cases. The same seed always gives the same bytes.
+the seed rule's edge cases. With --eql, also Defend file, network and process
+fork/exec/end events: benign activity on every host plus the attacks and near
+misses of the EQL scenario rules (docs/eql.md). The same seed always gives the
+same bytes.
 Scale it for benchmarks with --hosts, --duration and --rate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Scenarios = !noScenarios
+			if eql {
+				cfg.EQL = sample.EQLScenarios
+			}
 			if start != "" {
 				t, err := time.Parse(time.RFC3339, start)
 				if err != nil {
@@ -69,5 +75,6 @@ Scale it for benchmarks with --hosts, --duration and --rate.`,
 	f.Float64Var(&cfg.PythonShare, "python-share", 0, "fraction of background events from Python tools (0: the plain mix)")
 	f.StringVar(&start, "start", "2026-11-20T09:00:00Z", "time of the first event (RFC 3339)")
 	f.BoolVar(&noScenarios, "no-scenarios", false, "background activity only, no scripted bursts")
+	f.BoolVar(&eql, "eql", false, "add file, network and process fork/exec/end events and the EQL rule scenarios")
 	return cmd
 }

@@ -150,9 +150,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	for _, er := range eqlRules {
 		fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: not served yet (vigil hunt runs it)\n", er.Rule.Name)
 	}
-	// Serving new_terms needs the seen terms kept durably per rule (the
-	// store), which is not built yet.
-	if compiled = withoutNewTerms(cmd.ErrOrStderr(), compiled, "not served yet (hunt runs them)"); len(compiled) == 0 {
+	if len(compiled) == 0 {
 		return usageErr(fmt.Errorf("no rule to serve"))
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {

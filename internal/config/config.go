@@ -96,6 +96,9 @@ type Limits struct {
 	// BodyTimeout bounds reading one request body (slow senders are cut off).
 	BodyTimeout      Duration `toml:"body_timeout"`
 	MaxGroupsPerRule int      `toml:"max_groups_per_rule"` // live STATS groups per rule
+	// MaxTermsPerRule caps the value combinations a new_terms rule keeps
+	// (past it, new ones are refused and counted; 0: engine.DefaultMaxTerms).
+	MaxTermsPerRule int `toml:"max_terms_per_rule"`
 	// MaxAlertsPerWindow caps a real-time window's alerts (0: no cap);
 	// scheduled rules keep Kibana's max_signals per run.
 	MaxAlertsPerWindow int `toml:"max_alerts_per_window"`
@@ -158,6 +161,7 @@ func Default() *Config {
 			MaxConnections:   4096,
 			BodyTimeout:      Duration{time.Minute},
 			MaxGroupsPerRule: 100_000,
+			MaxTermsPerRule:  1_000_000,
 		},
 		Logging: Logging{Level: "info"},
 	}
@@ -282,6 +286,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.BodyTimeout.Duration <= 0 {
 		bad("limits.body_timeout: must be positive")
+	}
+	if c.Limits.MaxTermsPerRule < 0 {
+		bad("limits.max_terms_per_rule: must not be negative")
 	}
 	if c.Limits.MaxGroupsPerRule <= 0 {
 		bad("limits.max_groups_per_rule: must be positive")

@@ -143,9 +143,11 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 	}
 	if r.NewTerms != nil {
 		// One alert per document and new combination, as Kibana's
-		// wrap_new_terms_alerts.ts hashes the new terms into the id.
+		// wrap_new_terms_alerts.ts hashes the document's index and id and
+		// the new terms into the id: a combination new again after its
+		// history window is another alert.
 		j, _ := json.Marshal(newTermsField(r, result))
-		key += "new_terms=" + string(j)
+		key += "new_terms=" + string(j) + "\x00" + parent.Index + "\x00" + parent.ID
 	}
 	id := AlertID(r, key, ex)
 	f := sourceFields(result)

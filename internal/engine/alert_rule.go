@@ -127,6 +127,9 @@ func ruleParameters(r *rule.Rule) map[string]any {
 			p[k] = v
 		}
 	}
+	if r.Filters != nil {
+		p["filters"] = r.Filters
+	}
 	return p
 }
 

@@ -69,3 +69,15 @@ func (h *EQLHunt) Replay(execUUID func(rule string, at time.Time) string) (alert
 	}
 	return alerts, reports, skipped
 }
+
+// Exceptions lists what each exception item removed from each EQL rule
+// with exceptions (source events, each once), for a replay's summary.
+func (h *EQLHunt) Exceptions() []RuleExceptions {
+	var out []RuleExceptions
+	for _, r := range h.rules {
+		if c := exceptionCounts(r.r.Exceptions, r.excepted, nil); c != nil {
+			out = append(out, RuleExceptions{Rule: r.r.Rule, Counts: c})
+		}
+	}
+	return out
+}

@@ -23,6 +23,7 @@ import (
 	"vigil/internal/eql"
 	"vigil/internal/esql"
 	"vigil/internal/exception"
+	"vigil/internal/kql"
 	"vigil/internal/prefilter"
 	"vigil/internal/rule"
 	"vigil/internal/source"
@@ -39,6 +40,11 @@ type EQLRule struct {
 	// ApplyExceptions). All are source-stage: an EQL rule has no output
 	// columns.
 	Exceptions *exception.Applied
+	// filter is the rule's filters (rule.Filter) compiled against mapping;
+	// nil when it has none. Kibana passes them in the EQL search's filter
+	// with the exceptions (build_eql_search_request.ts), so they too keep
+	// events from every stage of a sequence.
+	filter *kql.Matcher
 }
 
 // ApplyExceptions attaches the items of the lists the rule's
@@ -89,7 +95,13 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 	if err != nil {
 		return nil, eqlRuleError(r, err)
 	}
-	return &EQLRule{Rule: r, Query: q, index: index, mapping: m}, nil
+	er := &EQLRule{Rule: r, Query: q, index: index, mapping: m}
+	if r.Filter != nil {
+		if er.filter, err = kql.Compile(r.Filter, m, kql.Options{Dialect: kql.Kibana}); err != nil {
+			return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: "rule.filters: " + err.Error()}
+		}
+	}
+	return er, nil
 }
 
 // eqlRuleError re-positions EQL errors (line:col within the query) as
@@ -174,6 +186,11 @@ func (h *EQLHunt) Fields() []string {
 		for _, f := range r.r.Exceptions.Fields() {
 			add(f)
 		}
+		if r.r.filter != nil {
+			for _, f := range r.r.filter.Fields() {
+				add(f)
+			}
+		}
 	}
 	return out
 }
@@ -230,6 +247,9 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		// Exceptions filter the events before the query, as the EQL
 		// search's filter does (see ApplyExceptions).
 		if exceptedBy(r.r.Exceptions, d, &r.excepted) {
+			continue
+		}
+		if r.r.filter != nil && !r.r.filter.Match(d) {
 			continue
 		}
 		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {

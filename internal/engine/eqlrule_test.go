@@ -191,3 +191,31 @@ func TestEQLReplay(t *testing.T) {
 		t.Errorf("skipped %v, want the sequence rule", skipped)
 	}
 }
+
+// EQLHunt.Exceptions gives a replay's per-item counts for EQL rules: the
+// events each source item removed, each once.
+func TestEQLReplayExceptionCounts(t *testing.T) {
+	ev := func(at, host string) string {
+		return `{"@timestamp":"2026-01-01T` + at + `Z","event":{"category":"process"},"host":{"name":"` + host + `"},"process":{"name":"sh"}}`
+	}
+	r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 100,
+		Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: `process where true`, ExceptionsList: []map[string]any{{"list_id": "l"}}}
+	er, err := CompileEQL(r, &Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := exception.NewSet()
+	set.ParseNDJSON([]byte(`{"item_id":"h2","list_id":"l","type":"simple","entries":[{"type":"match","field":"host.name","value":"h2","operator":"included"}]}`), "x")
+	if probs, err := er.ApplyExceptions(set, time.Now()); err != nil || len(probs) > 0 {
+		t.Fatal(err, probs)
+	}
+	h := NewEQLHunt([]*EQLRule{er})
+	h.UnindexedMatchAll = true
+	// 00:04:30 lies in the runs at 00:05 and 00:10: counted once.
+	pushEQLLines(t, h, []string{ev("00:00:01", "h1"), ev("00:04:30", "h2"), ev("00:05:30", "h2")})
+	alerts, _, _ := h.Replay(func(string, time.Time) string { return "x" })
+	ex := h.Exceptions()
+	if len(alerts) != 1 || len(ex) != 1 || len(ex[0].Counts) != 1 || ex[0].Counts[0].Events != 2 || ex[0].Rule != r {
+		t.Errorf("%d alerts, exceptions %+v; want 1 alert and h2 removing 2 events", len(alerts), ex)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"vigil/internal/doc"
 	"vigil/internal/esql"
 	"vigil/internal/exception"
+	"vigil/internal/rule"
 )
 
 // ApplyExceptions resolves the rule's exceptions_list references against
@@ -100,6 +101,13 @@ type ExceptionCount struct {
 	// match the query are not tested); Alerts the result rows (alerts) it
 	// removed after.
 	Events, Alerts int64
+}
+
+// RuleExceptions is what one rule's exception items removed (a replay's
+// per-rule counts; a sweep reports them in RuleResult.Exceptions).
+type RuleExceptions struct {
+	Rule   *rule.Rule
+	Counts []ExceptionCount
 }
 
 // exceptedRow reports whether a result row is removed by an output-stage

@@ -4,7 +4,10 @@
 // de-duplication, and building Kibana-shaped alert documents (with the
 // source document of a non-aggregating rule's row, read again by _id). It decides when
 // a query's aggregating stage runs, never what it computes. EQL rules, which
-// have no ES|QL form, run on a path of their own (eqlrule.go).
+// have no ES|QL form, run on a path of their own (eqlrule.go); new_terms
+// rules' runs compare with a history window (newterms.go: the sweep,
+// newterms_replay.go, live_newterms.go); alert suppression groups alerts
+// (suppression.go).
 package engine
 
 import (
@@ -46,6 +49,21 @@ func route(d *doc.Document, fallback string) (index, stream string, ok bool) {
 // data stream a backing index belongs to.
 func Reads(q *esql.Query, index, stream string) bool {
 	return q.MatchesIndex(stream) || (stream != index && q.MatchesIndex(index))
+}
+
+// readersOf returns the rules whose query reads an index, cached by index
+// in cache: matching the patterns for every event and rule is costly.
+func readersOf[R any](cache map[string][]R, rules []R, query func(R) *esql.Query, index, stream string) []R {
+	readers, known := cache[index]
+	if !known {
+		for _, r := range rules {
+			if Reads(query(r), index, stream) {
+				readers = append(readers, r)
+			}
+		}
+		cache[index] = readers
+	}
+	return readers
 }
 
 // DataStreamOf returns the data stream a backing index belongs to

@@ -77,6 +77,14 @@ func (m Mode) String() string {
 	return "realtime"
 }
 
+// ModeOf is how the engine evaluates a rule.
+func (l *Live) ModeOf(r *rule.Rule) Mode {
+	if l.opts.Mode == nil {
+		return Realtime
+	}
+	return l.opts.Mode(r)
+}
+
 // Clock is the wall clock; tests fake it.
 type Clock interface{ Now() time.Time }
 
@@ -108,6 +116,9 @@ type LiveOptions struct {
 	// which the caller keeps that long (see Horizon). Older events are
 	// refused (OnLate). Default DefaultRetention; negative: no limit.
 	Retention time.Duration
+	// MaxTerms caps the value combinations a new_terms rule keeps
+	// (live_newterms.go; 0: DefaultMaxTerms).
+	MaxTerms int
 	// MaxAlertsPerWindow caps a real-time run's distinct alerts (0: no cap,
 	// the default — Kibana's max_signals protects Kibana's per-run writes,
 	// and real-time alerts are not per run). Capped runs are reported
@@ -166,6 +177,8 @@ type liveRule struct {
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
 	nextRun int64
+	// terms: a new_terms rule's seen combinations (live_newterms.go).
+	terms *liveTerms
 }
 
 type liveRun struct {
@@ -213,6 +226,9 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 	}
 	if opts.Retention == 0 {
 		opts.Retention = DefaultRetention
+	}
+	if opts.MaxTerms <= 0 {
+		opts.MaxTerms = DefaultMaxTerms
 	}
 	opts.Watermark.Skew = opts.MaxFutureSkew
 	l := &Live{opts: opts, wm: NewWatermarks(opts.Watermark), watermark: math.MinInt64, floor: math.MinInt64, admitted: math.MaxInt64}
@@ -303,6 +319,10 @@ func (l *Live) Push(d *doc.Document) bool {
 					l.opts.OnLate(r.cr.Rule, d, t)
 				}
 			}
+			continue
+		}
+		if r.cr.Rule.NewTerms != nil {
+			l.pushTerms(r, d)
 			continue
 		}
 		l.pushRealtime(r, d, t, source)
@@ -400,6 +420,14 @@ func (l *Live) Flush() ([]Update, error) {
 	l.advance(now.UnixMilli())
 	lateness := l.opts.AllowedLateness.Milliseconds()
 	for _, r := range l.rules {
+		if r.mode == Realtime && r.cr.Rule.NewTerms != nil {
+			ups, err := l.flushTerms(r, now)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, ups...)
+			continue
+		}
 		if r.mode != Realtime || len(r.runs) == 0 {
 			continue
 		}
@@ -531,6 +559,14 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		if r.mode != Scheduled || (r.lastRun != 0 && nowMs < r.nextRun) {
 			continue
 		}
+		if r.cr.Rule.NewTerms != nil {
+			ups, rep, err := l.tickTerms(r, now)
+			if err != nil {
+				return out, reports, err
+			}
+			out, reports = append(out, ups...), append(reports, rep)
+			continue
+		}
 		type window struct{ from, to int64 }
 		wins := []window{{nowMs - r.lookback, nowMs}}
 		if r.lastRun != 0 {
@@ -626,13 +662,15 @@ func (l *Live) Horizon() int64 {
 	now := l.opts.Clock.Now().UnixMilli()
 	floor := min(l.floor, l.admitted)
 	for _, r := range l.rules {
-		switch r.mode {
-		case Realtime:
+		switch {
+		case r.mode == Realtime && r.cr.Rule.NewTerms != nil:
+			h = min(h, floor) // no run reads events again; late ones as old as the floor are evaluated
+		case r.mode == Realtime:
 			if r.closed == math.MinInt64 || floor == math.MinInt64 {
 				return math.MinInt64
 			}
 			h = min(h, r.closed-r.lookback+1, floor-r.lookback)
-		case Scheduled:
+		default:
 			h = min(h, now-r.lookback-maxRuleGapRatio*r.interval)
 		}
 	}
@@ -648,6 +686,8 @@ func (l *Live) OpenHorizon() int64 {
 	for _, r := range l.rules {
 		if r.mode == Scheduled {
 			h = min(h, r.scheduledFloor())
+		} else if r.cr.Rule.NewTerms != nil {
+			continue // evaluated as they come: only events after the last checkpoint are replayed
 		} else if r.closed == math.MinInt64 {
 			return math.MinInt64
 		} else {
@@ -753,6 +793,10 @@ type RuleStats struct {
 	Future   int64 // events quarantined as stamped in the future
 	NoTime   int64 // events without a usable timestamp
 	Overflow int64 // events refused by the MaxGroups cap
+	// Terms is a new_terms rule's seen combinations; TermsRefused the new
+	// ones refused by the MaxTerms cap.
+	Terms        int
+	TermsRefused int64
 	// Exceptions is what each exception item removed so far (alerts: in
 	// final runs).
 	Exceptions []ExceptionCount
@@ -765,6 +809,9 @@ func (l *Live) Stats() []RuleStats {
 		s := RuleStats{RuleID: r.cr.Rule.RuleID, Name: r.cr.Rule.Name, Mode: r.mode, Monotone: r.monotone,
 			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow,
 			Exceptions: r.cr.exceptionCounts(r.excepted, r.exceptedRows)}
+		if r.terms != nil {
+			s.Terms, s.TermsRefused = len(r.terms.seen), r.terms.refused
+		}
 		if r.mode == Scheduled {
 			s.Groups = len(r.buf)
 		} else {

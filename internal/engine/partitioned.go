@@ -22,7 +22,8 @@ import (
 // Only rules whose STATS groups never span two keys are split
 // (KeyedBy(PartitionKey)): real-time rules, when no per-window alert cap
 // is set (the cap counts a window's alerts across every key). The others —
-// scheduled rules (max_signals is per run), rules without a usable key —
+// scheduled rules (max_signals is per run), new_terms rules (a value is
+// new across every agent), rules without a usable key —
 // run on one more engine that receives every event they read, so their
 // results are exactly a single Live's. A split rule's group limit is
 // shared by its partitions (a pool they publish their groups to).
@@ -105,7 +106,7 @@ func NewPartitioned(rules []*CompiledRule, opts LiveOptions, n int) *Partitioned
 		if opts.Mode != nil {
 			m = opts.Mode(cr.Rule)
 		}
-		if n > 1 && m == Realtime && opts.MaxAlertsPerWindow <= 0 && KeyedBy(cr.Query, PartitionKey) {
+		if n > 1 && m == Realtime && opts.MaxAlertsPerWindow <= 0 && cr.Rule.NewTerms == nil && cr.Query != nil && KeyedBy(cr.Query, PartitionKey) {
 			keyed = append(keyed, cr)
 			p.keyedQ = append(p.keyedQ, cr.Query)
 		} else {
@@ -373,6 +374,41 @@ func (p *Partitioned) Reevaluate(src Source) ([]Update, error) {
 	return out, nil
 }
 
+// ModeOf is Live.ModeOf.
+func (p *Partitioned) ModeOf(r *rule.Rule) Mode {
+	if p.opts.Mode == nil {
+		return Realtime
+	}
+	return p.opts.Mode(r)
+}
+
+// RestoreTerms is Live.RestoreTerms: new_terms rules are never split.
+func (p *Partitioned) RestoreTerms(ruleID string, terms []TermSeen) {
+	p.each(func(_ int, part *partition) { part.live.RestoreTerms(ruleID, terms) })
+}
+
+// TakeTerms is Live.TakeTerms over every partition.
+func (p *Partitioned) TakeTerms() []RuleTerms {
+	p.wait()
+	var out []RuleTerms
+	for _, part := range p.parts {
+		out = append(out, part.live.TakeTerms()...)
+	}
+	return out
+}
+
+// PruneTerms is Live.PruneTerms over every partition.
+func (p *Partitioned) PruneTerms() map[string]int64 {
+	p.wait()
+	out := map[string]int64{}
+	for _, part := range p.parts {
+		for id, cut := range part.live.PruneTerms() {
+			out[id] = cut
+		}
+	}
+	return out
+}
+
 // Tick is Live.Tick: scheduled rules are never split.
 func (p *Partitioned) Tick() ([]Update, []RunReport, error) {
 	p.wait()
@@ -491,6 +527,8 @@ func (p *Partitioned) Stats() []RuleStats {
 			o.Future += s.Future
 			o.NoTime += s.NoTime
 			o.Overflow += s.Overflow
+			o.Terms += s.Terms
+			o.TermsRefused += s.TermsRefused
 			for j := range o.Exceptions {
 				o.Exceptions[j].Events += s.Exceptions[j].Events
 				o.Exceptions[j].Alerts += s.Exceptions[j].Alerts

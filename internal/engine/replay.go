@@ -50,6 +50,10 @@ type replayRule struct {
 	noTime   int64                // documents in scope with no usable timestamp
 	rescan   bool                 // re-read on the reference path (Rescan)
 	excepted []int64              // source events removed per exception item
+	// exceptedRows counts per output-stage item the alerts it removed:
+	// each group once (once per run range under KibanaDuplicates), as
+	// alerts are raised (see add).
+	exceptedRows []int64
 }
 
 type replayRun struct {
@@ -88,19 +92,10 @@ func (rp *Replay) Push(d *doc.Document) {
 		}
 		return
 	}
-	readers, known := rp.readers[index]
-	if !known {
-		for _, r := range rp.rules {
-			if Reads(r.cr.Query, index, stream) {
-				readers = append(readers, r)
-			}
-		}
-		if rp.readers == nil {
-			rp.readers = map[string][]*replayRule{}
-		}
-		rp.readers[index] = readers
+	if rp.readers == nil {
+		rp.readers = map[string][]*replayRule{}
 	}
-	for _, r := range readers {
+	for _, r := range readersOf(rp.readers, rp.rules, func(r *replayRule) *esql.Query { return r.cr.Query }, index, stream) {
 		if rp.rescanning && !r.rescan {
 			continue
 		}
@@ -220,7 +215,7 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 	var alerts []*Alert
 	var reports []RunReport
 	for _, r := range rp.rules {
-		rr := &runAlerts{rp: rp, r: r, seen: map[string]bool{}, by: r.cr.Query.GroupBy(), execUUID: execUUID}
+		rr := &runAlerts{rp: rp, r: r, seen: map[string]bool{}, hidden: map[string]bool{}, by: r.cr.Query.GroupBy(), execUUID: execUUID}
 		var err error
 		if r.fast != nil {
 			err = rr.fromSlices()
@@ -235,11 +230,26 @@ func (rp *Replay) Finish(execUUID func(rule string, at time.Time) string) ([]*Al
 	return alerts, reports, nil
 }
 
+// Exceptions lists, after Finish, what each exception item removed from
+// each rule with exceptions: source events (each once, however many runs
+// its time falls in) and alerts (each hidden alert once, as each alert is
+// raised once). Rules in the order NewReplay was given them.
+func (rp *Replay) Exceptions() []RuleExceptions {
+	var out []RuleExceptions
+	for _, r := range rp.rules {
+		if c := r.cr.exceptionCounts(r.excepted, r.exceptedRows); c != nil {
+			out = append(out, RuleExceptions{Rule: r.cr.Rule, Counts: c})
+		}
+	}
+	return out
+}
+
 // runAlerts turns one rule's run results into reports and alerts.
 type runAlerts struct {
 	rp       *Replay
 	r        *replayRule
-	seen     map[string]bool
+	seen     map[string]bool // alert ids raised
+	hidden   map[string]bool // group keys (with the range, under KibanaDuplicates) an exception removed
 	by       []string
 	execUUID func(rule string, at time.Time) string
 	alerts   []*Alert
@@ -257,12 +267,36 @@ func (rr *runAlerts) report(at int64) RunReport {
 func (rr *runAlerts) add(rep RunReport, events int64, res *esql.Result, repeat bool) {
 	cr := rr.r.cr
 	rep.Events, rep.Rows, rep.Warnings = events, len(res.Rows), res.Warnings
-	rows := cr.keptRows(res.Columns, res.Rows, nil)
+	fresh := !repeat || rr.rp.KibanaDuplicates
+	rows := res.Rows
+	if cr.Exceptions != nil && cr.Exceptions.Output.Len() > 0 {
+		rows = nil
+		for _, row := range res.Rows {
+			i := cr.exceptedRow(res.Columns, row)
+			if i < 0 {
+				rows = append(rows, row)
+				continue
+			}
+			// Counted once per alert it hides, as alerts are raised once
+			// however many overlapping runs find the row.
+			key := groupKey(res.Columns, row, rr.by)
+			if rr.rp.KibanaDuplicates {
+				key += "\x00" + rep.From.String() + "/" + rep.To.String()
+			}
+			if fresh && !rr.hidden[key] {
+				rr.hidden[key] = true
+				if rr.r.exceptedRows == nil {
+					rr.r.exceptedRows = make([]int64, cr.Exceptions.Output.Len())
+				}
+				rr.r.exceptedRows[i]++
+			}
+		}
+	}
 	if max := cr.Rule.MaxSignals; len(rows) > max {
 		rep.Truncated = len(rows) - max
 		rows = rows[:max]
 	}
-	if !repeat || rr.rp.KibanaDuplicates {
+	if fresh {
 		ex := Execution{UUID: rr.execUUID(cr.Rule.RuleID, rep.Time), Time: rep.Time, From: rep.From, To: rep.To, KibanaIDs: rr.rp.KibanaDuplicates, Indices: cr.Query.IndexPatterns()}
 		for _, row := range rows {
 			a := BuildAlert(cr.Rule, res.Columns, row, rr.by, ex)

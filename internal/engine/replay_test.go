@@ -7,6 +7,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/esql"
+	"vigil/internal/exception"
 	"vigil/internal/rule"
 )
 
@@ -163,5 +164,63 @@ FROM logs-endpoint.events.process-*
 	}
 	if len(runs) != 1 || runs[0].Rows != 1 || len(alerts) != 1 || alerts[0].Fields["n"] != int64(1) {
 		t.Fatalf("runs %+v alerts %d", runs, len(alerts))
+	}
+}
+
+// Replay.Exceptions counts, per item, the source events it removed (each
+// once, though an event's time falls in two runs) and the alerts it hid:
+// the row e1 gives in the runs at 10:05 and 10:10 is one hidden alert, or
+// one per run when alert ids carry the run's range (KibanaDuplicates), as
+// the alerts raised are. Both replay paths count alike.
+func TestReplayExceptionCounts(t *testing.T) {
+	set := exception.NewSet()
+	if probs := set.ParseNDJSON([]byte(`{"item_id":"h2","list_id":"l","type":"simple","entries":[{"type":"match","field":"host.name","value":"h2","operator":"included"}]}
+{"item_id":"id-cmd","list_id":"l","type":"simple","entries":[{"type":"wildcard","field":"Esql.cmd","value":"*id*","operator":"included"}]}
+`), "x"); len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	ev := func(id, at, host, cmd string) string {
+		return `{"_index":"logs-test","_id":"` + id + `","_source":{"@timestamp":"2026-11-20T10:` + at + `Z","host":{"name":"` + host + `"},"process":{"name":"sh","command_line":"` + cmd + `"}}}`
+	}
+	lines := []string{ev("e1", "02:00", "h1", "sh -c ID"), ev("e2", "03:00", "h2", "sh -c ls"), ev("e3", "04:00", "h3", "sh -c ls")}
+	for _, c := range []struct {
+		reference, kibanaDups bool
+		alerts                int
+		hidden                int64
+	}{{false, false, 1, 1}, {true, false, 1, 1}, {false, true, 2, 2}, {true, true, 2, 2}} {
+		r := &rule.Rule{RuleID: "r", Name: "r", Type: "esql", Severity: "low", MaxSignals: 100, Interval: 5 * time.Minute, Lookback: 9 * time.Minute,
+			Query:          "FROM logs-* METADATA _id | WHERE process.name == \"sh\" | EVAL Esql.cmd = TO_LOWER(process.command_line) | KEEP _id, host.name, Esql.cmd",
+			ExceptionsList: []map[string]any{{"list_id": "l"}}}
+		cr, err := Compile(r, &Catalog{}, esql.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probs, err := cr.ApplyExceptions(set, &Catalog{}, time.Now()); err != nil || len(probs) > 0 {
+			t.Fatal(err, probs)
+		}
+		rp := NewReplay([]*CompiledRule{cr})
+		rp.Reference, rp.KibanaDuplicates = c.reference, c.kibanaDups
+		dec := doc.NewDecoder(nil, doc.DecodeOptions{Dynamic: true})
+		for _, l := range lines {
+			d, err := dec.Decode([]byte(l))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp.Push(d)
+		}
+		alerts, _, err := rp.Finish(func(id string, at time.Time) string { return id })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, re := range rp.Exceptions() {
+			for _, ec := range re.Counts {
+				got += fmt.Sprintf("%s:%s/%d/%d ", re.Rule.RuleID, ec.Item.ItemID, ec.Events, ec.Alerts)
+			}
+		}
+		want := fmt.Sprintf("r:h2/1/0 r:id-cmd/0/%d ", c.hidden)
+		if len(alerts) != c.alerts || got != want {
+			t.Errorf("reference %v, Kibana ids %v: %d alerts, counts %q; want %d, %q", c.reference, c.kibanaDups, len(alerts), got, c.alerts, want)
+		}
 	}
 }

@@ -30,6 +30,7 @@ const (
 	colTo       = "vigil.threshold.to"
 	colCardPfx  = "vigil.threshold.cardinality."
 	colNewFirst = "vigil.new_terms.first"
+	colNewLast  = "vigil.new_terms.last"
 )
 
 // lower returns the ES|QL query a query, threshold or new_terms rule runs
@@ -46,6 +47,11 @@ func lower(r *rule.Rule) string {
 	b.WriteString(" METADATA _id, _index, _version")
 	if strings.TrimSpace(r.Query) != "" {
 		b.WriteString("\n| WHERE KQL(" + esqlString(r.Query) + ")")
+	}
+	if r.Filter != nil {
+		// The rule's filters, ANDed with its query as Kibana's
+		// buildEsQuery does; always on the line after the query's.
+		b.WriteString("\n| WHERE KQL(" + esqlString(r.Filter.String()) + ")")
 	}
 	// Kibana reads timestamp_override, falling back to @timestamp where a
 	// document lacks it (timestamp_override_fallback_disabled is false in
@@ -89,7 +95,10 @@ func lower(r *rule.Rule) string {
 		// ISO 8601 time string sorts as the time does, so MIN picks the
 		// earliest (ties: the smallest index and id).
 		fmt.Fprintf(&b, "\n| WHERE %s IS NOT NULL AND %s", ts, notNull(r.NewTerms.Fields))
-		fmt.Fprintf(&b, "\n| STATS %s = MIN(CONCAT(TO_STRING(%s), \"|\", COALESCE(_index, \"\"), \"|\", _id)) BY ", esqlName(colNewFirst), ts)
+		// The last sighting (MAX) lets --replay and serve tell a combination
+		// that recurs within the history window from one that comes back
+		// after it (newterms.go).
+		fmt.Fprintf(&b, "\n| STATS %s = MIN(CONCAT(TO_STRING(%s), \"|\", COALESCE(_index, \"\"), \"|\", _id)), %s = MAX(%s) BY ", esqlName(colNewFirst), ts, esqlName(colNewLast), ts)
 		for i, f := range r.NewTerms.Fields {
 			if i > 0 {
 				b.WriteString(", ")
@@ -141,9 +150,15 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 		var one *esql.Error
 		msg := err.Error()
 		if e, ok := err.(interface{ Errors() []*esql.Error }); ok && len(e.Errors()) > 0 {
-			msg = e.Errors()[0].Msg
-		} else if errors.As(err, &one) {
+			one = e.Errors()[0]
+		} else {
+			errors.As(err, &one)
+		}
+		if one != nil {
 			msg = one.Msg
+			if r.Filter != nil && one.Line == filterLine(r) {
+				msg = "rule.filters: " + msg
+			}
 		}
 		return nil, &rule.Error{Path: r.Path, Line: r.QueryLine, Msg: msg}
 	}
@@ -152,6 +167,14 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 		cr.post = newTermsRows(r)
 	}
 	return cr, nil
+}
+
+// filterLine is the line of lower's text that holds the rule's filters.
+func filterLine(r *rule.Rule) int {
+	if strings.TrimSpace(r.Query) != "" {
+		return 3
+	}
+	return 2
 }
 
 // newTermsRows turns a new_terms query's result (one row per value
@@ -163,49 +186,25 @@ func compileKQLRule(r *rule.Rule, cat esql.Catalog, opts esql.Options) (*Compile
 // docs/rules.md for how a sweep differs from a scheduled run.
 func newTermsRows(r *rule.Rule) func(res *esql.Result, from int64) {
 	return func(res *esql.Result, from int64) {
-		first := -1
-		for i, c := range res.Columns {
-			if c.Name == colNewFirst {
-				first = i
-			}
-		}
-		if first < 0 {
+		hits := newTermsHits(res)
+		if hits == nil {
 			return
 		}
 		// The data's start: the earliest event in the rule's indices, or the
 		// earliest match when those events lack the timestamp field.
-		for _, row := range res.Rows {
-			if t, err := time.Parse(time.RFC3339Nano, strings.SplitN(row[first].S, "|", 2)[0]); err == nil {
-				from = min(from, t.UnixMilli())
-			}
+		for _, h := range hits.hits {
+			from = min(from, h.first)
 		}
 		cutoff := time.UnixMilli(from).Add(r.NewTerms.History)
-		cols := []esql.Column{{Name: "_id", Type: doc.Keyword}, {Name: "_index", Type: doc.Keyword}, {Name: "@timestamp", Type: doc.Keyword}}
-		for i, c := range res.Columns {
-			if i != first {
-				cols = append(cols, c)
-			}
-		}
 		var rows [][]doc.Value
-		for _, row := range res.Rows {
-			parts := strings.SplitN(row[first].S, "|", 3)
-			if len(parts) != 3 {
+		for _, h := range hits.hits {
+			if !time.UnixMilli(h.first).After(cutoff) { // Kibana keeps first_seen > start_time (build_new_terms_aggregation.ts)
 				continue
 			}
-			t, err := time.Parse(time.RFC3339Nano, parts[0])
-			if err != nil || !t.After(cutoff) { // Kibana keeps first_seen > start_time (build_new_terms_aggregation.ts)
-				continue
-			}
-			out := []doc.Value{doc.KeywordOf(parts[2]), doc.KeywordOf(parts[1]), doc.KeywordOf(t.UTC().Format(alertTime))}
-			for i, v := range row {
-				if i != first {
-					out = append(out, v)
-				}
-			}
-			rows = append(rows, out)
+			rows = append(rows, termRow(h))
 		}
 		sort.SliceStable(rows, func(i, j int) bool { return rows[i][2].S < rows[j][2].S })
-		res.Columns, res.Rows = cols, rows
+		res.Columns, res.Rows = hits.columns(), rows
 	}
 }
 

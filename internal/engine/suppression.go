@@ -46,21 +46,15 @@ func Suppress(alerts []*Alert) []*Alert {
 	var order []string
 	terms := make([][]SuppressionTerm, len(alerts))
 	for i, a := range alerts {
-		if a.rule == nil || a.rule.Suppression == nil {
+		g, ok := SuppressionOf(a)
+		if !ok {
 			continue
 		}
-		s := a.rule.Suppression
-		ts, missing := suppressionTerms(a.Fields, s.GroupBy)
-		if missing && !s.SuppressMissing {
-			continue
+		terms[i] = g.Terms
+		if groups[g.Key] == nil {
+			order = append(order, g.Key)
 		}
-		terms[i] = ts
-		j, _ := json.Marshal(ts)
-		key := a.rule.RuleID + "\x00" + string(j)
-		if groups[key] == nil {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], member{i, suppressionTime(a.Fields)})
+		groups[g.Key] = append(groups[g.Key], member{i, g.Time})
 	}
 	drop := make([]bool, len(alerts))
 	for _, key := range order {
@@ -73,8 +67,7 @@ func Suppress(alerts []*Alert) []*Alert {
 				drop[g[end].i] = true
 				end++
 			}
-			a := alerts[g[start].i]
-			setSuppression(a, terms[g[start].i], g[start].t, g[end-1].t, end-start-1)
+			alerts[g[start].i].SetSuppression(terms[g[start].i], g[start].t, g[end-1].t, end-start-1)
 			w = end
 		}
 	}
@@ -87,11 +80,41 @@ func Suppress(alerts []*Alert) []*Alert {
 	return out
 }
 
-func setSuppression(a *Alert, ts []SuppressionTerm, start, end time.Time, suppressed int) {
+// SuppressionGroup is the suppression group an alert belongs to.
+type SuppressionGroup struct {
+	Key   string // the rule and the terms (kibana.alert.instance.id)
+	Terms []SuppressionTerm
+	Time  time.Time // the alert's time for windows (suppressionTime)
+	// Duration is the rule's window; 0: one per rule execution.
+	Duration time.Duration
+}
+
+// SuppressionOf returns the group of an alert whose rule suppresses
+// alerts; ok is false when it does not, or when a group_by field is
+// missing under missing_fields_strategy doNotSuppress.
+func SuppressionOf(a *Alert) (g SuppressionGroup, ok bool) {
+	if a.rule == nil || a.rule.Suppression == nil {
+		return g, false
+	}
+	s := a.rule.Suppression
+	ts, missing := suppressionTerms(a.Fields, s.GroupBy)
+	if missing && !s.SuppressMissing {
+		return g, false
+	}
 	j, _ := json.Marshal(ts)
-	id := sha256.Sum256([]byte(a.rule.RuleID + "\x00" + string(j)))
+	id := sha256.Sum256([]byte(a.RuleID + "\x00" + string(j)))
+	return SuppressionGroup{Key: hex.EncodeToString(id[:]), Terms: ts, Time: suppressionTime(a.Fields), Duration: s.Duration}, true
+}
+
+// SetSuppression makes a its group's alert for the window opened at start:
+// its id hashes the rule, the terms and start, and it carries
+// kibana.alert.suppression.* (end the last suppressed alert's time,
+// suppressed the number of alerts merged into it).
+func (a *Alert) SetSuppression(ts []SuppressionTerm, start, end time.Time, suppressed int) {
+	j, _ := json.Marshal(ts)
+	id := sha256.Sum256([]byte(a.RuleID + "\x00" + string(j)))
 	a.Fields["kibana.alert.instance.id"] = hex.EncodeToString(id[:])
-	id = sha256.Sum256([]byte(a.rule.RuleID + "\x00" + string(j) + "\x00" + start.UTC().Format(time.RFC3339Nano)))
+	id = sha256.Sum256([]byte(a.RuleID + "\x00" + string(j) + "\x00" + start.UTC().Format(time.RFC3339Nano)))
 	a.ID = hex.EncodeToString(id[:])
 	a.Fields["kibana.alert.uuid"] = a.ID
 	a.Fields["kibana.alert.suppression.terms"] = ts

@@ -9,7 +9,8 @@ import (
 )
 
 // The KQL rule types' own keys: threshold and new_terms tables, language,
-// and what makes such a rule unrunnable (Lucene, filters) or invalid.
+// and what makes such a rule unrunnable (Lucene, unsupported filters) or
+// invalid; rule.filters read as KQL.
 func TestParseKQLRuleTypes(t *testing.T) {
 	const head = "[rule]\nname = \"r\"\nrule_id = \"x\"\nrisk_score = 1\nseverity = \"low\"\n"
 	cases := []struct {
@@ -48,7 +49,25 @@ func TestParseKQLRuleTypes(t *testing.T) {
 		{name: "new_terms without history", body: "type = \"new_terms\"\nquery = \"a:b\"\n[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"a\"]\n", invalid: "history_window_start"},
 		{name: "query without query", body: "type = \"query\"\n", invalid: "a query rule needs rule.query"},
 		{name: "lucene", body: "type = \"query\"\nlanguage = \"lucene\"\nquery = \"a:b\"\n", unsupported: "Lucene query syntax"},
-		{name: "filters", body: "type = \"query\"\nquery = \"a:b\"\nfilters = [{query = {match_phrase = {\"host.name\" = \"h\"}}}]\n", unsupported: "rule.filters"},
+		{name: "filters", body: "type = \"query\"\nquery = \"a:b\"\nfilters = [{query = {match_phrase = {\"host.name\" = \"h\"}}}]\n", check: func(t *testing.T, r *Rule) {
+			if r.Filter == nil || r.Filter.String() != `host.name:"h"` {
+				t.Errorf("filter %v", r.Filter)
+			}
+		}},
+		{name: "filters as TOML tables, disabled and negated", body: "type = \"eql\"\nquery = \"any where true\"\n[[rule.filters]]\nmeta = {disabled = true}\nquery = {term = {a = \"x\"}}\n[[rule.filters]]\n[rule.filters.meta]\nnegate = true\n[rule.filters.query.range.\"process.pid\"]\ngte = 4\n", check: func(t *testing.T, r *Rule) {
+			if r.Filter == nil || r.Filter.String() != `not process.pid >= 4` {
+				t.Errorf("filter %v", r.Filter)
+			}
+		}},
+		{name: "empty filters", body: "type = \"threshold\"\nquery = \"a:b\"\nfilters = []\n[rule.threshold]\nfield = []\nvalue = 1\n", check: func(t *testing.T, r *Rule) {
+			if r.Filter != nil {
+				t.Errorf("filter %v", r.Filter)
+			}
+		}},
+		{name: "unsupported filter", body: "type = \"query\"\nquery = \"a:b\"\nfilters = [{query = {regexp = {a = \"x.*\"}}}]\n", unsupported: "filters[0].query.regexp: regexp queries are not supported"},
+		{name: "unsupported eql filter", body: "type = \"eql\"\nquery = \"any where true\"\nfilters = [{query = {query_string = {query = \"a:b\"}}}]\n", unsupported: "query_string"},
+		{name: "malformed filter", body: "type = \"query\"\nquery = \"a:b\"\nfilters = [{query = {term = {a = \"x\", b = \"y\"}}}]\n", invalid: "rule.filters[0].query.term: names one field"},
+		{name: "filters not an array", body: "type = \"query\"\nquery = \"a:b\"\nfilters = \"x\"\n", invalid: "must be an array"},
 		{name: "machine_learning unsupported", body: "type = \"machine_learning\"\n", unsupported: "type \"machine_learning\""},
 	}
 	for _, c := range cases {

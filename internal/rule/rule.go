@@ -7,6 +7,7 @@
 package rule
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,6 +20,9 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"vigil/internal/kql"
+	"vigil/internal/querydsl"
 )
 
 // Elastic's defaults for keys a rule file may omit (detection-rules schema and
@@ -80,6 +84,12 @@ type Rule struct {
 	AlertSuppression    map[string]any
 	// Suppression is AlertSuppression parsed; nil when the rule has none.
 	Suppression *Suppression
+	// Filters are rule.filters as the file gives them (carried into
+	// alerts); Filter is them read as KQL (querydsl.Filters): Kibana ANDs
+	// them with the query of query, threshold, new_terms and EQL rules.
+	// Filter is nil when no filter is active.
+	Filters any
+	Filter  kql.Node
 
 	// Type-specific parameters: set for threshold and new_terms rules.
 	Threshold *Threshold
@@ -229,6 +239,7 @@ type file struct {
 		Meta                map[string]any   `toml:"meta"`
 		InvestigationFields map[string]any   `toml:"investigation_fields"`
 		AlertSuppression    map[string]any   `toml:"alert_suppression"`
+		Filters             any              `toml:"filters"`
 	} `toml:"rule"`
 }
 
@@ -332,6 +343,7 @@ func Parse(data []byte, path string) (*Rule, error) {
 		InvestigationFields: r.InvestigationFields, AlertSuppression: r.AlertSuppression,
 	}
 	out.Suppression = parseSuppression(r.AlertSuppression, p)
+	out.Filters = r.Filters
 	for _, t := range r.Threat {
 		th := Threat{Framework: t.Framework, Tactic: t.Tactic}
 		for _, tq := range t.Technique {
@@ -404,15 +416,11 @@ func Parse(data []byte, path string) (*Rule, error) {
 			p.errorf("rule.language", "language %q: an eql rule's language is eql", out.Language)
 		}
 		out.QueryLine = p.ix.valueLine("rule.query")
-		if _, ok := raw.Rule["filters"]; ok {
-			// Kibana ANDs them with the query; ignoring them would widen the rule.
-			unsupported = fmt.Sprintf("rule %q has rule.filters (Kibana query DSL filters), which Vigil does not apply yet", out.Name)
-		}
+		unsupported = p.filters(out, r.Filters)
 	case "query", "threshold", "new_terms":
 		unsupported = p.kqlRule(out, &f)
-		if _, ok := raw.Rule["filters"]; ok && unsupported == "" {
-			// Kibana ANDs them with the query; ignoring them would widen the rule.
-			unsupported = fmt.Sprintf("rule %q has rule.filters (Kibana query DSL filters), which Vigil does not apply yet", out.Name)
+		if u := p.filters(out, r.Filters); unsupported == "" {
+			unsupported = u
 		}
 	case "":
 	default:
@@ -430,6 +438,28 @@ func Parse(data []byte, path string) (*Rule, error) {
 		return out, &Error{Path: path, Line: p.ix.line("rule.type"), Kind: ErrUnsupportedType, Msg: unsupported}
 	}
 	return out, nil
+}
+
+// filters reads rule.filters into out.Filter. It returns why Vigil cannot
+// run the rule ("" when it can): a filter clause with no KQL reading, as
+// ignoring it would widen the rule. Malformed filters are problems.
+func (p *problems) filters(out *Rule, v any) (unsupported string) {
+	if v == nil {
+		return ""
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		p.errorf("rule.filters", "rule.filters: %v", err)
+		return ""
+	}
+	out.Filter, err = querydsl.Filters(data)
+	switch {
+	case querydsl.IsUnsupported(err):
+		return fmt.Sprintf("rule %q: %v (Kibana ANDs a rule's filters with its query; Vigil will not run it without them)", out.Name, err)
+	case err != nil:
+		p.errorf("rule.filters", "rule.%v", err)
+	}
+	return ""
 }
 
 // kqlRule checks a query, threshold or new_terms rule's query language and

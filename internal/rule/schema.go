@@ -34,7 +34,7 @@ var ignoredKeys = map[string]map[string]any{
 	"rule": {
 		"actions": tTables, "anomaly_threshold": tInt, "concurrent_searches": tInt,
 		"data_view_id": tString, "enabled": tBool, "event_category_override": tString,
-		"filters": tAny, "items_per_search": tInt, "machine_learning_job_id": tAny,
+		"items_per_search": tInt, "machine_learning_job_id": tAny,
 		"output_index": tString, "saved_id": tString,
 		"threat_filters": tAny, "threat_index": tStrings, "threat_indicator_path": tString,
 		"threat_language": tString, "threat_mapping": tTables, "threat_query": tString,
@@ -70,7 +70,7 @@ func (f *file) keys() map[string]map[string]any {
 			"namespace": &r.Namespace, "timeline_id": &r.TimelineID, "timeline_title": &r.TimelineTitle,
 			"meta": &r.Meta, "investigation_fields": &r.InvestigationFields,
 			"alert_suppression": &r.AlertSuppression, "threshold": &r.Threshold,
-			"new_terms": &r.NewTerms,
+			"new_terms": &r.NewTerms, "filters": &r.Filters,
 		},
 	}
 }

@@ -19,10 +19,35 @@ const testList = "vigil-test"
 
 // loadExceptions reads a test's (or the file's) exceptions: inline Kibana
 // exception items (TOML tables or JSON object strings, item_id, list_id and
-// type defaulted) and Kibana export ndjson files, paths relative to the
-// test file's dir. Every item is checked as Kibana's schema checks it.
-func loadExceptions(fsys fs.FS, dir string, inline []any, files []string) (*exception.Set, error) {
+// type defaulted), Kibana export ndjson files and the value lists `list`
+// entries name (by list id: an array of values, or a file of one value per
+// line, read as `hunt --exceptions` reads a folder's .txt files), paths
+// relative to the test file's dir. Every item is checked as Kibana's
+// schema checks it.
+func loadExceptions(fsys fs.FS, dir string, inline []any, files []string, lists map[string]any) (*exception.Set, error) {
 	set := exception.NewSet()
+	for _, id := range slices.Sorted(maps.Keys(lists)) {
+		switch x := lists[id].(type) {
+		case string:
+			data, err := fs.ReadFile(fsys, path.Join(dir, x))
+			if err != nil {
+				return nil, fmt.Errorf("value_lists.%s: %v", id, unwrapPath(err))
+			}
+			set.ParseValueList(id, data)
+		case []any:
+			vals := []string{}
+			for i, v := range x {
+				s, ok := v.(string)
+				if !ok {
+					return nil, fmt.Errorf("value_lists.%s[%d]: want a string, got %T", id, i, v)
+				}
+				vals = append(vals, s)
+			}
+			set.ValueLists[id] = vals // as written: no line splitting or trimming
+		default:
+			return nil, fmt.Errorf("value_lists.%s: want an array of values or a file path, got %T", id, x)
+		}
+	}
 	for i, x := range inline {
 		var data []byte
 		switch x := x.(type) {

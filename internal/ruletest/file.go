@@ -1,12 +1,11 @@
 // Package ruletest owns rule unit tests (`vigil test`): the test file format
 // (TOML naming a rule, input events with relative times such as now-2m, and
-// the alerts expected, optionally Kibana exception items the rule runs
-// with), running a test through the engine's sweep (ES|QL rules) or EQL
-// hunt (EQL rules) — the code paths of `vigil hunt`, exceptions attached as
-// `hunt --exceptions` attaches them —
-// with a fixed now, comparing the alerts raised
-// with the ones expected, and reporting the difference. The format is
-// documented in docs/rule-tests.md.
+// the alerts expected, optionally Kibana exception items the rule runs with
+// and the value lists their list entries name), running a test through the
+// engine's sweep (ES|QL rules) or EQL hunt (EQL rules) — the code paths of
+// `vigil hunt`, exceptions attached as `hunt --exceptions` attaches them —
+// with a fixed now, comparing the alerts raised with the ones expected, and
+// reporting the difference. The format is documented in docs/rule-tests.md.
 package ruletest
 
 import (
@@ -78,8 +77,9 @@ type rawFile struct {
 	Base  map[string]any `toml:"base"`
 	Tests []rawCase      `toml:"tests"`
 
-	Exceptions     []any  `toml:"exceptions"`
-	ExceptionsFile string `toml:"exceptions_file"`
+	Exceptions     []any          `toml:"exceptions"`
+	ExceptionsFile string         `toml:"exceptions_file"`
+	ValueLists     map[string]any `toml:"value_lists"`
 }
 
 type rawCase struct {
@@ -90,8 +90,9 @@ type rawCase struct {
 	Alerts     *int           `toml:"alerts"`
 	Expect     []rawExpect    `toml:"expect"`
 
-	Exceptions     []any  `toml:"exceptions"`
-	ExceptionsFile string `toml:"exceptions_file"`
+	Exceptions     []any          `toml:"exceptions"`
+	ExceptionsFile string         `toml:"exceptions_file"`
+	ValueLists     map[string]any `toml:"value_lists"`
 }
 
 type rawExpect struct {
@@ -188,7 +189,8 @@ func Load(fsys fs.FS, name, display string) (*File, error) {
 			c.Expect = append(c.Expect, e)
 		}
 		inline := append(slices.Clip(raw.Exceptions), rc.Exceptions...)
-		if c.Exceptions, err = loadExceptions(fsys, path.Dir(name), inline, []string{raw.ExceptionsFile, rc.ExceptionsFile}); err != nil {
+		lists := merge(raw.ValueLists, rc.ValueLists)
+		if c.Exceptions, err = loadExceptions(fsys, path.Dir(name), inline, []string{raw.ExceptionsFile, rc.ExceptionsFile}, lists); err != nil {
 			return nil, bad(c.Line, "%v", err)
 		}
 		if c.Alerts == nil && len(c.Expect) == 0 {

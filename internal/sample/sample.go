@@ -2,6 +2,9 @@
 // macOS and Windows process events (benign background activity, Python
 // backdoor bursts, near misses and the seed rule's edge cases), generated
 // deterministically from a seed and scalable to any size for benchmarks.
+// With Config.EQL it adds Defend file, network and process fork/exec/end
+// events: benign activity (benign.go) and the attacks and near misses of
+// prebuilt EQL rules (EQLScenarios), tables of cases played by cases.go.
 package sample
 
 import (
@@ -32,6 +35,11 @@ type Config struct {
 	// that come from Python tools (benchmarks shape the data's Python
 	// share with it); zero keeps the plain mix of activity.
 	PythonShare float64
+	// EQL, when set, adds benign file, network and process fork/exec/end
+	// activity on every host and, with Scenarios, these EQL rule scenarios
+	// (EQLScenarios is the bundled table), from a random stream of their
+	// own: the other events stay the same, in the same order.
+	EQL []EQLScenario
 }
 
 // DefaultConfig is the bundled sample data set's configuration.
@@ -71,6 +79,9 @@ type gen struct {
 	hosts  []host
 	events []event
 	pid    int
+	// hostRoots are each host's init and sshd (or login) processes, for
+	// the cases (see roots).
+	hostRoots map[string][2]*caseProc
 }
 
 // Generate writes the data set as NDJSON in time order and returns the
@@ -86,6 +97,15 @@ func Generate(w io.Writer, cfg Config) (int, error) {
 	}
 	byTime := func(ev []event) {
 		sort.SliceStable(ev, func(i, j int) bool { return ev[i].t.Before(ev[j].t) })
+	}
+	var eqlGen *gen
+	if len(cfg.EQL) > 0 {
+		eqlGen = g.eqlGen()
+		if cfg.Scenarios {
+			eqlGen.eqlScenarios(cfg.EQL)
+		}
+		g.events = append(g.events, eqlGen.events...)
+		eqlGen.events = nil
 	}
 	scripted := g.events
 	byTime(scripted)
@@ -109,6 +129,13 @@ func Generate(w io.Writer, cfg Config) (int, error) {
 		g.events = g.events[:0]
 		for _, h := range background {
 			g.backgroundMinute(h, m)
+		}
+		if eqlGen != nil {
+			for _, h := range background {
+				eqlGen.benignMinute(h, m)
+			}
+			g.events = append(g.events, eqlGen.events...)
+			eqlGen.events = eqlGen.events[:0]
 		}
 		end := g.cfg.Start.Add(time.Duration(m+1) * time.Minute)
 		k := 0
@@ -142,23 +169,30 @@ func (g *gen) uuid() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// namedHost is a host with a fixed name the scenarios refer to; kind
+// indexes makeHosts' kinds: 0 ubuntu, 1 rhel, macosKind.
+type namedHost struct {
+	name string
+	kind int
+}
+
+const macosKind = 2
+
+// namedHosts are the first hosts; more hosts (for benchmarks) are
+// numbered.
+var namedHosts = []namedHost{{"web-01", 0}, {"db-02", 1}, {"mac-03.corp.example", 2}, {"build-02", 0}, {"app-05", 1}, {"cache-06", 0}, {"ci-07", 1}, {"mac-08.corp.example", 2}}
+
 func (g *gen) makeHosts() {
 	kinds := []host{
 		{osType: "linux", osFamily: "ubuntu", osName: "Ubuntu", osVersion: "22.04.4", platform: "ubuntu", kernel: "5.15.0-105-generic"},
 		{osType: "linux", osFamily: "rhel", osName: "Red Hat Enterprise Linux", osVersion: "9.3", platform: "rhel", kernel: "5.14.0-362.8.1.el9_3.x86_64"},
 		{osType: "macos", osFamily: "darwin", osName: "macOS", osVersion: "14.4.1", platform: "macos", kernel: "23.4.0"},
 	}
-	// The first hosts carry fixed names the scenarios refer to; more hosts
-	// (for benchmarks) are numbered.
-	named := []struct {
-		name string
-		kind int
-	}{{"web-01", 0}, {"db-02", 1}, {"mac-03.corp.example", 2}, {"build-02", 0}, {"app-05", 1}, {"cache-06", 0}, {"ci-07", 1}, {"mac-08.corp.example", 2}}
 	for i := 0; i < g.cfg.Hosts; i++ {
 		var k host
-		if i < len(named) {
-			k = kinds[named[i].kind]
-			k.name = named[i].name
+		if i < len(namedHosts) {
+			k = kinds[namedHosts[i].kind]
+			k.name = namedHosts[i].name
 		} else {
 			k = kinds[i%len(kinds)]
 			k.name = fmt.Sprintf("host-%05d", i)
@@ -205,17 +239,31 @@ func (g *gen) emit(h host, t time.Time, action string, types []string, parent, c
 		uid = "1000"
 	}
 	p["user"] = map[string]any{"name": child.user, "id": uid}
+	d := envelope(h, t, "process", action, types, g.hex(20))
+	d["process"] = p
+	d["user"] = map[string]any{"name": child.user, "id": uid}
+	for _, m := range mutate {
+		m(d)
+	}
+	g.events = append(g.events, event{t: t, doc: d})
+}
+
+// envelope is what every Defend event carries: agent, data stream, event
+// (category, type, action) and host. kind names the data stream
+// (endpoint.events.KIND) and the event category.
+func envelope(h host, t time.Time, kind, action string, types []string, id string) map[string]any {
 	ts := t.UTC().Format("2006-01-02T15:04:05.000Z")
-	d := map[string]any{
+	dataset := "endpoint.events." + kind
+	return map[string]any{
 		"@timestamp": ts,
 		"agent":      map[string]any{"id": h.agentID, "type": "endpoint", "version": "8.15.2"},
 		"data_stream": map[string]any{
-			"dataset": "endpoint.events.process", "namespace": "default", "type": "logs",
+			"dataset": dataset, "namespace": "default", "type": "logs",
 		},
 		"ecs": map[string]any{"version": "8.11.0"},
 		"event": map[string]any{
-			"action": action, "category": []string{"process"}, "type": types, "kind": "event",
-			"dataset": "endpoint.events.process", "module": "endpoint", "id": g.hex(20),
+			"action": action, "category": []string{kind}, "type": types, "kind": "event",
+			"dataset": dataset, "module": "endpoint", "id": id,
 			"created": ts, "outcome": "success",
 		},
 		"host": map[string]any{
@@ -225,13 +273,7 @@ func (g *gen) emit(h host, t time.Time, action string, types []string, parent, c
 				"platform": h.platform, "kernel": h.kernel, "full": h.osName + " " + h.osVersion,
 			},
 		},
-		"process": p,
-		"user":    map[string]any{"name": child.user, "id": uid},
 	}
-	for _, m := range mutate {
-		m(d)
-	}
-	g.events = append(g.events, event{t: t, doc: d})
 }
 
 // benignChain is a parent process and the children it commonly starts.

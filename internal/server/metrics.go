@@ -27,8 +27,10 @@ type metrics struct {
 	groups       *prometheus.GaugeVec
 	openRuns     *prometheus.GaugeVec
 	overflow     *prometheus.GaugeVec
-	slowBodies   prometheus.Counter
-	sseDropped   prometheus.Counter
+	// new_terms rules: combinations kept, and new ones refused at the cap.
+	terms, termsRefused *prometheus.GaugeVec
+	slowBodies          prometheus.Counter
+	sseDropped          prometheus.Counter
 	// Per rule and exception item: what it removed since start.
 	exceptionEvents, exceptionAlerts *prometheus.GaugeVec
 }
@@ -58,7 +60,9 @@ func newMetrics() *metrics {
 	m.sseDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_alert_stream_dropped_total", Help: "Alert stream subscribers disconnected for falling sseBuffer events behind (they resume with Last-Event-ID)."})
 	m.exceptionEvents = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_events_removed", Help: "Source events an exception item removed before the rule's query, since start."}, []string{"rule", "list", "item"})
 	m.exceptionAlerts = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_alerts_removed", Help: "Alerts (result rows of final runs) an exception item on the rule's output columns removed, since start."}, []string{"rule", "list", "item"})
-	for _, c := range []prometheus.Collector{m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
+	m.terms = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_new_terms", Help: "Value combinations a new_terms rule keeps (seen within its history window)."}, []string{"rule"})
+	m.termsRefused = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_new_terms_refused", Help: "New value combinations a new_terms rule refused at limits.max_terms_per_rule (not alerted), since start."}, []string{"rule"})
+	for _, c := range []prometheus.Collector{m.terms, m.termsRefused, m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
 		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow, m.slowBodies, m.sseDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

@@ -2,8 +2,10 @@
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
 // live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events); the alert and rule API; Prometheus metrics, health, auth, TLS and
-// request limits; checkpoints and graceful shutdown.
+// Events), with alert suppression's windows (suppression.go) and new_terms
+// rules' seen combinations (newterms.go) kept in the store; the alert and
+// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// checkpoints and graceful shutdown.
 package server
 
 import (
@@ -131,6 +133,9 @@ type Server struct {
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
+	// supp is alert suppression's open windows (suppression.go; engine
+	// goroutine).
+	supp suppressionState
 }
 
 const knownMax = 100_000
@@ -205,6 +210,7 @@ func New(opts Options) (*Server, error) {
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
 		Retention:          cfg.LateRetention.Duration,
 		MaxGroups:          cfg.Limits.MaxGroupsPerRule,
+		MaxTerms:           cfg.Limits.MaxTermsPerRule,
 		MaxAlertsPerWindow: cfg.Limits.MaxAlertsPerWindow,
 		IndexFallback:      cfg.Index,
 		Clock:              opts.Clock,
@@ -217,6 +223,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := s.loadExceptions(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if err := s.loadTerms(); err != nil {
 		s.store.Close()
 		return nil, err
 	}
@@ -578,6 +588,7 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 		s.log.Error("evaluation failed", "err", err)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
@@ -615,6 +626,7 @@ func (s *Server) tick() {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
 	s.handle(ups)
+	s.saveTerms()
 	s.handleCaps()
 	s.floor.Store(s.live.Floor()) // a run moves scheduled rules' floor
 }
@@ -654,6 +666,8 @@ func (s *Server) checkpoint() {
 		}
 		s.lastSave = st
 	}
+	s.pruneTerms()
+	s.pruneSuppression()
 	if n := s.spool.Prune(s.live.Horizon()); n > 0 {
 		s.log.Debug("spool pruned", "segments", n)
 	}
@@ -692,6 +706,7 @@ func contentHash(a *engine.Alert) string {
 
 // handle stores alerts and fans out the new and changed ones.
 func (s *Server) handle(ups []engine.Update) {
+	ups = s.suppress(ups)
 	for _, u := range ups {
 		a := u.Alert
 		hash := contentHash(a)
@@ -767,6 +782,10 @@ func (s *Server) observeStats() {
 		s.metrics.groups.WithLabelValues(st.Name).Set(float64(st.Groups))
 		s.metrics.openRuns.WithLabelValues(st.Name).Set(float64(st.OpenRuns))
 		s.metrics.overflow.WithLabelValues(st.Name).Set(float64(st.Overflow))
+		if st.Terms > 0 || st.TermsRefused > 0 {
+			s.metrics.terms.WithLabelValues(st.Name).Set(float64(st.Terms))
+			s.metrics.termsRefused.WithLabelValues(st.Name).Set(float64(st.TermsRefused))
+		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))
 			s.metrics.exceptionAlerts.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Alerts))

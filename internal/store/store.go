@@ -1,7 +1,9 @@
 // Package store owns what `vigil serve` keeps on disk: alerts and their
 // workflow status in SQLite (modernc.org/sqlite, no cgo), small checkpoint
-// values, the exception items added through the API, and the event spool (spool.go) that lets a restarted service
-// rebuild the windows that were open when it stopped.
+// values, the exception items added through the API, new_terms rules' seen
+// value combinations (terms.go), alert suppression windows
+// (suppression.go), and the event spool (spool.go) that lets a
+// restarted service rebuild the windows that were open when it stopped.
 package store
 
 import (
@@ -108,6 +110,8 @@ func Open(path string) (*Store, error) {
 			list_id TEXT NOT NULL,
 			created INTEGER NOT NULL,
 			doc BLOB NOT NULL)`,
+		termsTable, termsByLast,
+		suppressionGroupsTable, suppressedTable, suppressedByEnd,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			db.Close()
