@@ -147,7 +147,7 @@ func TestServeKill9(t *testing.T) {
 	waitTotal(1)
 	// The store commits an alert before the sinks are sent it: wait for the
 	// file sink's line too, so the kill falls after the delivery (a kill
-	// between the two loses the sink's copy: see docs/serve.md).
+	// between the two makes the next start send it again: the outbox).
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b, _ := os.ReadFile(alerts)

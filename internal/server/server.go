@@ -255,6 +255,10 @@ func New(opts Options) (*Server, error) {
 		s.close()
 		return nil, err
 	}
+	if err := s.redeliver(); err != nil {
+		s.close()
+		return nil, err
+	}
 	s.recovering.Store(true)
 	// Headers must arrive within ReadHeaderTimeout, each body within
 	// limits.body_timeout (readBody sets the deadline per request).
@@ -341,6 +345,7 @@ func (s *Server) openSinks() error {
 	}
 	if w := c.Webhook; w != nil {
 		s.webhook = sink.NewWebhook(w.URL, w.Headers, w.Timeout.Duration, w.MaxRetries, w.Backoff.Duration, 0, s.log)
+		s.webhook.OnDone = s.webhookDone
 		s.sinks = append(s.sinks, s.webhook)
 	}
 	s.sinks = append(s.sinks, s.opts.ExtraSinks...)
@@ -735,7 +740,13 @@ func (s *Server) handle(ups []engine.Update) {
 		tm, _ := time.Parse("2006-01-02T15:04:05.000Z", a.Fields["@timestamp"].(string))
 		rec := store.Record{ID: a.ID, RuleID: a.RuleID, RuleName: a.RuleName, Severity: a.Severity, Host: a.Host,
 			Time: tm.UnixMilli(), Updated: s.clock.Now().UnixMilli(), Hash: hash, Doc: body}
-		out, _, err := s.store.Put(rec)
+		var out store.Outcome
+		var seq int64
+		if len(s.sinks) > 0 { // the sinks' copy is committed with the alert (the outbox)
+			out, _, seq, err = s.store.PutQueued(rec)
+		} else {
+			out, _, err = s.store.Put(rec)
+		}
 		if err != nil {
 			s.log.Error("alert store failed", "alert", a.ID, "err", err)
 			continue
@@ -754,13 +765,59 @@ func (s *Server) handle(ups []engine.Update) {
 			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
 		}
 		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
-		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
-		if err := s.sinks.Send(ev); err != nil {
-			s.metrics.sinkErrors.Inc()
-			s.log.Error("sink failed", "alert", a.ID, "err", err)
-		}
+		s.deliver(sink.Event{Kind: kind, ID: a.ID, Alert: body, Seq: seq})
 		s.sse.publish(kind, rec.Updated, body)
 	}
+}
+
+// deliver sends an alert to the sinks and clears its outbox entry once
+// they have it: at once when every sink took it (they write as they are
+// sent), else when the webhook has delivered it (webhookDone). An entry
+// left — a failed send, a crash before or during delivery — is delivered
+// again at the next start (redeliver): sinks get every alert at least
+// once, and may see one twice (the same kibana.alert.uuid and content).
+func (s *Server) deliver(ev sink.Event) {
+	err := s.sinks.Send(ev)
+	if err != nil {
+		s.metrics.sinkErrors.Inc()
+		s.log.Error("sink failed", "alert", ev.ID, "err", err)
+	}
+	if err == nil && s.webhook == nil && ev.Seq != 0 {
+		s.delivered(ev.Seq)
+	}
+}
+
+// webhookDone clears a delivery the webhook finished: delivered, or given
+// up on after its retries (counted); one shutdown cut short stays queued.
+func (s *Server) webhookDone(ev sink.Event, err error) {
+	if ev.Seq != 0 && !errors.Is(err, sink.ErrAbandoned) {
+		s.delivered(ev.Seq)
+	}
+}
+
+func (s *Server) delivered(seq int64) {
+	if err := s.store.Delivered(seq); err != nil {
+		s.log.Error("outbox update failed", "seq", seq, "err", err)
+	}
+}
+
+// redeliver sends the alerts the last run committed but did not see
+// delivered (a crash between the store's commit and the sinks).
+func (s *Server) redeliver() error {
+	if len(s.sinks) == 0 {
+		return nil
+	}
+	pending, err := s.store.Pending()
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, q := range pending {
+		s.deliver(sink.Event{Kind: q.Kind, ID: q.ID, Alert: q.Doc, Seq: q.Seq})
+	}
+	if len(pending) > 0 {
+		s.log.Info("undelivered alerts sent to the sinks again", "alerts", len(pending))
+	}
+	return nil
 }
 
 func (s *Server) observeStats() {
