@@ -3,18 +3,29 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"vigil/internal/config"
 	"vigil/internal/doc"
+	"vigil/internal/engine"
+	"vigil/internal/rule"
 	"vigil/internal/sample"
+	"vigil/internal/server"
 )
 
 // lineIDs are the _ids Elasticsearch gives the bare lines of an input
@@ -116,42 +127,155 @@ func TestHuntEQLRules(t *testing.T) {
 	}
 }
 
-// hunt --replay runs EQL event rules, each run searching its own range:
-// the same two alerts as the hunt (p1 and line 3, each found by several
-// overlapping runs, alerting once), and run reports; sequence rules are
-// not replayed yet, and say so.
-func TestHuntReplayEQL(t *testing.T) {
-	alertIDs := func(out string) []string {
-		var ids []string
-		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-			var a map[string]any
-			if err := json.Unmarshal([]byte(line), &a); err != nil {
-				t.Fatalf("%v: %s", err, out)
-			}
-			ids = append(ids, a["kibana.alert.ancestors"].([]any)[0].(map[string]any)["id"].(string))
-		}
-		return ids
+// Acceptance 3: the same input gives the same alerts in hunt, hunt
+// --replay and serve: the event rule's two (p1 and line 3, each found by
+// several overlapping runs, alerting once) and the sequence's two building
+// blocks and shell — same ids, groups, ancestors and source fields. The
+// input ends with an event per host ten minutes on (file events no rule
+// matches), which moves serve's watermark (a quantile over the hosts) past
+// the sequence.
+func TestEQLHuntReplayServe(t *testing.T) {
+	input := filepath.Join(t.TempDir(), "input.ndjson")
+	in, err := os.ReadFile("testdata/eql/input.ndjson")
+	if err != nil {
+		t.Fatal(err)
 	}
-	ids := lineIDs(t, "testdata/eql/input.ndjson")
-	hunt, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql/event.toml", "testdata/eql/input.ndjson")
+	for _, h := range []string{"web-01", "web-02", "web-03"} {
+		in = fmt.Appendf(in, `{"@timestamp":"2026-11-20T10:10:00.000Z","data_stream":{"type":"logs","dataset":"endpoint.events.file","namespace":"default"},"event":{"category":["file"],"type":["creation"]},"host":{"name":%q}}`+"\n", h)
+	}
+	if err := os.WriteFile(input, in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hunt, stderr, code := run(t, "", "hunt", "--now", "2026-11-20T11:00:00Z", "--rules", "testdata/eql", input)
 	if code != exitOK {
 		t.Fatalf("hunt: exit %d: %s", code, stderr)
 	}
-	replay, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql", "testdata/eql/input.ndjson")
-	if code != exitOK || !strings.Contains(stderr, `eql rule "EQL shell then connect": sequence rules are not replayed yet`) {
+	replay, stderr, code := run(t, "", "hunt", "--replay", "--rules", "testdata/eql", input)
+	if code != exitOK || !strings.Contains(stderr, "EQL shell then connect") || !strings.Contains(stderr, "5 alerts") {
 		t.Fatalf("replay: exit %d, stderr: %s", code, stderr)
 	}
-	want := []string{"p1", ids[3]}
-	if got := alertIDs(replay); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(alertIDs(hunt), want) {
-		t.Errorf("replay alerts on %v, hunt on %v, want %v", got, alertIDs(hunt), want)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(in)), "\n") {
+		lines = append(lines, l)
 	}
-	if !strings.Contains(stderr, "EQL web server shell") || !strings.Contains(stderr, "2 alerts") {
-		t.Errorf("no run reports:\n%s", stderr)
+	served := serveEQL(t, "testdata/eql", lines)
+	h, r := eqlAlertSummary(t, hunt), eqlAlertSummary(t, replay)
+	if len(h) != 5 || !reflect.DeepEqual(r, h) || !reflect.DeepEqual(served, h) {
+		t.Errorf("hunt:\n%s\nreplay:\n%s\nserve:\n%s", strings.Join(h, "\n"), strings.Join(r, "\n"), strings.Join(served, "\n"))
 	}
-	_, stderr, code = run(t, "", "hunt", "--replay", "--rules", "testdata/eql/sequence.toml", "testdata/eql/input.ndjson")
-	if code != exitUsage || !strings.Contains(stderr, "not replayed yet") {
+	_, stderr, code = run(t, "", "hunt", "--replay", "--rules", "testdata/eql/sequence.toml", input)
+	if code != exitOK || !strings.Contains(stderr, "3 alerts") {
 		t.Errorf("sequence only: exit %d, stderr: %s", code, stderr)
 	}
+}
+
+// eqlAlertSummary renders NDJSON alerts (or the API's) as sorted lines of
+// what hunt, replay and serve must agree on.
+func eqlAlertSummary(t *testing.T, ndjson string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(ndjson), "\n") {
+		var a map[string]any
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		var anc []string
+		for _, x := range a["kibana.alert.ancestors"].([]any) {
+			anc = append(anc, x.(map[string]any)["id"].(string))
+		}
+		out = append(out, fmt.Sprint(a["kibana.alert.uuid"], " ", a["kibana.alert.rule.name"], " group=", a["kibana.alert.group.id"], "/", a["kibana.alert.group.index"],
+			" bb=", a["kibana.alert.building_block_type"], " anc=", anc, " process=", a["process.name"], "/", a["process.entity_id"], " host=", a["host.name"],
+			" original_time=", a["kibana.alert.original_time"], " original_event=", a["kibana.alert.original_event.category"]))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// serveEQL serves the rules under dir (a real-time server, allowed
+// lateness 0), sends the lines to its _bulk endpoint as a shipper would
+// (a search hit line as its _index, _id and _source; a bare line to its
+// data stream) and returns the alerts stored, NDJSON.
+func serveEQL(t *testing.T, dir string, lines []string) []string {
+	t.Helper()
+	res, err := rule.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := &engine.Catalog{}
+	var eqlRules []*engine.EQLRule
+	for _, r := range res.Rules {
+		er, err := engine.CompileEQL(r, cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eqlRules = append(eqlRules, er)
+	}
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir, cfg.AllowedLateness.Duration = "127.0.0.1:0", t.TempDir(), 0
+	srv, err := server.New(server.Options{Config: cfg, EQLRules: eqlRules, Mapping: cat.DecoderMapping(), Catalog: cat, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+	url := "http://" + ln.Addr().String()
+	var body strings.Builder
+	for _, l := range lines {
+		var m struct {
+			Index  string          `json:"_index"`
+			ID     string          `json:"_id"`
+			Source json.RawMessage `json:"_source"`
+			DS     struct {
+				Dataset string `json:"dataset"`
+			} `json:"data_stream"`
+		}
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Source != nil {
+			fmt.Fprintf(&body, `{"create":{"_index":%q,"_id":%q}}`+"\n%s\n", m.Index, m.ID, m.Source)
+		} else {
+			fmt.Fprintf(&body, `{"create":{"_index":"logs-%s-default"}}`+"\n%s\n", m.DS.Dataset, l)
+		}
+	}
+	var resp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err = http.Post(url+"/_bulk", "application/x-ndjson", strings.NewReader(body.String()))
+		if err == nil && resp.StatusCode != 429 { // 429: the spool replays
+			break
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bulk: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Contains(string(b), `"errors":true`) {
+		t.Fatalf("bulk: %d %s", resp.StatusCode, b)
+	}
+	srv.Sync()
+	resp, err = http.Get(url + "/api/alerts?size=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var l struct{ Alerts []json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&l); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range l.Alerts {
+		out = append(out, string(a))
+	}
+	return eqlAlertSummary(t, strings.Join(out, "\n"))
 }
 
 func TestQueryEQL(t *testing.T) {

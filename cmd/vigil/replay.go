@@ -30,15 +30,7 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 		replayed = append(replayed, cr)
 	}
 	compiled = replayed
-	var eventRules []*engine.EQLRule
-	for _, er := range eqlRules {
-		if er.Query.IsSequence() {
-			fmt.Fprintf(stderr, "eql rule %q: sequence rules are not replayed yet (vigil hunt without --replay runs it)\n", er.Rule.Name)
-			continue
-		}
-		eventRules = append(eventRules, er)
-	}
-	if len(compiled)+len(eventRules) == 0 {
+	if len(compiled)+len(eqlRules) == 0 {
 		return usageErr(fmt.Errorf("no rule to replay"))
 	}
 	var alerts []*engine.Alert
@@ -54,10 +46,10 @@ func runReplay(cmd *cobra.Command, o huntOptions, compiled []*engine.CompiledRul
 			return err
 		}
 	}
-	if len(eventRules) > 0 {
-		h, est, eqlElapsed, err := readEQL(cmd, o, eventRules, files, cat, len(compiled) > 0)
+	if len(eqlRules) > 0 {
+		h, est, eqlElapsed, err := readEQL(cmd, o, eqlRules, files, cat, len(compiled) > 0)
 		if h != nil {
-			a, r, _ := h.Replay(replayExecUUID)
+			a, r := h.Replay(replayExecUUID)
 			alerts, runs, excs = append(alerts, a...), append(runs, r...), append(excs, h.Exceptions()...)
 		}
 		if len(compiled) == 0 {

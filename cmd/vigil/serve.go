@@ -147,10 +147,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, er := range eqlRules {
-		fmt.Fprintf(cmd.ErrOrStderr(), "eql rule %q: not served yet (vigil hunt runs it)\n", er.Rule.Name)
-	}
-	if len(compiled) == 0 {
+	if len(compiled)+len(eqlRules) == 0 {
 		return usageErr(fmt.Errorf("no rule to serve"))
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -160,14 +157,14 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		// budget rather than twice it.
 		debug.SetMemoryLimit(cfg.Limits.QueueBytes + cfg.Limits.MaxInflightBytes + 128<<20)
 	}
-	excs, err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, nil, cat, time.Now()) // serve does not run eql rules
+	excs, err := applyExceptions(cmd.ErrOrStderr(), o.exceptions, compiled, eqlRules, cat, time.Now())
 	if err != nil {
 		return err
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, Mapping: cat.DecoderMapping(), Catalog: cat,
+	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, EQLRules: eqlRules, Mapping: cat.DecoderMapping(), Catalog: cat,
 		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version, Exceptions: excs})
 	if err != nil {
 		return inputErr(err)
@@ -181,7 +178,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if cfg.TLS.Cert != "" {
 		scheme = "https"
 	}
-	logger.Info("vigil serve listening", "url", scheme+"://"+ln.Addr().String(), "rules", len(compiled), "mode", cfg.Mode, "auth", cfg.Auth.Token != "")
+	logger.Info("vigil serve listening", "url", scheme+"://"+ln.Addr().String(), "rules", len(compiled)+len(eqlRules), "mode", cfg.Mode, "auth", cfg.Auth.Required())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -54,48 +54,115 @@ func TestServeHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// serveChild runs `vigil serve` children (the test binary re-executed)
-// on one address and data directory, with a file sink at alerts: start
-// returns once the spool has replayed, kill is kill -9.
-func serveChild(t *testing.T, dir, alerts string) (url string, start func() *exec.Cmd, kill func(*exec.Cmd)) {
-	t.Helper()
+// serveChild is a `vigil serve` child process (TestServeHelperProcess) on
+// a fixed address, for the kill -9 tests.
+type serveChild struct {
+	t    *testing.T
+	args []string
+	url  string
+	cmd  *exec.Cmd
+}
+
+// newServeChild reserves an address for children run with args (and
+// --listen it).
+func newServeChild(t *testing.T, args ...string) *serveChild {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	url = "http://" + addr
-	start = func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
-		cmd.Env = append(os.Environ(), "VIGIL_SERVE_HELPER=1", "VIGIL_SERVE_ARGS="+strings.Join([]string{
-			"serve", "--listen", addr, "--data-dir", filepath.Join(dir, "data"), "--file", alerts, "--log-level", "warn"}, "\x1f"))
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			resp, err := http.Get(url + "/healthz")
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 && strings.Contains(string(b), `"status":"ok"`) { // not "recovering": the spool replayed
-					return cmd
-				}
-			}
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatal("child did not start")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	return &serveChild{t: t, args: append([]string{"serve", "--listen", addr}, args...), url: "http://" + addr}
+}
+
+// start runs a child and waits until its spool has replayed.
+func (c *serveChild) start() {
+	t := c.t
+	c.cmd = exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
+	c.cmd.Env = append(os.Environ(), "VIGIL_SERVE_HELPER=1", "VIGIL_SERVE_ARGS="+strings.Join(c.args, "\x1f"))
+	c.cmd.Stderr = os.Stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	kill = func(cmd *exec.Cmd) {
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(c.url + "/healthz")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 && strings.Contains(string(b), `"status":"ok"`) { // not "recovering": the spool replayed
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			t.Fatal("child did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return url, start, kill
+}
+
+func (c *serveChild) kill() {
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	c.cmd.Wait()
+}
+
+func (c *serveChild) stop() {
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Wait()
+}
+
+// bulk sends one event to index and requires its acknowledgement.
+func (c *serveChild) bulk(index, event string) {
+	body := `{"create":{"_index":"` + index + `"}}` + "\n" + event + "\n"
+	resp, err := http.Post(c.url+"/_bulk", "application/x-ndjson", strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Contains(string(b), `"errors":true`) {
+		c.t.Fatalf("bulk: %d %s", resp.StatusCode, b)
+	}
+}
+
+func (c *serveChild) total() int {
+	resp, err := http.Get(c.url + "/api/alerts")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var l struct{ Total int }
+	json.NewDecoder(resp.Body).Decode(&l)
+	return l.Total
+}
+
+func (c *serveChild) waitTotal(n int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for c.total() != n {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("alerts: %d, want %d", c.total(), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitLines waits until the file sink holds n alert lines. The store
+// commits an alert before the sinks are sent it: a kill between the two
+// makes the next start send it again (the outbox), so the tests that count
+// lines kill after it.
+func waitLines(t *testing.T, path string, n int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if strings.Count(string(b), "\n") == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("file sink has %d alert lines, want %d", strings.Count(string(b), "\n"), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Acceptance 4 with a real crash: a `vigil serve` child is killed with
@@ -107,78 +174,70 @@ func TestServeKill9(t *testing.T) {
 	}
 	dir := t.TempDir()
 	alerts := filepath.Join(dir, "alerts.ndjson")
-	url, startChild, kill := serveChild(t, dir, alerts)
+	c := newServeChild(t, "--data-dir", filepath.Join(dir, "data"), "--file", alerts, "--log-level", "warn")
 	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
 	cmds := []string{"whoami", "curl http://x/a", "find / -name id_rsa", "grep -r pass /etc", "wget http://x/b"}
 	bulk := func(i int) {
-		ev := fmt.Sprintf(`{"@timestamp":%q,"event":{"action":"exec","type":["start"],"category":["process"]},"host":{"name":"kill-01","os":{"type":"linux"}},"agent":{"id":"a1"},"process":{"name":"sh","command_line":%q,"args":["sh","-c",%q],"parent":{"name":"python3","entity_id":"P-KILL"}}}`,
-			base.Add(time.Duration(i)*time.Second).Format(time.RFC3339), "sh -c "+cmds[i], cmds[i])
-		body := `{"create":{"_index":"logs-endpoint.events.process-default"}}` + "\n" + ev + "\n"
-		resp, err := http.Post(url+"/_bulk", "application/x-ndjson", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || strings.Contains(string(b), `"errors":true`) {
-			t.Fatalf("bulk: %d %s", resp.StatusCode, b)
-		}
-	}
-	total := func() int {
-		resp, err := http.Get(url + "/api/alerts")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var l struct{ Total int }
-		json.NewDecoder(resp.Body).Decode(&l)
-		return l.Total
-	}
-	waitTotal := func(n int) {
-		deadline := time.Now().Add(5 * time.Second)
-		for total() != n {
-			if time.Now().After(deadline) {
-				t.Fatalf("alerts: %d, want %d", total(), n)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		c.bulk("logs-endpoint.events.process-default", fmt.Sprintf(`{"@timestamp":%q,"event":{"action":"exec","type":["start"],"category":["process"]},"host":{"name":"kill-01","os":{"type":"linux"}},"agent":{"id":"a1"},"process":{"name":"sh","command_line":%q,"args":["sh","-c",%q],"parent":{"name":"python3","entity_id":"P-KILL"}}}`,
+			base.Add(time.Duration(i)*time.Second).Format(time.RFC3339), "sh -c "+cmds[i], cmds[i]))
 	}
 
-	c := startChild()
+	c.start()
 	for i := 0; i < 4; i++ {
 		bulk(i)
 	}
-	kill(c) // mid-window: four of five commands acknowledged
-	c = startChild()
-	if n := total(); n != 0 {
+	c.kill() // mid-window: four of five commands acknowledged
+	c.start()
+	if n := c.total(); n != 0 {
 		t.Fatalf("alerts before the fifth command: %d", n)
 	}
 	bulk(4)
-	waitTotal(1)
-	// The store commits an alert before the sinks are sent it: wait for the
-	// file sink's line too, so the kill falls after the delivery (a kill
-	// between the two makes the next start send it again: the outbox).
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, _ := os.ReadFile(alerts)
-		if strings.Count(string(b), "\n") == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("file sink has no alert line")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	kill(c) // after the alert
-	c = startChild()
+	c.waitTotal(1)
+	waitLines(t, alerts, 1)
+	c.kill() // after the alert
+	c.start()
 	time.Sleep(300 * time.Millisecond) // a replay that re-alerted would show by now
-	waitTotal(1)
-	c.Process.Signal(syscall.SIGTERM)
-	c.Wait()
-	b, _ := os.ReadFile(alerts)
-	if n := strings.Count(string(b), "\n"); n != 1 {
-		t.Fatalf("file sink has %d alert lines, want exactly 1:\n%s", n, b)
+	c.waitTotal(1)
+	c.stop()
+	waitLines(t, alerts, 1)
+}
+
+// Acceptance 5 with a real crash: a `vigil serve` child running an EQL
+// sequence rule is killed with SIGKILL while the sequence is open (its
+// first event acknowledged), restarted, and the sequence's last event
+// alerts exactly once (two building blocks and the shell); killed again
+// after the alert and restarted, nothing fires again. The allowed
+// lateness is 0, so the watermark (one agent) releases each event at once.
+func TestServeKill9EQLSequence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
 	}
+	dir := t.TempDir()
+	alerts := filepath.Join(dir, "alerts.ndjson")
+	c := newServeChild(t, "--data-dir", filepath.Join(dir, "data"), "--file", alerts, "--log-level", "warn",
+		"--rules", "testdata/eql/sequence.toml", "--allowed-lateness", "0")
+	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
+	event := func(sec int, category string) {
+		c.bulk("logs-endpoint.events."+category+"-default", fmt.Sprintf(`{"@timestamp":%q,"event":{"type":["start"],"category":[%q]},"host":{"name":"kill-01"},"agent":{"id":"a1"},"process":{"name":"sh","entity_id":"E-KILL"}}`,
+			base.Add(time.Duration(sec)*time.Second).Format(time.RFC3339), category))
+	}
+
+	c.start()
+	event(0, "process")
+	c.kill() // the sequence is open
+	c.start()
+	if n := c.total(); n != 0 {
+		t.Fatalf("alerts before the sequence's last event: %d", n)
+	}
+	event(20, "network")
+	c.waitTotal(3)
+	waitLines(t, alerts, 3)
+	c.kill() // after the alert
+	c.start()
+	time.Sleep(300 * time.Millisecond) // a replay that re-alerted would show by now
+	c.waitTotal(3)
+	c.stop()
+	waitLines(t, alerts, 3)
 }
 
 // Acceptance 4 under load: a shipper sends batches without pause (each
@@ -195,7 +254,8 @@ func TestServeKill9UnderLoad(t *testing.T) {
 	}
 	dir := t.TempDir()
 	alerts := filepath.Join(dir, "alerts.ndjson")
-	url, startChild, kill := serveChild(t, dir, alerts)
+	c := newServeChild(t, "--data-dir", filepath.Join(dir, "data"), "--file", alerts, "--log-level", "warn")
+	url := c.url
 	cmds := []string{"whoami", "curl http://x/a", "find / -name id_rsa", "grep -r pass /etc", "wget http://x/b"}
 	batch := func(n int) string {
 		var b strings.Builder
@@ -242,15 +302,12 @@ func TestServeKill9UnderLoad(t *testing.T) {
 	}()
 	rng := rand.New(rand.NewPCG(14, 14))
 	for range 10 {
-		c := startChild()
+		c.start()
 		time.Sleep(time.Duration(150+rng.IntN(350)) * time.Millisecond) // the crash's moment, not a sequencing wait
-		kill(c)
+		c.kill()
 	}
-	c := startChild()
-	defer func() {
-		c.Process.Signal(syscall.SIGTERM)
-		c.Wait()
-	}()
+	c.start()
+	defer c.stop()
 	close(stop)
 	want := map[string]bool{}
 	for n := range acked {

@@ -71,10 +71,39 @@ type Config struct {
 	Logging Logging `toml:"logging"`
 }
 
-// Auth configures the shared secret every request must carry.
+// Auth configures the secrets a request must carry (any one of them).
 type Auth struct {
 	Token     string `toml:"token"`
 	TokenFile string `toml:"token_file"` // read at start; trailing newline trimmed
+	// User names who holds Token: status changes made with it record it.
+	User string `toml:"user"`
+	// Users are further tokens, one per named user.
+	Users []UserToken `toml:"users"`
+}
+
+// UserToken is a token that names its user.
+type UserToken struct {
+	Name      string `toml:"name"`
+	Token     string `toml:"token"`
+	TokenFile string `toml:"token_file"`
+}
+
+// Required reports whether requests must authenticate.
+func (a Auth) Required() bool { return a.Token != "" || len(a.Users) > 0 }
+
+// readToken resolves a token or token_file pair into the token.
+func readToken(token, file string) (string, error) {
+	if file == "" {
+		return token, nil
+	}
+	if token != "" {
+		return "", errors.New("set token or token_file, not both")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // TLS enables HTTPS when both files are set.
@@ -210,20 +239,32 @@ func (c *Config) Validate() error {
 	if err != nil {
 		bad("listen %q: want host:port (e.g. 127.0.0.1:9200)", c.Listen)
 	}
-	if c.Auth.TokenFile != "" {
-		b, err := os.ReadFile(c.Auth.TokenFile)
-		if err != nil {
-			bad("auth.token_file: %v", err)
-		} else if c.Auth.Token != "" {
-			bad("auth: set token or token_file, not both")
-		} else {
-			c.Auth.Token = strings.TrimSpace(string(b))
-		}
+	if tok, err := readToken(c.Auth.Token, c.Auth.TokenFile); err != nil {
+		bad("auth: %v", err)
+	} else {
+		c.Auth.Token = tok
 	}
 	if c.Auth.Token != "" && len(c.Auth.Token) < 16 {
 		bad("auth.token: too short (%d characters); use at least 16", len(c.Auth.Token))
 	}
-	if err == nil && !IsLoopback(host) && c.Auth.Token == "" {
+	if c.Auth.User != "" && c.Auth.Token == "" {
+		bad("auth.user: names the holder of auth.token, which is not set")
+	}
+	names := map[string]bool{c.Auth.User: c.Auth.User != ""}
+	for i := range c.Auth.Users {
+		u := &c.Auth.Users[i]
+		key := fmt.Sprintf("auth.users[%d]", i)
+		if u.Name == "" || names[u.Name] {
+			bad("%s.name %q: want a name no other token has", key, u.Name)
+		}
+		names[u.Name] = true
+		if tok, err := readToken(u.Token, u.TokenFile); err != nil {
+			bad("%s: %v", key, err)
+		} else if u.Token = tok; len(tok) < 16 {
+			bad("%s.token: too short (%d characters); use at least 16", key, len(tok))
+		}
+	}
+	if err == nil && !IsLoopback(host) && !c.Auth.Required() {
 		bad("listen %q is not a loopback address: auth.token (or --token) is required", c.Listen)
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {

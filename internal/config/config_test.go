@@ -38,6 +38,12 @@ timeout = "2s"
 max_retries = 3
 `, ""},
 		{"syntax error has position", "listen = \n", "cfg.toml:1:"},
+		{"named tokens", "listen = \"0.0.0.0:9200\"\n[auth]\ntoken = \"0123456789abcdef\"\nuser = \"alice\"\n[[auth.users]]\nname = \"bob\"\ntoken = \"fedcba9876543210\"\n", ""},
+		{"users alone satisfy off-loopback auth", "listen = \"0.0.0.0:9200\"\n[[auth.users]]\nname = \"bob\"\ntoken = \"fedcba9876543210\"\n", ""},
+		{"user names a missing token", "[auth]\nuser = \"alice\"\n", "auth.user"},
+		{"duplicate user", "[auth]\ntoken = \"0123456789abcdef\"\nuser = \"bob\"\n[[auth.users]]\nname = \"bob\"\ntoken = \"fedcba9876543210\"\n", "auth.users[0].name"},
+		{"unnamed user", "[[auth.users]]\ntoken = \"fedcba9876543210\"\n", "auth.users[0].name"},
+		{"short user token", "[[auth.users]]\nname = \"bob\"\ntoken = \"short\"\n", "auth.users[0].token: too short"},
 		{"unknown key", "lisen = \"x\"\n", "unknown key(s): lisen"},
 		{"bad duration", `allowed_lateness = "soon"`, "invalid duration"},
 		{"bad mode", `mode = "batch"`, `mode "batch"`},

@@ -9,12 +9,15 @@ package engine
 // Elasticsearch's EQL search orders them — with the rule's max_signals as
 // the search size. Alerts are shaped by BuildAlert; sequences as Kibana's
 // build_alert_group_from_sequence.ts writes them (see sequenceAlerts).
+// EQLHunt.Replay runs them on Kibana's schedule (eqlreplay.go), the live
+// engine in `vigil serve` (live_eql.go), with the same alerts.
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,17 +59,28 @@ type EQLRule struct {
 // excepted event takes part in no stage of a sequence. Items naming a
 // field the rule's indices do not map are rejected (problems).
 func (r *EQLRule) ApplyExceptions(set *exception.Set, now time.Time) ([]error, error) {
-	items, problems := set.Resolve(exception.RefsOf(r.Rule.ExceptionsList))
+	a, problems, err := r.CompileExceptions(set, exception.RefsOf(r.Rule.ExceptionsList), now)
+	if err != nil {
+		return problems, err
+	}
+	r.Exceptions = a
+	return problems, nil
+}
+
+// CompileExceptions is ApplyExceptions for the lists refs names, without
+// attaching the result (see CompiledRule.CompileExceptions and
+// Live.SetEQLExceptions). The problems include a.Rejected; a is nil when
+// no item applies.
+func (r *EQLRule) CompileExceptions(set *exception.Set, refs []exception.Ref, now time.Time) (*exception.Applied, []error, error) {
+	items, problems := set.Resolve(refs)
 	if len(items) == 0 {
-		r.Exceptions = nil
-		return problems, nil
+		return nil, problems, nil
 	}
 	a, err := exception.Apply(items, exception.View{Source: r.mapping}, set.ValueLists, now)
 	if err != nil {
-		return problems, ruleError(r.Rule, err)
+		return nil, problems, ruleError(r.Rule, err)
 	}
-	r.Exceptions = a
-	return append(problems, a.Rejected...), nil
+	return a, append(problems, a.Rejected...), nil
 }
 
 // DefaultMaxEQLEvents bounds the events an EQLHunt keeps per rule.
@@ -180,16 +194,8 @@ func (h *EQLHunt) Fields() []string {
 		add(f)
 	}
 	for _, r := range h.rules {
-		for _, f := range r.r.Query.Fields() {
+		for _, f := range r.r.Fields() {
 			add(f)
-		}
-		for _, f := range r.r.Exceptions.Fields() {
-			add(f)
-		}
-		if r.r.filter != nil {
-			for _, f := range r.r.filter.Fields() {
-				add(f)
-			}
 		}
 	}
 	return out
@@ -215,10 +221,38 @@ func (h *EQLHunt) Read(rd *source.Reader, files []string, dec *doc.Decoder) (sou
 // are those that type the events' fields: the decoder's).
 func (h *EQLHunt) Prefilter(mappings ...*doc.Mapping) {
 	for _, r := range h.rules {
-		if c := r.r.Query.EventCondition(); c != nil {
-			r.filter = prefilter.New(c, append([]*doc.Mapping{r.r.mapping}, mappings...)...)
-		}
+		r.filter = r.r.Prefilter(mappings...)
 	}
+}
+
+// Prefilter is the rule's line prefilter, derived from its query's
+// EventCondition (nil: every line may matter); mappings are those that
+// type the events' fields (the decoder's).
+func (r *EQLRule) Prefilter(mappings ...*doc.Mapping) *prefilter.Filter {
+	c := r.Query.EventCondition()
+	if c == nil {
+		return nil
+	}
+	return prefilter.New(c, append([]*doc.Mapping{r.mapping}, mappings...)...)
+}
+
+// Index is the rule's index patterns ("*" when it names none).
+func (r *EQLRule) Index() []string { return r.index }
+
+// Fields are what the rule reads: its query's fields, its exception
+// items' and its filters'.
+func (r *EQLRule) Fields() []string {
+	out := append(slices.Clone(r.Query.Fields()), r.Exceptions.Fields()...)
+	if r.filter != nil {
+		out = append(out, r.filter.Fields()...)
+	}
+	return out
+}
+
+// filteredOut reports whether the rule's filters (rule.filters) keep the
+// event out of its search.
+func (r *EQLRule) filteredOut(d *doc.Document) bool {
+	return r.filter != nil && !r.filter.Match(d)
 }
 
 // Push routes one document to the rules whose index patterns name its
@@ -249,7 +283,7 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		if exceptedBy(r.r.Exceptions, d, &r.excepted) {
 			continue
 		}
-		if r.r.filter != nil && !r.r.filter.Match(d) {
+		if r.r.filteredOut(d) {
 			continue
 		}
 		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {

@@ -149,47 +149,72 @@ func pushEQLLines(t *testing.T, h *EQLHunt, lines []string) {
 	}
 }
 
-// EQLHunt.Replay: each run searches its own range with max_signals as the
-// size (the run at 00:05 holds the first two events and keeps the first;
-// the second is never alerted, as no later run's range holds it), an
-// event in two runs alerts once, sequence rules are skipped.
+// EQLHunt.Replay, max_signals 1: each run searches its own range with
+// max_signals as the size, and what two runs find alerts once.
+//   - An event query: the run at 00:05 holds the first two events and keeps
+//     the first; the second is never alerted, as no later run's range holds
+//     it; 00:10 holds 00:05:30 and 00:06:00 and keeps the first.
+//   - A sequence: the run at 00:05 (23:59–00:05) holds 00:00:01, 00:00:02
+//     and 00:04:30 and finds [00:00:01 00:00:02]; 00:10 (00:04–00:10) holds
+//     00:04:30, 00:05:30 and 00:06:00 and keeps the first of its
+//     sequences, [00:04:30 00:05:30]. Each sequence is two building blocks
+//     and a shell (whose original_time is its first event's).
 func TestEQLReplay(t *testing.T) {
-	ev := func(at string) string {
-		return `{"@timestamp":"2026-01-01T` + at + `Z","event":{"category":"process"},"process":{"name":"sh"}}`
-	}
-	lines := []string{ev("00:00:01"), ev("00:00:02"), ev("00:05:30"), ev("00:06:00")}
-	mk := func(q string) *EQLRule {
-		r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: 1,
-			Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
-		er, err := CompileEQL(r, &Catalog{})
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		q, alerts, runs string
+		at              []string
+	}{
+		{`process where process.name == "sh"`, "00:00:01,00:05:30", "00:05:2/1/1,00:10:2/1/1",
+			[]string{"00:00:01", "00:00:02", "00:05:30", "00:06:00"}},
+		{`sequence [process where true] [process where true]`, "00:00:01,00:00:02,00:00:01,00:04:30,00:05:30,00:04:30", "00:05:3/3/0,00:10:3/3/0",
+			[]string{"00:00:01", "00:00:02", "00:04:30", "00:05:30", "00:06:00"}},
+	} {
+		var lines []string
+		for _, at := range tc.at {
+			lines = append(lines, `{"@timestamp":"2026-01-01T`+at+`Z","event":{"category":"process"},"process":{"name":"sh"}}`)
 		}
-		return er
+		h := NewEQLHunt([]*EQLRule{eqlTestRule(t, tc.q, 1)})
+		h.UnindexedMatchAll = true
+		pushEQLLines(t, h, lines)
+		alerts, reports := h.Replay(func(string, time.Time) string { return "x" })
+		if got := originalTimes(alerts); got != tc.alerts {
+			t.Errorf("%s: alerts at %v, want %s", tc.q, got, tc.alerts)
+		}
+		if got := runSummary(reports); got != tc.runs {
+			t.Errorf("%s: runs %v, want %s", tc.q, got, tc.runs)
+		}
 	}
-	seq := mk(`sequence [process where true] [process where true]`)
-	h := NewEQLHunt([]*EQLRule{mk(`process where process.name == "sh"`), seq})
-	h.UnindexedMatchAll = true
-	pushEQLLines(t, h, lines)
-	alerts, reports, skipped := h.Replay(func(string, time.Time) string { return "x" })
+}
+
+// eqlTestRule is an EQL rule run every 5 minutes over 6.
+func eqlTestRule(t *testing.T, q string, maxSignals int) *EQLRule {
+	t.Helper()
+	r := &rule.Rule{RuleID: "r", Name: "r", Type: "eql", Language: "eql", Severity: "low", MaxSignals: maxSignals,
+		Interval: 5 * time.Minute, Lookback: 6 * time.Minute, Query: q}
+	er, err := CompileEQL(r, &Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return er
+}
+
+// originalTimes lists the alerts' kibana.alert.original_time (clock only).
+func originalTimes(alerts []*Alert) string {
 	var times []string
 	for _, a := range alerts {
-		times = append(times, a.Fields["kibana.alert.original_time"].(string))
+		tm, _ := a.Fields["kibana.alert.original_time"].(string)
+		times = append(times, strings.TrimSuffix(strings.TrimPrefix(tm, "2026-01-01T"), ".000Z"))
 	}
-	if want := "2026-01-01T00:00:01.000Z,2026-01-01T00:05:30.000Z"; strings.Join(times, ",") != want {
-		t.Errorf("alerts at %v, want %s", times, want)
-	}
+	return strings.Join(times, ",")
+}
+
+// runSummary renders runs as time:events/alerts/truncated.
+func runSummary(reports []RunReport) string {
 	var got []string
 	for _, r := range reports {
 		got = append(got, r.Time.Format("15:04")+":"+itoa(r.Events)+"/"+itoa(int64(r.Alerts))+"/"+itoa(int64(r.Truncated)))
 	}
-	// 00:10 holds 00:05:30 and 00:06:00: it keeps the first.
-	if want := "00:05:2/1/1,00:10:2/1/1"; strings.Join(got, ",") != want {
-		t.Errorf("runs %v, want %s", got, want)
-	}
-	if len(skipped) != 1 || skipped[0] != seq {
-		t.Errorf("skipped %v, want the sequence rule", skipped)
-	}
+	return strings.Join(got, ",")
 }
 
 // EQLHunt.Exceptions gives a replay's per-item counts for EQL rules: the
@@ -213,7 +238,7 @@ func TestEQLReplayExceptionCounts(t *testing.T) {
 	h.UnindexedMatchAll = true
 	// 00:04:30 lies in the runs at 00:05 and 00:10: counted once.
 	pushEQLLines(t, h, []string{ev("00:00:01", "h1"), ev("00:04:30", "h2"), ev("00:05:30", "h2")})
-	alerts, _, _ := h.Replay(func(string, time.Time) string { return "x" })
+	alerts, _ := h.Replay(func(string, time.Time) string { return "x" })
 	ex := h.Exceptions()
 	if len(alerts) != 1 || len(ex) != 1 || len(ex[0].Counts) != 1 || ex[0].Counts[0].Events != 2 || ex[0].Rule != r {
 		t.Errorf("%d alerts, exceptions %+v; want 1 alert and h2 removing 2 events", len(alerts), ex)

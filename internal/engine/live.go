@@ -39,6 +39,9 @@ import (
 // windows after downtime and max_signals per window, with per-range alert
 // ids as Kibana's.
 //
+// EQL rules (AddEQL) run beside the ES|QL ones on the same time: see
+// live_eql.go.
+//
 // Live is not safe for concurrent use: the service drives it from one
 // goroutine.
 type Live struct {
@@ -56,6 +59,7 @@ type Live struct {
 	Replaying bool
 	Unindexed int64
 	caps      []CapReport
+	eql       []*liveEQLRule // see live_eql.go
 	// pinned: a partition of a Partitioned engine, whose watermark is the
 	// one pin set over every partition's sources, not its own sources'.
 	pinned     bool
@@ -260,35 +264,17 @@ func (l *Live) Push(d *doc.Document) bool {
 	}
 	stream := DataStreamOf(index)
 	routed := false
-	now := int64(math.MinInt64) // the wall clock, read once
-	source, sourced := "", false
+	var at eventArrival
 	for _, r := range l.rules {
 		q := r.cr.Query
 		if !q.MatchesIndex(stream) && (stream == index || !q.MatchesIndex(index)) {
 			continue
 		}
 		routed = true
-		t, ok := eventTime(d, r.cr.Rule.TimestampField)
+		t, ok := l.admit(d, r.cr.Rule, &at, &r.noTime, &r.future) // Kibana's range filter never matches an event without time either
 		if !ok {
-			r.noTime++ // Kibana's range filter never matches it either
 			continue
 		}
-		if now == math.MinInt64 {
-			now = l.opts.Clock.Now().UnixMilli()
-		}
-		if l.wm.Future(t, now) {
-			if !l.Replaying {
-				r.future++
-				if l.opts.OnFuture != nil {
-					l.opts.OnFuture(r.cr.Rule, d, t)
-				}
-			}
-			continue
-		}
-		if !sourced {
-			source, sourced = SourceOf(d), true
-		}
-		l.wm.Observe(source, t, now)
 		if r.except(d, l.Replaying) {
 			continue
 		}
@@ -325,9 +311,46 @@ func (l *Live) Push(d *doc.Document) bool {
 			l.pushTerms(r, d)
 			continue
 		}
-		l.pushRealtime(r, d, t, source)
+		l.pushRealtime(r, d, t, at.source)
 	}
-	return routed
+	return l.pushEQL(d, index, &at) || routed
+}
+
+// eventArrival is what Push reads once per event for all its rules: the
+// wall clock (ms) and the event's source.
+type eventArrival struct {
+	source           string
+	clock            int64
+	clocked, sourced bool
+}
+
+// admit reads an event's time for rule r (counted in noTime when it has
+// none), quarantines it when stamped in the future (counted in future,
+// offered to OnFuture) and else lets it advance its source's watermark;
+// ok is false when the rule must skip the event.
+func (l *Live) admit(d *doc.Document, r *rule.Rule, at *eventArrival, noTime, future *int64) (t int64, ok bool) {
+	t, ok = eventTime(d, r.TimestampField)
+	if !ok {
+		*noTime++
+		return 0, false
+	}
+	if !at.clocked {
+		at.clock, at.clocked = l.opts.Clock.Now().UnixMilli(), true
+	}
+	if l.wm.Future(t, at.clock) {
+		if !l.Replaying {
+			*future++
+			if l.opts.OnFuture != nil {
+				l.opts.OnFuture(r, d, t)
+			}
+		}
+		return 0, false
+	}
+	if !at.sourced {
+		at.source, at.sourced = SourceOf(d), true
+	}
+	l.wm.Observe(at.source, t, at.clock)
+	return t, true
 }
 
 // pushRealtime adds an event to the open runs whose range holds it, and
@@ -377,7 +400,7 @@ func (l *Live) Admit(floor int64) { l.admitted = floor }
 // math.MinInt64: for real-time rules the watermark less the retention, for
 // scheduled ones the start of the oldest window their next run may query.
 func (l *Live) Floor() int64 {
-	f := int64(math.MaxInt64)
+	f := l.eqlFloor()
 	for _, r := range l.rules {
 		if r.mode == Scheduled {
 			f = min(f, r.scheduledFloor())
@@ -394,10 +417,7 @@ func (l *Live) Floor() int64 {
 // scheduledFloor is the oldest event time a scheduled rule's next run (with
 // its catch-up windows) may query; before the first run, anything.
 func (r *liveRule) scheduledFloor() int64 {
-	if r.lastRun == 0 {
-		return math.MinInt64
-	}
-	return r.lastRun + r.interval - r.lookback - maxRuleGapRatio*r.interval
+	return scheduledFloorOf(r.lastRun, r.interval, r.lookback)
 }
 
 // groups is the live state a rule holds, for the MaxGroups cap: open STATS
@@ -418,6 +438,7 @@ func (l *Live) Flush() ([]Update, error) {
 	idx := map[string]int{}
 	now := l.opts.Clock.Now()
 	l.advance(now.UnixMilli())
+	out = append(out, l.flushEQL(now)...)
 	lateness := l.opts.AllowedLateness.Milliseconds()
 	for _, r := range l.rules {
 		if r.mode == Realtime && r.cr.Rule.NewTerms != nil {
@@ -567,17 +588,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 			out, reports = append(out, ups...), append(reports, rep)
 			continue
 		}
-		type window struct{ from, to int64 }
-		wins := []window{{nowMs - r.lookback, nowMs}}
-		if r.lastRun != 0 {
-			gap := (nowMs - r.lastRun) - r.lookback
-			if gap > 0 {
-				n := min(ceilDiv(gap, r.interval), maxRuleGapRatio)
-				for i := int64(1); i <= n; i++ {
-					wins = append(wins, window{nowMs - r.lookback - i*r.interval, nowMs - i*r.interval})
-				}
-			}
-		}
+		wins := scheduleWindows(nowMs, r.lastRun, r.interval, r.lookback)
 		execUUID := l.opts.ExecUUID(r.cr.Rule.RuleID, now)
 		seen := map[string]bool{}
 		for i := len(wins) - 1; i >= 0; i-- {
@@ -616,17 +627,50 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval
 		// Keep what the next run and its possible catch-up windows can read.
-		keep := r.scheduledFloor()
-		kept := r.buf[:0]
-		for _, b := range r.buf {
-			if b.t >= keep {
-				kept = append(kept, b)
+		r.buf = keepFrom(r.buf, r.scheduledFloor())
+	}
+	ups, reps := l.tickEQL(now)
+	return append(out, ups...), append(reports, reps...), nil
+}
+
+// window is a scheduled run's range (ms, both ends inclusive).
+type window struct{ from, to int64 }
+
+// scheduleWindows is a scheduled run's windows at now: [now - lookback,
+// now], then after a gap since lastRun (0: none) its catch-up windows, each
+// stepped back one interval (newest first).
+func scheduleWindows(now, lastRun, interval, lookback int64) []window {
+	wins := []window{{now - lookback, now}}
+	if lastRun != 0 {
+		if gap := (now - lastRun) - lookback; gap > 0 {
+			n := min(ceilDiv(gap, interval), maxRuleGapRatio)
+			for i := int64(1); i <= n; i++ {
+				wins = append(wins, window{now - lookback - i*interval, now - i*interval})
 			}
 		}
-		clear(r.buf[len(kept):])
-		r.buf = kept
 	}
-	return out, reports, nil
+	return wins
+}
+
+// scheduledFloorOf is the oldest event time a scheduled rule's next run
+// (with its catch-up windows) may query; before the first run, anything.
+func scheduledFloorOf(lastRun, interval, lookback int64) int64 {
+	if lastRun == 0 {
+		return math.MinInt64
+	}
+	return lastRun + interval - lookback - maxRuleGapRatio*interval
+}
+
+// keepFrom drops, in place, the buffered events older than t (ms).
+func keepFrom(buf []bufferedDoc, t int64) []bufferedDoc {
+	kept := buf[:0]
+	for _, b := range buf {
+		if b.t >= t {
+			kept = append(kept, b)
+		}
+	}
+	clear(buf[len(kept):])
+	return kept
 }
 
 // maxRuleGapRatio is Kibana's cap on catch-up windows per run.
@@ -634,7 +678,10 @@ const maxRuleGapRatio = 4
 
 // NextTick is when Tick next has work (zero when no rule is scheduled).
 func (l *Live) NextTick() time.Time {
-	var next int64
+	next := l.eqlNextTick()
+	if next == math.MinInt64 {
+		return l.opts.Clock.Now()
+	}
 	for _, r := range l.rules {
 		if r.mode != Scheduled {
 			continue
@@ -658,7 +705,7 @@ func (l *Live) NextTick() time.Time {
 // one of them: late events as old as the floor are evaluated, and their
 // runs read back a lookback.
 func (l *Live) Horizon() int64 {
-	h := int64(math.MaxInt64)
+	h := l.eqlHorizon(false)
 	now := l.opts.Clock.Now().UnixMilli()
 	floor := min(l.floor, l.admitted)
 	for _, r := range l.rules {
@@ -682,7 +729,7 @@ func (l *Live) Horizon() int64 {
 // restart can skip older events, which only final runs hold, unless they
 // are late events still to re-evaluate.
 func (l *Live) OpenHorizon() int64 {
-	h := int64(math.MaxInt64)
+	h := l.eqlHorizon(true)
 	for _, r := range l.rules {
 		if r.mode == Scheduled {
 			h = min(h, r.scheduledFloor())
@@ -745,6 +792,7 @@ func (l *Live) State() Checkpoint {
 	for _, r := range l.rules {
 		st.Rules[r.cr.Rule.RuleID] = RuleState{Closed: r.closed, LastRun: r.lastRun}
 	}
+	l.eqlState(&st)
 	return st
 }
 
@@ -776,6 +824,7 @@ func (l *Live) Restore(st Checkpoint) {
 			r.lastRun, r.nextRun = s.LastRun, s.LastRun+r.interval
 		}
 	}
+	l.eqlRestore(st)
 }
 
 func floorDiv(a, b int64) int64 { return -ceilDiv(-a, b) }
@@ -797,6 +846,9 @@ type RuleStats struct {
 	// ones refused by the MaxTerms cap.
 	Terms        int
 	TermsRefused int64
+	// SequencesDropped counts an EQL sequence rule's pending sequences
+	// dropped by the MaxGroups cap (oldest first).
+	SequencesDropped int64
 	// Exceptions is what each exception item removed so far (alerts: in
 	// final runs).
 	Exceptions []ExceptionCount
@@ -819,5 +871,5 @@ func (l *Live) Stats() []RuleStats {
 		}
 		out = append(out, s)
 	}
-	return out
+	return append(out, l.eqlStats()...)
 }

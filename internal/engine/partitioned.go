@@ -54,6 +54,8 @@ type Partitioned struct {
 	// keyedQ and singleQ route an event: whether any rule of each side
 	// reads its index.
 	keyedQ, singleQ []*esql.Query
+	eql             []*EQLRule // run unsplit (AddEQL)
+	partOpts        LiveOptions
 	wm              *Watermarks
 	watermark       int64
 	barrier         sync.WaitGroup
@@ -100,6 +102,7 @@ func NewPartitioned(rules []*CompiledRule, opts LiveOptions, n int) *Partitioned
 			}
 		}
 	}
+	p.partOpts = opts
 	var keyed, single []*CompiledRule
 	for _, cr := range rules {
 		m := Realtime
@@ -180,11 +183,20 @@ func (p *Partitioned) Push(d *doc.Document) bool {
 		p.keyed[PartitionOf(d, PartitionKey, len(p.keyed))].add(d)
 		routed = true
 	}
-	if p.single != nil && readsAny(p.singleQ, index, stream) {
+	if p.single != nil && (readsAny(p.singleQ, index, stream) || p.readsEQL(index)) {
 		p.single.add(d)
 		routed = true
 	}
 	return routed
+}
+
+func (p *Partitioned) readsEQL(index string) bool {
+	for _, er := range p.eql {
+		if er.reads(index) {
+			return true
+		}
+	}
+	return false
 }
 
 func readsAny(qs []*esql.Query, index, stream string) bool {
@@ -372,6 +384,33 @@ func (p *Partitioned) Reevaluate(src Source) ([]Update, error) {
 		}
 	}
 	return out, nil
+}
+
+// AddEQL is Live.AddEQL: EQL rules run unsplit (a sequence's events may
+// come from several agents), on the engine of the unsplit rules.
+func (p *Partitioned) AddEQL(rules []*EQLRule) {
+	if len(rules) == 0 {
+		return
+	}
+	if p.single == nil {
+		p.single = p.start(nil, p.partOpts)
+		p.single.owns = func(*doc.Document) bool { return true }
+	}
+	p.eql = append(p.eql, rules...)
+	l := p.single.live
+	p.each(func(_ int, part *partition) {
+		if part.live == l {
+			l.AddEQL(rules)
+		}
+	})
+}
+
+// SetEQLExceptions is Live.SetEQLExceptions.
+func (p *Partitioned) SetEQLExceptions(er *EQLRule, a *exception.Applied) {
+	p.wait()
+	if p.single != nil {
+		p.single.live.SetEQLExceptions(er, a)
+	}
 }
 
 // ModeOf is Live.ModeOf.

@@ -190,6 +190,9 @@ func (q *Query) IsSequence() bool { return q.sequence }
 // timestamp, tiebreaker and category fields, for projection.
 func (q *Query) Fields() []string { return q.fields }
 
+// MaxSpan is a sequence's maxspan (0: none).
+func (q *Query) MaxSpan() time.Duration { return q.maxspan }
+
 // Size is the effective result cap.
 func (q *Query) Size() int { return q.opts.Size }
 

@@ -15,7 +15,17 @@ type Sequence struct {
 	Keys   []doc.Value
 	Events []*doc.Document
 	last   ordinal // of its last positive event: Elasticsearch's result order
+	// decided is the event time (ns) a stream must reach for a Sequencer to
+	// report it: its last positive event's, or with a trailing missing
+	// stage, just past its first event's plus maxspan.
+	decided int64
 }
+
+// DecidedAt is the event time (ns) a Sequencer's stream must have reached
+// (Release, or an event pushed) for it to report the sequence: a service
+// restarting from a checkpointed time knows from it which sequences it had
+// reported already.
+func (s Sequence) DecidedAt() int64 { return s.decided }
 
 // pending is a partial sequence: the events matched so far.
 type pending struct {
@@ -50,22 +60,33 @@ type pending struct {
 // are expired as time advances; in any case at most MaxPending are kept,
 // the oldest dropped first (counted in Dropped).
 type Sequencer struct {
-	q       *Query
-	state   map[string][][]*pending // key → stage → pending sequences, oldest first
-	total   int
-	seq     int64
-	lastTS  int64
-	pushes  int
-	Dropped int // pending sequences dropped by the MaxPending cap
-	Expired int // pending sequences expired by maxspan
-	Until   int // pending sequences stopped by an until event
-	Late    int // events matched out of order: older than the newest minus Lateness
-	held    heldEvents
-	maxTS   int64
-	recent  map[string]*recentTS  // missing stage and key → its latest timestamps
-	waiting waitHeap              // completed sequences waiting out trailing missing stages
-	waitKey map[string][]*pending // the same, by join key
-	Missing int                   // sequences discarded by a missing-event stage
+	q         *Query
+	state     map[string][][]*pending // key → stage → pending sequences, oldest first
+	total     int
+	seq       int64
+	lastTS    int64
+	pushes    int
+	Dropped   int // pending sequences dropped by the MaxPending cap
+	Expired   int // pending sequences expired by maxspan
+	Until     int // pending sequences stopped by an until event
+	Late      int // events matched out of order: older than the newest minus Lateness
+	held      heldEvents
+	maxTS     int64
+	recent    map[string]*recentTS  // missing stage and key → its latest timestamps
+	waiting   waitHeap              // completed sequences waiting out trailing missing stages
+	waitKey   map[string][]*pending // the same, by join key
+	Missing   int                   // sequences discarded by a missing-event stage
+	expiredAt int64                 // the time Release last expired pending sequences at
+	// MaxPending, when > 0, overrides the query's Options.MaxPending (a
+	// service sets its own per-rule state limit).
+	MaxPending int
+}
+
+func (s *Sequencer) maxPending() int {
+	if s.MaxPending > 0 {
+		return s.MaxPending
+	}
+	return s.q.opts.MaxPending
 }
 
 // recentTS keeps the two latest distinct timestamps of a missing stage's
@@ -162,6 +183,47 @@ func (s *Sequencer) Push(d *doc.Document) []Sequence {
 	for len(s.held) > 0 && s.held[0].o.ts < s.maxTS-lateness {
 		e := heap.Pop(&s.held).(heldEvent)
 		out = append(out, s.push(e.d, e.o)...)
+	}
+	return out
+}
+
+// Hold queues an event without matching it yet, for a caller that decides
+// when time has passed it (Release): a service whose event time is a
+// watermark over many sources, not the newest event. It reports false for
+// an event without a timestamp, which is ignored.
+func (s *Sequencer) Hold(d *doc.Document) bool {
+	s.seq++
+	o, ok := s.q.ordinalOf(d, s.seq)
+	if ok {
+		heap.Push(&s.held, heldEvent{o, d})
+	}
+	return ok
+}
+
+// Held is the number of events Hold queued that Release has not matched.
+func (s *Sequencer) Held() int { return len(s.held) }
+
+// Release matches, in timestamp, tiebreaker and Hold order, the held
+// events stamped at or before t (ns), then lets the stream's time reach t:
+// sequences waiting on a trailing missing stage whose maxspan t passes are
+// decided, and pending sequences that can no longer complete expire. An
+// event held after time passed it is matched on the next Release, out of
+// order (counted in Late).
+func (s *Sequencer) Release(t int64) []Sequence {
+	var out []Sequence
+	for len(s.held) > 0 && s.held[0].o.ts <= t {
+		e := heap.Pop(&s.held).(heldEvent)
+		out = append(out, s.push(e.d, e.o)...)
+	}
+	if t > s.lastTS {
+		s.lastTS = t
+		out = append(out, s.deadlines()...)
+		// expiring walks every key: once per half maxspan of time keeps the
+		// state within 1.5 maxspan at a cost independent of the call rate
+		if ms := int64(s.q.maxspan); ms > 0 && t-s.expiredAt >= ms/2 {
+			s.expiredAt = t
+			s.expire()
+		}
 	}
 	return out
 }
@@ -334,7 +396,7 @@ func (s *Sequencer) push(d *doc.Document, o ordinal) []Sequence {
 	if q.maxspan > 0 && s.pushes%1024 == 0 {
 		s.expire()
 	}
-	if s.total > q.opts.MaxPending {
+	if s.total > s.maxPending() {
 		s.evict()
 	}
 	return out
@@ -415,7 +477,11 @@ func (s *Sequencer) decide(p *pending, trail int64, hasTrail bool) []Sequence {
 		s.Missing++
 		return nil
 	}
-	return []Sequence{{Keys: p.keys, Events: p.events, last: p.last}}
+	at := p.lastTS
+	if last {
+		at = p.start + ms + 1 // deadlines: start+maxspan < lastTS
+	}
+	return []Sequence{{Keys: p.keys, Events: p.events, last: p.last, decided: at}}
 }
 
 // gc forgets a key whose groups are all empty.
@@ -472,7 +538,7 @@ func (s *Sequencer) evict() {
 		}
 	}
 	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
-	keep := s.q.opts.MaxPending * 3 / 4
+	keep := s.maxPending() * 3 / 4
 	cutoff := starts[len(starts)-keep-1] + 1
 	s.dropBefore(cutoff, &s.Dropped)
 }

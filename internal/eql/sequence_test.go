@@ -197,12 +197,7 @@ func BenchmarkSequencerPush(b *testing.B) {
 // lateness give the same sequences as the sorted batch search.
 func TestSequencerLateness(t *testing.T) {
 	m := mustMapping(t)
-	var evs []seqEvent
-	for i := range 200 {
-		cat := []string{"process", "file", "network"}[i*7%3]
-		evs = append(evs, seqEvent{cat, i % 7, "u", i})
-	}
-	docs := seqDocs(t, m, evs)
+	docs, shuffled := latenessScenario(t, m)
 	const src = `sequence by process.pid with maxspan=20s [process where true] [file where true] [network where true]`
 	batch, err := Compile(src, m, Options{Size: 1000})
 	if err != nil {
@@ -211,11 +206,6 @@ func TestSequencerLateness(t *testing.T) {
 	want := seqIDs(batch.Search(docs).Sequences)
 	if want == "" {
 		t.Fatal("the scenario yields no sequences")
-	}
-	// swap neighbours within 5 s of each other
-	shuffled := slices.Clone(docs)
-	for i := 0; i+3 < len(shuffled); i += 4 {
-		shuffled[i], shuffled[i+3] = shuffled[i+3], shuffled[i]
 	}
 	for _, tc := range []struct {
 		lateness string
@@ -238,6 +228,22 @@ func TestSequencerLateness(t *testing.T) {
 			t.Errorf("lateness %s: %d late events", tc.lateness, s.Late)
 		}
 	}
+}
+
+// latenessScenario is 200 events a second apart over three categories
+// and seven pids, in order and shuffled: every 4th swapped with the one 3 s
+// later.
+func latenessScenario(t *testing.T, m *doc.Mapping) (docs, shuffled []*doc.Document) {
+	var evs []seqEvent
+	for i := range 200 {
+		evs = append(evs, seqEvent{[]string{"process", "file", "network"}[i*7%3], i % 7, "u", i})
+	}
+	docs = seqDocs(t, m, evs)
+	shuffled = slices.Clone(docs)
+	for i := 0; i+3 < len(shuffled); i += 4 {
+		shuffled[i], shuffled[i+3] = shuffled[i+3], shuffled[i]
+	}
+	return docs, shuffled
 }
 
 func mustDuration(s string) time.Duration {
@@ -326,6 +332,60 @@ func TestMissingEventsDecideAfterMaxspan(t *testing.T) {
 		}
 		if got != want {
 			t.Fatalf("after event %d: got %q, want %q", i+1, got, want)
+		}
+	}
+}
+
+// Hold and Release (a caller's clock, as vigil serve's watermark) give the
+// batch search's sequences for input shuffled within the lateness the
+// caller releases behind, and each sequence comes from the first Release
+// whose time reaches its DecidedAt, which a restarting service relies on.
+func TestSequencerHoldRelease(t *testing.T) {
+	m := mustMapping(t)
+	docs, shuffled := latenessScenario(t, m)
+	for qi, src := range []string{
+		`sequence by process.pid with maxspan=20s [process where true] [file where true] [network where true]`,
+		`sequence by process.pid with maxspan=10s [process where true] [file where true] ![network where true]`,
+		`sequence by process.pid with maxspan=10s ![network where true] [process where true] [file where true]`,
+	} {
+		q, err := Compile(src, m, Options{Size: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := seqIDs(q.Search(docs).Sequences)
+		if want == "" {
+			t.Fatalf("%s: the scenario yields no sequences", src)
+		}
+		for _, tc := range []struct {
+			lateness int64 // s
+			same     bool
+		}{{5, true}, {0, false}} {
+			s := q.NewSequencer()
+			var got []Sequence
+			newest, prev := int64(0), int64(-1)
+			for _, d := range shuffled {
+				if !s.Hold(d) {
+					t.Fatal("held no event")
+				}
+				newest = max(newest, d.Get("@timestamp").I*1e6)
+				at := newest - tc.lateness*1e9
+				for _, sq := range s.Release(at) {
+					if tc.same && (sq.DecidedAt() > at || sq.DecidedAt() <= prev) {
+						t.Errorf("%s: sequence decided at %d released at %d (previous release %d)", src, sq.DecidedAt(), at, prev)
+					}
+					got = append(got, sq)
+				}
+				prev = max(prev, at)
+			}
+			got = append(got, s.Release(newest+int64(time.Hour))...)
+			if s.Held() != 0 {
+				t.Errorf("%s: %d events still held", src, s.Held())
+			}
+			// released without lateness, the shuffle changes the first
+			// query's answer (the other two happen to survive it)
+			if (seqIDs(got) == want) != tc.same && (tc.same || qi == 0) {
+				t.Errorf("%s lateness %ds: got %s\nbatch %s", src, tc.lateness, seqIDs(got), want)
+			}
 		}
 	}
 }

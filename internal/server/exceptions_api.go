@@ -8,9 +8,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"vigil/internal/engine"
 	"vigil/internal/exception"
+	"vigil/internal/rule"
 	"vigil/internal/store"
 )
 
@@ -46,29 +48,53 @@ func (e *exceptionState) merged() *exception.Set {
 	return set
 }
 
-// exceptionRefs are the lists rule cr applies from set: those its
+// exceptionRefs are the lists rule r applies from set: those its
 // exceptions_list names and a list whose list_id is its rule_id (its rule
 // default list, as `--exceptions` attaches it).
-func exceptionRefs(cr *engine.CompiledRule, set *exception.Set) []exception.Ref {
-	refs := exception.RefsOf(cr.Rule.ExceptionsList)
-	if _, ok := set.Items[cr.Rule.RuleID]; ok && !slices.ContainsFunc(refs, func(r exception.Ref) bool { return r.ListID == cr.Rule.RuleID }) {
-		refs = append(refs, exception.Ref{ListID: cr.Rule.RuleID, Type: "rule_default", NamespaceType: "single"})
+func exceptionRefs(r *rule.Rule, set *exception.Set) []exception.Ref {
+	refs := exception.RefsOf(r.ExceptionsList)
+	if _, ok := set.Items[r.RuleID]; ok && !slices.ContainsFunc(refs, func(ref exception.Ref) bool { return ref.ListID == r.RuleID }) {
+		refs = append(refs, exception.Ref{ListID: r.RuleID, Type: "rule_default", NamespaceType: "single"})
 	}
 	return refs
+}
+
+// excRule is a served rule as the exceptions API handles it, ES|QL or EQL:
+// compile compiles the lists refs names from set; apply hands the result
+// to the engine (engine goroutine, or before it starts).
+type excRule struct {
+	r       *rule.Rule
+	compile func(set *exception.Set, refs []exception.Ref, now time.Time) (*exception.Applied, []error, error)
+	apply   func(a *exception.Applied)
+}
+
+// excRules are the served rules, ES|QL then EQL.
+func (s *Server) excRules() []excRule {
+	var out []excRule
+	for _, cr := range s.opts.Rules {
+		out = append(out, excRule{cr.Rule, func(set *exception.Set, refs []exception.Ref, now time.Time) (*exception.Applied, []error, error) {
+			return cr.CompileExceptions(set, refs, s.catalog(), now)
+		}, func(a *exception.Applied) { s.live.SetExceptions(cr, a) }})
+	}
+	for _, er := range s.opts.EQLRules {
+		out = append(out, excRule{er.Rule, er.CompileExceptions, func(a *exception.Applied) { s.live.SetEQLExceptions(er, a) }})
+	}
+	return out
 }
 
 // compileExceptions compiles set for every rule, in rule order. Items a
 // rule cannot apply are logged and skipped (an API item was checked when
 // added; the rules or files may have changed since).
 func (s *Server) compileExceptions(set *exception.Set) ([]*exception.Applied, error) {
-	out := make([]*exception.Applied, len(s.opts.Rules))
-	for i, cr := range s.opts.Rules {
-		a, problems, err := cr.CompileExceptions(set, exceptionRefs(cr, set), s.catalog(), s.clock.Now())
+	rules := s.excRules()
+	out := make([]*exception.Applied, len(rules))
+	for i, er := range rules {
+		a, problems, err := er.compile(set, exceptionRefs(er.r, set), s.clock.Now())
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range problems {
-			s.log.Warn("exception not applied", "rule", cr.Rule.Name, "err", p)
+			s.log.Warn("exception not applied", "rule", er.r.Name, "err", p)
 		}
 		out[i] = a
 	}
@@ -108,8 +134,8 @@ func (s *Server) loadExceptions() error {
 	if err != nil {
 		return err
 	}
-	for i, cr := range s.opts.Rules {
-		cr.Exceptions = applied[i]
+	for i, er := range s.excRules() {
+		er.apply(applied[i]) // the engine has not started
 	}
 	return nil
 }
@@ -122,8 +148,8 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) {
 	set := s.exc.merged()
 	s.excMu.Unlock()
 	rules := map[string]bool{}
-	for _, cr := range s.opts.Rules {
-		rules[cr.Rule.RuleID] = true
+	for _, er := range s.excRules() {
+		rules[er.r.RuleID] = true
 	}
 	ids := make([]string, 0, len(set.Items))
 	for id := range set.Items {
@@ -244,19 +270,19 @@ func (s *Server) itemProblems(it *exception.Item) []string {
 	}
 	var out []string
 	used := false
-	for _, cr := range s.opts.Rules {
-		refs := exceptionRefs(cr, only)
+	for _, er := range s.excRules() {
+		refs := exceptionRefs(er.r, only)
 		if !slices.ContainsFunc(refs, func(r exception.Ref) bool { return r.ListID == it.ListID }) {
 			continue
 		}
 		used = true
-		a, problems, err := cr.CompileExceptions(only, []exception.Ref{{ListID: it.ListID}}, s.catalog(), s.clock.Now())
+		a, problems, err := er.compile(only, []exception.Ref{{ListID: it.ListID}}, s.clock.Now())
 		if err != nil {
-			out = append(out, fmt.Sprintf("rule %q: %v", cr.Rule.Name, err))
+			out = append(out, fmt.Sprintf("rule %q: %v", er.r.Name, err))
 			continue
 		}
 		for _, p := range problems {
-			out = append(out, fmt.Sprintf("rule %q: %v", cr.Rule.Name, p))
+			out = append(out, fmt.Sprintf("rule %q: %v", er.r.Name, p))
 		}
 		var missing []string
 		for _, f := range a.Fields() {
@@ -265,7 +291,7 @@ func (s *Server) itemProblems(it *exception.Item) []string {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, fmt.Sprintf("rule %q: %s not decoded by the running service (no rule reads it); add the item with --exceptions and restart", cr.Rule.Name, strings.Join(missing, ", ")))
+			out = append(out, fmt.Sprintf("rule %q: %s not decoded by the running service (no rule reads it); add the item with --exceptions and restart", er.r.Name, strings.Join(missing, ", ")))
 		}
 	}
 	if !used {
@@ -277,8 +303,8 @@ func (s *Server) itemProblems(it *exception.Item) []string {
 // swapExceptions hands the rules' new exceptions to the engine goroutine.
 func (s *Server) swapExceptions(applied []*exception.Applied) {
 	s.sync(func() {
-		for i, cr := range s.opts.Rules {
-			s.live.SetExceptions(cr, applied[i])
+		for i, er := range s.excRules() {
+			er.apply(applied[i])
 		}
 	})
 }

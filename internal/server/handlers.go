@@ -14,11 +14,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"vigil/internal/console"
 	"vigil/internal/doc"
+	"vigil/internal/rule"
 	"vigil/internal/store"
 )
 
-// Handler is the service's HTTP API, every endpoint behind auth.
+// Handler is the service's HTTP API, every endpoint behind auth, and the
+// web console (internal/console) for browsers.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.root)
@@ -31,6 +34,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/alerts/stream", s.stream)
 	mux.HandleFunc("GET /api/alerts/{id}", s.getAlert)
 	mux.HandleFunc("POST /api/alerts/{id}/status", s.setStatus)
+	mux.HandleFunc("POST /api/alerts/_status", s.bulkStatus)
 	mux.HandleFunc("GET /api/rules", s.listRules)
 	mux.HandleFunc("GET /api/rules/{id}", s.getRule)
 	mux.HandleFunc("GET /api/exceptions", s.listExceptions)
@@ -39,7 +43,20 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", s.probe)
-	return s.withAuth(mux)
+	api := s.withAuth(mux)
+	ui := console.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// The console's page and assets hold no data and are served without
+		// credentials: the analyst enters the token in the page, which sends
+		// it with each API call. Everything else (GET / without text/html:
+		// shippers and Elastic clients) is the API.
+		if console.Wants(r) {
+			ui.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // esVersion is the Elasticsearch version Vigil answers as: shippers pick
@@ -476,99 +493,24 @@ func parseTime(s string) (int64, error) {
 	return t.UnixMilli(), nil
 }
 
-func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.Filter{Status: q.Get("status"), Rule: q.Get("rule"), Host: q.Get("host"), Severity: q.Get("severity")}
-	var err error
-	bad := func(key string, e error) bool {
-		if e != nil {
-			esError(w, 400, "illegal_argument_exception", key+": "+e.Error())
-			return true
-		}
-		return false
+// ruleSummary describes rule i: an ES|QL rule (Rules), then an EQL rule
+// (EQLRules), in the order of the engine's stats; alerts counts each
+// rule's stored alerts.
+func (s *Server) ruleSummary(i int, full bool, alerts map[string]int) map[string]any {
+	var r *rule.Rule
+	var index []string
+	var stages any // an ES|QL rule's plan
+	if i < len(s.opts.Rules) {
+		cr := s.opts.Rules[i]
+		r, index, stages = cr.Rule, cr.Query.IndexPatterns(), cr.Query.Stages()
+	} else {
+		er := s.opts.EQLRules[i-len(s.opts.Rules)]
+		r, index = er.Rule, er.Index()
 	}
-	if f.Status != "" && !store.ValidStatus(f.Status) {
-		esError(w, 400, "illegal_argument_exception", "status: want open, acknowledged or closed")
-		return
-	}
-	if f.From, err = parseTime(q.Get("from")); bad("from", err) {
-		return
-	}
-	if f.To, err = parseTime(q.Get("to")); bad("to", err) {
-		return
-	}
-	f.Size = 100
-	if v := q.Get("size"); v != "" {
-		if f.Size, err = strconv.Atoi(v); err != nil || f.Size < 1 || f.Size > 1000 {
-			bad("size", errors.New("want 1 to 1000"))
-			return
-		}
-	}
-	page := 1
-	if v := q.Get("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 {
-			bad("page", errors.New("want a positive integer"))
-			return
-		}
-	}
-	f.Offset = (page - 1) * f.Size
-	recs, total, err := s.store.List(f)
-	if err != nil {
-		esError(w, 500, "store_exception", err.Error())
-		return
-	}
-	alerts := make([]json.RawMessage, 0, len(recs))
-	for _, rec := range recs {
-		alerts = append(alerts, alertJSON(rec))
-	}
-	writeJSON(w, 200, map[string]any{"total": total, "page": page, "size": f.Size, "alerts": alerts})
-}
-
-func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.store.Get(r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		esError(w, 404, "resource_not_found_exception", "no alert ["+r.PathValue("id")+"]")
-		return
-	} else if err != nil {
-		esError(w, 500, "store_exception", err.Error())
-		return
-	}
-	writeJSON(w, 200, alertJSON(rec))
-}
-
-func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
-	body, ch, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
-	defer ch.done()
-	var req struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil || !store.ValidStatus(req.Status) {
-		esError(w, 400, "illegal_argument_exception", `want {"status": "open" | "acknowledged" | "closed"}`)
-		return
-	}
-	rec, err := s.store.SetStatus(r.PathValue("id"), req.Status, s.clock.Now().UnixMilli())
-	if errors.Is(err, store.ErrNotFound) {
-		esError(w, 404, "resource_not_found_exception", "no alert ["+r.PathValue("id")+"]")
-		return
-	} else if err != nil {
-		esError(w, 500, "store_exception", err.Error())
-		return
-	}
-	doc := alertJSON(rec)
-	s.sse.publish("status", rec.Updated, doc)
-	writeJSON(w, 200, doc)
-}
-
-func (s *Server) ruleSummary(i int, full bool) map[string]any {
-	cr := s.opts.Rules[i]
-	r := cr.Rule
 	m := map[string]any{
 		"rule_id": r.RuleID, "name": r.Name, "severity": r.Severity, "risk_score": r.RiskScore,
 		"interval": r.Interval.String(), "from": r.From, "max_signals": r.MaxSignals,
-		"index": cr.Query.IndexPatterns(), "tags": r.Tags, "version": r.Version,
+		"index": index, "tags": r.Tags, "version": r.Version, "type": r.Type, "language": r.Language,
 	}
 	if st := s.stats.Load(); st != nil && i < len(*st) {
 		x := (*st)[i]
@@ -576,27 +518,55 @@ func (s *Server) ruleSummary(i int, full bool) map[string]any {
 			x.Mode.String(), x.Monotone, x.OpenRuns, x.Groups, x.Late, x.Overflow
 		m["expired_events"], m["future_events"] = x.Expired, x.Future
 	}
+	if i < len(s.opts.Rules) {
+		for k, v := range s.activity.view(i, alerts[r.RuleID]) {
+			m[k] = v
+		}
+	} else {
+		m["alerts"] = alerts[r.RuleID] // EQL rules: no activity counters yet
+	}
 	if full {
 		m["description"], m["note"], m["query"], m["threat"], m["references"], m["author"], m["license"], m["false_positives"] =
 			r.Description, r.Note, r.Query, r.Threat, r.References, r.Author, r.License, r.FalsePositives
-		m["stages"] = cr.Query.Stages()
+		if stages != nil {
+			m["stages"] = stages
+		}
 	}
 	return m
 }
 
+// ruleID is rule i's rule_id (see ruleSummary).
+func (s *Server) ruleID(i int) string {
+	if i < len(s.opts.Rules) {
+		return s.opts.Rules[i].Rule.RuleID
+	}
+	return s.opts.EQLRules[i-len(s.opts.Rules)].Rule.RuleID
+}
+
 func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
-	out := make([]map[string]any, 0, len(s.opts.Rules))
-	for i := range s.opts.Rules {
-		out = append(out, s.ruleSummary(i, false))
+	alerts, err := s.store.AlertCounts()
+	if err != nil {
+		esError(w, 500, "store_exception", err.Error())
+		return
+	}
+	n := len(s.opts.Rules) + len(s.opts.EQLRules)
+	out := make([]map[string]any, 0, n)
+	for i := range n {
+		out = append(out, s.ruleSummary(i, false, alerts))
 	}
 	writeJSON(w, 200, map[string]any{"total": len(out), "rules": out})
 }
 
 func (s *Server) getRule(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	for i, cr := range s.opts.Rules {
-		if cr.Rule.RuleID == id {
-			writeJSON(w, 200, s.ruleSummary(i, true))
+	alerts, err := s.store.AlertCounts()
+	if err != nil {
+		esError(w, 500, "store_exception", err.Error())
+		return
+	}
+	for i := range len(s.opts.Rules) + len(s.opts.EQLRules) {
+		if s.ruleID(i) == id {
+			writeJSON(w, 200, s.ruleSummary(i, true, alerts))
 			return
 		}
 	}

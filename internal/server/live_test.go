@@ -51,6 +51,21 @@ func TestAlertLatency(t *testing.T) {
 	t.Logf("alert in the API %v after the fifth command's _bulk", time.Since(sent).Round(time.Millisecond))
 }
 
+// writtenOnce requires n alerts in the file sink at path, each written
+// once.
+func writtenOnce(t *testing.T, path string, n int) {
+	t.Helper()
+	lines := countLines(t, path)
+	if len(lines) != n {
+		t.Fatalf("file sink alerts: %v, want %d", lines, n)
+	}
+	for id, k := range lines {
+		if k != 1 {
+			t.Fatalf("alert %s written %d times", id, k)
+		}
+	}
+}
+
 func countLines(t *testing.T, path string) map[string]int {
 	t.Helper()
 	f, err := os.Open(path)
@@ -123,15 +138,7 @@ func TestCrashRestartAlertsExactlyOnce(t *testing.T) {
 		t.Fatalf("alerts after the second restart: %d, want 1", n)
 	}
 	c.stop(t)
-	lines := countLines(t, file)
-	if len(lines) != 1 {
-		t.Fatalf("file sink alerts: %v", lines)
-	}
-	for id, n := range lines {
-		if n != 1 {
-			t.Fatalf("alert %s written %d times", id, n)
-		}
-	}
+	writtenOnce(t, file, 1)
 	for id, n := range hk.created() {
 		if n != 1 {
 			t.Fatalf("webhook: alert %s created %d times", id, n)

@@ -29,6 +29,7 @@ type metrics struct {
 	overflow     *prometheus.GaugeVec
 	// new_terms rules: combinations kept, and new ones refused at the cap.
 	terms, termsRefused *prometheus.GaugeVec
+	seqDropped          *prometheus.GaugeVec // EQL pending sequences dropped by the group limit
 	slowBodies          prometheus.Counter
 	sseDropped          prometheus.Counter
 	// Per rule and exception item: what it removed since start.
@@ -56,6 +57,7 @@ func newMetrics() *metrics {
 	m.groups = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_live_groups", Help: "Live state per rule: STATS groups (or buffered events)."}, []string{"rule"})
 	m.openRuns = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_open_windows", Help: "Open real-time windows per rule."}, []string{"rule"})
 	m.overflow = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_group_limit_refused_events", Help: "Events refused by the per-rule live group limit."}, []string{"rule"})
+	m.seqDropped = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_eql_sequences_dropped", Help: "Pending EQL sequences dropped, oldest first, by the per-rule live group limit."}, []string{"rule"})
 	m.slowBodies = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_requests_body_timeout_total", Help: "Requests cut off for not sending their body within limits.body_timeout."})
 	m.sseDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_alert_stream_dropped_total", Help: "Alert stream subscribers disconnected for falling sseBuffer events behind (they resume with Last-Event-ID)."})
 	m.exceptionEvents = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_events_removed", Help: "Source events an exception item removed before the rule's query, since start."}, []string{"rule", "list", "item"})
@@ -63,7 +65,7 @@ func newMetrics() *metrics {
 	m.terms = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_new_terms", Help: "Value combinations a new_terms rule keeps (seen within its history window)."}, []string{"rule"})
 	m.termsRefused = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_new_terms_refused", Help: "New value combinations a new_terms rule refused at limits.max_terms_per_rule (not alerted), since start."}, []string{"rule"})
 	for _, c := range []prometheus.Collector{m.terms, m.termsRefused, m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
-		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow, m.slowBodies, m.sseDropped,
+		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow, m.seqDropped, m.slowBodies, m.sseDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

@@ -60,6 +60,9 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+
+	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
+	EQLRules []*engine.EQLRule
 }
 
 // Server is a running detection service.
@@ -78,7 +81,7 @@ type Server struct {
 	metrics *metrics
 	sse     *broker
 	http    *http.Server
-	token   []byte // sha256 of the token; nil = no auth
+	creds   []credential // accepted tokens; nil = no auth
 	fields  []string
 	decs    sync.Pool
 	// prefilter rejects raw lines no rule's per-event filters can pass
@@ -110,6 +113,8 @@ type Server struct {
 	seqNo    atomic.Int64
 	lastSave []byte
 	stats    atomic.Pointer[[]engine.RuleStats] // the engine's view, for the API
+	activity *ruleActivity                      // events matched, evaluations, errors per rule
+	realtime map[string]bool                    // names of the rules Flush evaluates
 	// known caches stored alerts' content hashes (engine goroutine only), so
 	// re-evaluating an unchanged alert costs no store query. Bounded: reset
 	// past knownMax entries.
@@ -142,6 +147,7 @@ const knownMax = 100_000
 
 type batch struct {
 	docs []*doc.Document
+	raws [][]byte // docs' lines, for the rules' activity counts
 	// times are the newest event times, per source, of the request's
 	// events no rule reads (not pushed, but they show time passing).
 	times    []sourceTime
@@ -178,14 +184,13 @@ func New(opts Options) (*Server, error) {
 		inflight: newInflight(cfg.Limits.MaxInflight, cfg.Limits.MaxInflightBytes), abandon: make(chan struct{}), known: map[string]string{},
 		overflowSeen: map[string]int64{}, lateSeen: map[string]int64{}, capSeen: map[string]int{}}
 	s.floor.Store(math.MinInt64)
-	if cfg.Auth.Token != "" {
-		h := sha256.Sum256([]byte(cfg.Auth.Token))
-		s.token = h[:]
-	}
+	s.creds = credentials(cfg.Auth)
 	s.metrics = newMetrics()
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
-	s.fields = projection(opts.Rules)
-	source := engine.ReadSources(opts.Rules) // keep each event's JSON only for rules reading METADATA _source
+	s.fields = projection(opts.Rules, opts.EQLRules)
+	// Keep each event's JSON only for rules reading METADATA _source, and
+	// for EQL rules, whose alerts carry their events' source as a hunt's do.
+	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -199,13 +204,21 @@ func New(opts Options) (*Server, error) {
 	for id, m := range cfg.RuleModes {
 		modes[id] = modeOf(m)
 	}
+	modeFor := func(r *rule.Rule) engine.Mode {
+		if m, ok := modes[r.RuleID]; ok {
+			return m
+		}
+		return modeOf(cfg.Mode)
+	}
+	s.activity = newRuleActivity(opts.Rules, opts.Catalog, opts.Mapping)
+	s.realtime = map[string]bool{}
+	for _, cr := range opts.Rules {
+		if modeFor(cr.Rule) == engine.Realtime {
+			s.realtime[cr.Rule.Name] = true
+		}
+	}
 	s.live = engine.NewPartitioned(opts.Rules, engine.LiveOptions{
-		Mode: func(r *rule.Rule) engine.Mode {
-			if m, ok := modes[r.RuleID]; ok {
-				return m
-			}
-			return modeOf(cfg.Mode)
-		},
+		Mode:               modeFor,
 		AllowedLateness:    cfg.AllowedLateness.Duration,
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
 		Retention:          cfg.LateRetention.Duration,
@@ -218,6 +231,7 @@ func New(opts Options) (*Server, error) {
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
 	}, cfg.Partitions)
+	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
@@ -230,7 +244,7 @@ func New(opts Options) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.fields = projection(opts.Rules) // with the stored exception items' fields
+	s.fields = projection(opts.Rules, opts.EQLRules) // with the stored exception items' fields
 	so := store.SpoolOptions{Create: opts.SpoolFiles}
 	if cfg.Durability == config.DurabilityAsync {
 		so.SyncEvery = cfg.SyncInterval.Duration
@@ -287,7 +301,7 @@ func execUUID(ruleID string, at time.Time) string {
 
 // projection is every field a rule reads plus what routing and time need:
 // decoding skips the rest of each event.
-func projection(rules []*engine.CompiledRule) []string {
+func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
 	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
 	for _, f := range engine.SourceFields() { // the event's source, for its watermark
 		set[f] = true
@@ -298,6 +312,11 @@ func projection(rules []*engine.CompiledRule) []string {
 		}
 		if cr.Rule.TimestampField != "" {
 			set[cr.Rule.TimestampField] = true
+		}
+	}
+	for _, er := range eqlRules {
+		for _, f := range er.Fields() {
+			set[f] = true
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -322,6 +341,13 @@ func (s *Server) buildPrefilter() error {
 		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
 		if f == nil {
 			return nil // this rule reads every line
+		}
+		filters = append(filters, f)
+	}
+	for _, er := range s.opts.EQLRules {
+		f := er.Prefilter(s.opts.Mapping)
+		if f == nil {
+			return nil
 		}
 		filters = append(filters, f)
 	}
@@ -515,7 +541,7 @@ func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, times []sourceTime
 		return fmt.Errorf("spool: %w", err)
 	}
 	s.queued.Add(cost)
-	s.queue <- &batch{docs: docs, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
+	s.queue <- &batch{docs: docs, raws: raws, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
 	s.ingestMu.Unlock()
 	if s.cfg.Durability == config.DurabilityRequest {
 		if err := s.spool.Sync(pos); err != nil {
@@ -555,10 +581,12 @@ func (s *Server) engineLoop() {
 			for _, st := range b.times {
 				s.live.Observe(st.source, st.t)
 			}
-			for _, d := range b.docs {
+			for i, d := range b.docs {
 				if !s.live.Push(d) {
 					s.metrics.unrouted.Inc()
+					continue
 				}
+				s.activity.count(s.opts.Rules, d, b.raws[i])
 			}
 			s.pushed = b.pos
 			if oldest.IsZero() {
@@ -592,11 +620,13 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 	if err != nil {
 		s.log.Error("evaluation failed", "err", err)
 	}
+	s.activity.evaluated(s.opts.Rules, s.realtime, start, err)
 	s.handle(ups)
 	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
+		s.activity.evaluated(s.opts.Rules, s.realtime, s.lastLate, err)
 		if err != nil {
 			s.log.Error("late re-evaluation failed", "err", err)
 			break
@@ -627,6 +657,11 @@ func (s *Server) tick() {
 	if err != nil {
 		s.log.Error("scheduled run failed", "err", err)
 	}
+	ran := map[string]bool{}
+	for _, r := range reports {
+		ran[r.Rule] = true
+	}
+	s.activity.evaluated(s.opts.Rules, ran, s.clock.Now(), err)
 	for _, r := range reports {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}
@@ -842,6 +877,9 @@ func (s *Server) observeStats() {
 		if st.Terms > 0 || st.TermsRefused > 0 {
 			s.metrics.terms.WithLabelValues(st.Name).Set(float64(st.Terms))
 			s.metrics.termsRefused.WithLabelValues(st.Name).Set(float64(st.TermsRefused))
+		}
+		if st.SequencesDropped > 0 {
+			s.metrics.seqDropped.WithLabelValues(st.Name).Set(float64(st.SequencesDropped))
 		}
 		for _, c := range st.Exceptions {
 			s.metrics.exceptionEvents.WithLabelValues(st.Name, c.Item.ListID, c.Item.ItemID).Set(float64(c.Events))

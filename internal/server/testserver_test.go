@@ -23,7 +23,7 @@ type testServer struct {
 	url string
 }
 
-func seedRules(t *testing.T) []*engine.CompiledRule {
+func seedRules(t testing.TB) []*engine.CompiledRule {
 	t.Helper()
 	var out []*engine.CompiledRule
 	for _, r := range rule.Builtin() {
@@ -37,7 +37,7 @@ func seedRules(t *testing.T) []*engine.CompiledRule {
 }
 
 // start runs a server on 127.0.0.1:0 over dataDir ("" = a temp dir).
-func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(*Options)) *testServer {
+func start(t testing.TB, dataDir string, mut func(*config.Config), opts ...func(*Options)) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
@@ -62,7 +62,7 @@ func start(t *testing.T, dataDir string, mut func(*config.Config), opts ...func(
 
 // launch builds a server and serves it on 127.0.0.1:0, returning as soon
 // as the port is open (the spool may still be replaying).
-func launch(t *testing.T, o Options) *testServer {
+func launch(t testing.TB, o Options) *testServer {
 	t.Helper()
 	srv, err := New(o)
 	if err != nil {
@@ -76,7 +76,7 @@ func launch(t *testing.T, o Options) *testServer {
 	return &testServer{Server: srv, url: "http://" + ln.Addr().String()}
 }
 
-func (ts *testServer) stop(t *testing.T) {
+func (ts *testServer) stop(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := ts.Shutdown(ctx); err != nil {
@@ -84,7 +84,7 @@ func (ts *testServer) stop(t *testing.T) {
 	}
 }
 
-func do(t *testing.T, method, url, token, body string, hdr ...string) (int, http.Header, string) {
+func do(t testing.TB, method, url, token, body string, hdr ...string) (int, http.Header, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if token != "" {
@@ -167,7 +167,7 @@ type alertList struct {
 	Alerts []map[string]any `json:"alerts"`
 }
 
-func (ts *testServer) alerts(t *testing.T, query string) alertList {
+func (ts *testServer) alerts(t testing.TB, query string) alertList {
 	t.Helper()
 	code, _, body := do(t, "GET", ts.url+"/api/alerts"+query, ts.cfg.Auth.Token, "")
 	if code != 200 {

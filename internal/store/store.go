@@ -1,6 +1,8 @@
-// Package store owns what `vigil serve` keeps on disk: alerts and their
-// workflow status in SQLite (modernc.org/sqlite, no cgo) with the outbox of
-// their deliveries to the sinks, small checkpoint values, the exception items added through the API, new_terms rules' seen
+// Package store owns what `vigil serve` keeps on disk: alerts, their
+// workflow status and its history, the outbox of their deliveries to the
+// sinks, and the console's list queries (alert_query.go) in SQLite
+// (modernc.org/sqlite, no cgo), small checkpoint values, the exception
+// items added through the API, new_terms rules' seen
 // value combinations (terms.go), alert suppression windows
 // (suppression.go), and the event spool (spool.go) that lets a
 // restarted service rebuild the windows that were open when it stopped.
@@ -12,7 +14,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -137,6 +138,10 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("store %s: %w", path, err)
 		}
 	}
+	if err := migrateQuery(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
 	return &Store{db: db}, nil
 }
 
@@ -184,6 +189,7 @@ func (s *Store) put(r Record, queue bool) (out Outcome, _ Record, seq int64, err
 		return 0, r, 0, err
 	}
 	defer tx.Rollback()
+	parent, search := searchColumns(r)
 	var old Record
 	err = tx.QueryRow(`SELECT status, time, hash FROM alerts WHERE id = ?`, r.ID).Scan(&old.Status, &old.Time, &old.Hash)
 	switch {
@@ -194,8 +200,8 @@ func (s *Store) put(r Record, queue bool) (out Outcome, _ Record, seq int64, err
 		if r.Updated == 0 {
 			r.Updated = r.Time
 		}
-		_, err = tx.Exec(`INSERT INTO alerts (id, rule_id, rule_name, severity, host, status, time, updated, hash, doc) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-			r.ID, r.RuleID, r.RuleName, r.Severity, r.Host, r.Status, r.Time, r.Updated, r.Hash, r.Doc)
+		_, err = tx.Exec(`INSERT INTO alerts (id, rule_id, rule_name, severity, host, status, time, updated, hash, doc, parent, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+			r.ID, r.RuleID, r.RuleName, r.Severity, r.Host, r.Status, r.Time, r.Updated, r.Hash, r.Doc, parent, search)
 		out = Created
 	case err != nil:
 		return 0, r, 0, err
@@ -203,7 +209,7 @@ func (s *Store) put(r Record, queue bool) (out Outcome, _ Record, seq int64, err
 		return Unchanged, r, 0, nil
 	default:
 		r.Status, r.Time = old.Status, old.Time
-		_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, r.ID)
+		_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=?, parent=?, search=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, parent, search, r.ID)
 		out = Updated
 	}
 	if err != nil {
@@ -268,84 +274,6 @@ func (s *Store) Get(id string) (Record, error) {
 		return r, ErrNotFound
 	}
 	return r, err
-}
-
-// Filter selects alerts; zero fields do not filter.
-type Filter struct {
-	Status   string
-	Rule     string // rule_id or rule name
-	Host     string
-	Severity string
-	From, To int64 // alert time range, ms, inclusive; 0 = open
-	Size     int   // page size; 0 = 100
-	Offset   int
-}
-
-// List returns a page of alerts, newest first, and the total matching.
-func (s *Store) List(f Filter) ([]Record, int, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
-	if f.Status != "" {
-		add("status = ?", f.Status)
-	}
-	if f.Rule != "" {
-		where = append(where, "(rule_id = ? OR rule_name = ?)")
-		args = append(args, f.Rule, f.Rule)
-	}
-	if f.Host != "" {
-		add("host = ?", f.Host)
-	}
-	if f.Severity != "" {
-		add("severity = ?", f.Severity)
-	}
-	if f.From != 0 {
-		add("time >= ?", f.From)
-	}
-	if f.To != 0 {
-		add("time <= ?", f.To)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM alerts`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	size := f.Size
-	if size <= 0 {
-		size = 100
-	}
-	rows, err := s.db.Query(`SELECT `+cols+` FROM alerts`+cond+` ORDER BY time DESC, id LIMIT ? OFFSET ?`, append(args, size, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
-}
-
-// SetStatus changes an alert's workflow status.
-func (s *Store) SetStatus(id, status string, now int64) (Record, error) {
-	if !ValidStatus(status) {
-		return Record{}, fmt.Errorf("invalid status %q: want open, acknowledged or closed", status)
-	}
-	res, err := s.db.Exec(`UPDATE alerts SET status = ?, updated = ? WHERE id = ?`, status, now, id)
-	if err != nil {
-		return Record{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Record{}, ErrNotFound
-	}
-	return s.Get(id)
 }
 
 // GetState reads a checkpoint value (nil when absent).

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +32,7 @@ func TestPutListStatus(t *testing.T) {
 			t.Fatalf("step %d: %v, %v; want %v", i, got, err, st.want)
 		}
 	}
-	if _, err := s.SetStatus("a", StatusAcknowledged, 400); err != nil {
+	if _, _, err := s.ChangeStatus([]string{"a"}, StatusChange{Status: StatusAcknowledged, At: 400}); err != nil {
 		t.Fatal(err)
 	}
 	// An update keeps status and first-detection time.
@@ -55,7 +54,7 @@ func TestPutListStatus(t *testing.T) {
 		{Filter{Size: 1, Offset: 1}, []string{"b"}, 3},
 	}
 	for _, tc := range cases {
-		recs, total, err := s.List(tc.f)
+		recs, total, _, err := s.List(tc.f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,10 +71,10 @@ func TestPutListStatus(t *testing.T) {
 			}
 		}
 	}
-	if _, err := s.SetStatus("nope", StatusClosed, 1); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("want not found, got %v", err)
+	if recs, missing, err := s.ChangeStatus([]string{"nope"}, StatusChange{Status: StatusClosed, At: 1}); err != nil || len(recs) != 0 || len(missing) != 1 {
+		t.Fatalf("unknown alert: %v %v %v", recs, missing, err)
 	}
-	if _, err := s.SetStatus("a", "done", 1); err == nil {
+	if _, _, err := s.ChangeStatus([]string{"a"}, StatusChange{Status: "done", At: 1}); err == nil {
 		t.Fatal("invalid status accepted")
 	}
 	if err := s.PutState("k", []byte("v1")); err != nil {
