@@ -23,7 +23,7 @@ import (
 // (KeyedBy(PartitionKey)): real-time rules, when no per-window alert cap
 // is set (the cap counts a window's alerts across every key). The others —
 // scheduled rules (max_signals is per run), new_terms rules (a value is
-// new across every agent), rules without a usable key —
+// new across every agent), EQL rules (AddEQL), rules without a usable key —
 // run on one more engine that receives every event they read, so their
 // results are exactly a single Live's. A split rule's group limit is
 // shared by its partitions (a pool they publish their groups to).
