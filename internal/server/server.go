@@ -1,10 +1,10 @@
 // Package server owns `vigil serve`'s HTTP side and its ingest pipeline: an
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
-// live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events), with alert suppression's windows (suppression.go) and new_terms
-// rules' seen combinations (newterms.go) kept in the store; the alert and
-// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// live engine (429 when full); alert handling (store, sinks at least once
+// through the store's outbox, Server-Sent Events), with alert suppression's
+// windows (suppression.go) and new_terms rules' seen combinations
+// (newterms.go) kept in the store; the alert and rule API; Prometheus metrics, health, auth, TLS and request limits;
 // checkpoints and graceful shutdown.
 package server
 
