@@ -69,6 +69,15 @@ type Config struct {
 	Inputs  Inputs  `toml:"inputs"`
 	Sinks   Sinks   `toml:"sinks"`
 	Logging Logging `toml:"logging"`
+	// Investigate keeps what alert investigation reads (docs/investigate.md).
+	Investigate Investigate `toml:"investigate"`
+}
+
+// Investigate configures the process store and alert evidence.
+type Investigate struct {
+	// Retention: how long every host's process events (by event time) and
+	// each alert's evidence (from when it was stored) are kept.
+	Retention Duration `toml:"retention"`
 }
 
 // Auth configures the secrets a request must carry (any one of them).
@@ -192,7 +201,8 @@ func Default() *Config {
 			MaxGroupsPerRule: 100_000,
 			MaxTermsPerRule:  1_000_000,
 		},
-		Logging: Logging{Level: "info"},
+		Logging:     Logging{Level: "info"},
+		Investigate: Investigate{Retention: Duration{7 * 24 * time.Hour}},
 	}
 }
 
@@ -300,6 +310,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Partitions < 0 {
 		bad("partitions: must not be negative")
+	}
+	if c.Investigate.Retention.Duration <= 0 {
+		bad("investigate.retention: must be positive")
 	}
 	if c.Limits.MaxAlertsPerWindow < 0 {
 		bad("limits.max_alerts_per_window: must not be negative")

@@ -36,6 +36,7 @@ func (d *Decoder) resetValues() {
 	}
 	d.touched = d.touched[:0]
 	d.have = 0
+	d.nestedAcc = nil
 }
 
 // finish builds the document's field map (or slots) from the accumulated
@@ -43,6 +44,7 @@ func (d *Decoder) resetValues() {
 func (d *Decoder) finish() {
 	d.gen++
 	d.shownNext = d.shownNext[:0]
+	d.doc.Nested, d.nestedAcc = d.nestedAcc, nil
 	if l := d.opts.Layout; l != nil {
 		d.doc.Fields, d.doc.Layout = nil, l
 		if d.doc.Slots == nil {

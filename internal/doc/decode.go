@@ -33,7 +33,10 @@ type DecodeOptions struct {
 	// as absent, as on standard indices.
 	KeepIgnoredAbove bool
 	// Fields, when non-nil, projects decoding to these dotted names; every
-	// other field is skipped without being typed (or validated).
+	// other field is skipped without being typed (or validated). A name
+	// under a field mapped nested (or the nested field itself) has that
+	// field's objects decoded into Document.Nested (see nested.go); without
+	// Fields, every nested field's are.
 	Fields []string
 	// Reuse makes Decode return the same Document every call, its map
 	// cleared and refilled, with strings that alias the input line: the
@@ -126,10 +129,15 @@ type Decoder struct {
 	slotsSet  []int32 // with a Layout: the slots the last finish set (a reused Document's to clear)
 	shown     []int32 // plans shown by the last finish
 	shownNext []int32
-	have      int  // projected fields with a value (see FirstValuesOnly)
-	target    int  // have at which FirstValuesOnly stops; MaxInt without it
-	inArray   int  // open arrays of objects or unmapped values
-	hit       bool // the line is a search hit (its _source is the document)
+	have      int                    // projected fields with a value (see FirstValuesOnly)
+	target    int                    // have at which FirstValuesOnly stops; MaxInt without it
+	inArray   int                    // open arrays of objects or unmapped values
+	hit       bool                   // the line is a search hit (its _source is the document)
+	nestedAcc map[string][]*Document // the line's nested objects so far (Document.Nested)
+	// A nested field's decoder (see nested.go) decodes each object from
+	// the node at prefix, its path.
+	prefix string
+	start  *pathNode
 	// skipUnmapped: unmapped fields are only validated, as no dynamic
 	// mapping will type them (not Dynamic, or projected away).
 	skipUnmapped bool
@@ -156,7 +164,8 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 		}
 	}
 	for _, o := range m.objects {
-		d.node(o.Name).obj = o
+		n := d.node(o.Name)
+		n.obj, n.stop = o, o.Disabled
 	}
 	fields := m.Fields()
 	for _, f := range fields {
@@ -177,6 +186,7 @@ func NewDecoder(m *Mapping, opts DecodeOptions) *Decoder {
 	for i := range d.plans {
 		d.refreshNeed(int32(i))
 	}
+	d.captureNested()
 	if d.wanted != nil {
 		for i := range d.plans {
 			if d.plans[i].need {
@@ -457,7 +467,10 @@ func (d *Decoder) member(key string, n *pathNode, base, depth int) bool {
 		if n.plan >= 0 {
 			return d.leafValue(n.plan, depth)
 		}
-		if !n.want || (n.obj != nil && n.obj.Disabled) {
+		if !n.want || n.stop {
+			if n.nested != nil {
+				return d.nestedValue(n.nested, depth)
+			}
 			return d.skipValue(depth)
 		}
 	}
@@ -479,7 +492,10 @@ func (d *Decoder) value(end, depth int, n *pathNode) bool {
 		if n.plan >= 0 {
 			return d.leafValue(n.plan, depth)
 		}
-		if !n.want || (n.obj != nil && n.obj.Disabled) {
+		if !n.want || n.stop {
+			if n.nested != nil {
+				return d.nestedValue(n.nested, depth)
+			}
 			return d.skipValue(depth)
 		}
 	} else if !d.opts.Dynamic || d.wanted != nil {

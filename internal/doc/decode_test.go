@@ -348,6 +348,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"_index":"i","_id":"1","_version":1,"_source":{"host":{"ip":["10.0.0.1","::1"]}}}`))
 	f.Add([]byte(`{"a":[{"b":1},{"b":[2,[3]]}],"c":"\u00e9\ud83d\ude00","d":1.5e3,"e":null,"f":true}`))
 	f.Add([]byte(`{"loc":[1.5,2.5],"n_int":"1.9","flag":"true","ts_nanos":"2022-02-16T23:49:50.123456789+02:00"}`))
+	f.Add([]byte(`{"nest":[{"x":"a"},{"x":{"y":1}}]}`)) // a nested field's bad value rejects the line, Whole too
 	if data, err := os.ReadFile("../../../shared/samples/ecs_rfc0030_real_world_linux_exec_event.json"); err == nil {
 		f.Add(data)
 	}

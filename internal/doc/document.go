@@ -24,6 +24,12 @@ type Document struct {
 	Fields map[string]Value
 	Layout *Layout // when set, Slots holds the values and Fields is unused
 	Slots  []Value // Slots[i] is the value of Layout's field i, null when absent
+	// Nested holds, by path, the objects of the fields the mapping
+	// declares nested that the Decoder was asked for (see nested.go): one
+	// Document per object, its fields under their full dotted names, as
+	// Elasticsearch indexes each as a hidden document of its own. Their
+	// values are never in Fields or Slots: ES|QL does not see nested fields.
+	Nested map[string][]*Document
 }
 
 // Get returns the value of a field, or null when absent.
@@ -42,6 +48,17 @@ func (d *Document) Lookup(name string) (Value, bool) {
 	}
 	v, ok := d.Fields[name]
 	return v, ok
+}
+
+// AnyNested reports whether fn holds for some object of the nested field
+// at path (Elasticsearch's nested query: each object is a document).
+func (d *Document) AnyNested(path string, fn func(o *Document) bool) bool {
+	for _, o := range d.Nested[path] {
+		if fn(o) {
+			return true
+		}
+	}
+	return false
 }
 
 // Range calls fn for every field with a value, in no particular order,

@@ -21,7 +21,11 @@ type pathNode struct {
 	plan int32   // field plan, -1 when none
 	obj  *Object // container at this path, nil when none
 	want bool    // something to decode lies here or below
-	kids map[string]*pathNode
+	// stop: the value here is not walked (a disabled object, or a nested
+	// field, whose objects nested decodes when set).
+	stop   bool
+	nested *nestedField
+	kids   map[string]*pathNode
 	// With a projection, hot lists the only kids an undotted key can reach
 	// to some effect: wanted ones, and aliases and multi-fields, which
 	// reject values even unread (any other kid's value is skipped). hotOK

@@ -1,5 +1,6 @@
 // Package doc owns Vigil's data model: typed values (null, single or
-// multi-valued), documents built from JSON, Elasticsearch mappings (parsed,
+// multi-valued), documents built from JSON (with the objects of nested
+// fields kept apart, for nested queries), Elasticsearch mappings (parsed,
 // built in per data stream and loaded on demand, typed dynamically by
 // dynamic templates as the logs-* index templates do) and index-pattern
 // resolution. It is the ground floor: it imports only the standard library.

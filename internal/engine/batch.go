@@ -15,8 +15,10 @@ const maxBatch = 256
 // query (esql.Query.Columnar) sees, for esql.Execution.PushBatch. The
 // sweep's decoder reuses one Document and its multi-value storage per
 // line, so each document is copied: its metadata, the rule's fields into
-// a layout of their own, multi-values into the batch's memory. Strings
-// still alias the chunk, so a batch is pushed before the chunk is released.
+// a layout of their own, multi-values into the batch's memory; its nested
+// objects (KQL nested queries read them) are the line's own and shared.
+// Strings still alias the chunk, so a batch is pushed before the chunk is
+// released.
 type docBatch struct {
 	fields []string
 	layout *doc.Layout
@@ -51,7 +53,7 @@ func (b *docBatch) add(d *doc.Document) bool {
 	}
 	n, nf := len(b.docs), len(b.fields)
 	c := &b.store[n]
-	*c = doc.Document{Index: d.Index, ID: d.ID, Version: d.Version, Layout: b.layout, Slots: b.vals[n*nf : (n+1)*nf : (n+1)*nf]}
+	*c = doc.Document{Index: d.Index, ID: d.ID, Version: d.Version, Layout: b.layout, Slots: b.vals[n*nf : (n+1)*nf : (n+1)*nf], Nested: d.Nested}
 	for i, s := range b.slots {
 		v := doc.Value{}
 		if s >= 0 {

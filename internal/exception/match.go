@@ -384,18 +384,26 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return a
 }
 
-// nested: every inner entry must hold on the same nested object. Vigil's
-// documents are flattened (an array of objects becomes one multi-value
-// per leaf field), so which values came from the same object is lost. When
-// every inner field holds at most one value there is at most one object
-// and the flattened test is exact; otherwise the entry does not match, so
-// an ambiguous document keeps its alert rather than losing it to an
-// exception Kibana might not apply (see docs/exceptions.md).
-//
-// Inner fields are typed by their values: ES|QL maps fields under a nested
-// path as unsupported, so the mapping has no usable type for them.
+// nested is Kibana's nested clause, Elasticsearch's nested query: every
+// inner entry must hold on one object of the field. Where the mapping
+// declares the path nested, each object is a document of its own
+// (doc.Document.Nested, decoded when a rule reads a field under the path)
+// and inner fields are typed as mapped. Elsewhere (an object or unmapped
+// path, where Elasticsearch refuses a nested query) documents are
+// flattened, so which values came from the same object is lost: the entry
+// is exact when every inner field holds at most one value (one object),
+// and otherwise does not match, so an ambiguous document keeps its alert;
+// inner fields are then typed by their values (see docs/exceptions.md).
 func (c *compiler) nested(e *Entry) (pred, error) {
 	sub := &compiler{lists: c.lists, fields: c.fields}
+	mapped := false
+	if c.m != nil {
+		o, ok := c.m.LookupObject(e.Field)
+		mapped = ok && o.Nested
+	}
+	if mapped {
+		sub.m = c.m
+	}
 	var inner []pred
 	var names []string
 	for i := range e.Entries {
@@ -407,6 +415,10 @@ func (c *compiler) nested(e *Entry) (pred, error) {
 		names = append(names, e.Field+"."+e.Entries[i].Field)
 	}
 	all := and(inner)
+	if mapped {
+		path := e.Field
+		return func(d *doc.Document) bool { return d.AnyNested(path, all) }, nil
+	}
 	return func(d *doc.Document) bool {
 		for _, n := range names {
 			if d.Get(n).Len() > 1 {

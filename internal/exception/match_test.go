@@ -89,26 +89,68 @@ func TestEntrySemantics(t *testing.T) {
 		{"list ip_range single", Entry{Type: TypeList, Field: "source.ip", Operator: Included, List: &ListOf{ID: "nets", Type: "ip_range"}}, map[string]doc.Value{"source.ip": ip("172.16.0.1")}, true},
 		{"list text all tokens", Entry{Type: TypeList, Field: "message", Operator: Included, List: &ListOf{ID: "phrase", Type: "text"}}, map[string]doc.Value{"message": doc.TextOf("Bootstrap the deploy")}, true},
 		{"list text missing token", Entry{Type: TypeList, Field: "message", Operator: Included, List: &ListOf{ID: "phrase", Type: "text"}}, map[string]doc.Value{"message": doc.TextOf("deploy it")}, false},
-		{"nested one object", Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Included, "source.ip"), ent(TypeExists, "indicator.ip", Included)}},
-			map[string]doc.Value{"threat.enrichments.matched.field": kw("source.ip"), "threat.enrichments.indicator.ip": ip("1.2.3.4")}, true},
-		{"nested one object, condition fails", Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Included, "source.ip"), ent(TypeExists, "indicator.ip", Included)}},
-			map[string]doc.Value{"threat.enrichments.matched.field": kw("source.ip")}, false},
-		{"nested ambiguous objects do not match", Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Included, "source.ip"), ent(TypeExists, "indicator.ip", Included)}},
-			map[string]doc.Value{"threat.enrichments.matched.field": kw("source.ip", "url.full"), "threat.enrichments.indicator.ip": ip("1.2.3.4")}, false},
-		{"nested inner excluded", Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Excluded, "url.full")}},
-			map[string]doc.Value{"threat.enrichments.matched.field": kw("source.ip")}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			it := &Item{ItemID: "i", ListID: "l", Type: "simple", Entries: []Entry{tc.entry}}
-			if err := it.Validate(); err != nil {
-				t.Fatal(err)
+			if got := entryMatches(t, tc.entry, &doc.Document{Fields: tc.doc}, lists); got != tc.want {
+				t.Errorf("match = %v, want %v", got, tc.want)
 			}
-			m, err := Compile([]*Item{it}, ecs(t), lists)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := m.Match(&doc.Document{Fields: tc.doc}) == 0; got != tc.want {
+		})
+	}
+}
+
+// entryMatches compiles an item of one entry against ECS and matches d.
+func entryMatches(t *testing.T, e Entry, d *doc.Document, lists map[string][]string) bool {
+	t.Helper()
+	it := &Item{ItemID: "i", ListID: "l", Type: "simple", Entries: []Entry{e}}
+	if err := it.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*Item{it}, ecs(t), lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Match(d) == 0
+}
+
+// TestNestedEntry: a nested entry's inner entries hold on one object of
+// the field (ES nested query) where ECS maps the path nested; on an object
+// path, flattened values match only when unambiguous.
+func TestNestedEntry(t *testing.T) {
+	obj := func(kv ...string) *doc.Document {
+		d := &doc.Document{Fields: map[string]doc.Value{}}
+		for i := 0; i < len(kv); i += 2 {
+			d.Fields["threat.enrichments."+kv[i]] = kw(kv[i+1])
+		}
+		return d
+	}
+	enr := func(objs ...*doc.Document) *doc.Document {
+		return &doc.Document{Fields: map[string]doc.Value{}, Nested: map[string][]*doc.Document{"threat.enrichments": objs}}
+	}
+	both := Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Included, "source.ip"), ent(TypeMatch, "indicator.type", Included, "ipv4-addr")}}
+	parent := Entry{Type: TypeNested, Field: "process.parent", Entries: []Entry{ent(TypeMatch, "name", Included, "sh"), ent(TypeExists, "pid", Included)}}
+	cases := []struct {
+		name  string
+		entry Entry
+		doc   *doc.Document
+		want  bool
+	}{
+		{"one object holds both", both, enr(obj("matched.field", "source.ip", "indicator.type", "ipv4-addr")), true},
+		{"split across objects", both, enr(obj("matched.field", "source.ip", "indicator.type", "url"), obj("matched.field", "url.full", "indicator.type", "ipv4-addr")), false},
+		{"second object holds both", both, enr(obj("matched.field", "url.full"), obj("matched.field", "source.ip", "indicator.type", "ipv4-addr")), true},
+		{"case-sensitive inside", both, enr(obj("matched.field", "SOURCE.IP", "indicator.type", "ipv4-addr")), false},
+		{"no objects", both, enr(), false},
+		{"flattened values are not objects", both, obj("matched.field", "source.ip", "indicator.type", "ipv4-addr"), false},
+		{"inner excluded, per object", Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Excluded, "url.full")}},
+			enr(obj("matched.field", "url.full"), obj("matched.field", "source.ip")), true},
+		{"inner excluded, every object", Entry{Type: TypeNested, Field: "threat.enrichments", Entries: []Entry{ent(TypeMatch, "matched.field", Excluded, "url.full")}},
+			enr(obj("matched.field", "url.full")), false},
+		{"object path, one value each", parent, &doc.Document{Fields: map[string]doc.Value{"process.parent.name": kw("sh"), "process.parent.pid": doc.Long64(1)}}, true},
+		{"object path, ambiguous", parent, &doc.Document{Fields: map[string]doc.Value{"process.parent.name": kw("sh", "bash"), "process.parent.pid": doc.Long64(1)}}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := entryMatches(t, tc.entry, tc.doc, nil); got != tc.want {
 				t.Errorf("match = %v, want %v", got, tc.want)
 			}
 		})

@@ -269,7 +269,11 @@ func orPreds(fs []fieldRef, mk func(f fieldRef) pred) pred {
 
 func (c *compiler) refFor(fd *doc.Field) fieldRef {
 	c.fields[fd.Name] = true
-	r := fieldRef{name: fd.Name, kind: kindOf(fd.Type), ignAbv: fd.IgnoreAbove, esType: fd.ESType}
+	typ := fd.Type
+	if fd.Nested {
+		typ = doc.ESTypeOf(fd.ESType) // Unsupported for ES|QL only: a nested query reads it as mapped
+	}
+	r := fieldRef{name: fd.Name, kind: kindOf(typ), ignAbv: fd.IgnoreAbove, esType: fd.ESType}
 	if fd.Parent != "" {
 		if pf, ok := c.m.Lookup(fd.Parent); ok && (kindOf(pf.Type) == kKeyword || kindOf(pf.Type) == kText) &&
 			(r.kind == kKeyword || r.kind == kText) {
@@ -329,9 +333,21 @@ func (c *compiler) nested(n *Nested, prefix string) (pred, error) {
 			return nil, c.errAt(n.P, "[%s] is not a valid nested field name", p)
 		}
 	}
-	// Documents are flattened, so the sub-query sees the nested objects'
-	// values merged per field (object, not per-object nested, semantics).
-	return c.node(n.Query, p+".", true)
+	inner, err := c.node(n.Query, p+".", true)
+	if err != nil {
+		return nil, err
+	}
+	c.fields[p] = true // the objects, even for a query that names no field under p
+	for f := range c.fields {
+		if strings.HasPrefix(f, p+".") {
+			delete(c.fields, p) // (a field under p brings them)
+			break
+		}
+	}
+	// Elasticsearch's nested query: each object of the field is a hidden
+	// document of its own (decoded into doc.Document.Nested), and the
+	// sub-query must hold on one of them.
+	return func(d *doc.Document) bool { return d.AnyNested(p, inner) }, nil
 }
 
 // term is a compiled field value, pre-parsed for every kind it may meet.

@@ -50,8 +50,14 @@
 // corpus accepts them); in the Elasticsearch dialect they fail to compile,
 // as KqlBase.g4 excludes them, while Kibana searches the nested fields.
 //
-// Known deviations: documents are flattened, so `path:{ … }` is evaluated
-// with object semantics (values of different nested objects mix); dates are
+// Nested queries. `path:{ … }` is Elasticsearch's nested query: the
+// sub-query must hold on one object of the nested field (the Decoder puts
+// each in doc.Document.Nested), so `items:{ a:x and b:y }` needs both on
+// the same object; outside `{ }` a nested field has no values, as in
+// Elasticsearch. Fields under a nested path are matched by their mapped
+// type (the mapping leaves them Unsupported for ES|QL).
+//
+// Known deviations: dates are
 // UTC and use strict_date_optional_time||epoch_millis only; text analysis
 // approximates the standard analyzer (see text.go); `?` is literal, not a
 // single-character wildcard; quoted field names containing `*` match nothing

@@ -62,8 +62,10 @@ func testDocs() []*doc.Document {
 			"event.action": kw("exec"), "process.args": kw("python", "-c", "print"), "process.name": kw("Python3"),
 			"message": doc.TextOf("The quick brown fox jumps"), "host.ip": ip("10.1.2.3"), "process.pid": doc.Long64(42),
 			"@timestamp": ts("2024-01-02T10:00:00Z"), "event.success": doc.Bool(true), "tag": kw("short"),
-			"items.name": kw("widget"), "items.qty": doc.Long64(3),
-		}},
+		}, Nested: map[string][]*doc.Document{"items": {
+			{Fields: map[string]doc.Value{"items.name": kw("widget"), "items.qty": doc.Long64(3)}},
+			{Fields: map[string]doc.Value{"items.name": kw("gadget"), "items.qty": doc.Long64(9)}},
+		}}},
 		{ID: "2", Fields: map[string]doc.Value{
 			"event.action": kw("EXEC"), "process.args": kw("bash", "-CL"), "process.name": kw("bash"),
 			"message": doc.TextOf("lazy dog; quick-fox"), "host.ip": ip("192.168.0.1", "::1"),
@@ -191,7 +193,12 @@ func TestMatch(t *testing.T) {
 		{`(*:*)`, "1,2,3,4", both},
 		// Nested (object semantics over flattened documents).
 		{`items:{ name:widget and qty > 1 }`, "1", both},
-		{`items:{ name:widget and qty > 5 }`, "", both},
+		{`items:{ name:widget and qty > 5 }`, "", both}, // qty 9 is another object's
+		{`items:{ name:gadget and qty > 5 }`, "1", both},
+		{`items:{ name:widget } and items:{ qty > 5 }`, "1", both},
+		{`items:{ not name:widget }`, "1", both},
+		{`not items:{ name:* }`, "2,3,4", both},
+		{`items.name:widget`, "", both},    // outside a nested query, nested fields are not the document's
 		{`items:{ widget }`, "error", "1"}, // see TestNestedFieldless
 		// Escapes.
 		{`message:"The quick brown fox jumps"`, "1", both},

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,24 +32,8 @@ func TestServeKQLRuleFilters(t *testing.T) {
 		execEvent(base, "kql-01", "P1", "id"), execEvent(base.Add(time.Second), "kql-02", "P2", "id"),
 		execEvent(base.Add(2*time.Second), "kql-01", "P1", "whoami"),
 	}
-	var body strings.Builder // with _ids, as the alerts carry only their event's identity
-	for i, e := range evs {
-		body.WriteString(`{"create":{"_index":"` + processIndex + `","_id":"` + []string{"a", "b", "c"}[i] + `"}}` + "\n" + e + "\n")
-	}
-	if code, _, resp := do(t, "POST", ts.url+"/_bulk", "", body.String()); code != 200 || strings.Contains(resp, `"errors":true`) {
-		t.Fatalf("_bulk: %d %s", code, resp)
-	}
-	ts.Sync()
-	var ids []string
-	for _, a := range ts.alerts(t, "").Alerts {
-		anc, _ := a["kibana.alert.ancestors"].([]any)
-		if len(anc) == 1 {
-			id, _ := anc[0].(map[string]any)["id"].(string)
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	if strings.Join(ids, ",") != "a,c" {
-		t.Errorf("alerts for events %v, want kql-01's a and c only", ids)
+	ids := ts.alertedEvents(t, evs)
+	if ids != "a,c" {
+		t.Errorf("alerts for events %s, want kql-01's a and c only", ids)
 	}
 }

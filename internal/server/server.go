@@ -135,6 +135,9 @@ type Server struct {
 	// the last re-evaluation ran.
 	pushed, lateDone store.Pos
 	lastLate         time.Time
+	// procs writes every host's process events to the store and prunes
+	// the investigation tables (processes.go).
+	procs *procWriter
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
@@ -236,7 +239,9 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
+	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
 	if err := s.loadExceptions(); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -250,6 +255,7 @@ func New(opts Options) (*Server, error) {
 		so.SyncEvery = cfg.SyncInterval.Duration
 	}
 	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), so); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -693,8 +699,11 @@ func (s *Server) sync(fn func()) {
 }
 
 // Sync waits until every accepted event is evaluated and its alerts
-// handled.
-func (s *Server) Sync() { s.sync(func() {}) }
+// handled, and every accepted process event is stored.
+func (s *Server) Sync() {
+	s.sync(func() {})
+	s.procs.flush()
+}
 
 // checkpoint saves the live engine's closed runs and prunes the spool.
 func (s *Server) checkpoint() {
@@ -744,11 +753,20 @@ func contentHash(a *engine.Alert) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// handle stores alerts and fans out the new and changed ones.
+// handle stores alerts and fans out the new and changed ones, then
+// captures the evidence of those and of every alert whose run closed.
 func (s *Server) handle(ups []engine.Update) {
 	ups = s.suppress(ups)
+	var capture []*engine.Alert
+	defer func() { s.captureEvidence(capture) }()
 	for _, u := range ups {
 		a := u.Alert
+		if u.Final {
+			// A closed run's last word: its evidence is complete, rows that
+			// changed nothing in the alert (a repeated command line)
+			// included.
+			capture = append(capture, a)
+		}
 		hash := contentHash(a)
 		if s.known[a.ID] == hash {
 			continue
@@ -798,6 +816,9 @@ func (s *Server) handle(ups []engine.Update) {
 			kind = "updated"
 		case store.Created:
 			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
+		}
+		if !u.Final {
+			capture = append(capture, a)
 		}
 		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
 		s.deliver(sink.Event{Kind: kind, ID: a.ID, Alert: body, Seq: seq})
@@ -940,6 +961,7 @@ func (s *Server) Abandon() {
 	}
 	s.sse.close()
 	s.live.Close()
+	s.procs.close()
 	s.store.Close()
 	s.spool.Close()
 }
@@ -957,6 +979,7 @@ func (s *Server) close() error {
 		}
 	}
 	s.live.Close()
+	s.procs.close()
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
 }

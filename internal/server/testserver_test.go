@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -165,6 +166,30 @@ func (h *hook) created() map[string]int {
 type alertList struct {
 	Total  int              `json:"total"`
 	Alerts []map[string]any `json:"alerts"`
+}
+
+// alertedEvents bulk-indexes events into processIndex with _ids a, b, c…
+// (alerts carry only their event's identity), waits for the engine, and
+// returns the _ids of the events that alerted, sorted and comma-joined.
+func (ts *testServer) alertedEvents(t *testing.T, evs []string) string {
+	t.Helper()
+	var body strings.Builder
+	for i, e := range evs {
+		body.WriteString(`{"create":{"_index":"` + processIndex + `","_id":"` + string(rune('a'+i)) + `"}}` + "\n" + e + "\n")
+	}
+	if code, _, resp := do(t, "POST", ts.url+"/_bulk", "", body.String()); code != 200 || strings.Contains(resp, `"errors":true`) {
+		t.Fatalf("_bulk: %d %s", code, resp)
+	}
+	ts.Sync()
+	var ids []string
+	for _, a := range ts.alerts(t, "").Alerts {
+		if anc, _ := a["kibana.alert.ancestors"].([]any); len(anc) == 1 {
+			id, _ := anc[0].(map[string]any)["id"].(string)
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
 }
 
 func (ts *testServer) alerts(t testing.TB, query string) alertList {

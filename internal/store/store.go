@@ -4,8 +4,10 @@
 // (modernc.org/sqlite, no cgo), small checkpoint values, the exception
 // items added through the API, new_terms rules' seen
 // value combinations (terms.go), alert suppression windows
-// (suppression.go), and the event spool (spool.go) that lets a
-// restarted service rebuild the windows that were open when it stopped.
+// (suppression.go), every host's process events and each alert's evidence
+// for investigation (processes.go), and the event spool (spool.go) that
+// lets a restarted service rebuild the windows that were open when it
+// stopped.
 package store
 
 import (
@@ -94,7 +96,14 @@ func Open(path string) (*Store, error) {
 	// commit, so it survives an OS crash or power loss, not only kill -9
 	// (NORMAL may lose the last commits then). Alert writes are few; the
 	// cost is one fsync per commit.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
+	// _txlock=immediate: a transaction takes the write lock when it begins,
+	// waiting up to busy_timeout for it. A deferred one that read first
+	// fails at once (SQLITE_BUSY_SNAPSHOT, no wait) when another connection
+	// committed in between — which the process-event writer does all the
+	// time (processes.go). cache_size: 32 MiB of pages per connection
+	// (SQLite's default is 2 MiB), for the process tables' random index
+	// inserts (docs/investigate.md#performance).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_txlock=immediate&_pragma=cache_size(-32768)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -139,6 +148,10 @@ func Open(path string) (*Store, error) {
 		}
 	}
 	if err := migrateQuery(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := openInvestigation(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
