@@ -62,6 +62,7 @@ type Partitioned struct {
 	cbMu            sync.Mutex // OnLate/OnFuture are called from partitions
 	replaying       bool
 	closed          bool
+	busy            bool // work was given since the partitions were last idle
 	// Unindexed counts events no index could be named for.
 	Unindexed int64
 }
@@ -139,18 +140,37 @@ func NewPartitioned(rules []*CompiledRule, opts LiveOptions, n int) *Partitioned
 }
 
 func (p *Partitioned) start(rules []*CompiledRule, opts LiveOptions) *partition {
-	part := &partition{live: NewLive(rules, opts), rules: map[*CompiledRule]bool{}, work: make(chan func(), 16)}
+	part := &partition{live: NewLive(rules, opts), rules: map[*CompiledRule]bool{}}
 	part.live.pinned, part.live.pinnedMark = true, math.MinInt64
 	for _, cr := range rules {
 		part.rules[cr] = true
 	}
 	p.parts = append(p.parts, part)
-	go func() {
-		for fn := range part.work {
-			fn()
+	if len(p.parts) > 1 {
+		// More than one engine: each on its own goroutine. One alone runs
+		// on the caller's, as a Live would, with no hand-off to pay.
+		for _, part := range p.parts {
+			if part.work == nil {
+				part.work = make(chan func(), 16)
+				go func() {
+					for fn := range part.work {
+						fn()
+					}
+				}()
+			}
 		}
-	}()
+	}
 	return part
+}
+
+// run runs fn on the partition's goroutine (queued after its other work),
+// or at once when it has none.
+func (part *partition) run(fn func()) {
+	if part.work == nil {
+		fn()
+		return
+	}
+	part.work <- fn
 }
 
 // Partitions is the number of partitions the split rules run on (1 when
@@ -166,7 +186,9 @@ func (p *Partitioned) Close() {
 	p.closed = true
 	p.wait()
 	for _, part := range p.parts {
-		close(part.work)
+		if part.work != nil {
+			close(part.work)
+		}
 	}
 }
 
@@ -179,6 +201,7 @@ func (p *Partitioned) Push(d *doc.Document) bool {
 		return false
 	}
 	routed := false
+	p.busy = true
 	if p.keyed != nil && readsAny(p.keyedQ, index, stream) {
 		p.keyed[PartitionOf(d, PartitionKey, len(p.keyed))].add(d)
 		routed = true
@@ -222,11 +245,11 @@ func (part *partition) send() {
 	}
 	docs, l := part.pending, part.live
 	part.pending = make([]*doc.Document, 0, pushBatch)
-	part.work <- func() {
+	part.run(func() {
 		for _, d := range docs {
 			l.Push(d)
 		}
-	}
+	})
 }
 
 // each runs fn on every partition, in parallel, after the events pushed
@@ -236,24 +259,31 @@ func (p *Partitioned) each(fn func(i int, part *partition)) {
 	for i, part := range p.parts {
 		part.send()
 		p.barrier.Add(1)
-		part.work <- func() {
+		part.run(func() {
 			defer p.barrier.Done()
 			fn(i, part)
-		}
+		})
 	}
 	p.barrier.Wait()
+	p.busy = false
 }
 
-// wait returns once every partition has evaluated what it was given.
-func (p *Partitioned) wait() { p.each(func(int, *partition) {}) }
+// wait returns once every partition has evaluated what it was given: at
+// once when nothing was given since the last wait.
+func (p *Partitioned) wait() {
+	if p.busy {
+		p.each(func(int, *partition) {})
+	}
+}
 
 // broadcast queues fn on every partition, after the events pushed so far,
 // without waiting.
 func (p *Partitioned) broadcast(fn func(*Live)) {
+	p.busy = true
 	for _, part := range p.parts {
 		part.send()
 		l := part.live
-		part.work <- func() { fn(l) }
+		part.run(func() { fn(l) })
 	}
 }
 
