@@ -39,6 +39,7 @@ type serveOptions struct {
 	file       string
 	webhook    string
 	lateness   time.Duration
+	partitions int
 	logLevel   string
 	exceptions string
 	kafka      kafkaFlags
@@ -89,6 +90,8 @@ Flags override the config file. See docs/serve.md.`,
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
 	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end")
 	f.Lookup("allowed-lateness").DefValue = "1m" // -1 means "not given": the config file's value, else 1m
+	f.IntVar(&o.partitions, "partitions", -1, "engines evaluating per-agent real-time rules, events split by agent.id")
+	f.Lookup("partitions").DefValue = "one per core" // -1: the config file's value, else GOMAXPROCS
 	f.StringVar(&o.exceptions, "exceptions", "", "Kibana exception lists to apply (file or folder, as for hunt; expiry is judged at start)")
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error")
 	f.StringSliceVar(&o.kafka.brokers, "kafka-brokers", nil, "consume events from these Kafka brokers (host:port,...) as a member of --kafka-group; see docs/kafka.md")
@@ -155,6 +158,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	set(&k.SASL.Username, o.kafka.saslUser)
 	if o.lateness >= 0 {
 		cfg.AllowedLateness.Duration = o.lateness
+	}
+	if o.partitions >= 0 {
+		cfg.Partitions = o.partitions
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageErr(err)

@@ -52,6 +52,9 @@ type Config struct {
 	// evaluated (its windows rebuilt from the spool, which keeps that
 	// much); older events are refused.
 	LateRetention Duration `toml:"late_retention"`
+	// Partitions is how many engines evaluate real-time rules whose groups
+	// are per agent, events split among them by agent.id (0: one per core).
+	Partitions int `toml:"partitions"`
 
 	// Durability is Elasticsearch's index.translog.durability: "request"
 	// (default) fsyncs the spool before a request is acknowledged
@@ -363,6 +366,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LateRetention.Duration <= 0 {
 		bad("late_retention: must be positive")
+	}
+	if c.Partitions < 0 {
+		bad("partitions: must not be negative")
 	}
 	if c.Investigate.Retention.Duration <= 0 {
 		bad("investigate.retention: must be positive")

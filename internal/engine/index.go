@@ -8,7 +8,10 @@
 // have no ES|QL form, run on a path of their own (eqlrule.go); new_terms
 // rules' runs compare with a history window (newterms.go: the sweep,
 // newterms_replay.go, live_newterms.go); alert suppression groups alerts
-// (suppression.go).
+// (suppression.go). The live engine of `vigil serve` (live.go) runs on
+// every core split by agent (partitioned.go, with the Kafka-compatible
+// partition key in partition_key.go); its group limit is fair per source
+// (live_grouplimit.go).
 package engine
 
 import (

@@ -61,6 +61,10 @@ type Live struct {
 	caps      []CapReport
 	eql       []*liveEQLRule // see live_eql.go
 	src       liveSources    // see live_sources.go
+	// pinned: a partition of a Partitioned engine, whose watermark is the
+	// one pin set over every partition's sources, not its own sources'.
+	pinned     bool
+	pinnedMark int64
 }
 
 // Mode is how the live engine evaluates a rule.
@@ -101,7 +105,8 @@ type LiveOptions struct {
 	AllowedLateness time.Duration
 	// MaxGroups caps the live STATS groups (or buffered rows) per rule:
 	// past it, events that would add state are refused and counted
-	// (RuleStats.Overflow) instead of growing memory.
+	// (RuleStats.Overflow) instead of growing memory. Real-time rules
+	// share it fairly between sources (see groupShare).
 	MaxGroups     int
 	IndexFallback string
 	Clock         Clock
@@ -175,6 +180,8 @@ type liveRule struct {
 	reopen map[int64]bool
 	// Exceptions: source events and alerts removed per item.
 	excepted, exceptedRows []int64
+	// The group limit's accounting (see admits).
+	groupShare
 	// scheduled
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
@@ -192,6 +199,8 @@ type liveRun struct {
 	// emitted and dropped count alerts under MaxAlertsPerWindow.
 	emitted map[string]bool
 	dropped int
+	// bySource is the groups each source added to exec (see admits).
+	bySource map[string]int
 }
 
 type bufferedDoc struct {
@@ -311,7 +320,7 @@ func (l *Live) Push(d *doc.Document) bool {
 		if r.cr.Rule.NewTerms != nil {
 			l.pushTerms(r, d)
 		} else {
-			l.pushRealtime(r, d, t)
+			l.pushRealtime(r, d, t, at.source)
 		}
 		if r.passed() > passed {
 			l.src.keep(d)
@@ -361,7 +370,7 @@ func (l *Live) admit(d *doc.Document, r *rule.Rule, at *eventArrival, noTime, fu
 // marks for Reevaluate the runs it is late for: final runs, and — when its
 // time window is already finalised (before the rule's cutoff) — every run,
 // since their executions were promised no such event.
-func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
+func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string) {
 	lateWindow := r.windowed && t < r.cutoff
 	late, refused := false, false
 	first := ceilDiv(t, r.interval) * r.interval
@@ -373,19 +382,16 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 			}
 			continue
 		}
-		run := r.runs[at]
-		if run == nil {
-			if r.groups() >= l.opts.MaxGroups {
-				refused = true
-				continue
-			}
-			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
-			r.runs[at] = run
-		} else if r.groups() >= l.opts.MaxGroups {
+		if !r.admits(source, l.opts.MaxGroups) {
 			refused = true
 			continue
 		}
-		run.exec.Push(d)
+		run := r.runs[at]
+		if run == nil {
+			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
+			r.runs[at] = run
+		}
+		r.push(run, d, source)
 		run.events++
 		run.dirty = true
 	}
@@ -494,10 +500,12 @@ func (l *Live) Flush() ([]Update, error) {
 			}
 			out = mergeUpdates(out, l.alerts(r, run, res, at, now, final, late), idx)
 			if final {
+				r.release(run)
 				delete(r.runs, at)
 				r.closed = max(r.closed, at)
 			}
 		}
+		r.publish()
 	}
 	return out, nil
 }
@@ -768,7 +776,11 @@ func (l *Live) Observe(source string, t int64) {
 // advance recomputes the watermark and the retention floor at wall time
 // now (ms). The watermark never moves back.
 func (l *Live) advance(now int64) {
-	l.watermark = max(l.watermark, l.wm.Value(now))
+	v := l.wm.Value(now)
+	if l.pinned {
+		v = l.pinnedMark
+	}
+	l.watermark = max(l.watermark, v)
 	if l.watermark != math.MinInt64 && l.opts.Retention > 0 {
 		l.floor = max(l.floor, l.watermark-l.opts.Retention.Milliseconds())
 	}

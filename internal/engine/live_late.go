@@ -118,6 +118,7 @@ func (l *Live) Reevaluate(src Source) ([]Update, error) {
 				run = &liveRun{at: b.at}
 				r.runs[b.at] = run
 			}
+			r.release(run) // the rebuilt groups are no source's
 			run.exec, run.dirty, run.late = b.exec, true, true
 			continue
 		}

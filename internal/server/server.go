@@ -1,10 +1,10 @@
 // Package server owns `vigil serve`'s HTTP side and its ingest pipeline: an
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
-// live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events), with alert suppression's windows (suppression.go) and new_terms
-// rules' seen combinations (newterms.go) kept in the store; the alert and
-// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// live engine (429 when full); alert handling (store, sinks at least once
+// through the store's outbox, Server-Sent Events), with alert suppression's
+// windows (suppression.go) and new_terms rules' seen combinations
+// (newterms.go) kept in the store; the alert and rule API; Prometheus metrics, health, auth, TLS and request limits;
 // checkpoints and graceful shutdown.
 package server
 
@@ -74,7 +74,7 @@ type Server struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	clock   engine.Clock
-	live    *engine.Live
+	live    *engine.Partitioned
 	store   *store.Store
 	spool   *store.Spool
 	sinks   sink.Multi
@@ -226,7 +226,7 @@ func New(opts Options) (*Server, error) {
 			s.realtime[cr.Rule.Name] = true
 		}
 	}
-	s.live = engine.NewLive(opts.Rules, engine.LiveOptions{
+	s.live = engine.NewPartitioned(opts.Rules, engine.LiveOptions{
 		Mode:               modeFor,
 		AllowedLateness:    cfg.AllowedLateness.Duration,
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
@@ -239,7 +239,7 @@ func New(opts Options) (*Server, error) {
 		ExecUUID:           execUUID,
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
-	})
+	}, cfg.Partitions)
 	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
@@ -278,6 +278,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if err := s.restore(); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.redeliver(); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -349,6 +353,7 @@ func (s *Server) openSinks() error {
 	}
 	if w := c.Webhook; w != nil {
 		s.webhook = sink.NewWebhook(w.URL, w.Headers, w.Timeout.Duration, w.MaxRetries, w.Backoff.Duration, 0, s.log)
+		s.webhook.OnDone = s.webhookDone
 		s.sinks = append(s.sinks, s.webhook)
 	}
 	s.sinks = append(s.sinks, s.opts.ExtraSinks...)
@@ -399,12 +404,12 @@ func (s *Server) recover() error {
 		d.Index, d.ID = e.Index, e.ID
 		// Late events the last instance had re-evaluated are not again;
 		// those after (a crash before their pass) are.
-		s.live.Replaying = !s.lateDone.Before(e.Pos)
+		s.live.SetReplaying(!s.lateDone.Before(e.Pos))
 		s.live.Push(d)
 		n++
 		return timeOf(d)
 	})
-	s.live.Replaying = false
+	s.live.SetReplaying(false)
 	if err != nil {
 		return err
 	}
@@ -731,7 +736,13 @@ func (s *Server) handle(ups []engine.Update) {
 		tm, _ := time.Parse("2006-01-02T15:04:05.000Z", a.Fields["@timestamp"].(string))
 		rec := store.Record{ID: a.ID, RuleID: a.RuleID, RuleName: a.RuleName, Severity: a.Severity, Host: a.Host,
 			Time: tm.UnixMilli(), Updated: s.clock.Now().UnixMilli(), Hash: hash, Doc: body}
-		out, _, err := s.store.Put(rec)
+		var out store.Outcome
+		var seq int64
+		if len(s.sinks) > 0 { // the sinks' copy is committed with the alert (the outbox)
+			out, _, seq, err = s.store.PutQueued(rec)
+		} else {
+			out, _, err = s.store.Put(rec)
+		}
 		if err != nil {
 			s.log.Error("alert store failed", "alert", a.ID, "err", err)
 			continue
@@ -753,13 +764,59 @@ func (s *Server) handle(ups []engine.Update) {
 			capture = append(capture, a)
 		}
 		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
-		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
-		if err := s.sinks.Send(ev); err != nil {
-			s.metrics.sinkErrors.Inc()
-			s.log.Error("sink failed", "alert", a.ID, "err", err)
-		}
+		s.deliver(sink.Event{Kind: kind, ID: a.ID, Alert: body, Seq: seq})
 		s.sse.publish(kind, rec.Updated, body)
 	}
+}
+
+// deliver sends an alert to the sinks and clears its outbox entry once
+// they have it: at once when every sink took it (they write as they are
+// sent), else when the webhook has delivered it (webhookDone). An entry
+// left — a failed send, a crash before or during delivery — is delivered
+// again at the next start (redeliver): sinks get every alert at least
+// once, and may see one twice (the same kibana.alert.uuid and content).
+func (s *Server) deliver(ev sink.Event) {
+	err := s.sinks.Send(ev)
+	if err != nil {
+		s.metrics.sinkErrors.Inc()
+		s.log.Error("sink failed", "alert", ev.ID, "err", err)
+	}
+	if err == nil && s.webhook == nil && ev.Seq != 0 {
+		s.delivered(ev.Seq)
+	}
+}
+
+// webhookDone clears a delivery the webhook finished: delivered, or given
+// up on after its retries (counted); one shutdown cut short stays queued.
+func (s *Server) webhookDone(ev sink.Event, err error) {
+	if ev.Seq != 0 && !errors.Is(err, sink.ErrAbandoned) {
+		s.delivered(ev.Seq)
+	}
+}
+
+func (s *Server) delivered(seq int64) {
+	if err := s.store.Delivered(seq); err != nil {
+		s.log.Error("outbox update failed", "seq", seq, "err", err)
+	}
+}
+
+// redeliver sends the alerts the last run committed but did not see
+// delivered (a crash between the store's commit and the sinks).
+func (s *Server) redeliver() error {
+	if len(s.sinks) == 0 {
+		return nil
+	}
+	pending, err := s.store.Pending()
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, q := range pending {
+		s.deliver(sink.Event{Kind: q.Kind, ID: q.ID, Alert: q.Doc, Seq: q.Seq})
+	}
+	if len(pending) > 0 {
+		s.log.Info("undelivered alerts sent to the sinks again", "alerts", len(pending))
+	}
+	return nil
 }
 
 func (s *Server) observeStats() {
@@ -847,6 +904,7 @@ func (s *Server) Abandon() {
 		s.webhook.CloseContext(ctx)
 	}
 	s.sse.close()
+	s.live.Close()
 	s.procs.close()
 	s.store.Close()
 	s.spool.Close()
@@ -864,6 +922,7 @@ func (s *Server) close() error {
 			errs = append(errs, f.Close())
 		}
 	}
+	s.live.Close()
 	s.procs.close()
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
