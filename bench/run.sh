@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end benchmark on one file: vigil hunt on 1 thread and on all cores,
-# DuckDB running the seed rule as SQL on 1 thread and all cores (its alerts
-# checked against Vigil's), and cat / grep as the floor. Each run is timed
+# the EQL event and sequence rules of bench/eql on 1 thread, DuckDB running
+# the seed rule as SQL on 1 thread and all cores (its alerts checked against
+# Vigil's), and cat / grep as the floor. Each run is timed
 # with /usr/bin/time -v (wall time, CPU time, peak RSS).
 # Usage: bench/run.sh [FILE]   (default bench/out/events.ndjson; make it with bench/gen.sh)
 set -euo pipefail
@@ -60,6 +61,14 @@ cmp -s "$out/vigil-1.out" "$out/vigil-1-lateness5m.out" || { echo "FAIL: alerts 
 cmp -s "$out/vigil-1.out" "$out/vigil-all.out" || { echo "FAIL: alerts differ between 1 and $cores threads" >&2; exit 1; }
 cmp -s "$out/vigil-1.out" "$out/vigil-1-noprefilter.out" || { echo "FAIL: alerts differ with the prefilter off" >&2; exit 1; }
 cmp -s "$out/vigil-1.out" "$out/vigil-1-strict.out" || { echo "FAIL: alerts differ with --strict-json" >&2; exit 1; }
+# EQL rules run on their own sequential pass (one thread whatever --threads):
+# an event query and a sequence over the same data (bench/eql), each also
+# with the prefilter off, which must not change its alerts.
+for r in python_shell_event python_shell_sequence; do
+	run "eql-$r" "$out/vigil" hunt --threads 1 -q --now "$now" --rules "bench/eql/$r.toml" "$file"
+	run "eql-$r-noprefilter" "$out/vigil" hunt --threads 1 --no-prefilter -q --now "$now" --rules "bench/eql/$r.toml" "$file"
+	cmp -s "$out/eql-$r.out" "$out/eql-$r-noprefilter.out" || { echo "FAIL: $r alerts differ with the prefilter off" >&2; exit 1; }
+done
 if [ -n "$duck" ]; then
 	run duckdb-1 "$duck" -threads 1 "$file"
 	run duckdb-all "$duck" "$file"

@@ -45,7 +45,7 @@ func runEQLQuery(cmd *cobra.Command, o queryOptions, query string, files []strin
 		keep = prefilter.New(c, m, cat.DecoderMapping()).Match
 	}
 	st, readErr := (&source.Reader{Stdin: cmd.InOrStdin()}).FilteredDocuments(files, dec, keep, func(d *doc.Document) {
-		if !q.IsSequence() && !q.Match(d) {
+		if !q.Candidate(d) {
 			return
 		}
 		if len(docs) >= engine.DefaultMaxEQLEvents {
@@ -75,7 +75,7 @@ func eqlTable(q *eql.Query, res eql.Result, indexFallback string) *esql.Result {
 	for _, s := range res.Sequences {
 		nKeys = max(nKeys, len(s.Keys))
 	}
-	if q.IsSequence() {
+	if q.HasStages() {
 		t.Columns = append(t.Columns, esql.Column{Name: "sequence", Type: doc.Integer})
 		for i := range nKeys {
 			t.Columns = append(t.Columns, esql.Column{Name: "join_key." + strconv.Itoa(i), Type: doc.Keyword})

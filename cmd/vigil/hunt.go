@@ -47,6 +47,7 @@ type huntOptions struct {
 	newTermsWin     time.Duration
 	memLimit        memoryLimit
 	exceptions      string
+	evidence        bool
 }
 
 func newHuntCmd() *cobra.Command {
@@ -84,6 +85,7 @@ The whole input is one query range: every window in the data is evaluated once.`
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "decode every line instead of skipping lines that cannot match (for differential testing)")
 	registerMemoryLimit(f, &o.memLimit)
 	f.StringVar(&o.exceptions, "exceptions", "", "Kibana exception lists to apply: an export (.ndjson) or a folder of them with value lists (NAME.txt); see docs/exceptions.md")
+	f.BoolVar(&o.evidence, "evidence", false, "add to each alert the source events that formed it (vigil.evidence, at most 1000; vigil.evidence_total, vigil.evidence_truncated) and the process tree around it (vigil.process_tree), read from the input again; see docs/investigate.md")
 	f.BoolVar(&o.strictJSON, "strict-json", false, "read lines that cannot match to their end too, so every malformed line is reported (by default such a line is read only up to its timestamp and data_stream fields and must merely look like a whole {…} object)")
 	return cmd
 }
@@ -191,6 +193,9 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 		return usageErr(fmt.Errorf("--format %q: want ndjson or table", format))
 	}
 
+	if o.evidence && o.replay {
+		return usageErr(fmt.Errorf("--evidence does not work with --replay yet"))
+	}
 	if o.kibanaDups && !o.replay {
 		return usageErr(fmt.Errorf("--kibana-duplicates needs --replay"))
 	}
@@ -334,9 +339,16 @@ func runHunt(cmd *cobra.Command, o huntOptions, args []string) error {
 	// Alert suppression reads group_by fields from the whole alert, source
 	// included; the sweep is one rule execution.
 	nAlerts := 0
+	var kept []*engine.Alert
 	for _, rr := range results {
 		rr.Alerts = engine.Suppress(rr.Alerts)
 		nAlerts += len(rr.Alerts)
+		kept = append(kept, rr.Alerts...)
+	}
+	if o.evidence {
+		if err := attachEvidence(files, cat.DecoderMapping(), o.index, compiled, kept); err != nil && readErr == nil {
+			readErr = err
+		}
 	}
 	if format == "table" {
 		writeAlertTable(out, results)

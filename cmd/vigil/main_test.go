@@ -76,7 +76,7 @@ func TestHuntSampleGolden(t *testing.T) {
 			t.Errorf("no alert for %s", host)
 		}
 	}
-	for _, want := range []string{"read 3757 events", "877 matched its filter, 4 alerts", "alerts by severity: medium 4"} {
+	for _, want := range []string{"read 3790 events", "877 matched its filter, 4 alerts", "alerts by severity: medium 4"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stderr)
 		}

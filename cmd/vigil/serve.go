@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -15,6 +17,7 @@ import (
 
 	"vigil/internal/config"
 	"vigil/internal/engine"
+	"vigil/internal/kafka"
 	"vigil/internal/server"
 )
 
@@ -36,8 +39,19 @@ type serveOptions struct {
 	file       string
 	webhook    string
 	lateness   time.Duration
+	partitions int
 	logLevel   string
 	exceptions string
+	kafka      kafkaFlags
+}
+
+// kafkaFlags set the [kafka] input (passwords, TLS files and the topic →
+// index map are config-file only).
+type kafkaFlags struct {
+	brokers, topics           []string
+	regex, tls                bool
+	group, start, alerts, dlq string
+	saslMechanism, saslUser   string
 }
 
 func newServeCmd() *cobra.Command {
@@ -76,8 +90,20 @@ Flags override the config file. See docs/serve.md.`,
 	f.StringVar(&o.webhook, "webhook", "", "POST each alert to this URL")
 	f.DurationVar(&o.lateness, "allowed-lateness", -1, "keep windows open this long after the newest event passes their end")
 	f.Lookup("allowed-lateness").DefValue = "1m" // -1 means "not given": the config file's value, else 1m
+	f.IntVar(&o.partitions, "partitions", -1, "engines evaluating per-agent real-time rules, events split by agent.id")
+	f.Lookup("partitions").DefValue = "one per core" // -1: the config file's value, else GOMAXPROCS
 	f.StringVar(&o.exceptions, "exceptions", "", "Kibana exception lists to apply (file or folder, as for hunt; expiry is judged at start)")
 	f.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error")
+	f.StringSliceVar(&o.kafka.brokers, "kafka-brokers", nil, "consume events from these Kafka brokers (host:port,...) as a member of --kafka-group; see docs/kafka.md")
+	f.StringArrayVar(&o.kafka.topics, "kafka-topic", nil, "Kafka topic to consume (repeatable)")
+	f.BoolVar(&o.kafka.regex, "kafka-topic-regex", false, "read --kafka-topic values as regular expressions")
+	f.StringVar(&o.kafka.group, "kafka-group", "", "Kafka consumer group (default vigil)")
+	f.StringVar(&o.kafka.start, "kafka-start-offset", "", "where a partition with no committed offset starts: earliest (default) or latest")
+	f.StringVar(&o.kafka.alerts, "kafka-alerts-topic", "", "write alerts to this topic keyed by alert id (also the group's ledger of raised alerts)")
+	f.StringVar(&o.kafka.dlq, "kafka-dead-letter-topic", "", "write malformed and oversized messages to this topic")
+	f.StringVar(&o.kafka.saslMechanism, "kafka-sasl-mechanism", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (password in the config file)")
+	f.StringVar(&o.kafka.saslUser, "kafka-sasl-user", "", "SASL user name")
+	f.BoolVar(&o.kafka.tls, "kafka-tls", false, "connect to the brokers over TLS (system roots; CA and client certificates in the config file)")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if tokenFile != "" && o.token != "" {
 			return usageErr(fmt.Errorf("--token and --token-file are exclusive"))
@@ -119,8 +145,22 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if o.webhook != "" {
 		cfg.Sinks.Webhook = &config.WebhookSink{URL: o.webhook, MaxRetries: 5}
 	}
+	k := &cfg.Kafka
+	k.Brokers = append(k.Brokers, o.kafka.brokers...)
+	k.Topics = append(k.Topics, o.kafka.topics...)
+	k.TopicRegex = k.TopicRegex || o.kafka.regex
+	k.TLS.Enable = k.TLS.Enable || o.kafka.tls
+	set(&k.Group, o.kafka.group)
+	set(&k.StartOffset, o.kafka.start)
+	set(&k.AlertsTopic, o.kafka.alerts)
+	set(&k.DeadLetterTopic, o.kafka.dlq)
+	set(&k.SASL.Mechanism, o.kafka.saslMechanism)
+	set(&k.SASL.Username, o.kafka.saslUser)
 	if o.lateness >= 0 {
 		cfg.AllowedLateness.Duration = o.lateness
+	}
+	if o.partitions >= 0 {
+		cfg.Partitions = o.partitions
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageErr(err)
@@ -141,6 +181,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	eqlRules = withoutSamples(cmd.ErrOrStderr(), eqlRules)
 	if len(compiled)+len(eqlRules) == 0 {
 		return usageErr(fmt.Errorf("no rule to serve"))
 	}
@@ -158,8 +199,23 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Logging.Level))
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(server.Options{Config: cfg, Rules: compiled, EQLRules: eqlRules, Mapping: cat.DecoderMapping(), Catalog: cat,
-		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version, Exceptions: excs})
+	sopts := server.Options{Config: cfg, Rules: compiled, EQLRules: eqlRules, Mapping: cat.DecoderMapping(), Catalog: cat,
+		Logger: logger, Stdout: cmd.OutOrStdout(), Stdin: cmd.InOrStdin(), Version: version, Exceptions: excs}
+	var srv *server.Server
+	var kc *kafka.Consumer
+	if cfg.Kafka.Enabled() {
+		kc, err = kafka.New(kafka.Options{Config: cfg, Rules: compiled, Mapping: cat.DecoderMapping(), Logger: logger,
+			Deliver: func(ups []engine.Update) { srv.Deliver(ups) }})
+		if err != nil {
+			return inputErr(err)
+		}
+		for _, er := range eqlRules {
+			logger.Warn("eql rule not served from Kafka yet (its _bulk ingest is)", "rule", er.Rule.Name)
+		}
+		sopts.Collectors = kc.Collectors()
+		sopts.Routes = map[string]http.Handler{"GET /api/kafka/partitions": kc.Handler()}
+	}
+	srv, err = server.New(sopts)
 	if err != nil {
 		return inputErr(err)
 	}
@@ -177,6 +233,15 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	kctx, kstop := context.WithCancel(context.Background())
+	kdone := make(chan struct{})
+	if kc != nil {
+		srv.Start() // the engine goroutine takes the member's alerts (Serve starts it too; idempotent)
+		go func() { defer close(kdone); kc.Run(kctx) }()
+	} else {
+		close(kdone)
+	}
+	defer func() { kstop(); <-kdone }()
 	select {
 	case err := <-errc:
 		if err != nil {
@@ -185,10 +250,27 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: draining ingest, flushing sinks, checkpointing")
+	kstop() // the Kafka member commits what is final and leaves its group first
+	<-kdone
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return &exitError{exitInternal, err}
 	}
 	return nil
+}
+
+// withoutSamples reports and drops EQL sample rules: the live engine holds
+// event queries' matches and feeds sequences to a Sequencer, and has no
+// path for samples yet (vigil hunt and --replay run them).
+func withoutSamples(w io.Writer, rules []*engine.EQLRule) []*engine.EQLRule {
+	var out []*engine.EQLRule
+	for _, er := range rules {
+		if er.Query.IsSample() {
+			fmt.Fprintf(w, "%s: eql rule %q: sample rules do not run in vigil serve yet (vigil hunt runs them); skipped\n", er.Rule.Path, er.Rule.Name)
+			continue
+		}
+		out = append(out, er)
+	}
+	return out
 }

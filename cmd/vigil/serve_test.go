@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"vigil/internal/engine"
+	"vigil/internal/rule"
 )
 
 // `vigil serve` refuses unsafe or invalid set-ups before listening.
@@ -148,7 +152,8 @@ func (c *serveChild) waitTotal(n int) {
 
 // waitLines waits until the file sink holds n alert lines. The store
 // commits an alert before the sinks are sent it: a kill between the two
-// loses the sink's copy (see docs/serve.md), so the tests kill after it.
+// makes the next start send it again (the outbox), so the tests that count
+// lines kill after it.
 func waitLines(t *testing.T, path string, n int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -236,4 +241,149 @@ func TestServeKill9EQLSequence(t *testing.T) {
 	c.waitTotal(3)
 	c.stop()
 	waitLines(t, alerts, 3)
+}
+
+// Acceptance 4 under load: a shipper sends batches without pause (each
+// with one alerting burst under its own parent, stamped now) while a
+// `vigil serve` child is killed with SIGKILL ten times at random moments,
+// requests in flight, and restarted; the shipper retries what was not
+// acknowledged, as shippers do. Afterwards every acknowledged burst has
+// exactly one alert (alert ids are the group: a duplicate would be a
+// second id for one parent), and every alert reached the file sink (at
+// least once: the outbox sends what a kill cut off).
+func TestServeKill9UnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	dir := t.TempDir()
+	alerts := filepath.Join(dir, "alerts.ndjson")
+	c := newServeChild(t, "--data-dir", filepath.Join(dir, "data"), "--file", alerts, "--log-level", "warn")
+	url := c.url
+	cmds := []string{"whoami", "curl http://x/a", "find / -name id_rsa", "grep -r pass /etc", "wget http://x/b"}
+	batch := func(n int) string {
+		var b strings.Builder
+		ts := time.Now().UTC().Format(time.RFC3339Nano)
+		ev := func(parent, parentName, cmd string) {
+			b.WriteString(`{"create":{"_index":"logs-endpoint.events.process-default"}}` + "\n")
+			fmt.Fprintf(&b, `{"@timestamp":%q,"event":{"action":"exec","type":["start"],"category":["process"]},"host":{"name":"load-%d","os":{"type":"linux"}},"agent":{"id":"agent-%d"},"process":{"name":"sh","command_line":%q,"args":["sh","-c",%q],"parent":{"name":%q,"entity_id":%q}}}`+"\n",
+				ts, n%7, n%7, "sh -c "+cmd, cmd, parentName, parent)
+		}
+		for i := range 200 {
+			ev(fmt.Sprintf("bg-%d-%d", n, i%20), "bash", cmds[i%5])
+		}
+		for _, c := range cmds {
+			ev(fmt.Sprintf("P-LOAD-%d", n), "python3", c)
+		}
+		return b.String()
+	}
+	stop := make(chan struct{})
+	acked := make(chan int, 1000) // batches (bursts) acknowledged
+	go func() {
+		defer close(acked)
+		for n := 0; ; n++ {
+			body := batch(n)
+			for { // until acknowledged; the same lines, so the same _ids
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Post(url+"/_bulk", "application/x-ndjson", strings.NewReader(body))
+				if err != nil {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 && !strings.Contains(string(b), `"errors":true`) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond) // 429 while replaying, or a cut connection
+			}
+			acked <- n
+		}
+	}()
+	rng := rand.New(rand.NewPCG(14, 14))
+	for range 10 {
+		c.start()
+		time.Sleep(time.Duration(150+rng.IntN(350)) * time.Millisecond) // the crash's moment, not a sequencing wait
+		c.kill()
+	}
+	c.start()
+	defer c.stop()
+	close(stop)
+	want := map[string]bool{}
+	for n := range acked {
+		want[fmt.Sprintf("P-LOAD-%d", n)] = true
+	}
+	if len(want) < 10 {
+		t.Fatalf("only %d batches acknowledged across the kills", len(want))
+	}
+	type alert struct {
+		ID     string `json:"kibana.alert.uuid"`
+		Parent string `json:"process.parent.entity_id"`
+	}
+	var got []alert
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(url + "/api/alerts?size=1000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var l struct{ Alerts []alert }
+		json.NewDecoder(resp.Body).Decode(&l)
+		resp.Body.Close()
+		got = l.Alerts
+		seen := 0
+		for _, a := range got {
+			if want[a.Parent] {
+				seen++
+			}
+		}
+		if seen == len(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged bursts alerted", seen, len(want))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	perParent := map[string]int{}
+	for _, a := range got {
+		perParent[a.Parent]++
+		if perParent[a.Parent] > 1 {
+			t.Fatalf("burst %s alerted twice", a.Parent)
+		}
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for _, a := range got {
+		for {
+			b, _ := os.ReadFile(alerts)
+			if strings.Contains(string(b), a.ID) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("alert %s (%s) never reached the file sink", a.ID, a.Parent)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	t.Logf("10 kills under load: %d bursts acknowledged, %d alerts, each in the file sink", len(want), len(got))
+}
+
+// vigil serve reports and skips EQL sample rules, keeping the others.
+func TestServeSkipsSampleRules(t *testing.T) {
+	var rules []*engine.EQLRule
+	for _, q := range []string{`process where true`, `sample by host.name [process where true] [file where true]`, `sequence [process where true] [file where true]`} {
+		er, err := engine.CompileEQL(&rule.Rule{Path: "r.toml", Name: q[:6], Type: "eql", Language: "eql", Query: q}, &engine.Catalog{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, er)
+	}
+	var msg strings.Builder
+	kept := withoutSamples(&msg, rules)
+	if len(kept) != 2 || kept[0] != rules[0] || kept[1] != rules[2] || !strings.Contains(msg.String(), `r.toml: eql rule "sample": sample rules do not run in vigil serve yet`) {
+		t.Errorf("kept %d rules, reported %q", len(kept), msg.String())
+	}
 }

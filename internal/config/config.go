@@ -52,6 +52,9 @@ type Config struct {
 	// evaluated (its windows rebuilt from the spool, which keeps that
 	// much); older events are refused.
 	LateRetention Duration `toml:"late_retention"`
+	// Partitions is how many engines evaluate real-time rules whose groups
+	// are per agent, events split among them by agent.id (0: one per core).
+	Partitions int `toml:"partitions"`
 
 	// Durability is Elasticsearch's index.translog.durability: "request"
 	// (default) fsyncs the spool before a request is acknowledged
@@ -66,6 +69,66 @@ type Config struct {
 	Inputs  Inputs  `toml:"inputs"`
 	Sinks   Sinks   `toml:"sinks"`
 	Logging Logging `toml:"logging"`
+	Kafka   Kafka   `toml:"kafka"`
+	// Investigate keeps what alert investigation reads (docs/investigate.md).
+	Investigate Investigate `toml:"investigate"`
+}
+
+// Kafka is the Kafka consumer-group input (internal/kafka), on when Brokers
+// is set: each instance of a group evaluates the partitions it owns.
+type Kafka struct {
+	Brokers []string `toml:"brokers"` // host:port seeds
+	Topics  []string `toml:"topics"`  // topic names, or regular expressions with TopicRegex
+	// TopicRegex reads Topics as regular expressions (topics created later
+	// are picked up).
+	TopicRegex bool   `toml:"topic_regex"`
+	Group      string `toml:"group"` // consumer group; default "vigil"
+	// StartOffset is where a partition without a committed offset starts:
+	// "earliest" (default) or "latest".
+	StartOffset string `toml:"start_offset"`
+	// TopicIndex names the index of a topic's documents (else their
+	// data_stream.* fields, as for _bulk, else Index).
+	TopicIndex      map[string]string `toml:"topic_index"`
+	MaxMessageBytes int               `toml:"max_message_bytes"` // larger messages go to the dead-letter topic; default 1 MiB
+	// DeadLetterTopic receives malformed and oversized messages with
+	// headers naming the source and the reason ("": counted and logged only).
+	DeadLetterTopic string `toml:"dead_letter_topic"`
+	// AlertsTopic receives every new or changed alert keyed by its id
+	// (idempotent producer); it is also the group's ledger of alerts already
+	// raised, read on partition assignment so a new owner does not raise
+	// them again.
+	AlertsTopic    string    `toml:"alerts_topic"`
+	SessionTimeout Duration  `toml:"session_timeout"` // group session timeout; default 45s (Kafka's)
+	SASL           KafkaSASL `toml:"sasl"`
+	TLS            KafkaTLS  `toml:"tls"`
+}
+
+// Enabled reports whether the Kafka input is configured.
+func (k *Kafka) Enabled() bool { return len(k.Brokers) > 0 }
+
+// KafkaSASL authenticates to the brokers.
+type KafkaSASL struct {
+	Mechanism string `toml:"mechanism"` // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 ("" = none)
+	Username  string `toml:"username"`
+	Password  string `toml:"password"`
+}
+
+// KafkaTLS encrypts broker connections when Enable (or any file) is set.
+type KafkaTLS struct {
+	Enable     bool   `toml:"enable"`
+	CA         string `toml:"ca"`   // PEM bundle; default the system roots
+	Cert       string `toml:"cert"` // client certificate (PEM), with Key
+	Key        string `toml:"key"`
+	ServerName string `toml:"server_name"`
+	// InsecureSkipVerify disables certificate checks (tests only).
+	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+}
+
+// Investigate configures the process store and alert evidence.
+type Investigate struct {
+	// Retention: how long every host's process events (by event time) and
+	// each alert's evidence (from when it was stored) are kept.
+	Retention Duration `toml:"retention"`
 }
 
 // Auth configures the secrets a request must carry (any one of them).
@@ -189,9 +252,18 @@ func Default() *Config {
 			MaxGroupsPerRule: 100_000,
 			MaxTermsPerRule:  1_000_000,
 		},
-		Logging: Logging{Level: "info"},
+		Logging:     Logging{Level: "info"},
+		Investigate: Investigate{Retention: Duration{7 * 24 * time.Hour}},
+		Kafka: Kafka{Group: "vigil", StartOffset: KafkaEarliest, MaxMessageBytes: 1 << 20,
+			SessionTimeout: Duration{45 * time.Second}},
 	}
 }
+
+// Kafka start offsets.
+const (
+	KafkaEarliest = "earliest"
+	KafkaLatest   = "latest"
+)
 
 // Load reads a config file over the defaults. Unknown keys are errors, so a
 // typo cannot silently disable a sink.
@@ -295,6 +367,12 @@ func (c *Config) Validate() error {
 	if c.LateRetention.Duration <= 0 {
 		bad("late_retention: must be positive")
 	}
+	if c.Partitions < 0 {
+		bad("partitions: must not be negative")
+	}
+	if c.Investigate.Retention.Duration <= 0 {
+		bad("investigate.retention: must be positive")
+	}
 	if c.Limits.MaxAlertsPerWindow < 0 {
 		bad("limits.max_alerts_per_window: must not be negative")
 	}
@@ -343,6 +421,31 @@ func (c *Config) Validate() error {
 		}
 		if w.MaxRetries < 0 {
 			bad("sinks.webhook.max_retries: must not be negative")
+		}
+	}
+	if k := c.Kafka; k.Enabled() {
+		if len(k.Topics) == 0 {
+			bad("kafka.topics: must be set with kafka.brokers")
+		}
+		if k.Group == "" {
+			bad("kafka.group: must be set")
+		}
+		if k.StartOffset != KafkaEarliest && k.StartOffset != KafkaLatest {
+			bad("kafka.start_offset %q: want earliest or latest", k.StartOffset)
+		}
+		if k.MaxMessageBytes <= 0 {
+			bad("kafka.max_message_bytes: must be positive")
+		}
+		if k.SessionTimeout.Duration <= 0 {
+			bad("kafka.session_timeout: must be positive")
+		}
+		switch strings.ToUpper(k.SASL.Mechanism) {
+		case "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		default:
+			bad("kafka.sasl.mechanism %q: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASL.Mechanism)
+		}
+		if (k.TLS.Cert == "") != (k.TLS.Key == "") {
+			bad("kafka.tls: cert and key must be set together")
 		}
 	}
 	switch c.Logging.Level {

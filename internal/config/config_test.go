@@ -54,6 +54,11 @@ max_retries = 3
 		{"tls half", "[tls]\ncert = \"c.pem\"", "cert and key must be set together"},
 		{"file sink path", "[sinks.file]\nmax_files = 2", "sinks.file.path"},
 		{"zero skew", `max_future_skew = "0s"`, "max_future_skew: must be positive"},
+		{"kafka", "[kafka]\nbrokers = [\"k1:9092\"]\ntopics = [\"logs-.*\"]\ntopic_regex = true\nalerts_topic = \"vigil-alerts\"\n[kafka.topic_index]\n\"edr\" = \"logs-endpoint.events.process-default\"\n[kafka.sasl]\nmechanism = \"SCRAM-SHA-512\"\nusername = \"u\"\npassword = \"p\"", ""},
+		{"kafka without topics", "[kafka]\nbrokers = [\"k1:9092\"]", "kafka.topics: must be set"},
+		{"kafka start offset", "[kafka]\nbrokers = [\"k1:9092\"]\ntopics = [\"t\"]\nstart_offset = \"middle\"", `kafka.start_offset "middle"`},
+		{"kafka sasl", "[kafka]\nbrokers = [\"k1:9092\"]\ntopics = [\"t\"]\n[kafka.sasl]\nmechanism = \"GSSAPI\"", "kafka.sasl.mechanism"},
+		{"kafka message size", "[kafka]\nbrokers = [\"k1:9092\"]\ntopics = [\"t\"]\nmax_message_bytes = 0", "kafka.max_message_bytes"},
 		{"negative retention", `late_retention = "-1h"`, "late_retention: must be positive"},
 		{"negative alert cap", "[limits]\nmax_alerts_per_window = -1", "max_alerts_per_window"},
 	}

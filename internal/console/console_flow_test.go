@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +32,14 @@ func TestConsole(t *testing.T) {
 		waitTrue(t, ctx, "the alerts table", `document.querySelectorAll('#alerts tbody tr[data-id]').length >= 5`)
 		shot.take(t, ctx, "alerts")
 
-		run(t, ctx, "filter by host", chromedp.SetValue(chromedp.ID("f-host"), "web-01"), chromedp.Click(chromedp.ID("apply-filters")))
-		waitTrue(t, ctx, "web-01's alerts only", `(() => { const h = [...document.querySelectorAll('#alerts td.host')].map((td) => td.textContent);
-			return h.length >= 1 && h.every((x) => x === 'web-01') && location.hash.includes('host=web-01'); })()`)
+		run(t, ctx, "filter by host", chromedp.SetValue(chromedp.ID("f-host"), investigatedHost), chromedp.Click(chromedp.ID("apply-filters")))
+		waitTrue(t, ctx, investigatedHost+"'s alerts only", `(() => { const h = [...document.querySelectorAll('#alerts td.host')].map((td) => td.textContent);
+			return h.length >= 1 && h.every((x) => x === '`+investigatedHost+`') && location.hash.includes('host=`+investigatedHost+`'); })()`)
 		parents := eval[[]string](t, ctx, `[...document.querySelectorAll('#alerts td.parent')].map((td) => td.textContent)`)
 		if len(parents) != 1 || parents[0] == "" {
-			t.Fatalf("web-01's alerts: parent column %q, want the seed rule's one alert with its parent", parents)
+			t.Fatalf("%s's alerts: parent column %q, want the seed rule's one alert with its parent", investigatedHost, parents)
 		}
-		shot.take(t, ctx, "alerts-web-01")
+		shot.take(t, ctx, "alerts-"+investigatedHost)
 
 		id := eval[string](t, ctx, `document.querySelector('#alerts tbody tr[data-id]').dataset.id`)
 		run(t, ctx, "open the alert", chromedp.Click(chromedp.CSS("#alerts a.rule-link")))
@@ -50,8 +52,11 @@ func TestConsole(t *testing.T) {
 		if !strings.Contains(matched, "sh -c whoami") {
 			t.Fatalf("matched values: %q", matched)
 		}
-		code, _ := v.get(t, "/api/alerts/"+id+"/tree")
-		evidence(t, ctx, code != 404)
+		want := investigatedTree
+		if code, _ := v.get(t, "/api/alerts/"+id+"/tree"); code == 404 {
+			want = nil
+		}
+		evidence(t, ctx, want)
 		shot.take(t, ctx, "alert")
 
 		run(t, ctx, "change status", chromedp.SetValue(chromedp.ID("wf-status"), "acknowledged"),
@@ -88,8 +93,9 @@ func TestConsole(t *testing.T) {
 		run(t, ctx, "rules page", chromedp.Navigate(v.url+"/#/rules"))
 		waitTrue(t, ctx, "the rules table", `document.querySelectorAll('#rules tbody tr').length === 2`)
 		cells := eval[[]string](t, ctx, `[...document.querySelectorAll('#rules tbody tr:first-child td')].map((td) => td.textContent)`)
-		// The sample holds four attacks for the seed rule, one on xss-host.
-		if len(cells) != 7 || cells[1] != "esql" || cells[4] != "5" || cells[3] == "0" || cells[5] == "never" {
+		// Six attacks for the seed rule: the sample's four, xss-host's
+		// and the investigated host's.
+		if len(cells) != 7 || cells[1] != "esql" || cells[4] != "6" || cells[3] == "0" || cells[5] == "never" {
 			t.Fatalf("seed rule row: %q", cells)
 		}
 		shot.take(t, ctx, "rules")
@@ -188,15 +194,31 @@ func signedIn(t *testing.T, ctx context.Context, v *vigil) {
 	eval[chromedp.Void](t, ctx, `sessionStorage.setItem('vigil.token', '`+testToken+`')`)
 }
 
+// treeView is what the alert page's process tree and evidence table show
+// of the alert's focus: its name, pid and command line, its ancestors
+// (root first), its children's names, the matched nodes (all, and among
+// its children) and the evidence table's rows.
+type treeView struct {
+	Focus, FocusPID, FocusCmd string
+	Ancestors, Children       []string
+	Matched, MatchedKids      int
+	Rows                      int
+}
+
+// investigatedTree is investigated()'s tree: the Python parent from its
+// own event (pid, command line) under systemd → sshd → bash, with
+// exactly its seven shell children, all matched.
+var investigatedTree = &treeView{Focus: "python3", FocusPID: " [4200]", FocusCmd: "python3 /tmp/.x/agent.py",
+	Ancestors: []string{"systemd", "sshd", "bash"}, Children: slices.Repeat([]string{"sh"}, 7), Matched: 7, MatchedKids: 7, Rows: 7}
+
 // evidence checks the alert page's evidence, tree and timeline sections:
-// with the evidence endpoints answering (present), the tree shows the Python parent
-// and its seven shell children (matched) and the evidence table the
-// events; while they answer 404, each section says no evidence was
-// recorded.
-func evidence(t *testing.T, ctx context.Context, present bool) {
+// with the evidence endpoints answering, the tree and evidence table show
+// want; while they answer 404 (want nil), each section says no evidence
+// was recorded.
+func evidence(t *testing.T, ctx context.Context, want *treeView) {
 	t.Helper()
 	waitTrue(t, ctx, "the evidence sections", `['evidence', 'tree', 'timeline'].every((s) => { const e = document.querySelector('#' + s); return e && !e.textContent.includes('Loading'); })`)
-	if !present {
+	if want == nil {
 		for _, sec := range []string{"evidence", "tree", "timeline"} {
 			txt := eval[string](t, ctx, `document.querySelector('#`+sec+`').textContent`)
 			if !strings.Contains(strings.ToLower(txt), "no evidence recorded") {
@@ -205,21 +227,24 @@ func evidence(t *testing.T, ctx context.Context, present bool) {
 		}
 		return
 	}
-	type treeView struct {
-		Focus    string
-		Children []string
-		Matched  int
-		Rows     int
-	}
 	tree := eval[treeView](t, ctx, `(() => {
 		const focus = document.querySelector('#process-tree li.role-focus');
 		const kids = focus ? [...focus.querySelectorAll(':scope > details > ul > li')] : [];
-		return { Focus: focus ? focus.querySelector('.pname').textContent : '',
+		const ancestors = [];
+		for (let li = focus && focus.parentElement.closest('li'); li; li = li.parentElement.closest('li')) {
+			ancestors.unshift(li.classList.contains('role-ancestor') ? li.querySelector('.pname').textContent : '?');
+		}
+		const label = focus ? focus.querySelector('.label') : null;
+		return { Focus: label ? label.querySelector('.pname').textContent : '',
+			FocusPID: label && label.querySelector('.pid') ? label.querySelector('.pid').textContent : '',
+			FocusCmd: label ? label.querySelector('.cmd').textContent : '',
+			Ancestors: ancestors,
 			Children: kids.map((li) => li.querySelector('.pname').textContent),
 			Matched: document.querySelectorAll('#process-tree li.matched').length,
+			MatchedKids: kids.filter((li) => li.classList.contains('matched')).length,
 			Rows: document.querySelectorAll('#evidence-table tbody tr').length };
 	})()`)
-	if !strings.HasPrefix(tree.Focus, "python") || len(tree.Children) < 7 || tree.Matched < 7 || tree.Rows < 7 {
-		t.Errorf("process tree / evidence: %+v", tree)
+	if !reflect.DeepEqual(tree, *want) {
+		t.Errorf("process tree / evidence:\n got %+v\nwant %+v", tree, *want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,7 +78,8 @@ func TestEvidenceView(t *testing.T) {
 	run(t, ctx, "open the console", chromedp.Navigate(srv.URL+"/"))
 	eval[chromedp.Void](t, ctx, `sessionStorage.setItem('vigil.token', '')`)
 	run(t, ctx, "open the alert", chromedp.Navigate(srv.URL+"/#/alert/A1"))
-	evidence(t, ctx, true)
+	evidence(t, ctx, &treeView{Focus: "python3", FocusPID: " [2]", FocusCmd: "python3 app.py", Ancestors: []string{"systemd"},
+		Children: append(slices.Repeat([]string{"sh"}, 7), "cat"), Matched: 7, MatchedKids: 7, Rows: 7})
 	type view struct {
 		Roots                           []string
 		Cmd                             string

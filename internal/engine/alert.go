@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type Alert struct {
 	Fields   map[string]any // the alert document, flat dotted keys
 	Columns  []string       // the query's result columns, in order (for summaries)
 	GroupBy  []string       // the BY columns identifying the alert's group, if aggregating
+	// GroupKey is the row's BY values as esql.GroupKey encodes them ("" when
+	// not aggregating): evidence capture matches input rows to it.
+	GroupKey string
 
 	row  []string   // the row's non-null columns that are source fields (they win over MergeSource's document)
 	rule *rule.Rule // for the severity, risk score and name overrides
@@ -76,6 +80,23 @@ func groupKey(cols []esql.Column, row []doc.Value, by []string) string {
 		b.WriteByte(0)
 	}
 	return b.String()
+}
+
+// byValues encodes the row's BY values in BY order (esql.GroupKey), or ""
+// when a BY column is not in the result (dropped or renamed after STATS).
+func byValues(cols []esql.Column, row []doc.Value, by []string) string {
+	if len(by) == 0 {
+		return ""
+	}
+	kv := make([]doc.Value, len(by))
+	for i, n := range by {
+		j := slices.IndexFunc(cols, func(c esql.Column) bool { return c.Name == n })
+		if j < 0 {
+			return ""
+		}
+		kv[i] = row[j]
+	}
+	return esql.GroupKey(kv)
 }
 
 func hasIdentity(cols []esql.Column) bool {
@@ -192,7 +213,7 @@ func BuildAlert(r *rule.Rule, cols []esql.Column, row []doc.Value, by []string, 
 		f["vigil.execution.range.lte"] = ex.To.UTC().Format(alertTime)
 	}
 	ruleFields(f, r, ex)
-	a := &Alert{ID: id, RuleID: r.RuleID, Fields: f, Columns: names, GroupBy: by, row: srcKeys, rule: r}
+	a := &Alert{ID: id, RuleID: r.RuleID, Fields: f, Columns: names, GroupBy: by, GroupKey: byValues(cols, row, by), row: srcKeys, rule: r}
 	a.applyOverrides()
 	return a
 }

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"vigil/internal/doc"
-	"vigil/internal/source"
 )
 
 // bannedSource are the top-level objects Kibana never copies from a source
@@ -238,34 +237,22 @@ func FetchSources(files []string, alerts []*Alert) error {
 			want[id] = append(want[id], a)
 		}
 	}
-	var readable []string
-	for _, f := range files {
-		if f != "-" {
-			readable = append(readable, f)
-		}
-	}
-	if len(want) == 0 || len(readable) == 0 {
+	if len(want) == 0 {
 		return nil
 	}
-	r := &source.Reader{OnProblem: func(source.Problem) {}}
-	pool := source.NewChunkPool(2, source.DefaultChunkSize)
-	err := r.Chunks(readable, pool, func(c *source.Chunk) {
-		defer pool.Release(c)
-		c.Lines(func(_ int, line []byte) {
-			if len(want) == 0 {
-				return
-			}
-			id, src, index, ok := sourceOf(line, want)
-			if !ok {
-				return
-			}
-			for _, a := range want[id] {
-				a.MergeSource(src, index)
-			}
-			delete(want, id) // the first document with an id is the one
-		})
+	return EachLine(files, func(line []byte) {
+		if len(want) == 0 {
+			return
+		}
+		id, src, index, ok := sourceOf(line, want)
+		if !ok {
+			return
+		}
+		for _, a := range want[id] {
+			a.MergeSource(src, index)
+		}
+		delete(want, id) // the first document with an id is the one
 	})
-	return err
 }
 
 // sourceOf returns a line's document when its _id is wanted: a search

@@ -29,6 +29,17 @@ func declaredColumns(query string, cat esql.Catalog, err error) esql.Catalog {
 	if rerr != nil {
 		return nil
 	}
+	extra := declareFields(m, names, cat)
+	if extra == nil {
+		return nil
+	}
+	return &withFields{cat, extra}
+}
+
+// declareFields returns the fields of names that m declares by pattern (nil
+// when none), recording them in the catalog so documents are decoded with
+// the types the query is compiled with.
+func declareFields(m *doc.Mapping, names []string, cat esql.Catalog) *doc.Mapping {
 	extra := doc.NewMapping()
 	for _, n := range names {
 		if f, ok := m.DeclaredField(n); ok {
@@ -41,20 +52,29 @@ func declaredColumns(query string, cat esql.Catalog, err error) esql.Catalog {
 	if c, ok := cat.(*Catalog); ok {
 		c.declare(extra)
 	}
-	return &withFields{cat, extra}
+	return extra
 }
 
 // unknownColumns lists the names of an analysis error's "Unknown column [x]".
 func unknownColumns(err error) []string {
 	var out []string
 	for _, e := range esqlErrors(err) {
-		if rest, ok := strings.CutPrefix(e.Msg, "Unknown column ["); ok {
-			if i := strings.IndexByte(rest, ']'); i > 0 {
-				out = append(out, rest[:i])
-			}
+		if name, ok := unknownColumn(e.Msg); ok {
+			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// unknownColumn reads the name of an "Unknown column [x]" error message
+// (ES|QL's and EQL's wording alike).
+func unknownColumn(msg string) (string, bool) {
+	if rest, ok := strings.CutPrefix(msg, "Unknown column ["); ok {
+		if i := strings.IndexByte(rest, ']'); i > 0 {
+			return rest[:i], true
+		}
+	}
+	return "", false
 }
 
 // withFields is a catalog with a few more fields where its own has none.

@@ -10,14 +10,13 @@ import (
 // for the ES|QL rules): a run every rule interval, aligned to multiples of
 // it since the epoch, each searching [run - lookback, run] on the rule's
 // timestamp field (both ends inclusive) with max_signals as the search
-// size — the first matches (events, or sequences found within the run's
-// window) in timestamp, tiebreaker and input order, as Kibana's EQL search
+// size — the first matches (events, or sequences or samples found within
+// the run's window) in timestamp, tiebreaker and input order, as Kibana's EQL search
 // (build_eql_search_request.ts: a range filter on the run's window, size
 // max_signals) returns them. Alert ids do not depend on the run (an
 // event's is the rule and the event, a sequence's its events'), so what
 // two overlapping runs find alerts once. RunReport.Events counts the run's
-// candidate events (after exceptions: an event query's matches, a
-// sequence's events of its indices that passed its prefilter), not every
+// candidate events (after exceptions: eql.Query.Candidate's), not every
 // event of its indices.
 func (h *EQLHunt) Replay(execUUID func(rule string, at time.Time) string) (alerts []*Alert, reports []RunReport) {
 	for _, r := range h.rules {
@@ -75,7 +74,7 @@ func (r *EQLRule) runAlerts(events []*doc.Document, ex Execution, seen map[strin
 			alerts = append(alerts, a)
 		}
 	}
-	if r.Query.IsSequence() {
+	if r.Query.HasStages() { // a sequence or a sample
 		for _, s := range res.Sequences {
 			for _, a := range sequenceAlerts(r.Rule, s, ex) {
 				add(a)

@@ -3,14 +3,18 @@ package engine
 // EQL rules (type = "eql") cannot be lowered to ES|QL (sequences have no
 // ES|QL form), so they run on their own path: an EQLHunt collects, per
 // rule, the events of the rule's indices that can take part in a result
-// (an event query's matches; for a sequence, every event of its indices),
+// (eql.Query.Candidate: an event query's matches; for a sequence or a
+// sample, the events of its stages and until),
 // projected to the query's fields, and at Finish runs eql.Query.Search over
 // them — sorted by timestamp, tiebreaker, then input order, as
 // Elasticsearch's EQL search orders them — with the rule's max_signals as
 // the search size. Alerts are shaped by BuildAlert; sequences as Kibana's
-// build_alert_group_from_sequence.ts writes them (see sequenceAlerts).
-// EQLHunt.Replay runs them on Kibana's schedule (eqlreplay.go), the live
-// engine in `vigil serve` (live_eql.go), with the same alerts.
+// build_alert_group_from_sequence.ts writes them (see sequenceAlerts), and
+// samples alike: Elasticsearch returns samples under hits.sequences, and
+// Kibana's EQL executor (rule_types/eql/eql.ts) wraps whatever it finds
+// there with wrapSequences. EQLHunt.Replay runs them on Kibana's schedule
+// (eqlreplay.go), the live engine in `vigil serve` (live_eql.go), with the
+// same alerts.
 
 import (
 	"crypto/sha256"
@@ -107,6 +111,14 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 	}
 	q, err := eql.Compile(r.Query, m, opts)
 	if err != nil {
+		// Fields the index patterns' mappings declare by pattern compile as
+		// they do in ES|QL rules (see declaredColumns).
+		if extra := declareFields(m, unknownEQLColumns(err), cat); extra != nil {
+			fill(m, extra)
+			q, err = eql.Compile(r.Query, m, opts)
+		}
+	}
+	if err != nil {
 		return nil, eqlRuleError(r, err)
 	}
 	er := &EQLRule{Rule: r, Query: q, index: index, mapping: m}
@@ -116,6 +128,21 @@ func CompileEQL(r *rule.Rule, cat esql.Catalog) (*EQLRule, error) {
 		}
 	}
 	return er, nil
+}
+
+// unknownEQLColumns lists the names of an EQL error's "Unknown column [x]".
+func unknownEQLColumns(err error) []string {
+	var list eql.ErrorList
+	if !errors.As(err, &list) {
+		return nil
+	}
+	var out []string
+	for _, e := range list {
+		if name, ok := unknownColumn(e.Msg); ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // eqlRuleError re-positions EQL errors (line:col within the query) as
@@ -286,7 +313,7 @@ func (h *EQLHunt) push(d *doc.Document, filtered bool) {
 		if r.r.filteredOut(d) {
 			continue
 		}
-		if !r.r.Query.IsSequence() && !r.r.Query.Match(d) {
+		if !r.r.Query.Candidate(d) {
 			continue
 		}
 		if len(r.events) >= limit {
@@ -313,7 +340,7 @@ func (h *EQLHunt) Finish(now time.Time, execUUID string) []*RuleResult {
 		if res.Dropped > 0 {
 			rr.Warnings = append(rr.Warnings, itoa(int64(res.Dropped))+" pending sequences dropped by the sequence cap")
 		}
-		if r.r.Query.IsSequence() {
+		if r.r.Query.HasStages() {
 			rr.Rows = len(res.Sequences)
 			for _, s := range res.Sequences {
 				rr.Alerts = append(rr.Alerts, sequenceAlerts(r.r.Rule, s, ex)...)

@@ -59,6 +59,34 @@ func TestEQLHunt(t *testing.T) {
 	}
 }
 
+// EQL rules resolve fields as Elasticsearch's EQL search does: a field no
+// index of the rule's patterns maps is an "Unknown column" error; fields an
+// integration declares by pattern compile with no input, as in ES|QL rules.
+func TestCompileEQLFields(t *testing.T) {
+	for _, c := range []struct {
+		index, query, wantErr string
+	}{
+		{"logs-endpoint.events.file-*", `file where file.Ext.original.path : "/bin/*"`, ""},
+		{"logs-endpoint.events.process-*", `file where file.Ext.original.path : "/bin/*"`, "Unknown column [file.Ext.original.path]"},
+		{"logs-auditd_manager.auditd-*", `process where auditd.data.syscall == "prctl" and auditd.data.a0 == "f"`, ""},
+		{"logs-auditd_manager.auditd-*", `process where auditd.data.socket.family == "ipv4" and auditd.data.argc > 2`, ""},
+		{"auditbeat-*", `process where auditd.data.syscall == "socket" and auditd.data.a1 == "2"`, ""},
+		{"logs-endpoint.events.process-*", `process where auditd.data.syscall == "prctl"`, "Unknown column [auditd.data.syscall]"},
+		{"logs-auditd_manager.auditd-*", `process where auditd.data.nope == "x"`, "Unknown column [auditd.data.nope]"},
+		{"logs-kubernetes.audit_logs-*", "any where `kubernetes.audit.user.extra.authentication.kubernetes.io/pod-name` == \"p\"", ""},
+		{"logs-kubernetes.audit_logs-*", `any where kubernetes.audit.nope == "p"`, "Unknown column [kubernetes.audit.nope]"},
+	} {
+		r := &rule.Rule{Path: "r.toml", Type: "eql", Index: []string{c.index}, Query: c.query}
+		_, err := CompileEQL(r, &Catalog{})
+		if got := ""; err != nil && c.wantErr == "" || err == nil && c.wantErr != "" || err != nil && !strings.Contains(err.Error(), c.wantErr) {
+			if err != nil {
+				got = err.Error()
+			}
+			t.Errorf("%s over %s: error %q, want %q", c.query, c.index, got, c.wantErr)
+		}
+	}
+}
+
 // An EQL error is reported at its file:line:col in the rule file.
 func TestCompileEQLErrorPosition(t *testing.T) {
 	r := &rule.Rule{Path: "r.toml", QueryLine: 10, Type: "eql", Query: "process where\n  process.nam == \"sh\""}
@@ -82,6 +110,7 @@ func TestEQLExceptions(t *testing.T) {
 		ev(4, "process", "h3", "alice"), ev(5, "network", "h3", "alice"),
 	}
 	const seq = `sequence by host.name [process where process.name == "sh"] [network where true]`
+	const smp = `sample by host.name [network where true] [process where process.name == "sh"]`
 	cases := []struct {
 		name, query, except string // except: the user.name the item removes ("" none)
 		wantHosts           string // host.name of each alerting event, in order
@@ -93,6 +122,9 @@ func TestEQLExceptions(t *testing.T) {
 		{"event rule other item", `process where process.name == "sh"`, "carol", "h1,h2,h3", 3, 0},
 		{"sequence", seq, "", "h1,h1,h2,h2,h3,h3", 3, 0},
 		{"sequence excepted in either stage", seq, "bob", "h3,h3", 1, 2},
+		// a sample lists its events in stage order: network, then process
+		{"sample", smp, "", "h1,h1,h2,h2,h3,h3", 3, 0},
+		{"sample excepted in either stage", smp, "bob", "h3,h3", 1, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,6 +167,36 @@ func TestEQLExceptions(t *testing.T) {
 	}
 }
 
+// A sample rule alerts as Kibana wraps what Elasticsearch returns under
+// hits.sequences: one building block per event, in stage order (not time
+// order), and a shell alert whose id is their group id.
+func TestEQLSampleAlerts(t *testing.T) {
+	lines := []string{
+		`{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"host":{"name":"h1"}}`,
+		`{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"network"},"host":{"name":"h1"}}`,
+		`{"@timestamp":"2026-01-01T00:00:02Z","event":{"category":"network"},"host":{"name":"h2"}}`,
+	}
+	h := NewEQLHunt([]*EQLRule{eqlTestRule(t, `sample by host.name [network where true] [process where true]`, 100)})
+	h.UnindexedMatchAll = true
+	pushEQLLines(t, h, lines)
+	rr := h.Finish(time.Unix(0, 0), "x")[0]
+	if rr.Rows != 1 || len(rr.Alerts) != 3 {
+		t.Fatalf("%d rows, %d alerts; want 1 sample: 2 building blocks and a shell", rr.Rows, len(rr.Alerts))
+	}
+	shell := rr.Alerts[2]
+	for i, want := range []string{"2026-01-01T00:00:01.000Z", "2026-01-01T00:00:00.000Z"} {
+		a := rr.Alerts[i]
+		if a.Fields["kibana.alert.original_time"] != want || a.Fields["kibana.alert.group.index"] != i ||
+			a.Fields["kibana.alert.group.id"] != shell.ID || a.Fields["kibana.alert.building_block_type"] != "default" {
+			t.Errorf("building block %d: time %v index %v group %v, want %s %d %s", i, a.Fields["kibana.alert.original_time"],
+				a.Fields["kibana.alert.group.index"], a.Fields["kibana.alert.group.id"], want, i, shell.ID)
+		}
+	}
+	if shell.Fields["kibana.alert.group.id"] != shell.ID {
+		t.Errorf("shell group id %v, want %s", shell.Fields["kibana.alert.group.id"], shell.ID)
+	}
+}
+
 // pushEQLLines decodes the lines as the hunt does (projected to its fields,
 // AutoID) and pushes them to h.
 func pushEQLLines(t *testing.T, h *EQLHunt, lines []string) {
@@ -168,6 +230,9 @@ func TestEQLReplay(t *testing.T) {
 			[]string{"00:00:01", "00:00:02", "00:05:30", "00:06:00"}},
 		{`sequence [process where true] [process where true]`, "00:00:01,00:00:02,00:00:01,00:04:30,00:05:30,00:04:30", "00:05:3/3/0,00:10:3/3/0",
 			[]string{"00:00:01", "00:00:02", "00:04:30", "00:05:30", "00:06:00"}},
+		// a sample per run: its first two candidates in input order
+		{`sample [process where true] [process where true]`, "00:00:02,00:00:01,00:00:02,00:04:30,00:05:30,00:04:30", "00:05:3/3/0,00:10:3/3/0",
+			[]string{"00:00:02", "00:00:01", "00:04:30", "00:05:30", "00:06:00"}},
 	} {
 		var lines []string
 		for _, at := range tc.at {

@@ -78,6 +78,35 @@ func ReadSources(rules []*CompiledRule) bool {
 	return false
 }
 
+// DecodeFields is every field the rules read plus what routing (the
+// data_stream.* fields), time (each rule's timestamp) and the per-source
+// watermarks need: decoders project to it and skip the rest of each event.
+func DecodeFields(rules []*CompiledRule, eqlRules []*EQLRule) []string {
+	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
+	for _, f := range SourceFields() {
+		set[f] = true
+	}
+	for _, cr := range rules {
+		for _, f := range cr.Fields() {
+			set[f] = true
+		}
+		if cr.Rule.TimestampField != "" {
+			set[cr.Rule.TimestampField] = true
+		}
+	}
+	for _, er := range eqlRules {
+		for _, f := range er.Fields() {
+			set[f] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ruleError re-positions ES|QL errors (line:col within the query) as
 // file:line:col within the rule file.
 func ruleError(r *rule.Rule, err error) error {

@@ -2,12 +2,16 @@
 // which index a document belongs to, the time ranges a rule's runs cover
 // (one sweep, or Kibana's schedule replayed), max_signals, alert identity and
 // de-duplication, and building Kibana-shaped alert documents (with the
-// source document of a non-aggregating rule's row, read again by _id). It decides when
+// source document of a non-aggregating rule's row, read again by _id, or in
+// the live engine kept from ingest: live_sources.go). It decides when
 // a query's aggregating stage runs, never what it computes. EQL rules, which
 // have no ES|QL form, run on a path of their own (eqlrule.go); new_terms
 // rules' runs compare with a history window (newterms.go: the sweep,
 // newterms_replay.go, live_newterms.go); alert suppression groups alerts
-// (suppression.go).
+// (suppression.go). The live engine of `vigil serve` (live.go) runs on
+// every core split by agent (partitioned.go, with the Kafka-compatible
+// partition key in partition_key.go); its group limit is fair per source
+// (live_grouplimit.go).
 package engine
 
 import (

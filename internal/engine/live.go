@@ -60,6 +60,11 @@ type Live struct {
 	Unindexed int64
 	caps      []CapReport
 	eql       []*liveEQLRule // see live_eql.go
+	src       liveSources    // see live_sources.go
+	// pinned: a partition of a Partitioned engine, whose watermark is the
+	// one pin set over every partition's sources, not its own sources'.
+	pinned     bool
+	pinnedMark int64
 }
 
 // Mode is how the live engine evaluates a rule.
@@ -100,7 +105,8 @@ type LiveOptions struct {
 	AllowedLateness time.Duration
 	// MaxGroups caps the live STATS groups (or buffered rows) per rule:
 	// past it, events that would add state are refused and counted
-	// (RuleStats.Overflow) instead of growing memory.
+	// (RuleStats.Overflow) instead of growing memory. Real-time rules
+	// share it fairly between sources (see groupShare).
 	MaxGroups     int
 	IndexFallback string
 	Clock         Clock
@@ -118,6 +124,10 @@ type LiveOptions struct {
 	// MaxTerms caps the value combinations a new_terms rule keeps
 	// (live_newterms.go; 0: DefaultMaxTerms).
 	MaxTerms int
+	// MaxSourceBytes caps the event sources kept between two Flushes for
+	// query and new_terms rules' alerts (live_sources.go; 0:
+	// DefaultMaxSourceBytes).
+	MaxSourceBytes int64
 	// MaxAlertsPerWindow caps a real-time run's distinct alerts (0: no cap,
 	// the default — Kibana's max_signals protects Kibana's per-run writes,
 	// and real-time alerts are not per run). Capped runs are reported
@@ -170,6 +180,8 @@ type liveRule struct {
 	reopen map[int64]bool
 	// Exceptions: source events and alerts removed per item.
 	excepted, exceptedRows []int64
+	// The group limit's accounting (see admits).
+	groupShare
 	// scheduled
 	buf     []bufferedDoc
 	lastRun int64 // ms; 0 = never
@@ -191,6 +203,8 @@ type liveRun struct {
 	// emitted and dropped count alerts under MaxAlertsPerWindow.
 	emitted map[string]bool
 	dropped int
+	// bySource is the groups each source added to exec (see admits).
+	bySource map[string]int
 }
 
 type bufferedDoc struct {
@@ -229,8 +243,12 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 	if opts.MaxTerms <= 0 {
 		opts.MaxTerms = DefaultMaxTerms
 	}
+	if opts.MaxSourceBytes <= 0 {
+		opts.MaxSourceBytes = DefaultMaxSourceBytes
+	}
 	opts.Watermark.Skew = opts.MaxFutureSkew
 	l := &Live{opts: opts, wm: NewWatermarks(opts.Watermark), watermark: math.MinInt64, floor: math.MinInt64, admitted: math.MaxInt64}
+	l.src.max = opts.MaxSourceBytes
 	for _, cr := range rules {
 		m := Realtime
 		if opts.Mode != nil {
@@ -305,11 +323,15 @@ func (l *Live) Push(d *doc.Document) bool {
 			}
 			continue
 		}
+		passed := r.passed()
 		if r.cr.Rule.NewTerms != nil {
 			l.pushTerms(r, d)
-			continue
+		} else {
+			l.pushRealtime(r, d, t, at.source)
 		}
-		l.pushRealtime(r, d, t)
+		if r.passed() > passed {
+			l.src.keep(d)
+		}
 	}
 	return l.pushEQL(d, index, &at) || routed
 }
@@ -355,7 +377,7 @@ func (l *Live) admit(d *doc.Document, r *rule.Rule, at *eventArrival, noTime, fu
 // marks for Reevaluate the runs it is late for: final runs, and — when its
 // time window is already finalised (before the rule's cutoff) — every run,
 // since their executions were promised no such event.
-func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
+func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string) {
 	lateWindow := r.windowed && t < r.cutoff
 	late, refused := false, false
 	first := ceilDiv(t, r.interval) * r.interval
@@ -367,19 +389,16 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64) {
 			}
 			continue
 		}
-		run := r.runs[at]
-		if run == nil {
-			if r.groups() >= l.opts.MaxGroups {
-				refused = true
-				continue
-			}
-			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
-			r.runs[at] = run
-		} else if r.groups() >= l.opts.MaxGroups {
+		if !r.admits(source, l.opts.MaxGroups) {
 			refused = true
 			continue
 		}
-		run.exec.Push(d)
+		run := r.runs[at]
+		if run == nil {
+			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
+			r.runs[at] = run
+		}
+		r.push(run, d, source)
 		run.events++
 		run.dirty = true
 	}
@@ -438,6 +457,7 @@ func (l *Live) Flush() ([]Update, error) {
 	var out []Update
 	idx := map[string]int{}
 	now := l.opts.Clock.Now()
+	defer l.src.reset()
 	l.advance(now.UnixMilli())
 	out = append(out, l.flushEQL(now)...)
 	lateness := l.opts.AllowedLateness.Milliseconds()
@@ -487,10 +507,12 @@ func (l *Live) Flush() ([]Update, error) {
 			}
 			out = mergeUpdates(out, l.alerts(r, run, res, at, now, final, late), idx)
 			if final {
+				r.release(run)
 				delete(r.runs, at)
 				r.closed = max(r.closed, at)
 			}
 		}
+		r.publish()
 	}
 	return out, nil
 }
@@ -535,6 +557,9 @@ func (l *Live) alerts(r *liveRule, run *liveRun, res *esql.Result, at int64, now
 			continue
 		}
 		seen[a.ID] = true
+		if r.cr.carriesSource() && !l.src.merge(a) {
+			continue // raised before, with its source (live_sources.go)
+		}
 		if limit > 0 && !run.emitted[a.ID] {
 			if len(run.emitted) >= limit {
 				dropped++
@@ -594,10 +619,14 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 			w := wins[i]
 			exec := r.cr.Query.NewExecution()
 			var events int64
+			var docs []*doc.Document // for alerts carrying their event's source
 			for _, b := range r.buf {
 				if b.t >= w.from && b.t <= w.to { // Kibana's range filter: gte and lte
 					exec.Push(b.d)
 					events++
+					if r.cr.carriesSource() {
+						docs = append(docs, b.d)
+					}
 				}
 			}
 			res, err := exec.Finish()
@@ -622,6 +651,7 @@ func (l *Live) Tick() ([]Update, []RunReport, error) {
 				rep.Alerts++
 				out = append(out, Update{Alert: a, Run: now, Final: true})
 			}
+			mergeUpdateSources(out[len(out)-rep.Alerts:], docs)
 			reports = append(reports, rep)
 		}
 		r.lastRun, r.nextRun = nowMs, nowMs+r.interval
@@ -753,7 +783,11 @@ func (l *Live) Observe(source string, t int64) {
 // advance recomputes the watermark and the retention floor at wall time
 // now (ms). The watermark never moves back.
 func (l *Live) advance(now int64) {
-	l.watermark = max(l.watermark, l.wm.Value(now))
+	v := l.wm.Value(now)
+	if l.pinned {
+		v = l.pinnedMark
+	}
+	l.watermark = max(l.watermark, v)
 	if l.watermark != math.MinInt64 && l.opts.Retention > 0 {
 		l.floor = max(l.floor, l.watermark-l.opts.Retention.Milliseconds())
 	}

@@ -39,9 +39,7 @@ package engine
 // of the run.
 
 import (
-	"encoding/json"
 	"math"
-	"strings"
 	"time"
 
 	"vigil/internal/doc"
@@ -216,30 +214,6 @@ func (l *Live) flushEQL(now time.Time) []Update {
 // time (ms) that raised it, so a restart deriving it again names it alike.
 func (l *Live) eqlExecution(r *liveEQLRule, t int64, now time.Time) Execution {
 	return Execution{UUID: l.opts.ExecUUID(r.r.Rule.RuleID, time.UnixMilli(t).UTC()), Time: now, Indices: r.r.index}
-}
-
-// mergeEventSources merges into each alert of a single event the JSON
-// document it came as (doc.Document.Source, when the decoder kept it), as
-// a hunt merges the input's (FetchSources).
-func mergeEventSources(alerts []*Alert, docs []*doc.Document) {
-	for _, a := range alerts {
-		id := a.SourceID()
-		if id == "" {
-			continue
-		}
-		for _, d := range docs {
-			if d.ID != id || d.Source == "" {
-				continue
-			}
-			var src map[string]any
-			dec := json.NewDecoder(strings.NewReader(d.Source))
-			dec.UseNumber()
-			if dec.Decode(&src) == nil {
-				a.MergeSource(src, "")
-			}
-			break
-		}
-	}
 }
 
 // tickEQL runs the scheduled EQL rules due at now (see Tick).

@@ -86,7 +86,11 @@ func (l *Live) Reevaluate(src Source) ([]Update, error) {
 			}
 			for at := ceilDiv(t, r.interval) * r.interval; at <= t+r.lookback; at += r.interval {
 				if e := runs[at]; e != nil {
+					passed := e.Matched()
 					e.Push(d)
+					if r.cr.carriesSource() && e.Matched() > passed {
+						l.src.keep(d) // its alert is raised again: with its source
+					}
 				}
 			}
 		}
@@ -114,6 +118,7 @@ func (l *Live) Reevaluate(src Source) ([]Update, error) {
 				run = &liveRun{at: b.at}
 				r.runs[b.at] = run
 			}
+			r.release(run) // the rebuilt groups are no source's
 			run.exec, run.dirty, run.late = b.exec, true, true
 			continue
 		}

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -23,17 +21,7 @@ import (
 // same events — and without Reevaluate they would not.
 func TestLiveLateDifferential(t *testing.T) {
 	cr, dec := liveFixture(t, nil)
-	var buf bytes.Buffer
-	if _, err := sample.Generate(&buf, sample.Config{Seed: 5, Scenarios: true, Hosts: 4}); err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	lines = append(lines, seedFixture()...)
+	lines := sampleLines(t, sample.Config{Seed: 5, Scenarios: true, Hosts: 4})
 
 	sw := NewSweep([]*CompiledRule{cr})
 	pushSweep(t, sw, dec, lines)

@@ -39,5 +39,20 @@ func TestLiveMatched(t *testing.T) {
 		if got := live.Stats()[0].Matched; got != ref.Matched() {
 			t.Errorf("%v: matched %d, want %d", mode, got, ref.Matched())
 		}
+		// Partitioned (by agent.id: the hosts' events in different
+		// partitions) sums its partitions' counts.
+		parts := NewPartitioned([]*CompiledRule{cr}, LiveOptions{Clock: &fakeClock{base.Add(10 * time.Minute)},
+			Mode: func(*rule.Rule) Mode { return mode }}, 4)
+		for _, line := range lines {
+			d, err := dec.Decode([]byte(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts.Push(d)
+		}
+		if got := parts.Stats()[0].Matched; got != ref.Matched() {
+			t.Errorf("%v, 4 partitions of %d: matched %d, want %d", mode, parts.Partitions(), got, ref.Matched())
+		}
+		parts.Close()
 	}
 }

@@ -83,6 +83,9 @@ func (l *Live) flushTerms(r *liveRule, now time.Time) ([]Update, error) {
 		return nil, fmt.Errorf("rule %q: %w", r.cr.Rule.Name, err)
 	}
 	ups, _ := l.newTerms(r, res, now, 0, time.Time{})
+	for _, u := range ups {
+		l.src.merge(u.Alert) // its first event was pushed since the last Flush
+	}
 	return ups, nil
 }
 
@@ -94,12 +97,14 @@ func (l *Live) tickTerms(r *liveRule, now time.Time) ([]Update, RunReport, error
 	rep := RunReport{Rule: r.cr.Rule.Name, Time: now, From: now.Add(-r.cr.Rule.Lookback), To: now}
 	exec := r.cr.Query.NewExecution()
 	kept := r.buf[:0]
+	var docs []*doc.Document
 	for _, b := range r.buf {
 		if b.t > nowMs { // for a later run
 			kept = append(kept, b)
 			continue
 		}
 		exec.Push(b.d)
+		docs = append(docs, b.d)
 		rep.Events++
 	}
 	clear(r.buf[len(kept):])
@@ -111,6 +116,7 @@ func (l *Live) tickTerms(r *liveRule, now time.Time) ([]Update, RunReport, error
 	}
 	rep.Rows = len(res.Rows)
 	ups, dropped := l.newTerms(r, res, now, r.cr.Rule.MaxSignals, now)
+	mergeUpdateSources(ups, docs)
 	rep.Alerts, rep.Truncated = len(ups), dropped
 	if dropped > 0 {
 		l.caps = append(l.caps, CapReport{Rule: r.cr.Rule, Window: now, From: rep.From, Cap: r.cr.Rule.MaxSignals, Dropped: dropped})

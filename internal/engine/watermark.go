@@ -22,10 +22,10 @@ import (
 //   - A source silent for Idle (wall clock) stops holding time back; when
 //     every source is silent, the newest of them stands.
 //
-// It is a value per engine, fed in the order that engine evaluates events,
-// so a partitioned engine (one per core, or per Kafka partition) keeps one
-// per partition: a partition closes its windows on the sources it has
-// seen, whatever the others do.
+// It is a value per engine, fed in the order that engine evaluates events.
+// Partitioned keeps one over every partition's sources and sets its value
+// in each partition; a Kafka consumer's engine per owned partition has
+// only the sources it reads.
 type Watermarks struct {
 	opts    WatermarkOptions
 	sources map[string]*sourceMark

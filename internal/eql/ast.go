@@ -94,10 +94,12 @@ type Pipe struct {
 	N    int
 }
 
-// AST is a parsed query: an event query (Event set) or a sequence.
+// AST is a parsed query: an event query (Event set), a sequence or a
+// sample (Stages and By set for both).
 type AST struct {
 	Event    *EventFilter
 	Sequence bool
+	Sample   bool
 	By       []Expr // sequence by …
 	MaxSpan  time.Duration
 	Stages   []Stage

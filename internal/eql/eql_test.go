@@ -252,7 +252,12 @@ func TestErrors(t *testing.T) {
 		{`process where process.pid == "x"`, `line 1:15: first argument of [process.pid == "x"] must be [keyword], found value [process.pid] type [long]`},
 		{`process where`, `line 1:14: mismatched input <EOF> expecting {<expression>}`},
 		{`process where process.pid == "a\"b"`, `line 1:15: first argument of [process.pid == "a\"b"] must be [keyword], found value [process.pid] type [long]`},
-		{`sample by x [any where true]`, `line 1:1: sample queries are not supported yet`},
+		{`sample by x [any where true] [any where true]`, `line 1:11: Unknown column [x]`},
+		{`sample by process.pid [any where true]`, `line 1:39: A sample requires a minimum of 2 queries, found [1]`},
+		{`sample by process.pid with maxspan=1s [any where true] [any where true]`, `line 1:23: mismatched input 'with' expecting '['`},
+		{`sample by process.pid [any where true] [any where true] until [any where true]`, `line 1:57: mismatched input 'until' expecting {<EOF>, '|', '['}`},
+		{`sample by process.pid [any where true] ![any where true]`, `line 1:40: Missing events are not supported in sample queries`},
+		{`sample by process.pid [any where true] with runs=2 [any where true]`, `line 1:23: with runs is not supported in sample queries`},
 	} {
 		_, err := Compile(tc.q, m, Options{})
 		var el ErrorList
@@ -294,6 +299,7 @@ func FuzzParse(f *testing.F) {
 		`sequence by a with maxspan=1d [any where a == ?"x\y"] by b [file where """q"""] until [x where y]| head 3 | tail 1`,
 		`any where concat(a, "\u{1F600}") like~ "*" or -(-3) % 2 != b`,
 		`'`, `"`, `"""`, "`", `process where ((((`,
+		`sample by ?user.name, process.pid [process where true] by process.parent.pid [file where true] by process.pid | tail 2`,
 	} {
 		f.Add(s)
 	}

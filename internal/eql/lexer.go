@@ -11,10 +11,11 @@
 //   - execute: event queries ordered by timestamp then tiebreaker with
 //     size/head/tail (Query.Search), and sequences — join keys, maxspan,
 //     until, runs, missing events — by a streaming Sequencer (Push/Flush)
-//     that follows Elasticsearch's SequenceMatcher, with bounded state.
+//     that follows Elasticsearch's SequenceMatcher, with bounded state;
+//     samples (`sample by`) as Elasticsearch's SampleIterator answers them
+//     over a batch (sample.go).
 //
-// Samples (`sample by`) and pipes other than head and tail are rejected
-// with an error. The conformance runner over Elasticsearch's own EQL tests
+// Pipes other than head and tail are rejected with an error. The conformance runner over Elasticsearch's own EQL tests
 // is in the spec subpackage (cmd/eqlspec).
 package eql
 

@@ -82,8 +82,7 @@ func (p *parser) statement() *AST {
 	case p.is("sequence"):
 		p.sequence(ast)
 	case p.is("sample"):
-		p.errorf(p.tok.Pos, "sample queries are not supported yet")
-		return ast
+		p.sample(ast)
 	case p.is("join"):
 		p.errorf(p.tok.Pos, "Join is not supported")
 		return ast
@@ -159,6 +158,45 @@ func (p *parser) sequence(ast *AST) {
 	}
 	if n < 2 && len(p.lx.errs) == 0 {
 		p.errorf(p.tok.Pos, "A sequence requires a minimum of 2 queries, found [%d]", n)
+	}
+}
+
+// sample parses `sample [by keys] [stage] [by keys] …`: Elasticsearch's
+// grammar has no `with` and no `until` for samples, and its stages no
+// runs and no missing events (docs: "The with maxspan and with runs
+// statements as well as the until keyword are not supported").
+func (p *parser) sample(ast *AST) {
+	ast.Sample = true
+	p.next()
+	if p.got("by") {
+		ast.By = p.joinKeys()
+	}
+	if p.is("with") {
+		p.errorf(p.tok.Pos, "mismatched input 'with' expecting '['")
+		return
+	}
+	for p.is("[") || p.is("!") {
+		at := p.tok.Pos
+		st := p.stage()
+		if len(p.lx.errs) > 0 {
+			return
+		}
+		if st.Missing {
+			p.errorf(at, "Missing events are not supported in sample queries")
+			return
+		}
+		if st.Runs != 1 {
+			p.errorf(at, "with runs is not supported in sample queries")
+			return
+		}
+		ast.Stages = append(ast.Stages, st)
+	}
+	if p.is("until") {
+		p.errorf(p.tok.Pos, "mismatched input 'until' expecting {<EOF>, '|', '['}")
+		return
+	}
+	if len(ast.Stages) < 2 {
+		p.errorf(p.tok.Pos, "A sample requires a minimum of 2 queries, found [%d]", len(ast.Stages))
 	}
 }
 

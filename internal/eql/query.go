@@ -23,6 +23,10 @@ type Options struct {
 	// at a Sequencer and still be matched in order: events are held until
 	// the newest timestamp is Lateness past them. 0 matches on arrival.
 	Lateness time.Duration
+	// MaxSamplesPerKey is the EQL search's max_samples_per_key: how many
+	// samples a sample query returns per join-key combination (default 1,
+	// Elasticsearch's; Kibana does not set it).
+	MaxSamplesPerKey int
 }
 
 // DefaultSize is the size of an EQL search that does not set one.
@@ -32,6 +36,7 @@ const DefaultSize = 10
 type Query struct {
 	opts     Options
 	sequence bool
+	sample   bool          // a sample query: stages unordered (sample.go)
 	event    *eventMatcher // event query
 	stages   []*stageMatcher
 	positive []int // indices of the stages that are not missing events
@@ -83,8 +88,11 @@ func Compile(query string, m *doc.Mapping, opts Options) (*Query, error) {
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = 100000
 	}
+	if opts.MaxSamplesPerKey <= 0 {
+		opts.MaxSamplesPerKey = 1
+	}
 	c := &compiler{source: &source{src: query}, ends: ast.ends, m: m, fields: map[string]bool{}}
-	q := &Query{opts: opts, sequence: ast.Sequence, maxspan: ast.MaxSpan, pipes: ast.Pipes}
+	q := &Query{opts: opts, sequence: ast.Sequence, sample: ast.Sample, maxspan: ast.MaxSpan, pipes: ast.Pipes}
 	q.ts = c.resolve(opts.TimestampField)
 	q.tb = c.resolve(opts.TiebreakerField)
 	cat := c.resolve(opts.CategoryField)
@@ -185,6 +193,17 @@ func (q *Query) compileSequence(c *compiler, ast *AST, cat string) {
 
 // IsSequence reports whether the query is a sequence.
 func (q *Query) IsSequence() bool { return q.sequence }
+
+// HasStages reports whether the query is a sequence or a sample: its
+// results are Result.Sequences (one event per stage, join keys), which
+// Kibana turns into alert groups alike.
+func (q *Query) HasStages() bool { return q.sequence || q.sample }
+
+// IsSample reports whether the query is a sample (`sample by …`): it is
+// neither an event query (Match is false) nor a sequence (no Sequencer);
+// Search answers it, its results in Result.Sequences as Elasticsearch
+// returns samples under hits.sequences.
+func (q *Query) IsSample() bool { return q.sample }
 
 // Fields returns the (resolved) fields the query reads, including the
 // timestamp, tiebreaker and category fields, for projection.
@@ -300,14 +319,18 @@ func applyPipes[T any](q *Query, xs []T) []T {
 // Result is the answer of a batch search.
 type Result struct {
 	Events    []*doc.Document // event query hits, in order
-	Sequences []Sequence      // sequence matches, in Elasticsearch's order
+	Sequences []Sequence      // sequence (or sample) matches, in Elasticsearch's order
 	Dropped   int             // pending sequences dropped by the cap
 }
 
 // Search runs the query over a batch of events, as Elasticsearch's EQL search
 // does over an index: events ordered by timestamp and tiebreaker, results
-// capped by size and head/tail.
+// capped by size and head/tail. A sample reads the events in the order given
+// (index order, see sample.go).
 func (q *Query) Search(docs []*doc.Document) Result {
+	if q.sample { // unordered: no timestamps, docs in index order
+		return q.searchSamples(docs)
+	}
 	type ev struct {
 		o ordinal
 		d *doc.Document

@@ -2,6 +2,7 @@ package eql
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -190,6 +191,56 @@ func BenchmarkSequencerPush(b *testing.B) {
 			s = q.NewSequencer()
 		}
 		s.Push(docs[i%len(docs)])
+	}
+}
+
+// BenchmarkSequencerState streams an hour or four of process events through
+// a Sequencer — keys hosts, each starting a process every 15 s (the
+// benchmark data's rate, bench/gen.sh), a third of them Python — and
+// reports the peak pending sequences and the peak live heap. The state is
+// bounded by maxspan × key cardinality: four times the stream leaves both
+// peaks unchanged; four times the keys multiplies them by four.
+func BenchmarkSequencerState(b *testing.B) {
+	q, err := Compile(`sequence by host.id with maxspan=1m [process where process.name : "python*"] [process where process.name == "sh"]`, nil, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ keys, minutes int }{{850, 60}, {850, 240}, {3400, 60}} {
+		b.Run(fmt.Sprintf("keys=%d/minutes=%d", c.keys, c.minutes), func(b *testing.B) {
+			hosts := make([]doc.Value, c.keys)
+			for i := range hosts {
+				hosts[i] = doc.KeywordOf(fmt.Sprintf("host-%04d", i))
+			}
+			names := []doc.Value{doc.KeywordOf("python3"), doc.KeywordOf("sh"), doc.KeywordOf("git")}
+			events := c.keys * c.minutes * 4
+			step := int64(15_000) / int64(c.keys) // ms between events, all hosts interleaved
+			var peakPending int
+			var peakHeap uint64
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			base := ms.HeapAlloc
+			for b.Loop() {
+				s := q.NewSequencer()
+				for i := range events {
+					s.Push(&doc.Document{Fields: map[string]doc.Value{
+						"@timestamp":     doc.DateMillis(int64(i) * step),
+						"event.category": doc.KeywordOf("process"),
+						"host.id":        hosts[i%c.keys],
+						"process.name":   names[(i/c.keys)%3],
+					}})
+					peakPending = max(peakPending, s.Pending())
+					if i%(events/16) == 0 {
+						runtime.GC()
+						runtime.ReadMemStats(&ms)
+						peakHeap = max(peakHeap, ms.HeapAlloc-min(base, ms.HeapAlloc))
+					}
+				}
+				s.Flush()
+			}
+			b.ReportMetric(float64(peakPending), "peak-pending")
+			b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
+		})
 	}
 }
 

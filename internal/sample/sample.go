@@ -82,6 +82,11 @@ type gen struct {
 	// hostRoots are each host's init and sshd (or login) processes, for
 	// the cases (see roots).
 	hostRoots map[string][2]*caseProc
+	// lin, daemons and linPid are the lineage's (lineage.go): its random
+	// stream, each host's daemons by host and name, its last session pid.
+	lin     *rand.Rand
+	daemons map[string]proc
+	linPid  int
 }
 
 // Generate writes the data set as NDJSON in time order and returns the
@@ -155,11 +160,13 @@ func Generate(w io.Writer, cfg Config) (int, error) {
 	return n, bw.Flush()
 }
 
-func (g *gen) hex(n int) string {
+func (g *gen) hex(n int) string { return hexFrom(g.rng, n) }
+
+func hexFrom(rng *rand.Rand, n int) string {
 	const digits = "0123456789abcdef"
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = digits[g.rng.IntN(16)]
+		b[i] = digits[rng.IntN(16)]
 	}
 	return string(b)
 }
@@ -208,6 +215,9 @@ type proc struct {
 	entityID, name, exe, cwd, user string
 	args                           []string
 	pid                            int
+	// ancestry is its ancestors' entity ids, parent first, when known
+	// (lineage.go): its children's process.Ext.ancestry continues it.
+	ancestry []string
 }
 
 func (g *gen) newProc(h host, exe string, args []string, cwd, user string) proc {
@@ -227,19 +237,22 @@ func procFields(p proc) map[string]any {
 
 // exec emits a process start (action exec) of child under parent on h at t.
 func (g *gen) exec(h host, t time.Time, parent, child proc, mutate ...func(map[string]any)) {
-	g.emit(h, t, "exec", []string{"start"}, parent, child, mutate...)
+	g.emit(h, t, "exec", []string{"start"}, g.hex(20), parent, child, mutate...)
 }
 
-func (g *gen) emit(h host, t time.Time, action string, types []string, parent, child proc, mutate ...func(map[string]any)) {
+// emit emits a process event of child under parent with event.id id.
+func (g *gen) emit(h host, t time.Time, action string, types []string, id string, parent, child proc, mutate ...func(map[string]any)) {
 	p := procFields(child)
-	p["parent"] = procFields(parent)
-	p["Ext"] = map[string]any{"ancestry": []string{parent.entityID}}
+	if parent.entityID != "" { // the root (init) has none
+		p["parent"] = procFields(parent)
+		p["Ext"] = map[string]any{"ancestry": ancestryOf(parent)}
+	}
 	uid := "0"
 	if child.user != "root" {
 		uid = "1000"
 	}
 	p["user"] = map[string]any{"name": child.user, "id": uid}
-	d := envelope(h, t, "process", action, types, g.hex(20))
+	d := envelope(h, t, "process", action, types, id)
 	d["process"] = p
 	d["user"] = map[string]any{"name": child.user, "id": uid}
 	for _, m := range mutate {

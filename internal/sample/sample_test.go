@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -223,6 +224,94 @@ func TestEQLScenariosDocumented(t *testing.T) {
 			if i < 0 || !bytes.Contains(data[i:i+bytes.IndexByte(data[i:], '\n')], []byte(c.Why)) {
 				t.Errorf("docs/eql.md: no row %s… saying %q", row, c.Why)
 			}
+		}
+	}
+}
+
+// Every scenario's parent process has its own exec event under a lineage
+// of processes that have theirs, up to the host's one root (init); every
+// process event below carries that chain in process.Ext.ancestry, parent
+// first; a host's daemons start once, whatever the chains they serve; and
+// no lineage process is started by Python, so the seed rule's filter
+// rejects them all.
+func TestLineage(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := Generate(&buf, DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	type ev struct {
+		Host    struct{ Name string }
+		Event   struct{ Action string }
+		Process struct {
+			EntityID string `json:"entity_id"`
+			Name     string
+			Parent   struct {
+				EntityID string `json:"entity_id"`
+				Name     string
+			}
+			Ext struct{ Ancestry []string }
+		}
+	}
+	var events []ev
+	starts := map[string]ev{} // exec events by entity id
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var e ev
+		if err := json.Unmarshal(l, &e); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+		if e.Event.Action == "exec" {
+			if _, dup := starts[e.Process.EntityID]; dup {
+				t.Errorf("%s %s: two exec events", e.Host.Name, e.Process.Name)
+			}
+			starts[e.Process.EntityID] = e
+		}
+	}
+	parents := map[string]bool{}           // the parents of events with a lineage
+	lineage := map[string]bool{}           // every process of a lineage
+	levels := map[string]map[string]bool{} // host, depth and name: entity ids
+	for _, e := range events {
+		a := e.Process.Ext.Ancestry
+		if len(a) < 2 {
+			continue // background: the parent alone
+		}
+		var links []string
+		for p, ok := starts[e.Process.Parent.EntityID]; ok; p, ok = starts[p.Process.Parent.EntityID] {
+			links = append(links, p.Process.EntityID)
+			if p.Host.Name != e.Host.Name {
+				t.Errorf("%s on %s: ancestor %s on %s", e.Process.Name, e.Host.Name, p.Process.Name, p.Host.Name)
+			}
+		}
+		if !slices.Equal(a, links) {
+			t.Errorf("%s on %s: ancestry %q, exec events' parent links %q", e.Process.Name, e.Host.Name, a, links)
+		}
+		for depth, id := range slices.Backward(a) {
+			lineage[id] = true
+			key := fmt.Sprintf("%s %d %s", e.Host.Name, len(a)-1-depth, starts[id].Process.Name)
+			if depth >= len(a)-2 { // the root and the daemons below it
+				if levels[key] == nil {
+					levels[key] = map[string]bool{}
+				}
+				levels[key][id] = true
+			}
+		}
+	}
+	for _, e := range events {
+		if a := e.Process.Ext.Ancestry; len(a) >= 2 && !lineage[e.Process.EntityID] {
+			parents[a[0]] = true // a scenario's shell
+		}
+	}
+	if len(parents) != len(Scenarios) {
+		t.Errorf("%d parents with a lineage, want one per scenario (%d)", len(parents), len(Scenarios))
+	}
+	for key, ids := range levels {
+		if len(ids) != 1 {
+			t.Errorf("%s: %d processes, want the host's one", key, len(ids))
+		}
+	}
+	for id := range lineage {
+		if p := starts[id].Process.Parent.Name; strings.HasPrefix(strings.ToLower(p), "python") {
+			t.Errorf("lineage process %s started by %s", starts[id].Process.Name, p)
 		}
 	}
 }

@@ -54,6 +54,8 @@ func (g *gen) hostNamed(name, osType string) host {
 	return h
 }
 
+// burst runs cmds as shells of parent from start; mutate edits the
+// shells' start events.
 func (g *gen) burst(h host, start time.Time, parent proc, shellExe string, cmds []command, mutate func(i int, d map[string]any)) {
 	for i, c := range cmds {
 		child := g.newProc(h, shellExe, c.args, parent.cwd, parent.user)
@@ -74,6 +76,7 @@ func (g *gen) scenarios() {
 	// 1. Linux Python backdoor: alert.
 	web := g.hostNamed("web-01", "linux")
 	py := g.newProc(web, "/usr/bin/python3.10", []string{"python3", "/tmp/.cache/update.py"}, "/tmp/.cache", "www-data")
+	py = g.lineage(web, py, t0.Add(17*time.Minute+3*time.Second), interactive)
 	g.burst(web, t0.Add(17*time.Minute+5*time.Second), py, "/bin/sh", []command{
 		{at(0), sh("sh", "-c", "whoami")},
 		{at(2), sh("sh", "-c", "uname -a")},
@@ -90,6 +93,7 @@ func (g *gen) scenarios() {
 	mac := g.hostNamed("mac-03.corp.example", "macos")
 	pym := g.newProc(mac, "/Library/Frameworks/Python.framework/Versions/3.11/Resources/Python.app/Contents/MacOS/Python",
 		[]string{"Python", "agent.py"}, "/Users/alice/Downloads", "alice")
+	pym = g.lineage(mac, pym, t0.Add(33*time.Minute+8*time.Second), macTerminal)
 	g.burst(mac, t0.Add(33*time.Minute+10*time.Second), pym, "/bin/zsh", []command{
 		{at(0), sh("zsh", "-c", "whoami")},
 		{at(1), sh("zsh", "-c", "hostname")},
@@ -101,6 +105,7 @@ func (g *gen) scenarios() {
 	// 3. busybox in a container, -lc and -cl flags.
 	build := g.hostNamed("build-02", "linux")
 	pyb := g.newProc(build, "/usr/local/bin/python3.12", []string{"python3.12", "-c", "import pty"}, "/app", "root")
+	pyb = g.lineage(build, pyb, t0.Add(48*time.Minute+39*time.Second), container)
 	g.burst(build, t0.Add(48*time.Minute+40*time.Second), pyb, "/bin/busybox", []command{
 		{at(0), sh("busybox", "-lc", "cat /etc/passwd | grep sh$")},
 		{at(3), sh("busybox", "-cl", "uname -m")},
@@ -112,6 +117,7 @@ func (g *gen) scenarios() {
 	// 4. Near miss: many distinct commands, one kind.
 	db := g.hostNamed("db-02", "linux")
 	ans := g.newProc(db, "/usr/bin/python3.9", []string{"/usr/bin/python3", "/root/.ansible/tmp/AnsiballZ_command.py"}, "/root", "root")
+	ans = g.lineage(db, ans, t0.Add(20*time.Minute+59*time.Second), ansible)
 	var cmds []command
 	for i, c := range []string{"systemctl is-active postgresql", "systemctl is-enabled postgresql", "df -h /var/lib/postgresql",
 		"du -sh /var/lib/postgresql/15", "pg_lsclusters", "cat /etc/postgresql/15/main/pg_hba.conf"} {
@@ -122,6 +128,7 @@ func (g *gen) scenarios() {
 	// 5. Burst split across a minute boundary: 4 before, 3 after.
 	app := g.hostNamed("app-05", "linux")
 	pya := g.newProc(app, "/usr/bin/python3", []string{"python3", "/opt/tool/run.py"}, "/opt/tool", "svc")
+	pya = g.lineage(app, pya, t0.Add(45*time.Minute+38*time.Second), scheduled)
 	g.burst(app, t0.Add(45*time.Minute+40*time.Second), pya, "/bin/bash", []command{
 		{at(0), sh("bash", "-c", "whoami")},
 		{at(4), sh("bash", "-c", "curl -s http://203.0.113.9/a")},
@@ -134,6 +141,7 @@ func (g *gen) scenarios() {
 
 	// 6. ipython parent: TO_LOWER(name) like "python*" fails.
 	ipy := g.newProc(web, "/usr/local/bin/ipython", []string{"ipython"}, "/home/dev", "dev")
+	ipy = g.lineage(web, ipy, t0.Add(61*time.Minute+30*time.Second), interactive)
 	g.burst(web, t0.Add(62*time.Minute), ipy, "/bin/sh", []command{
 		{at(0), sh("sh", "-c", "whoami")}, {at(1), sh("sh", "-c", "uname -a")}, {at(2), sh("sh", "-c", "env ")},
 		{at(3), sh("sh", "-c", "find . -name '*.py'")}, {at(4), sh("sh", "-c", "curl -I https://example.com")},
@@ -142,6 +150,7 @@ func (g *gen) scenarios() {
 
 	// 7. event.action fork: no exec.
 	pyf := g.newProc(build, "/usr/bin/python3", []string{"python3", "worker.py"}, "/srv", "svc")
+	pyf = g.lineage(build, pyf, t0.Add(69*time.Minute+58*time.Second), service)
 	g.burst(build, t0.Add(70*time.Minute), pyf, "/bin/sh", []command{
 		{at(0), sh("sh", "-c", "whoami")}, {at(1), sh("sh", "-c", "uname -a")}, {at(2), sh("sh", "-c", "env ")},
 		{at(3), sh("sh", "-c", "find /srv")}, {at(4), sh("sh", "-c", "curl -s http://203.0.113.1")},
@@ -152,6 +161,7 @@ func (g *gen) scenarios() {
 	// 8. Multi-valued event.type on two events: event.type == "start" is null for them.
 	cache := g.hostNamed("cache-06", "linux")
 	pyc := g.newProc(cache, "/usr/bin/python3", []string{"python3", "/var/tmp/m.py"}, "/var/tmp", "redis")
+	pyc = g.lineage(cache, pyc, t0.Add(80*time.Minute+4*time.Second), scheduled)
 	g.burst(cache, t0.Add(80*time.Minute+5*time.Second), pyc, "/bin/dash", []command{
 		{at(0), sh("dash", "-c", "whoami")}, {at(1), sh("dash", "-c", "uname -a")}, {at(2), sh("dash", "-c", "env ")},
 		{at(3), sh("dash", "-c", "find /var -writable")}, {at(4), sh("dash", "-c", "curl -s http://203.0.113.2")},
@@ -165,6 +175,7 @@ func (g *gen) scenarios() {
 	// 9. Windows: host.os.type windows.
 	win := g.hostNamed("win-09", "windows")
 	pyw := g.newProc(win, "C:\\Python311\\python.exe", []string{"python.exe", "c2.py"}, "C:\\Users\\bob", "bob")
+	pyw = g.lineage(win, pyw, t0.Add(89*time.Minute+58*time.Second), windowsDesktop)
 	g.burst(win, t0.Add(90*time.Minute), pyw, "C:\\Windows\\System32\\cmd.exe", []command{
 		{at(0), sh("cmd.exe", "/c", "whoami")}, {at(1), sh("cmd.exe", "/c", "hostname")}, {at(2), sh("cmd.exe", "/c", "set")},
 		{at(3), sh("cmd.exe", "/c", "dir /s *.kdbx")}, {at(4), sh("cmd.exe", "/c", "curl http://203.0.113.3")},
@@ -175,6 +186,7 @@ func (g *gen) scenarios() {
 	// 10. -C: the KQL clause ignores case.
 	ci := g.hostNamed("ci-07", "linux")
 	pyci := g.newProc(ci, "/usr/bin/python3", []string{"python3", "/tmp/run"}, "/tmp", "ci")
+	pyci = g.lineage(ci, pyci, t0.Add(100*time.Minute), ciJob)
 	g.burst(ci, t0.Add(100*time.Minute+1*time.Second), pyci, "/bin/sh", []command{
 		{at(0), sh("sh", "-C", "whoami")}, {at(1), sh("sh", "-C", "hostname -f")}, {at(2), sh("sh", "-C", "env ")},
 		{at(3), sh("sh", "-C", "find /tmp")}, {at(4), sh("sh", "-C", "curl -s http://203.0.113.4")},

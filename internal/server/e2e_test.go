@@ -18,6 +18,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"vigil/internal/config"
+	"vigil/internal/engine"
 )
 
 func sampleLines(t *testing.T) [][]byte {
@@ -116,7 +117,7 @@ func TestEndToEndBulkIndexer(t *testing.T) {
 		}
 		// The same document as hunt's, but for when and by which run.
 		for k, v := range wantDocs[id] {
-			if volatile[k] {
+			if engine.VolatileField(k) {
 				continue
 			}
 			// VALUES keeps arrival order, which two shipping workers change

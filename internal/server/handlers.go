@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,9 @@ import (
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.root)
+	for pattern, h := range s.opts.Routes {
+		mux.Handle(pattern, h)
+	}
 	mux.HandleFunc("POST /_bulk", s.bulk)
 	mux.HandleFunc("PUT /_bulk", s.bulk)
 	mux.HandleFunc("POST /{index}/_bulk", s.bulk)
@@ -35,6 +39,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/alerts/{id}", s.getAlert)
 	mux.HandleFunc("POST /api/alerts/{id}/status", s.setStatus)
 	mux.HandleFunc("POST /api/alerts/_status", s.bulkStatus)
+	mux.HandleFunc("GET /api/alerts/{id}/events", s.alertEvents)
+	mux.HandleFunc("GET /api/alerts/{id}/tree", s.alertTree)
+	mux.HandleFunc("GET /api/alerts/{id}/timeline", s.timeline)
+	mux.HandleFunc("GET /api/processes/{entity_id}", s.process)
 	mux.HandleFunc("GET /api/rules", s.listRules)
 	mux.HandleFunc("GET /api/rules/{id}", s.getRule)
 	mux.HandleFunc("GET /api/exceptions", s.listExceptions)
@@ -140,6 +148,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	defer s.decs.Put(dec)
 	skim := s.skims.Get().(*doc.Decoder)
 	defer s.skims.Put(skim)
+	var procs []procLine
 	var times []sourceTime
 	floor := s.floor.Load()
 	skimmed := 0
@@ -210,6 +219,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			failed++
 			continue
 		}
+		procs = noteProcess(procs, src, it.index, it.id)
 		if !pass {
 			times = noteTime(times, d)
 			skimmed++
@@ -236,6 +246,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		ingestRefused(w, err, "unavailable_shards_exception")
 		return
 	}
+	s.procs.put(procs)
 	s.metrics.events.Add(float64(len(docs) + skimmed))
 	// The response is written by hand: one small object per item.
 	var b bytes.Buffer
@@ -402,6 +413,7 @@ func (s *Server) ingestLines(body []byte, index string, ch *charge) (ingestResul
 	skim := s.skims.Get().(*doc.Decoder)
 	defer s.skims.Put(skim)
 	var times []sourceTime
+	var procs []procLine
 	floor := s.floor.Load()
 	var docs []*doc.Document
 	var raws [][]byte
@@ -427,6 +439,7 @@ func (s *Server) ingestLines(body []byte, index string, ch *charge) (ingestResul
 			}
 			continue
 		}
+		procs = noteProcess(procs, line, cmp.Or(index, d.Index), d.ID)
 		if !pass {
 			times = noteTime(times, d)
 			res.Accepted++
@@ -448,6 +461,7 @@ func (s *Server) ingestLines(body []byte, index string, ch *charge) (ingestResul
 		res.Accepted = 0
 		return res, err
 	}
+	s.procs.put(procs)
 	res.Accepted += len(docs)
 	s.metrics.events.Add(float64(res.Accepted))
 	return res, nil

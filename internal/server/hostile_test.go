@@ -79,9 +79,10 @@ func TestHostileInputs(t *testing.T) {
 	limits := config.Limits{
 		MaxBodyBytes: 4 * mib, QueueBatches: 256, QueueBytes: 32 * mib,
 		MaxInflight: 64, MaxInflightBytes: 16 * mib, MaxConnections: 4096,
-		BodyTimeout: config.Duration{Duration: 2 * time.Second}, // Above the flood: a flood that fills the group limit refuses later
-		// groups, the real burst's too (a known gap, see docs/serve.md).
-		MaxGroupsPerRule: groups + 1000,
+		BodyTimeout: config.Duration{Duration: 2 * time.Second},
+		// Below the flood: the flooding host may fill half the limit (it
+		// is refused beyond), the real burst's host has the rest.
+		MaxGroupsPerRule: groups / 2,
 	}
 	now := time.Date(2026, 11, 20, 10, 12, 0, 0, time.UTC)
 	clock := newFakeClock(now.Add(30 * time.Second))
@@ -184,13 +185,16 @@ func TestHostileInputs(t *testing.T) {
 		}
 		return nil
 	})
-	// Distinct groups: one event per parent, none alerting; two shippers,
+	// Distinct groups from one host: one event per parent, none alerting; two shippers,
 	// each building one request at a time (the test's own memory stays
 	// small next to the server's).
 	const per = 2_000
 	var next atomic.Int64
+	var flooding sync.WaitGroup
 	for range 2 {
+		flooding.Add(1)
 		attack("groups", func() error {
+			defer flooding.Done()
 			for {
 				g := int(next.Add(per)) - per
 				if g >= groups {
@@ -198,7 +202,7 @@ func TestHostileInputs(t *testing.T) {
 				}
 				var evs []string
 				for i := g; i < min(g+per, groups); i++ {
-					evs = append(evs, execEvent(now.Add(time.Duration(i%30)*time.Second), "flood-"+strconv.Itoa(i%50), "P-"+strconv.Itoa(i), "id"))
+					evs = append(evs, execEvent(now.Add(time.Duration(i%30)*time.Second), "flood-01", "P-"+strconv.Itoa(i), "id"))
 				}
 				code, resp, _ := postRetrying(ctx, ts.url, bulkBody(processIndex, evs...))
 				if code != 200 {
@@ -207,7 +211,10 @@ func TestHostileInputs(t *testing.T) {
 			}
 		})
 	}
-	// The real burst, during the attack.
+	// The real burst, once the flood has filled the flooding host's share
+	// of the group limit (the other attacks go on).
+	flooding.Wait()
+	ts.Sync()
 	var burst []string
 	for i, c := range fiveCommands {
 		burst = append(burst, execEvent(now.Add(time.Duration(10+i)*time.Second), "real-01", "P-REAL", c))
@@ -223,6 +230,9 @@ func TestHostileInputs(t *testing.T) {
 
 	if n := ts.alerts(t, "?host=real-01&rule="+seedRuleID).Total; n != 1 {
 		t.Fatalf("alerts for the real burst: %d, want 1", n)
+	}
+	if l := ts.alerts(t, "?rule=vigil-group-limit"); l.Total != 1 || l.Alerts[0]["vigil.refused_events"].(float64) == 0 {
+		t.Fatalf("the flood did not reach the group limit: %+v", l)
 	}
 	if cutOff.Load() != int64(slowConns) {
 		t.Fatalf("%d of %d slow connections cut off", cutOff.Load(), slowConns)

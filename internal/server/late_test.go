@@ -53,7 +53,22 @@ func parallelData(t *testing.T, hosts, bursts int) [][]byte {
 // huntAlerts is what `vigil hunt` raises over lines: alert documents by id.
 func huntAlerts(t *testing.T, lines [][]byte) map[string]map[string]any {
 	t.Helper()
-	sw := engine.NewSweep(seedRules(t))
+	out := map[string]map[string]any{}
+	for _, rr := range huntRules(t, seedRules(t), lines) {
+		for _, a := range rr.Alerts {
+			b, _ := a.MarshalJSON()
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			out[a.ID] = m
+		}
+	}
+	return out
+}
+
+// huntRules sweeps rules over lines as `vigil hunt` does.
+func huntRules(t *testing.T, rules []*engine.CompiledRule, lines [][]byte) []*engine.RuleResult {
+	t.Helper()
+	sw := engine.NewSweep(rules)
 	dec := doc.NewDecoder((&engine.Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true})
 	for _, l := range lines {
 		d, err := dec.Decode(l)
@@ -66,16 +81,7 @@ func huntAlerts(t *testing.T, lines [][]byte) map[string]map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]any{}
-	for _, rr := range res {
-		for _, a := range rr.Alerts {
-			b, _ := a.MarshalJSON()
-			var m map[string]any
-			json.Unmarshal(b, &m)
-			out[a.ID] = m
-		}
-	}
-	return out
+	return res
 }
 
 // Acceptance 2 (issue 14): the official client's BulkIndexer with 8
@@ -187,7 +193,7 @@ func TestParallelShippersLoseNothing(t *testing.T) {
 			lateAlerts++
 		}
 		for k, v := range w {
-			if volatile[k] {
+			if engine.VolatileField(k) {
 				continue
 			}
 			if g, w := canonical(a[k]), canonical(v); g != w {

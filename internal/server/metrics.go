@@ -20,6 +20,7 @@ type metrics struct {
 	capped       *prometheus.CounterVec
 	watermark    prometheus.Gauge
 	sources      prometheus.Gauge
+	srcDropped   prometheus.Gauge
 	alerts       *prometheus.CounterVec
 	sinkErrors   prometheus.Counter
 	evalSeconds  prometheus.Histogram
@@ -50,6 +51,7 @@ func newMetrics() *metrics {
 	m.capped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_alerts_capped_total", Help: "Alerts not raised because a window hit max_signals (scheduled) or limits.max_alerts_per_window (real time)."}, []string{"rule"})
 	m.watermark = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_watermark_seconds", Help: "Event-time watermark real-time windows close on (Unix seconds)."})
 	m.sources = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_event_sources", Help: "Event sources (agents, hosts) whose watermarks are tracked."})
+	m.srcDropped = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_alert_sources_dropped", Help: "Events whose source the engine's cap refused, since start: their query or new_terms alerts lack the event's fields."})
 	m.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_alerts_total", Help: "New alerts."}, []string{"rule", "severity"})
 	m.sinkErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_sink_errors_total", Help: "Alert deliveries a sink refused."})
 	m.evalSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_evaluation_seconds", Help: "Time to evaluate live rules after a batch.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)})
@@ -64,7 +66,7 @@ func newMetrics() *metrics {
 	m.exceptionAlerts = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_exception_alerts_removed", Help: "Alerts (result rows of final runs) an exception item on the rule's output columns removed, since start."}, []string{"rule", "list", "item"})
 	m.terms = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_new_terms", Help: "Value combinations a new_terms rule keeps (seen within its history window)."}, []string{"rule"})
 	m.termsRefused = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_new_terms_refused", Help: "New value combinations a new_terms rule refused at limits.max_terms_per_rule (not alerted), since start."}, []string{"rule"})
-	for _, c := range []prometheus.Collector{m.terms, m.termsRefused, m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.alerts, m.sinkErrors,
+	for _, c := range []prometheus.Collector{m.terms, m.termsRefused, m.exceptionEvents, m.exceptionAlerts, m.events, m.bytes, m.malformed, m.unrouted, m.rejected, m.late, m.future, m.expired, m.capped, m.watermark, m.sources, m.srcDropped, m.alerts, m.sinkErrors,
 		m.evalSeconds, m.alertLatency, m.groups, m.openRuns, m.overflow, m.seqDropped, m.slowBodies, m.sseDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

@@ -52,7 +52,8 @@ func TestScheduledModeService(t *testing.T) {
 
 // Flooding a rule's live group limit is refused, counted and alerted on.
 func TestGroupLimitAlert(t *testing.T) {
-	ts := start(t, "", func(c *config.Config) { c.Limits.MaxGroupsPerRule = 2 })
+	// One source may hold half the limit: two groups.
+	ts := start(t, "", func(c *config.Config) { c.Limits.MaxGroupsPerRule = 4 })
 	defer ts.stop(t)
 	base := time.Date(2026, 11, 20, 10, 12, 10, 0, time.UTC)
 	var evs []string
@@ -65,7 +66,7 @@ func TestGroupLimitAlert(t *testing.T) {
 	// Each event falls in two runs; the first fills the limit (a group in
 	// each), the other four are refused, and counted once each, not once
 	// per run.
-	if l.Total != 1 || l.Alerts[0]["vigil.rule.rule_id"] != "b42e4b88-fc4a-417b-a45e-4d4a3db9fd41" || l.Alerts[0]["vigil.refused_events"].(float64) != 4 {
+	if l.Total != 1 || l.Alerts[0]["vigil.rule.rule_id"] != "b42e4b88-fc4a-417b-a45e-4d4a3db9fd41" || l.Alerts[0]["vigil.refused_events"].(float64) != 4 || l.Alerts[0]["vigil.max_groups_per_rule"].(float64) != 4 {
 		t.Fatalf("group limit alert: %+v", l)
 	}
 	_, _, m := do(t, "GET", ts.url+"/metrics", "", "")

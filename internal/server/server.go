@@ -1,17 +1,15 @@
 // Package server owns `vigil serve`'s HTTP side and its ingest pipeline: an
 // Elasticsearch-compatible _bulk endpoint and the probes shippers make at
 // start-up, /api/events, tailed files and stdin; the bounded queue into the
-// live engine (429 when full); alert handling (store, sinks, Server-Sent
-// Events), with alert suppression's windows (suppression.go) and new_terms
-// rules' seen combinations (newterms.go) kept in the store; the alert and
-// rule API; Prometheus metrics, health, auth, TLS and request limits;
+// live engine (429 when full); alert handling (store, sinks at least once
+// through the store's outbox, Server-Sent Events), with alert suppression's
+// windows (suppression.go) and new_terms rules' seen combinations
+// (newterms.go) kept in the store; the alert and rule API; Prometheus metrics, health, auth, TLS and request limits;
 // checkpoints and graceful shutdown.
 package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,10 +20,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/config"
 	"vigil/internal/doc"
@@ -60,6 +59,10 @@ type Options struct {
 	// SpoolFiles opens spool segment files (nil: the file system; tests
 	// substitute a double that records fsyncs).
 	SpoolFiles func(path string) (store.SegmentFile, error)
+	// Collectors are served on /metrics besides the service's own, and
+	// Routes on the API (behind auth): other inputs' (internal/kafka).
+	Collectors []prometheus.Collector
+	Routes     map[string]http.Handler
 
 	// EQLRules are the EQL rules served beside Rules (engine.Live.AddEQL).
 	EQLRules []*engine.EQLRule
@@ -71,7 +74,7 @@ type Server struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	clock   engine.Clock
-	live    *engine.Live
+	live    *engine.Partitioned
 	store   *store.Store
 	spool   *store.Spool
 	sinks   sink.Multi
@@ -135,6 +138,9 @@ type Server struct {
 	// the last re-evaluation ran.
 	pushed, lateDone store.Pos
 	lastLate         time.Time
+	// procs writes every host's process events to the store and prunes
+	// the investigation tables (processes.go).
+	procs *procWriter
 	// excMu serialises exception API changes to exc (exceptions_api.go).
 	excMu sync.Mutex
 	exc   exceptionState
@@ -185,11 +191,14 @@ func New(opts Options) (*Server, error) {
 	s.floor.Store(math.MinInt64)
 	s.creds = credentials(cfg.Auth)
 	s.metrics = newMetrics()
+	for _, c := range opts.Collectors {
+		s.metrics.reg.MustRegister(c)
+	}
 	s.sse = newBroker(s.metrics.sseDropped.Inc)
 	s.fields = projection(opts.Rules, opts.EQLRules)
-	// Keep each event's JSON only for rules reading METADATA _source, and
-	// for EQL rules, whose alerts carry their events' source as a hunt's do.
-	source := engine.ReadSources(opts.Rules) || len(opts.EQLRules) > 0
+	// Keep each event's JSON only for rules that read it (engine.KeepSources):
+	// an ES|QL-only service keeps none.
+	source := engine.KeepSources(opts.Rules, opts.EQLRules)
 	s.decs.New = func() any {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
@@ -224,7 +233,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.activity = newRuleActivity(names)
-	s.live = engine.NewLive(opts.Rules, engine.LiveOptions{
+	s.live = engine.NewPartitioned(opts.Rules, engine.LiveOptions{
 		Mode:               modeFor,
 		AllowedLateness:    cfg.AllowedLateness.Duration,
 		MaxFutureSkew:      cfg.MaxFutureSkew.Duration,
@@ -237,13 +246,15 @@ func New(opts Options) (*Server, error) {
 		ExecUUID:           execUUID,
 		OnLate:             s.onLate,
 		OnFuture:           s.onFuture,
-	})
+	}, cfg.Partitions)
 	s.live.AddEQL(opts.EQLRules)
 	var err error
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
+	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
 	if err := s.loadExceptions(); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -257,6 +268,7 @@ func New(opts Options) (*Server, error) {
 		so.SyncEvery = cfg.SyncInterval.Duration
 	}
 	if s.spool, err = store.OpenSpool(filepath.Join(cfg.DataDir, "spool"), so); err != nil {
+		s.procs.close()
 		s.store.Close()
 		return nil, err
 	}
@@ -276,6 +288,10 @@ func New(opts Options) (*Server, error) {
 		s.close()
 		return nil, err
 	}
+	if err := s.redeliver(); err != nil {
+		s.close()
+		return nil, err
+	}
 	s.recovering.Store(true)
 	// Headers must arrive within ReadHeaderTimeout, each body within
 	// limits.body_timeout (readBody sets the deadline per request).
@@ -291,43 +307,13 @@ func modeOf(m string) engine.Mode {
 	return engine.Realtime
 }
 
-// execUUID is stable per rule and run, so a restart re-deriving a run's
-// alerts gives them the execution id they had.
-func execUUID(ruleID string, at time.Time) string {
-	h := sha256.Sum256([]byte("vigil-serve\x00" + ruleID + "\x00" + at.UTC().Format(time.RFC3339Nano)))
-	b := h[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	x := hex.EncodeToString(b)
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
+// execUUID is engine.StableExecUUID: the same run has the same execution
+// id across restarts and instances.
+func execUUID(ruleID string, at time.Time) string { return engine.StableExecUUID(ruleID, at) }
 
-// projection is every field a rule reads plus what routing and time need:
-// decoding skips the rest of each event.
+// projection is what decoding keeps of each event (engine.DecodeFields).
 func projection(rules []*engine.CompiledRule, eqlRules []*engine.EQLRule) []string {
-	set := map[string]bool{"@timestamp": true, "data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true}
-	for _, f := range engine.SourceFields() { // the event's source, for its watermark
-		set[f] = true
-	}
-	for _, cr := range rules {
-		for _, f := range cr.Fields() {
-			set[f] = true
-		}
-		if cr.Rule.TimestampField != "" {
-			set[cr.Rule.TimestampField] = true
-		}
-	}
-	for _, er := range eqlRules {
-		for _, f := range er.Fields() {
-			set[f] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
+	return engine.DecodeFields(rules, eqlRules)
 }
 
 func (s *Server) buildPrefilter() error {
@@ -374,6 +360,7 @@ func (s *Server) openSinks() error {
 	}
 	if w := c.Webhook; w != nil {
 		s.webhook = sink.NewWebhook(w.URL, w.Headers, w.Timeout.Duration, w.MaxRetries, w.Backoff.Duration, 0, s.log)
+		s.webhook.OnDone = s.webhookDone
 		s.sinks = append(s.sinks, s.webhook)
 	}
 	s.sinks = append(s.sinks, s.opts.ExtraSinks...)
@@ -424,12 +411,12 @@ func (s *Server) recover() error {
 		d.Index, d.ID = e.Index, e.ID
 		// Late events the last instance had re-evaluated are not again;
 		// those after (a crash before their pass) are.
-		s.live.Replaying = !s.lateDone.Before(e.Pos)
+		s.live.SetReplaying(!s.lateDone.Before(e.Pos))
 		s.live.Push(d)
 		n++
 		return timeOf(d)
 	})
-	s.live.Replaying = false
+	s.live.SetReplaying(false)
 	if err != nil {
 		return err
 	}
@@ -442,16 +429,7 @@ func (s *Server) recover() error {
 	return nil
 }
 
-func timeOf(d *doc.Document) int64 {
-	v := d.Get("@timestamp")
-	if v.IsNull() || v.IsMulti() || !v.T.IsTemporal() {
-		return math.MinInt64
-	}
-	if v.T == doc.DateNanos {
-		return v.I / 1e6
-	}
-	return v.I
-}
+func timeOf(d *doc.Document) int64 { return engine.Timestamp(d) }
 
 // Serve accepts connections on ln (at most limits.max_connections at once)
 // until Shutdown; it starts the engine and the configured inputs first, and
@@ -692,9 +670,17 @@ func (s *Server) sync(fn func()) {
 	<-b.done
 }
 
+// Deliver handles alerts another input's engines produced (internal/kafka)
+// as the service's own: stored, sent to the sinks and streamed, on the
+// engine goroutine.
+func (s *Server) Deliver(ups []engine.Update) { s.sync(func() { s.handle(ups) }) }
+
 // Sync waits until every accepted event is evaluated and its alerts
-// handled.
-func (s *Server) Sync() { s.sync(func() {}) }
+// handled, and every accepted process event is stored.
+func (s *Server) Sync() {
+	s.sync(func() {})
+	s.procs.flush()
+}
 
 // checkpoint saves the live engine's closed runs and prunes the spool.
 func (s *Server) checkpoint() {
@@ -713,42 +699,22 @@ func (s *Server) checkpoint() {
 	}
 }
 
-// volatile fields change between evaluations of the same alert without it
-// changing: they are left out of its content hash.
-var volatile = map[string]bool{
-	"@timestamp": true, "kibana.alert.start": true, "kibana.alert.last_detected": true,
-	"kibana.alert.rule.execution.uuid": true, "kibana.alert.rule.execution.timestamp": true,
-	"kibana.alert.intended_timestamp": true, "kibana.alert.rule.created_at": true, "kibana.alert.rule.updated_at": true,
-	"vigil.execution.range.gte": true, "vigil.execution.range.lte": true,
-	"kibana.alert.workflow_status": true,
-	// Re-deriving an alert late is no change to it.
-	engine.LateField: true,
-}
+func contentHash(a *engine.Alert) string { return engine.ContentHash(a) }
 
-func contentHash(a *engine.Alert) string {
-	keys := make([]string, 0, len(a.Fields))
-	for k := range a.Fields {
-		if !volatile[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	h := sha256.New()
-	for _, k := range keys {
-		b, _ := json.Marshal(a.Fields[k])
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write(b)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// handle stores alerts and fans out the new and changed ones.
+// handle stores alerts and fans out the new and changed ones, then
+// captures the evidence of those and of every alert whose run closed.
 func (s *Server) handle(ups []engine.Update) {
 	ups = s.suppress(ups)
+	var capture []*engine.Alert
+	defer func() { s.captureEvidence(capture) }()
 	for _, u := range ups {
 		a := u.Alert
+		if u.Final {
+			// A closed run's last word: its evidence is complete, rows that
+			// changed nothing in the alert (a repeated command line)
+			// included.
+			capture = append(capture, a)
+		}
 		hash := contentHash(a)
 		if s.known[a.ID] == hash {
 			continue
@@ -775,7 +741,13 @@ func (s *Server) handle(ups []engine.Update) {
 		tm, _ := time.Parse("2006-01-02T15:04:05.000Z", a.Fields["@timestamp"].(string))
 		rec := store.Record{ID: a.ID, RuleID: a.RuleID, RuleName: a.RuleName, Severity: a.Severity, Host: a.Host,
 			Time: tm.UnixMilli(), Updated: s.clock.Now().UnixMilli(), Hash: hash, Doc: body}
-		out, _, err := s.store.Put(rec)
+		var out store.Outcome
+		var seq int64
+		if len(s.sinks) > 0 { // the sinks' copy is committed with the alert (the outbox)
+			out, _, seq, err = s.store.PutQueued(rec)
+		} else {
+			out, _, err = s.store.Put(rec)
+		}
 		if err != nil {
 			s.log.Error("alert store failed", "alert", a.ID, "err", err)
 			continue
@@ -793,14 +765,63 @@ func (s *Server) handle(ups []engine.Update) {
 		case store.Created:
 			s.metrics.alerts.WithLabelValues(a.RuleName, a.Severity).Inc()
 		}
-		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
-		ev := sink.Event{Kind: kind, ID: a.ID, Alert: body}
-		if err := s.sinks.Send(ev); err != nil {
-			s.metrics.sinkErrors.Inc()
-			s.log.Error("sink failed", "alert", a.ID, "err", err)
+		if !u.Final {
+			capture = append(capture, a)
 		}
+		s.log.Info("alert "+kind, "alert", a.ID, "rule", a.RuleName, "host", a.Host, "severity", a.Severity, "final", u.Final)
+		s.deliver(sink.Event{Kind: kind, ID: a.ID, Alert: body, Seq: seq})
 		s.sse.publish(kind, rec.Updated, body)
 	}
+}
+
+// deliver sends an alert to the sinks and clears its outbox entry once
+// they have it: at once when every sink took it (they write as they are
+// sent), else when the webhook has delivered it (webhookDone). An entry
+// left — a failed send, a crash before or during delivery — is delivered
+// again at the next start (redeliver): sinks get every alert at least
+// once, and may see one twice (the same kibana.alert.uuid and content).
+func (s *Server) deliver(ev sink.Event) {
+	err := s.sinks.Send(ev)
+	if err != nil {
+		s.metrics.sinkErrors.Inc()
+		s.log.Error("sink failed", "alert", ev.ID, "err", err)
+	}
+	if err == nil && s.webhook == nil && ev.Seq != 0 {
+		s.delivered(ev.Seq)
+	}
+}
+
+// webhookDone clears a delivery the webhook finished: delivered, or given
+// up on after its retries (counted); one shutdown cut short stays queued.
+func (s *Server) webhookDone(ev sink.Event, err error) {
+	if ev.Seq != 0 && !errors.Is(err, sink.ErrAbandoned) {
+		s.delivered(ev.Seq)
+	}
+}
+
+func (s *Server) delivered(seq int64) {
+	if err := s.store.Delivered(seq); err != nil {
+		s.log.Error("outbox update failed", "seq", seq, "err", err)
+	}
+}
+
+// redeliver sends the alerts the last run committed but did not see
+// delivered (a crash between the store's commit and the sinks).
+func (s *Server) redeliver() error {
+	if len(s.sinks) == 0 {
+		return nil
+	}
+	pending, err := s.store.Pending()
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, q := range pending {
+		s.deliver(sink.Event{Kind: q.Kind, ID: q.ID, Alert: q.Doc, Seq: q.Seq})
+	}
+	if len(pending) > 0 {
+		s.log.Info("undelivered alerts sent to the sinks again", "alerts", len(pending))
+	}
+	return nil
 }
 
 func (s *Server) observeStats() {
@@ -810,6 +831,7 @@ func (s *Server) observeStats() {
 		s.metrics.watermark.Set(float64(wm) / 1000)
 	}
 	s.metrics.sources.Set(float64(s.live.Sources()))
+	s.metrics.srcDropped.Set(float64(s.live.SourcesDropped()))
 	for _, st := range stats {
 		if st.Overflow > s.overflowSeen[st.RuleID] {
 			s.overflowSeen[st.RuleID] = st.Overflow
@@ -887,6 +909,8 @@ func (s *Server) Abandon() {
 		s.webhook.CloseContext(ctx)
 	}
 	s.sse.close()
+	s.live.Close()
+	s.procs.close()
 	s.store.Close()
 	s.spool.Close()
 }
@@ -903,6 +927,8 @@ func (s *Server) close() error {
 			errs = append(errs, f.Close())
 		}
 	}
+	s.live.Close()
+	s.procs.close()
 	errs = append(errs, s.spool.Close(), s.store.Close())
 	return errors.Join(errs...)
 }

@@ -15,8 +15,8 @@ import (
 )
 
 // suppressedRule is an ES|QL rule on process events (interval 5m,
-// look-back 10m) suppressing by host.name. (A KQL query rule's alert in
-// serve lacks its source document's fields: nothing to group by.)
+// look-back 10m) suppressing by host.name. (A query rule's, grouped by a
+// field of its source event: TestServeQueryRuleSuppressedBySourceField.)
 func suppressedRule(t *testing.T, dur time.Duration, missing bool) *engine.CompiledRule {
 	t.Helper()
 	r := &rule.Rule{RuleID: "supp", Name: "Suppressed process rule", Type: "esql", Language: "esql", Severity: "low", RiskScore: 21,

@@ -25,6 +25,7 @@ type Event struct {
 	Kind  string // "created" or "updated"
 	ID    string
 	Alert []byte // the alert document, JSON
+	Seq   int64  // the store's outbox entry for this delivery (0: none)
 }
 
 // Sink delivers alerts. Send must not block for long: slow sinks queue.
@@ -159,6 +160,10 @@ type Webhook struct {
 	Backoff    time.Duration
 	Client     *http.Client
 	Log        *slog.Logger
+	// OnDone, when set, is told (on the delivery goroutine) how each
+	// queued alert ended: nil once delivered, else the error it was given
+	// up with — ErrAbandoned when shutdown cut its retries short.
+	OnDone func(Event, error)
 
 	q      chan Event
 	done   chan struct{}
@@ -194,6 +199,10 @@ func NewWebhook(url string, headers map[string]string, timeout time.Duration, ma
 // ErrQueueFull is returned by Send when deliveries back up.
 var ErrQueueFull = errors.New("webhook queue full")
 
+// ErrAbandoned marks a delivery shutdown cut short (not the receiver's
+// refusal): it may be sent again by the next start.
+var ErrAbandoned = errors.New("abandoned at shutdown")
+
 // Send queues an alert.
 func (w *Webhook) Send(ev Event) error {
 	select {
@@ -214,11 +223,15 @@ func (w *Webhook) Failed() int64 {
 func (w *Webhook) loop() {
 	defer close(w.done)
 	for ev := range w.q {
-		if err := w.deliver(ev); err != nil {
+		err := w.deliver(ev)
+		if err != nil {
 			w.mu.Lock()
 			w.failed++
 			w.mu.Unlock()
 			w.Log.Error("webhook delivery failed", "alert", ev.ID, "err", err)
+		}
+		if w.OnDone != nil {
+			w.OnDone(ev, err)
 		}
 	}
 }
@@ -237,7 +250,7 @@ func (w *Webhook) deliver(ev Event) error {
 			select {
 			case <-time.After(delay):
 			case <-w.ctx.Done():
-				return fmt.Errorf("shutting down after %d attempt(s): %w", attempt, last)
+				return fmt.Errorf("%w after %d attempt(s): %w", ErrAbandoned, attempt, last)
 			}
 			delay = min(delay*2, time.Minute)
 		}
@@ -264,6 +277,9 @@ func (w *Webhook) deliver(ev Event) error {
 		default:
 			return fmt.Errorf("HTTP %d (not retried)", resp.StatusCode) // the receiver refuses it; retrying won't help
 		}
+	}
+	if w.ctx.Err() != nil {
+		return fmt.Errorf("%w after %d attempt(s): %w", ErrAbandoned, w.MaxRetries+1, last)
 	}
 	return fmt.Errorf("after %d attempt(s): %w", w.MaxRetries+1, last)
 }

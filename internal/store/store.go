@@ -1,10 +1,13 @@
 // Package store owns what `vigil serve` keeps on disk: alerts, their
-// workflow status and its history, and the console's list queries
-// (alert_query.go) in SQLite (modernc.org/sqlite, no cgo), small checkpoint
-// values, the exception items added through the API, new_terms rules' seen
+// workflow status and its history, the outbox of their deliveries to the
+// sinks, and the console's list queries (alert_query.go) in SQLite
+// (modernc.org/sqlite, no cgo), small checkpoint values, the exception
+// items added through the API, new_terms rules' seen
 // value combinations (terms.go), alert suppression windows
-// (suppression.go), and the event spool (spool.go) that lets a
-// restarted service rebuild the windows that were open when it stopped.
+// (suppression.go), every host's process events and each alert's evidence
+// for investigation (processes.go), and the event spool (spool.go) that
+// lets a restarted service rebuild the windows that were open when it
+// stopped.
 package store
 
 import (
@@ -52,6 +55,18 @@ const (
 	Updated
 )
 
+// Kind names the change for sinks and the alert stream: "created",
+// "updated" ("" when unchanged).
+func (o Outcome) Kind() string {
+	switch o {
+	case Created:
+		return "created"
+	case Updated:
+		return "updated"
+	}
+	return ""
+}
+
 // ErrNotFound is returned for an unknown alert id.
 var ErrNotFound = errors.New("alert not found")
 
@@ -81,7 +96,14 @@ func Open(path string) (*Store, error) {
 	// commit, so it survives an OS crash or power loss, not only kill -9
 	// (NORMAL may lose the last commits then). Alert writes are few; the
 	// cost is one fsync per commit.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
+	// _txlock=immediate: a transaction takes the write lock when it begins,
+	// waiting up to busy_timeout for it. A deferred one that read first
+	// fails at once (SQLITE_BUSY_SNAPSHOT, no wait) when another connection
+	// committed in between — which the process-event writer does all the
+	// time (processes.go). cache_size: 32 MiB of pages per connection
+	// (SQLite's default is 2 MiB), for the process tables' random index
+	// inserts (docs/investigate.md#performance).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_txlock=immediate&_pragma=cache_size(-32768)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -105,6 +127,13 @@ func Open(path string) (*Store, error) {
 		`CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)`,
 		// Added after the first release: IF NOT EXISTS is the migration
 		// an existing database gets when a newer vigil opens it.
+		// The sink outbox: alert deliveries committed with the alert and
+		// deleted once the sinks have them (PutQueued, Pending, Delivered).
+		`CREATE TABLE IF NOT EXISTS outbox (
+			seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			id TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			doc BLOB NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS exception_items (
 			item_id TEXT PRIMARY KEY,
 			list_id TEXT NOT NULL,
@@ -119,6 +148,10 @@ func Open(path string) (*Store, error) {
 		}
 	}
 	if err := migrateQuery(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := openInvestigation(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
@@ -152,9 +185,21 @@ func (s *Store) Close() error { return s.db.Close() }
 // update keeps the stored workflow status and first-detection time; an
 // identical hash is no change. The returned record is what is now stored.
 func (s *Store) Put(r Record) (Outcome, Record, error) {
+	out, r, _, err := s.put(r, false)
+	return out, r, err
+}
+
+// PutQueued is Put that also records, in the same transaction, that the
+// new or changed alert is to be delivered to the sinks: an outbox entry
+// (its sequence number is returned; 0 when the alert was unchanged), which
+// stays until Delivered, so a crash between the commit and the sinks' send
+// leaves it for the next start to deliver (Pending).
+func (s *Store) PutQueued(r Record) (Outcome, Record, int64, error) { return s.put(r, true) }
+
+func (s *Store) put(r Record, queue bool) (out Outcome, _ Record, seq int64, err error) {
 	tx, err := s.db.Begin()
 	if err != nil {
-		return 0, r, err
+		return 0, r, 0, err
 	}
 	defer tx.Rollback()
 	parent, search := searchColumns(r)
@@ -170,22 +215,61 @@ func (s *Store) Put(r Record) (Outcome, Record, error) {
 		}
 		_, err = tx.Exec(`INSERT INTO alerts (id, rule_id, rule_name, severity, host, status, time, updated, hash, doc, parent, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 			r.ID, r.RuleID, r.RuleName, r.Severity, r.Host, r.Status, r.Time, r.Updated, r.Hash, r.Doc, parent, search)
-		if err != nil {
-			return 0, r, err
-		}
-		return Created, r, tx.Commit()
+		out = Created
 	case err != nil:
-		return 0, r, err
+		return 0, r, 0, err
+	case old.Hash == r.Hash:
+		return Unchanged, r, 0, nil
+	default:
+		r.Status, r.Time = old.Status, old.Time
+		_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=?, parent=?, search=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, parent, search, r.ID)
+		out = Updated
 	}
-	if old.Hash == r.Hash {
-		return Unchanged, r, nil
-	}
-	r.Status, r.Time = old.Status, old.Time
-	_, err = tx.Exec(`UPDATE alerts SET severity=?, host=?, updated=?, hash=?, doc=?, parent=?, search=? WHERE id=?`, r.Severity, r.Host, r.Updated, r.Hash, r.Doc, parent, search, r.ID)
 	if err != nil {
-		return 0, r, err
+		return 0, r, 0, err
 	}
-	return Updated, r, tx.Commit()
+	if queue {
+		res, err := tx.Exec(`INSERT INTO outbox (id, kind, doc) VALUES (?,?,?)`, r.ID, out.Kind(), r.Doc)
+		if err != nil {
+			return 0, r, 0, err
+		}
+		if seq, err = res.LastInsertId(); err != nil {
+			return 0, r, 0, err
+		}
+	}
+	return out, r, seq, tx.Commit()
+}
+
+// Queued is an alert delivery waiting in the outbox.
+type Queued struct {
+	Seq  int64
+	ID   string
+	Kind string // "created" or "updated"
+	Doc  []byte
+}
+
+// Pending returns the outbox's deliveries, oldest first.
+func (s *Store) Pending() ([]Queued, error) {
+	rows, err := s.db.Query(`SELECT seq, id, kind, doc FROM outbox ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Queued
+	for rows.Next() {
+		var q Queued
+		if err := rows.Scan(&q.Seq, &q.ID, &q.Kind, &q.Doc); err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// Delivered removes a delivery from the outbox.
+func (s *Store) Delivered(seq int64) error {
+	_, err := s.db.Exec(`DELETE FROM outbox WHERE seq = ?`, seq)
+	return err
 }
 
 const cols = `id, rule_id, rule_name, severity, host, status, time, updated, hash, doc`

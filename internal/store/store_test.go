@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -222,5 +223,63 @@ func TestSpoolReplayKeep(t *testing.T) {
 	sp2.Scan(sp2.End(), 0, 12, func(e Entry) { scanned += e.ID })
 	if replayed != "new" || scanned != "old" {
 		t.Fatalf("replayed %q, scanned %q", replayed, scanned)
+	}
+}
+
+// The outbox: a created or updated alert queued with PutQueued stays
+// pending — across a reopen, as after a crash before the sinks had it —
+// until Delivered; an unchanged one queues nothing.
+func TestOutbox(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id, rule, host, sev string, tm int64, hash string) Record {
+		return Record{ID: id, RuleID: rule, RuleName: "name-" + rule, Severity: sev, Host: host, Time: tm, Hash: hash, Doc: []byte(`{"v":"` + hash + `"}`)}
+	}
+	steps := []struct {
+		r        Record
+		want     Outcome
+		queued   bool
+		kindWant string
+	}{
+		{rec("a", "r1", "h1", "high", 100, "x"), Created, true, "created"},
+		{rec("a", "r1", "h1", "high", 200, "x"), Unchanged, false, ""},
+		{rec("a", "r1", "h1", "high", 300, "x2"), Updated, true, "updated"},
+		{rec("b", "r1", "h2", "low", 150, "y"), Created, true, "created"},
+	}
+	var seqs []int64
+	for i, st := range steps {
+		out, _, seq, err := s.PutQueued(st.r)
+		if err != nil || out != st.want || (seq != 0) != st.queued || out.Kind() != st.kindWant {
+			t.Fatalf("step %d: %v seq %d, %v; want %v", i, out, seq, err, st.want)
+		}
+		if seq != 0 {
+			seqs = append(seqs, seq)
+		}
+	}
+	if _, _, err := s.Put(rec("c", "r1", "h3", "low", 150, "z")); err != nil { // Put queues nothing
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.Pending()
+	if err != nil || len(p) != 3 || p[0].ID != "a" || p[0].Kind != "created" || p[1].Kind != "updated" || p[2].ID != "b" || p[0].Seq != seqs[0] {
+		t.Fatalf("pending after reopen: %+v, %v", p, err)
+	}
+	if got := string(p[1].Doc); !strings.Contains(got, "x2") {
+		t.Fatalf("queued update carries %s", got)
+	}
+	for _, seq := range seqs[:2] {
+		if err := s.Delivered(seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, _ = s.Pending(); len(p) != 1 || p[0].ID != "b" {
+		t.Fatalf("pending after delivery: %+v", p)
 	}
 }
