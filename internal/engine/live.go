@@ -188,6 +188,10 @@ type liveRule struct {
 	nextRun int64
 	// terms: a new_terms rule's seen combinations (live_newterms.go).
 	terms *liveTerms
+	// match decides the per-event stage once per event; matched counts
+	// the events it passed (RuleStats.Matched).
+	match   *esql.EventMatcher
+	matched int64
 }
 
 type liveRun struct {
@@ -254,7 +258,7 @@ func NewLive(rules []*CompiledRule, opts LiveOptions) *Live {
 			cr: cr, mode: m, monotone: monotone(cr.Query), cutoff: math.MinInt64,
 			windowed: cr.Query.WindowField() != "" && cr.Query.WindowField() == timestampField(cr.Rule),
 			interval: cr.Rule.Interval.Milliseconds(), lookback: cr.Rule.Lookback.Milliseconds(),
-			runs: map[int64]*liveRun{}, closed: math.MinInt64, reopen: map[int64]bool{},
+			runs: map[int64]*liveRun{}, closed: math.MinInt64, reopen: map[int64]bool{}, match: cr.Query.NewEventMatcher(),
 		})
 	}
 	return l
@@ -286,6 +290,9 @@ func (l *Live) Push(d *doc.Document) bool {
 		}
 		if r.except(d, l.Replaying) {
 			continue
+		}
+		if !l.Replaying && r.match.Match(d) {
+			r.matched++
 		}
 		if r.mode == Scheduled {
 			if t < r.scheduledFloor() {
@@ -864,6 +871,11 @@ type RuleStats struct {
 	Future   int64 // events quarantined as stamped in the future
 	NoTime   int64 // events without a usable timestamp
 	Overflow int64 // events refused by the MaxGroups cap
+	// Matched counts the events (with a time, not excepted, not replayed)
+	// the rule's per-event condition passed: an ES|QL rule's commands
+	// before its first STATS, SORT or LIMIT; an EQL event query's filter
+	// or any of a sequence's stages' (or its until's).
+	Matched int64
 	// Terms is a new_terms rule's seen combinations; TermsRefused the new
 	// ones refused by the MaxTerms cap.
 	Terms        int
@@ -882,7 +894,7 @@ func (l *Live) Stats() []RuleStats {
 	for _, r := range l.rules {
 		s := RuleStats{RuleID: r.cr.Rule.RuleID, Name: r.cr.Rule.Name, Mode: r.mode, Monotone: r.monotone,
 			OpenRuns: len(r.runs), Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow,
-			Exceptions: r.cr.exceptionCounts(r.excepted, r.exceptedRows)}
+			Matched: r.matched, Exceptions: r.cr.exceptionCounts(r.excepted, r.exceptedRows)}
 		if r.terms != nil {
 			s.Terms, s.TermsRefused = len(r.terms.seen), r.terms.refused
 		}

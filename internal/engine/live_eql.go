@@ -63,6 +63,7 @@ type liveEQLRule struct {
 	buf                                     []bufferedDoc
 	lastRun, nextRun                        int64
 	late, expired, future, noTime, overflow int64
+	matchedEvents                           int64 // RuleStats.Matched
 	excepted                                []int64
 }
 
@@ -116,6 +117,10 @@ func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 		if exceptedBy(r.r.Exceptions, d, counts) || r.r.filteredOut(d) {
 			continue
 		}
+		accepted := r.r.Query.Accepts(d)
+		if accepted && !l.Replaying {
+			r.matchedEvents++
+		}
 		floor := min(l.floor, l.admitted)
 		if r.mode == Scheduled {
 			floor = scheduledFloorOf(r.lastRun, r.interval, r.lookback)
@@ -130,14 +135,14 @@ func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 			}
 		case r.mode == Scheduled:
 			switch {
-			case !r.r.Query.IsSequence() && !r.r.Query.Match(d): // only its matches can be results (as EQLHunt keeps)
+			case !r.r.Query.IsSequence() && !accepted: // only its matches can be results (as EQLHunt keeps)
 			case len(r.buf) >= l.opts.MaxGroups:
 				r.overflow++
 			default:
 				r.buf = append(r.buf, bufferedDoc{t, d})
 			}
 		case r.seq == nil:
-			if r.r.Query.Match(d) {
+			if accepted {
 				r.matched = append(r.matched, d)
 			}
 		case r.seq.Held() >= l.opts.MaxGroups:
@@ -342,7 +347,7 @@ func (l *Live) eqlStats() []RuleStats {
 	var out []RuleStats
 	for _, r := range l.eql {
 		s := RuleStats{RuleID: r.r.Rule.RuleID, Name: r.r.Rule.Name, Mode: r.mode, Monotone: true,
-			Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow,
+			Late: r.late, Expired: r.expired, Future: r.future, NoTime: r.noTime, Overflow: r.overflow, Matched: r.matchedEvents,
 			Exceptions: exceptionCounts(r.r.Exceptions, r.excepted, nil)}
 		switch {
 		case r.mode == Scheduled:

@@ -606,6 +606,7 @@ func (p *Partitioned) Stats() []RuleStats {
 			o.Future += s.Future
 			o.NoTime += s.NoTime
 			o.Overflow += s.Overflow
+			o.Matched += s.Matched
 			o.Terms += s.Terms
 			o.TermsRefused += s.TermsRefused
 			for j := range o.Exceptions {

@@ -399,8 +399,7 @@ type Execution struct {
 
 // NewExecution starts a run.
 func (q *Query) NewExecution() *Execution {
-	e := &Execution{q: q, row: make([]doc.Value, q.nslots)}
-	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots, mem: account{b: q.budget}}
+	e := q.newExecution()
 	switch h := q.head.(type) {
 	case *statsSpec:
 		e.head = h.build(e.x, nopSink{})
@@ -426,6 +425,13 @@ func (q *Query) NewExecution() *Execution {
 	}
 	e.counted = &countingSink{next: e.head, n: &e.matched}
 	e.first = buildChain(e.x, q.stage1, e.counted)
+	return e
+}
+
+// newExecution is an execution without its stages.
+func (q *Query) newExecution() *Execution {
+	e := &Execution{q: q, row: make([]doc.Value, q.nslots)}
+	e.x = &ctx{q: q, warn: newWarnings(&q.sites), width: q.nslots, mem: account{b: q.budget}}
 	return e
 }
 

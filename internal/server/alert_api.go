@@ -65,6 +65,10 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		f.After = &c
 	}
 	recs, total, next, err := s.store.List(f)
+	if errors.Is(err, store.ErrFreeTextNUL) {
+		esError(w, 400, "illegal_argument_exception", err.Error())
+		return
+	}
 	if err != nil {
 		esError(w, 500, "store_exception", err.Error())
 		return

@@ -179,7 +179,7 @@ func TestAlertListAPI(t *testing.T) {
 			t.Errorf("%s: %d alerts, want %d", q, got, want)
 		}
 	}
-	for _, q := range []string{"?search_after=bogus", "?search_after=MTox&page=2", "?size=0", "?from=yesterday"} {
+	for _, q := range []string{"?search_after=bogus", "?search_after=MTox&page=2", "?size=0", "?from=yesterday", "?q=a%00b"} {
 		if code, _, _ := do(t, "GET", ts.url+"/api/alerts"+q, "", ""); code != 400 {
 			t.Errorf("%s: %d, want 400", q, code)
 		}

@@ -526,18 +526,16 @@ func (s *Server) ruleSummary(i int, full bool, alerts map[string]int) map[string
 		"interval": r.Interval.String(), "from": r.From, "max_signals": r.MaxSignals,
 		"index": index, "tags": r.Tags, "version": r.Version, "type": r.Type, "language": r.Language,
 	}
+	var matched int64
 	if st := s.stats.Load(); st != nil && i < len(*st) {
 		x := (*st)[i]
+		matched = x.Matched
 		m["mode"], m["alerts_on_arrival"], m["open_windows"], m["live_groups"], m["late_events"], m["refused_events"] =
 			x.Mode.String(), x.Monotone, x.OpenRuns, x.Groups, x.Late, x.Overflow
 		m["expired_events"], m["future_events"] = x.Expired, x.Future
 	}
-	if i < len(s.opts.Rules) {
-		for k, v := range s.activity.view(i, alerts[r.RuleID]) {
-			m[k] = v
-		}
-	} else {
-		m["alerts"] = alerts[r.RuleID] // EQL rules: no activity counters yet
+	for k, v := range s.activity.view(i, alerts[r.RuleID], matched) {
+		m[k] = v
 	}
 	if full {
 		m["description"], m["note"], m["query"], m["threat"], m["references"], m["author"], m["license"], m["false_positives"] =

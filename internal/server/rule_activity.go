@@ -5,25 +5,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"vigil/internal/doc"
-	"vigil/internal/engine"
-	pf "vigil/internal/prefilter"
 )
 
 // ruleActivity is what the rules page shows beside each rule's live
-// state: events matched, last evaluation and recent errors. Written by the
-// engine goroutine, read by the API.
-//
-// Events matched counts, per rule, the events routed to it (its FROM names
-// their index) whose line passes its per-event prefilter: the events that
-// can reach its per-event stage. The prefilter is sound, not exact (it
-// passes every line that can match, and some that cannot), so for queries
-// whose WHERE it does not fully decide the count is an upper bound; an
-// exact count belongs in engine.Live (its Push knows), left for later.
+// state: last evaluation and recent errors, per rule in the engine's stats
+// order (ES|QL rules, then EQL rules). Written by the engine goroutine,
+// read by the API. Events matched is the engine's own count
+// (engine.RuleStats.Matched): the events the rule's per-event condition
+// passed, decided where the engine decides it.
 type ruleActivity struct {
-	filters  []*pf.Filter // per rule; nil: every line of its indices passes
-	matched  []atomic.Int64
+	names    []string       // rule names
 	lastEval []atomic.Int64 // ms; 0 = never
 	mu       sync.Mutex
 	errors   [][]ruleError // per rule, newest last, at most maxRuleErrors
@@ -36,40 +27,17 @@ type ruleError struct {
 
 const maxRuleErrors = 5
 
-func newRuleActivity(rules []*engine.CompiledRule, cat *engine.Catalog, m *doc.Mapping) *ruleActivity {
-	a := &ruleActivity{filters: make([]*pf.Filter, len(rules)), matched: make([]atomic.Int64, len(rules)),
-		lastEval: make([]atomic.Int64, len(rules)), errors: make([][]ruleError, len(rules))}
-	if cat == nil {
-		cat = &engine.Catalog{}
-	}
-	for i, cr := range rules {
-		if qm, err := cat.Resolve(cr.Query.IndexPatterns()); err == nil {
-			a.filters[i] = pf.New(cr.Query.Plan().EventCondition(), qm, m)
-		}
-	}
-	return a
+func newRuleActivity(names []string) *ruleActivity {
+	return &ruleActivity{names: names, lastEval: make([]atomic.Int64, len(names)), errors: make([][]ruleError, len(names))}
 }
 
-// count notes a pushed event (its index already resolved by Live.Push).
-func (a *ruleActivity) count(rules []*engine.CompiledRule, d *doc.Document, raw []byte) {
-	if d.Index == "" {
-		return
-	}
-	stream := engine.DataStreamOf(d.Index)
-	for i, cr := range rules {
-		if engine.Reads(cr.Query, d.Index, stream) && (a.filters[i] == nil || raw == nil || a.filters[i].Match(raw)) {
-			a.matched[i].Add(1)
-		}
-	}
-}
-
-// evaluated stamps the rules an evaluation ran for (all when names is nil)
+// evaluated stamps the rules an evaluation ran for (all when ran is nil)
 // and attributes err to the rule it names (the engine's errors start
 // `rule "NAME"`), or to every rule evaluated when it names none.
-func (a *ruleActivity) evaluated(rules []*engine.CompiledRule, names map[string]bool, at time.Time, err error) {
+func (a *ruleActivity) evaluated(ran map[string]bool, at time.Time, err error) {
 	ms := at.UnixMilli()
-	for i, cr := range rules {
-		if names != nil && !names[cr.Rule.Name] {
+	for i, name := range a.names {
+		if ran != nil && !ran[name] {
 			continue
 		}
 		a.lastEval[i].Store(ms)
@@ -81,14 +49,14 @@ func (a *ruleActivity) evaluated(rules []*engine.CompiledRule, names map[string]
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	named := false
-	for i, cr := range rules {
-		if strings.HasPrefix(msg, `rule "`+cr.Rule.Name+`"`) {
+	for i, name := range a.names {
+		if strings.HasPrefix(msg, `rule "`+name+`"`) {
 			a.addError(i, ms, msg)
 			named = true
 		}
 	}
-	for i, cr := range rules {
-		if !named && (names == nil || names[cr.Rule.Name]) {
+	for i, name := range a.names {
+		if !named && (ran == nil || ran[name]) {
 			a.addError(i, ms, msg)
 		}
 	}
@@ -102,9 +70,10 @@ func (a *ruleActivity) addError(i int, at int64, msg string) {
 	a.errors[i] = e
 }
 
-// view is rule i's activity for the API.
-func (a *ruleActivity) view(i int, alerts int) map[string]any {
-	m := map[string]any{"events_matched": a.matched[i].Load(), "alerts": alerts, "last_evaluation": nil}
+// view is rule i's activity for the API, with the engine's count of the
+// events it matched.
+func (a *ruleActivity) view(i int, alerts int, matched int64) map[string]any {
+	m := map[string]any{"events_matched": matched, "alerts": alerts, "last_evaluation": nil}
 	if ms := a.lastEval[i].Load(); ms != 0 {
 		m["last_evaluation"] = fmtMillis(ms)
 	}

@@ -153,7 +153,6 @@ const knownMax = 100_000
 
 type batch struct {
 	docs []*doc.Document
-	raws [][]byte // docs' lines, for the rules' activity counts
 	// times are the newest event times, per source, of the request's
 	// events no rule reads (not pushed, but they show time passing).
 	times    []sourceTime
@@ -219,13 +218,21 @@ func New(opts Options) (*Server, error) {
 		}
 		return modeOf(cfg.Mode)
 	}
-	s.activity = newRuleActivity(opts.Rules, opts.Catalog, opts.Mapping)
+	var names []string
 	s.realtime = map[string]bool{}
 	for _, cr := range opts.Rules {
+		names = append(names, cr.Rule.Name)
 		if modeFor(cr.Rule) == engine.Realtime {
 			s.realtime[cr.Rule.Name] = true
 		}
 	}
+	for _, er := range opts.EQLRules {
+		names = append(names, er.Rule.Name)
+		if modeFor(er.Rule) == engine.Realtime {
+			s.realtime[er.Rule.Name] = true
+		}
+	}
+	s.activity = newRuleActivity(names)
 	s.live = engine.NewPartitioned(opts.Rules, engine.LiveOptions{
 		Mode:               modeFor,
 		AllowedLateness:    cfg.AllowedLateness.Duration,
@@ -514,7 +521,7 @@ func (s *Server) enqueue(docs []*doc.Document, raws [][]byte, times []sourceTime
 		return fmt.Errorf("spool: %w", err)
 	}
 	s.queued.Add(cost)
-	s.queue <- &batch{docs: docs, raws: raws, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
+	s.queue <- &batch{docs: docs, times: times, pos: pos, floor: floor, accepted: time.Now(), cost: cost} // room: only enqueue sends, under ingestMu
 	s.ingestMu.Unlock()
 	if s.cfg.Durability == config.DurabilityRequest {
 		if err := s.spool.Sync(pos); err != nil {
@@ -554,12 +561,10 @@ func (s *Server) engineLoop() {
 			for _, st := range b.times {
 				s.live.Observe(st.source, st.t)
 			}
-			for i, d := range b.docs {
+			for _, d := range b.docs {
 				if !s.live.Push(d) {
 					s.metrics.unrouted.Inc()
-					continue
 				}
-				s.activity.count(s.opts.Rules, d, b.raws[i])
 			}
 			s.pushed = b.pos
 			if oldest.IsZero() {
@@ -593,13 +598,13 @@ func (s *Server) evaluate(accepted time.Time, force bool) {
 	if err != nil {
 		s.log.Error("evaluation failed", "err", err)
 	}
-	s.activity.evaluated(s.opts.Rules, s.realtime, start, err)
+	s.activity.evaluated(s.realtime, start, err)
 	s.handle(ups)
 	s.saveTerms()
 	for s.live.PendingLate() && (force || time.Since(s.lastLate) >= lateInterval) {
 		s.lastLate = time.Now()
 		ups, err := s.live.Reevaluate(s.spoolSource)
-		s.activity.evaluated(s.opts.Rules, s.realtime, s.lastLate, err)
+		s.activity.evaluated(s.realtime, s.lastLate, err)
 		if err != nil {
 			s.log.Error("late re-evaluation failed", "err", err)
 			break
@@ -634,7 +639,7 @@ func (s *Server) tick() {
 	for _, r := range reports {
 		ran[r.Rule] = true
 	}
-	s.activity.evaluated(s.opts.Rules, ran, s.clock.Now(), err)
+	s.activity.evaluated(ran, s.clock.Now(), err)
 	for _, r := range reports {
 		s.log.Info("rule run", "rule", r.Rule, "from", r.From, "to", r.To, "events", r.Events, "alerts", r.Alerts, "max_signals_dropped", r.Truncated)
 	}

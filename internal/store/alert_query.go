@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The alert list the console pages through: filters, free text and keyset
 // pagination over the alerts table, each filter backed by an index that
 // ends in the list order (time DESC, id), so a page at 100k alerts reads
-// its rows and stops; and the workflow history of status changes.
+// its rows and stops; free text through a trigram index (alerts_fts); and
+// the workflow history of status changes.
 
 // queryMigrations add what the console's queries need to a database of any
 // earlier version: the columns are filled from each alert's document by Put
@@ -35,12 +37,34 @@ var queryMigrations = []string{
 		note TEXT NOT NULL,
 		actor TEXT)`,
 	`CREATE INDEX IF NOT EXISTS alert_workflow_alert ON alert_workflow(alert_id, at)`,
+	// Free text of three or more characters reads a trigram index of the
+	// search column (FTS5, external content: the text is stored once, in
+	// alerts). case_sensitive 1: the column and the query are lower-cased
+	// by Go already, so a phrase of trigrams matches exactly the rows
+	// whose search column contains the query (LIKE's answer).
+	// The triggers keep it in step with every write to alerts (Put's
+	// insert and update). It is keyed by the alerts' rowid, which only
+	// VACUUM renumbers (the store never runs it; after a manual VACUUM,
+	// INSERT INTO alerts_fts(alerts_fts) VALUES('rebuild') re-derives it).
+	`CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5(search, content='alerts', content_rowid='rowid',
+		tokenize='trigram case_sensitive 1')`,
+	`CREATE TRIGGER IF NOT EXISTS alerts_fts_insert AFTER INSERT ON alerts BEGIN
+		INSERT INTO alerts_fts(rowid, search) VALUES (new.rowid, new.search);
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS alerts_fts_delete AFTER DELETE ON alerts BEGIN
+		INSERT INTO alerts_fts(alerts_fts, rowid, search) VALUES ('delete', old.rowid, old.search);
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS alerts_fts_update AFTER UPDATE OF search ON alerts BEGIN
+		INSERT INTO alerts_fts(alerts_fts, rowid, search) VALUES ('delete', old.rowid, old.search);
+		INSERT INTO alerts_fts(rowid, search) VALUES (new.rowid, new.search);
+	END`,
 }
 
 // migrateQuery adds the parent and search columns (SQLite has no ADD
-// COLUMN IF NOT EXISTS), backfilling them, then runs queryMigrations.
+// COLUMN IF NOT EXISTS), backfilling them, then runs queryMigrations, and
+// indexes the existing alerts' text when it created the trigram index.
 func migrateQuery(db *sql.DB) error {
-	var n int
+	var n, fts int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('alerts') WHERE name = 'search'`).Scan(&n); err != nil {
 		return err
 	}
@@ -49,12 +73,25 @@ func migrateQuery(db *sql.DB) error {
 			return err
 		}
 	}
+	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'alerts_fts'`).Scan(&fts); err != nil {
+		return err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
 	for _, stmt := range queryMigrations {
-		if _, err := db.Exec(stmt); err != nil {
+		if _, err := tx.Exec(stmt); err != nil {
 			return err
 		}
 	}
-	return nil
+	if fts == 0 {
+		if _, err := tx.Exec(`INSERT INTO alerts_fts(alerts_fts) VALUES ('rebuild')`); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 func addSearchColumns(db *sql.DB) error {
@@ -154,6 +191,9 @@ func ParseCursor(s string) (Cursor, error) {
 	return Cursor{}, errors.New("not a cursor this API returned")
 }
 
+// ErrFreeTextNUL refuses free text holding a NUL character.
+var ErrFreeTextNUL = errors.New("q: free text may not contain a NUL character")
+
 // escapeLike escapes LIKE's wildcards in s (ESCAPE '\').
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -166,9 +206,11 @@ func (s *Store) List(f Filter) ([]Record, int, *Cursor, error) {
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	var total int
-	if err := s.db.QueryRow(q.count, q.countArgs...).Scan(&total); err != nil {
-		return nil, 0, nil, err
+	total := q.total
+	if total < 0 {
+		if err := s.db.QueryRow(q.count, q.countArgs...).Scan(&total); err != nil {
+			return nil, 0, nil, err
+		}
 	}
 	rows, err := s.db.Query(q.page, q.pageArgs...)
 	if err != nil {
@@ -196,7 +238,13 @@ type listQuery struct {
 	count, page         string
 	countArgs, pageArgs []any
 	size                int
+	total               int // the count when known without running count; -1 = unknown
 }
+
+// ftsSetMax is the most alerts a free-text match may have for the list to
+// be read through the trigram index's set of matches; beyond it a page is
+// filled sooner by scanning in list order (a var: tests run both ways).
+var ftsSetMax = 5000
 
 func (s *Store) listSQL(f Filter) (listQuery, error) {
 	var where []string
@@ -230,22 +278,48 @@ func (s *Store) listSQL(f Filter) (listQuery, error) {
 	if f.To != 0 {
 		add("time <= ?", f.To)
 	}
-	if f.Q != "" {
-		// LIKE folds ASCII case only: the column is lower-cased, so is q.
-		add(`search LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Q))+"%")
+	if strings.ContainsRune(f.Q, 0) {
+		// Neither FTS5's query syntax nor LIKE's pattern can hold one.
+		return listQuery{}, ErrFreeTextNUL
+	}
+	q := strings.ToLower(f.Q)
+	like := q != ""
+	matches := -1 // alerts whose text holds q, when the trigram index counted them
+	if utf8.RuneCountInString(q) >= 3 {
+		// A phrase of q's trigrams, in a row, is q as a substring.
+		phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+		if err := s.db.QueryRow(`SELECT COUNT(*) FROM alerts_fts WHERE alerts_fts MATCH ?`, phrase).Scan(&matches); err != nil {
+			return listQuery{}, err
+		}
+		if matches <= ftsSetMax {
+			// Few: the list's index order is checked against the set of
+			// matching rows.
+			add(`rowid IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)`, phrase)
+			like = false
+		}
+	}
+	if like {
+		// Too short for a trigram, or so common that a scan in list order
+		// fills a page in a few rows: LIKE (which folds ASCII case only:
+		// the column is lower-cased, so is q).
+		add(`search LIKE ? ESCAPE '\'`, "%"+escapeLike(q)+"%")
 	}
 	from := " FROM alerts"
-	if f.Q != "" && f.Status == "" && f.Rule == "" && f.Host == "" && f.Severity == "" {
+	keyed := f.Status != "" || f.Rule != "" || f.Host != "" || f.Severity != ""
+	if like && !keyed {
 		// Scan the index holding the search column in list order, reading
 		// only matching rows (the planner would pick alerts_time and read
 		// each row's document to test it).
 		from = " FROM alerts INDEXED BY alerts_time_search"
 	}
-	q := listQuery{size: f.Size, countArgs: slices.Clone(args)}
-	if q.size <= 0 {
-		q.size = 100
+	lq := listQuery{size: f.Size, countArgs: slices.Clone(args), total: -1}
+	if lq.size <= 0 {
+		lq.size = 100
 	}
-	q.count = `SELECT COUNT(*)` + from + whereClause(where)
+	lq.count = `SELECT COUNT(*)` + from + whereClause(where)
+	if matches >= 0 && !keyed && f.From == 0 && f.To == 0 {
+		lq.total = matches
+	}
 	offset := f.Offset
 	if c := f.After; c != nil {
 		// "time <= ?" bounds the index range; the OR alone would scan from
@@ -253,9 +327,9 @@ func (s *Store) listSQL(f Filter) (listQuery, error) {
 		add("time <= ? AND (time < ? OR id > ?)", c.Time, c.Time, c.ID)
 		offset = 0
 	}
-	q.page = `SELECT ` + cols + from + whereClause(where) + ` ORDER BY time DESC, id LIMIT ? OFFSET ?`
-	q.pageArgs = append(args, q.size, offset)
-	return q, nil
+	lq.page = `SELECT ` + cols + from + whereClause(where) + ` ORDER BY time DESC, id LIMIT ? OFFSET ?`
+	lq.pageArgs = append(args, lq.size, offset)
+	return lq, nil
 }
 
 func whereClause(conds []string) string {

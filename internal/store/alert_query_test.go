@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -62,8 +63,19 @@ func reference(all []Record, f Filter) []Record {
 
 // TestListKeyset checks every filter combination's keyset pages against
 // the reference: the pages concatenate to exactly the reference's order,
-// and the total is the reference's count.
+// and the total is the reference's count. Free text is read both ways:
+// through the trigram index's matches, and by a scan in list order.
 func TestListKeyset(t *testing.T) {
+	for _, setMax := range []int{ftsSetMax, 0} {
+		t.Run(fmt.Sprintf("ftsSetMax=%d", setMax), func(t *testing.T) {
+			defer func(v int) { ftsSetMax = v }(ftsSetMax)
+			ftsSetMax = setMax
+			testListKeyset(t)
+		})
+	}
+}
+
+func testListKeyset(t *testing.T) {
 	s := openTemp(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var all []Record
@@ -88,7 +100,8 @@ func TestListKeyset(t *testing.T) {
 		{}, {Host: "host-03"}, {Status: StatusAcknowledged}, {Status: StatusOpen, Severity: "high"},
 		{Rule: "rule-1"}, {Rule: "Sudo Hijack", Host: "host-07"}, {From: 1_002_000, To: 1_003_000},
 		{Q: "PYTHON"}, {Q: "<img src=x"}, {Q: "100%"}, {Q: "_cpu"}, {Q: "%"}, {Q: "host-1"}, {Q: "nothing-matches"},
-		{Q: "alert 59", Severity: "low"},
+		{Q: "alert 59", Severity: "low"}, {Q: "python", Host: "host-03"}, {Q: "Sudo", From: 1_002_000, To: 1_003_000},
+		{Q: `"py"`}, {Q: "éé"}, {Q: "on\nhost"}, {Q: "a"}, {Q: "\xff\xfe\xfd"}, {Q: `py*" OR "a`}, {Q: "ALERT 1"},
 	}
 	for _, f := range filters {
 		want := reference(all, f)
@@ -126,6 +139,9 @@ func TestListKeyset(t *testing.T) {
 				}
 			}
 		}
+	}
+	if _, _, _, err := s.List(Filter{Q: "ho\x00st"}); !errors.Is(err, ErrFreeTextNUL) {
+		t.Errorf("free text with a NUL: %v", err)
 	}
 	for _, bad := range []string{"", "!!", "bm90LWEtY3Vyc29y"} {
 		if _, err := ParseCursor(bad); err == nil {
@@ -211,6 +227,57 @@ func TestMigrateQueryColumns(t *testing.T) {
 	}
 }
 
+// TestMigrateTrigramIndex opens a database with the search column but no
+// trigram index (the previous version's): the index is built from the
+// stored alerts.
+func TestMigrateTrigramIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 20 {
+		s.Put(fakeAlert(i, rng))
+	}
+	for _, stmt := range []string{`DROP TRIGGER alerts_fts_insert`, `DROP TRIGGER alerts_fts_update`, `DROP TRIGGER alerts_fts_delete`, `DROP TABLE alerts_fts`} {
+		if _, err := s.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if recs, total, _, err := s.List(Filter{Q: "alert 13"}); err != nil || total != 1 || len(recs) != 1 || recs[0].ID != "a000013" {
+		t.Fatalf("after migration: %d %v %v", total, recs, err)
+	}
+}
+
+// TestFreeTextFollowsUpdates: an alert's text is found by its latest
+// version only, through the trigram index and the scan alike.
+func TestFreeTextFollowsUpdates(t *testing.T) {
+	s := openTemp(t)
+	put := func(reason, hash string) {
+		doc, _ := json.Marshal(map[string]any{"kibana.alert.reason": reason})
+		if _, _, err := s.Put(Record{ID: "x", RuleID: "r", RuleName: "Rule", Host: "h", Time: 1, Hash: hash, Doc: doc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("first alpha reason", "1")
+	put("then bravo reason", "2")
+	defer func(v int) { ftsSetMax = v }(ftsSetMax)
+	for _, setMax := range []int{ftsSetMax, 0} {
+		ftsSetMax = setMax
+		for q, want := range map[string]int{"alpha": 0, "bravo": 1, "reason": 1} {
+			if _, total, _, err := s.List(Filter{Q: q}); err != nil || total != want {
+				t.Errorf("ftsSetMax=%d q=%s: %d alerts, want %d (%v)", setMax, q, total, want, err)
+			}
+		}
+	}
+}
+
 // BenchmarkListAlerts100k pages through the list at 100k alerts: the first
 // page, a deep keyset page, and a host filter, as the console asks.
 func BenchmarkListAlerts100k(b *testing.B) {
@@ -225,6 +292,7 @@ func BenchmarkListAlerts100k(b *testing.B) {
 		{"host", Filter{Size: 50, Host: "host-07"}},
 		{"status", Filter{Size: 50, Status: StatusAcknowledged}},
 		{"q", Filter{Size: 50, Q: "python"}},
+		{"q-rare", Filter{Size: 50, Q: "alert 4242"}}, // 11 alerts
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
@@ -299,6 +367,13 @@ func TestListPlans(t *testing.T) {
 		return strings.Join(out, "; ")
 	}
 	c := &Cursor{1_002_000, "a000010"}
+	// Free text more common than ftsSetMax scans in list order.
+	defer func(v int) { ftsSetMax = v }(ftsSetMax)
+	ftsSetMax = 0
+	if got := plan(Filter{Q: "python"}); strings.Contains(got, "TEMP B-TREE") || !strings.Contains(got, "COVERING INDEX alerts_time_search") {
+		t.Errorf("common free text: plan %q", got)
+	}
+	ftsSetMax = 5000
 	for _, tc := range []struct {
 		f    Filter
 		want string
@@ -310,8 +385,11 @@ func TestListPlans(t *testing.T) {
 		{Filter{Severity: "high"}, "alerts_severity_time"},
 		{Filter{Rule: "Sudo Hijack"}, "alerts_rule_time"},
 		{Filter{Rule: "rule-1"}, "alerts_rule_time"},
-		{Filter{Q: "python"}, "COVERING INDEX alerts_time_search"},
-		{Filter{Q: "python", After: c}, "COVERING INDEX alerts_time_search"},
+		{Filter{Q: "python"}, "alerts_fts VIRTUAL TABLE"},
+		{Filter{Q: "python", After: c}, "alerts_fts VIRTUAL TABLE"},
+		{Filter{Q: "python", Host: "host-01"}, "alerts_host_time"},
+		{Filter{Q: "py"}, "COVERING INDEX alerts_time_search"},
+		{Filter{Q: "py", After: c}, "COVERING INDEX alerts_time_search"},
 	} {
 		got := plan(tc.f)
 		if strings.Contains(got, "TEMP B-TREE") || !strings.Contains(got, tc.want) {
