@@ -291,8 +291,8 @@ func (l *Live) Push(d *doc.Document) bool {
 		if r.except(d, l.Replaying) {
 			continue
 		}
-		if !l.Replaying && r.match.Match(d) {
-			r.matched++
+		if !l.Replaying && (r.mode == Scheduled || r.cr.Rule.NewTerms != nil) && r.match.Match(d) {
+			r.matched++ // real-time rules count as their runs decide (below)
 		}
 		if r.mode == Scheduled {
 			if t < r.scheduledFloor() {
@@ -327,7 +327,11 @@ func (l *Live) Push(d *doc.Document) bool {
 		if r.cr.Rule.NewTerms != nil {
 			l.pushTerms(r, d)
 		} else {
-			l.pushRealtime(r, d, t, at.source)
+			// The first run's execution decides the per-event stage; only
+			// an event no run took (late, refused) needs the matcher.
+			if passed := l.pushRealtime(r, d, t, at.source); !l.Replaying && (passed > 0 || passed < 0 && r.match.Match(d)) {
+				r.matched++
+			}
 		}
 		if r.passed() > passed {
 			l.src.keep(d)
@@ -376,10 +380,13 @@ func (l *Live) admit(d *doc.Document, r *rule.Rule, at *eventArrival, noTime, fu
 // pushRealtime adds an event to the open runs whose range holds it, and
 // marks for Reevaluate the runs it is late for: final runs, and — when its
 // time window is already finalised (before the rule's cutoff) — every run,
-// since their executions were promised no such event.
-func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string) {
+// since their executions were promised no such event. It returns whether
+// the first run that took the event passed it through the per-event stage
+// (1, else 0), or -1 when no run took it.
+func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string) int {
 	lateWindow := r.windowed && t < r.cutoff
 	late, refused := false, false
+	passed := -1
 	first := ceilDiv(t, r.interval) * r.interval
 	for at := first; at <= t+r.lookback; at += r.interval {
 		if at <= r.closed || lateWindow {
@@ -398,7 +405,14 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string
 			run = &liveRun{at: at, exec: r.cr.Query.NewExecution()}
 			r.runs[at] = run
 		}
+		before := run.exec.Matched()
 		r.push(run, d, source)
+		if passed < 0 {
+			passed = 0
+			if run.exec.Matched() > before {
+				passed = 1
+			}
+		}
 		run.events++
 		run.dirty = true
 	}
@@ -408,6 +422,7 @@ func (l *Live) pushRealtime(r *liveRule, d *doc.Document, t int64, source string
 	if refused { // once per event, however many of its runs refused it
 		r.overflow++
 	}
+	return passed
 }
 
 // Admit tells the engine the oldest event time the ingest path admitted
