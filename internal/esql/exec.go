@@ -563,16 +563,22 @@ func (o *statsOp) insert(g *group, slot groupSlot) {
 	}
 }
 
+// closes reports whether a key's groups close with a time window.
+func (o *statsOp) closes(kv []doc.Value) bool {
+	if o.s.window < 0 || o.s.inline {
+		return false
+	}
+	k := kv[o.s.window]
+	return !k.IsNull() && !k.IsMulti() && k.T.IsTemporal()
+}
+
 // windowOf returns the window a key's groups close with, made on first
 // use, or nil when they never close.
 func (o *statsOp) windowOf(kv []doc.Value) *window {
-	if o.s.window < 0 || o.s.inline {
+	if !o.closes(kv) {
 		return nil
 	}
 	k := kv[o.s.window]
-	if k.IsNull() || k.IsMulti() || !k.T.IsTemporal() {
-		return nil
-	}
 	if o.last != nil && k.T == o.lastKey.T && k.I == o.lastKey.I {
 		return o.last // consecutive rows mostly share a window
 	}

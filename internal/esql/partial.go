@@ -29,6 +29,10 @@ import (
 type GroupState struct {
 	Key    []doc.Value
 	States [][]byte
+	// End is when the group's time window ends (epoch ms), so that a
+	// merger knows when every producer is past it; 0 for a group that
+	// never closes (no window key, or a null one). Import ignores it.
+	End int64
 }
 
 // Mergeable reports why the query's partial states cannot be exported and
@@ -64,7 +68,7 @@ func (e *Execution) ExportGroups() ([]GroupState, error) {
 	if len(h.closed) > 0 {
 		return nil, errors.New("esql: groups were closed into rows by CloseWindows and cannot be exported")
 	}
-	return exportStates(h.liveOrder())
+	return exportStates(h, h.liveOrder())
 }
 
 // ExportWindows is CloseWindows for a producer: the groups whose time
@@ -77,7 +81,7 @@ func (e *Execution) ExportWindows(watermark int64) ([]GroupState, error) {
 		return nil, err
 	}
 	closing := h.popWindows(watermark)
-	out, err := exportStates(closing)
+	out, err := exportStates(h, closing)
 	h.dropAll(closing)
 	return out, err
 }
@@ -130,10 +134,10 @@ func (e *Execution) partialHead() (*statsOp, error) {
 	return e.head.(*statsOp), nil
 }
 
-func exportStates(groups []*group) ([]GroupState, error) {
+func exportStates(h *statsOp, groups []*group) ([]GroupState, error) {
 	out := make([]GroupState, 0, len(groups))
 	for _, g := range groups {
-		gs := GroupState{Key: make([]doc.Value, len(g.keys)), States: make([][]byte, len(g.states))}
+		gs := GroupState{Key: make([]doc.Value, len(g.keys)), States: make([][]byte, len(g.states)), End: h.windowEnd(g.keys)}
 		doc.CloneInto(gs.Key, g.keys)
 		for i, st := range g.states {
 			b, err := agg.Marshal(st)
@@ -147,8 +151,16 @@ func exportStates(groups []*group) ([]GroupState, error) {
 	return out, nil
 }
 
+// windowEnd is the end of the window a group key closes with, 0 if none.
+func (o *statsOp) windowEnd(kv []doc.Value) int64 {
+	if !o.closes(kv) {
+		return 0
+	}
+	return o.s.bucket.end(kv[o.s.window])
+}
+
 // MarshalBinary encodes the group for a transport: the key as encodeKey
-// writes it (count first), then each state's length and bytes.
+// writes it (count first), each state's length and bytes, then End.
 func (g GroupState) MarshalBinary() ([]byte, error) {
 	for _, k := range g.Key {
 		if k.IsMulti() {
@@ -162,7 +174,7 @@ func (g GroupState) MarshalBinary() ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	return b, nil
+	return binary.AppendVarint(b, g.End), nil
 }
 
 var errCorruptGroup = errors.New("esql: corrupt partial group encoding")
@@ -194,10 +206,11 @@ func (g *GroupState) UnmarshalBinary(b []byte) error {
 		states[i] = bytes.Clone(b[:l])
 		b = b[l:]
 	}
-	if len(b) != 0 {
+	end, m := binary.Varint(b)
+	if m <= 0 || m != len(b) {
 		return errCorruptGroup
 	}
-	g.Key, g.States = key, states
+	g.Key, g.States, g.End = key, states, end
 	return nil
 }
 

@@ -123,11 +123,24 @@ func mergeSplit(t *testing.T, q *Query, docs []*doc.Document, n int, r *rand.Ran
 		p := producers[r.IntN(n)]
 		p.Push(d)
 		if windowed && i%17 == 0 {
-			ship(p.ExportWindows(d.Fields["@timestamp"].I))
+			wm := d.Fields["@timestamp"].I
+			gs, err := p.ExportWindows(wm)
+			for _, g := range gs {
+				if g.End <= 0 || g.End > wm {
+					t.Fatalf("exported at watermark %d a group of the window ending %d", wm, g.End)
+				}
+			}
+			ship(gs, err)
 		}
 	}
 	for _, p := range producers {
-		ship(p.ExportGroups())
+		gs, err := p.ExportGroups()
+		for _, g := range gs {
+			if (g.End != 0) != windowed {
+				t.Fatalf("group %v: End %d in a query windowed=%v", g.Key, g.End, windowed)
+			}
+		}
+		ship(gs, err)
 	}
 	return merger
 }
@@ -214,6 +227,7 @@ func TestGroupStateEncoding(t *testing.T) {
 		Key: []doc.Value{{}, kw("alice"), doc.Float(-0.5), doc.Long64(-7), doc.Bool(true),
 			doc.TimeOf(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), {T: doc.DatePeriod, I: 3, F: 1.5}},
 		States: [][]byte{{1, 2, 3}, {}, []byte("state")},
+		End:    1796083200000,
 	}
 	b, err := g.MarshalBinary()
 	if err != nil {
