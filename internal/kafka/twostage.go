@@ -1,10 +1,12 @@
 package kafka
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 
@@ -152,14 +154,29 @@ type spanMerger struct {
 	// state of a group.
 	groups map[string]map[int64]map[string]map[string]esql.GroupState
 	// final is the watermark every source has passed, up to which windows
-	// were evaluated; a partial for a window at or before it arrives late.
+	// were evaluated; a partial for a window at or before it is stale
+	// (replayed after a restart, or re-published late) and dropped.
 	final int64
-	Late  int64 // partials that arrived for windows already evaluated
+	Stale int64
+	// next is the offset after the last record added; first[rule][end] the
+	// offset of the first partial of a pending window (the commit point is
+	// the least of them).
+	next  int64
+	first map[string]map[int64]int64
+}
+
+// mergerCheckpoint is the commit metadata of a partials partition: a new
+// owner reads again from the committed offset (the first partial of a
+// pending window), so it needs the marks and what was evaluated.
+type mergerCheckpoint struct {
+	Final int64            `json:"final"`
+	Marks map[string]int64 `json:"marks"`
 }
 
 func newSpanMerger(rules []*engine.CompiledRule, sources []string) *spanMerger {
 	m := &spanMerger{rules: map[string]*engine.CompiledRule{}, sources: sources, marks: map[string]int64{},
-		groups: map[string]map[int64]map[string]map[string]esql.GroupState{}}
+		groups: map[string]map[int64]map[string]map[string]esql.GroupState{}, final: math.MinInt64,
+		first: map[string]map[int64]int64{}}
 	for _, cr := range rules {
 		m.rules[cr.Rule.RuleID] = cr
 	}
@@ -178,6 +195,7 @@ func header(r *kgo.Record, key string) string {
 // add takes one record of the partials topic; a malformed one is an error
 // (the caller dead-letters it) and changes nothing.
 func (m *spanMerger) add(r *kgo.Record) error {
+	m.next = r.Offset + 1
 	source := header(r, hdrSource)
 	if source == "" {
 		return errors.New("partial record without " + hdrSource)
@@ -203,13 +221,17 @@ func (m *spanMerger) add(r *kgo.Record) error {
 		return err
 	}
 	if g.End <= m.final {
-		m.Late++
+		m.Stale++
 		return nil
 	}
 	byEnd := m.groups[ruleID]
 	if byEnd == nil {
 		byEnd = map[int64]map[string]map[string]esql.GroupState{}
 		m.groups[ruleID] = byEnd
+		m.first[ruleID] = map[int64]int64{}
+	}
+	if _, ok := m.first[ruleID][g.End]; !ok {
+		m.first[ruleID][g.End] = r.Offset
 	}
 	byKey := byEnd[g.End]
 	if byKey == nil {
@@ -227,7 +249,7 @@ func (m *spanMerger) add(r *kgo.Record) error {
 // ready evaluates every window all sources have passed and returns its
 // alerts, as hunt builds them (ex gives the execution fields).
 func (m *spanMerger) ready(ex func(cr *engine.CompiledRule) engine.Execution) ([]*engine.Alert, error) {
-	wm := int64(-1 << 63)
+	wm := int64(math.MinInt64)
 	for i, s := range m.sources {
 		v, ok := m.marks[s]
 		if !ok {
@@ -257,9 +279,43 @@ func (m *spanMerger) ready(ex func(cr *engine.CompiledRule) engine.Execution) ([
 			}
 			out = append(out, alerts...)
 			delete(byEnd, end)
+			delete(m.first[id], end)
 		}
 	}
 	return out, nil
+}
+
+// commitPoint is the offset a new owner of the partials partition must
+// read from: the first partial of a window not evaluated yet, else the
+// next record. Call it after ready.
+func (m *spanMerger) commitPoint() int64 {
+	at := m.next
+	for _, byEnd := range m.first {
+		for _, off := range byEnd {
+			at = min(at, off)
+		}
+	}
+	return at
+}
+
+func (m *spanMerger) checkpointMeta() string {
+	b, _ := json.Marshal(mergerCheckpoint{Final: m.final, Marks: m.marks})
+	return string(b)
+}
+
+// restore applies a previous owner's commit metadata: windows it evaluated
+// stay evaluated (their partials, read again, are stale), and the marks it
+// had read count.
+func (m *spanMerger) restore(meta string) error {
+	var cp mergerCheckpoint
+	if err := json.Unmarshal([]byte(meta), &cp); err != nil {
+		return err
+	}
+	m.final = cp.Final
+	for s, wm := range cp.Marks {
+		m.marks[s] = max(m.marks[s], wm)
+	}
+	return nil
 }
 
 // evaluate merges one window's groups and runs the rest of the query.
