@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vigil/internal/doc"
+	"vigil/internal/esql/agg"
 )
 
 // partialDocs are events of a few users over many hosts, one second apart
@@ -61,6 +62,13 @@ func TestPartialMergeEqualsSingle(t *testing.T) {
 		"FROM x | STATS c = COUNT(*), hosts = VALUES(host.name) BY name, w = DATE_TRUNC(1 minute, @timestamp) | WHERE c > 3 | EVAL hosts = MV_SORT(hosts) | SORT w, name",
 		"FROM x | STATS s = MV_COUNT(SAMPLE(n, 2)), c = COUNT(*) BY name",
 		"FROM x | STATS c = COUNT(*) BY name | STATS users = COUNT(*), most = MAX(c)",
+		"FROM x | STATS lo = MIN(host.name), hi = MAX(name), first = MIN(@timestamp) BY b",
+	}
+	// Every aggregate is covered (a new one must be added here).
+	for _, name := range agg.Names() {
+		if !slices.ContainsFunc(queries, func(q string) bool { return strings.Contains(q, name+"(") }) {
+			t.Errorf("no query merges %s", name)
+		}
 	}
 	cat := testCatalog{testMapping()}
 	for seed := range uint64(4) {
