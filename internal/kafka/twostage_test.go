@@ -41,30 +41,8 @@ func spanRule(t *testing.T) *engine.CompiledRule {
 	return cr
 }
 
-// huntOf is `vigil hunt` over the events for the rules: alert documents
-// without their volatile fields, by id.
-func huntOf(t *testing.T, rules []*engine.CompiledRule, evs []event) map[string]string {
-	t.Helper()
-	sw := engine.NewSweep(rules)
-	dec := doc.NewDecoder((&engine.Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true})
-	for _, e := range evs {
-		d, err := dec.Decode(e.line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sw.Push(d)
-	}
-	res, err := sw.Finish(time.Now(), "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var alerts []*engine.Alert
-	for _, rr := range res {
-		alerts = append(alerts, rr.Alerts...)
-	}
-	return stableDocs(t, alerts)
-}
-
+// stableDocs are alert documents without their volatile fields, by id;
+// an id twice is an error.
 func stableDocs(t *testing.T, alerts []*engine.Alert) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -201,7 +179,7 @@ func merge(t *testing.T, m *spanMerger, recs []*kgo.Record, polls ...int) []*eng
 func TestTwoStageEqualsHunt(t *testing.T) {
 	rules := []*engine.CompiledRule{spanRule(t)}
 	evs := testData(t, 40, 0)
-	want := huntOf(t, rules, evs)
+	want := stableDocs(t, sweepAlerts(t, rules, evs))
 	if len(want) < 3 {
 		t.Fatalf("the data raise %d alerts: too few to test", len(want))
 	}
