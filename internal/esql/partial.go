@@ -98,20 +98,9 @@ func (e *Execution) ImportGroups(gs []GroupState) error {
 		return err
 	}
 	for _, in := range gs {
-		if len(in.Key) != len(h.s.keys) || len(in.States) != len(h.s.aggs) {
-			return fmt.Errorf("esql: partial group with %d keys and %d states, the STATS has %d and %d",
-				len(in.Key), len(in.States), len(h.s.keys), len(h.s.aggs))
-		}
-		for _, k := range in.Key {
-			if k.IsMulti() {
-				return errors.New("esql: partial group key is multi-valued")
-			}
-		}
-		states := make([]agg.State, len(in.States))
-		for i, b := range in.States {
-			if states[i], err = agg.Restore(h.s.aggs[i].factory, b); err != nil {
-				return fmt.Errorf("esql: partial state of %s: %w", h.s.aggs[i].node.Name, err)
-			}
+		states, err := h.s.restore(in)
+		if err != nil {
+			return err
 		}
 		g := h.lookup(in.Key, true)
 		n := h.heldBy(g)
@@ -125,6 +114,37 @@ func (e *Execution) ImportGroups(gs []GroupState) error {
 		}
 	}
 	return nil
+}
+
+// CheckGroup reports whether ImportGroups would take g: a transport
+// checks a partial when it arrives, not when its window is merged.
+func (q *Query) CheckGroup(g GroupState) error {
+	if err := q.Mergeable(); err != nil {
+		return err
+	}
+	_, err := q.head.(*statsSpec).restore(g)
+	return err
+}
+
+// restore checks a partial group against the STATS and rebuilds its states.
+func (s *statsSpec) restore(in GroupState) ([]agg.State, error) {
+	if len(in.Key) != len(s.keys) || len(in.States) != len(s.aggs) {
+		return nil, fmt.Errorf("esql: partial group with %d keys and %d states, the STATS has %d and %d",
+			len(in.Key), len(in.States), len(s.keys), len(s.aggs))
+	}
+	for _, k := range in.Key {
+		if k.IsMulti() {
+			return nil, errors.New("esql: partial group key is multi-valued")
+		}
+	}
+	states := make([]agg.State, len(in.States))
+	for i, b := range in.States {
+		var err error
+		if states[i], err = agg.Restore(s.aggs[i].factory, b); err != nil {
+			return nil, fmt.Errorf("esql: partial state of %s: %w", s.aggs[i].node.Name, err)
+		}
+	}
+	return states, nil
 }
 
 func (e *Execution) partialHead() (*statsOp, error) {

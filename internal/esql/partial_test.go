@@ -215,6 +215,9 @@ func TestPartialImportRejects(t *testing.T) {
 		if err := q.NewExecution().ImportGroups(gs); err == nil {
 			t.Errorf("%s: imported", name)
 		}
+		if err := q.CheckGroup(gs[0]); err == nil {
+			t.Errorf("%s: CheckGroup passed it", name)
+		}
 	}
 	e := pushAll(q.NewExecution(), testDocs())
 	e.CloseWindows(1 << 62) // no window key: closes nothing, export still fine

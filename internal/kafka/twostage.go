@@ -192,8 +192,9 @@ func header(r *kgo.Record, key string) string {
 	return ""
 }
 
-// add takes one record of the partials topic; a malformed one is an error
-// (the caller dead-letters it) and changes nothing.
+// add takes one record of the partials topic; a malformed one (unknown
+// kind or rule, corrupt encoding, states that do not fit the rule's query)
+// is an error, for the caller to dead-letter, and changes nothing.
 func (m *spanMerger) add(r *kgo.Record) error {
 	m.next = r.Offset + 1
 	source := header(r, hdrSource)
@@ -213,12 +214,16 @@ func (m *spanMerger) add(r *kgo.Record) error {
 		return errors.New("partial record of unknown kind")
 	}
 	ruleID := header(r, hdrRule)
-	if m.rules[ruleID] == nil {
+	cr := m.rules[ruleID]
+	if cr == nil {
 		return fmt.Errorf("partial record of unknown rule %q", ruleID)
 	}
 	var g esql.GroupState
 	if err := g.UnmarshalBinary(r.Value); err != nil {
 		return err
+	}
+	if err := cr.Query.CheckGroup(g); err != nil {
+		return err // now, not when its window is merged (which it would stop)
 	}
 	if g.End <= m.final {
 		m.Stale++

@@ -274,3 +274,34 @@ func TestTwoStageEqualsHunt(t *testing.T) {
 		t.Error("no restarted merger dropped a partial of a window it had evaluated")
 	}
 }
+
+// TestSpanMergerRejects: malformed partials are errors (to dead-letter)
+// that leave the merger as it was.
+func TestSpanMergerRejects(t *testing.T) {
+	cr := spanRule(t)
+	hdr := func(kv ...string) []kgo.RecordHeader {
+		var hs []kgo.RecordHeader
+		for i := 0; i < len(kv); i += 2 {
+			hs = append(hs, kgo.RecordHeader{Key: kv[i], Value: []byte(kv[i+1])})
+		}
+		return hs
+	}
+	unfit, _ := esql.GroupState{Key: []doc.Value{doc.KeywordOf("root")}, States: [][]byte{{1}}, End: 1}.MarshalBinary()
+	partial := hdr(hdrKind, kindPartial, hdrRule, cr.Rule.RuleID, hdrSource, "events/0")
+	for name, r := range map[string]*kgo.Record{
+		"no source":        {Headers: hdr(hdrKind, kindMark, hdrWatermark, "5")},
+		"unknown kind":     {Headers: hdr(hdrKind, "gossip", hdrSource, "events/0")},
+		"bad watermark":    {Headers: hdr(hdrKind, kindMark, hdrSource, "events/0", hdrWatermark, "soon")},
+		"unknown rule":     {Value: unfit, Headers: hdr(hdrKind, kindPartial, hdrRule, "other", hdrSource, "events/0")},
+		"corrupt encoding": {Value: []byte{0xff}, Headers: partial},
+		"states unfit":     {Value: unfit, Headers: partial},
+	} {
+		m := newSpanMerger([]*engine.CompiledRule{cr}, []string{"events/0"})
+		if err := m.add(r); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+		if len(m.groups) != 0 || len(m.marks) != 0 {
+			t.Errorf("%s: changed the merger", name)
+		}
+	}
+}
