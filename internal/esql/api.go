@@ -22,6 +22,12 @@
 // a time; the rows that pass feed the same blocking operators, so merging,
 // window closing and Finish have one implementation. The row executor is
 // the reference: TestColumnarAgainstRowExecutor holds the two equal.
+//
+// For a two-stage plan across processes (partial.go), an execution exports
+// its STATS groups as serialized partial states (GroupState) and another
+// execution of the same query imports them from many producers and runs
+// the commands after STATS: TestPartialMergeEqualsSingle holds that equal
+// to one execution over all the input.
 package esql
 
 import (

@@ -563,16 +563,22 @@ func (o *statsOp) insert(g *group, slot groupSlot) {
 	}
 }
 
+// closes reports whether a key's groups close with a time window.
+func (o *statsOp) closes(kv []doc.Value) bool {
+	if o.s.window < 0 || o.s.inline {
+		return false
+	}
+	k := kv[o.s.window]
+	return !k.IsNull() && !k.IsMulti() && k.T.IsTemporal()
+}
+
 // windowOf returns the window a key's groups close with, made on first
 // use, or nil when they never close.
 func (o *statsOp) windowOf(kv []doc.Value) *window {
-	if o.s.window < 0 || o.s.inline {
+	if !o.closes(kv) {
 		return nil
 	}
 	k := kv[o.s.window]
-	if k.IsNull() || k.IsMulti() || !k.T.IsTemporal() {
-		return nil
-	}
 	if o.last != nil && k.T == o.lastKey.T && k.I == o.lastKey.I {
 		return o.last // consecutive rows mostly share a window
 	}
@@ -760,24 +766,9 @@ func (o *statsOp) emitRows(push func([]doc.Value) bool) {
 // is dropped. The columns survive reads are computed first, the rest only
 // for kept rows. It returns how many groups closed.
 func (o *statsOp) closeBefore(watermark int64, survive func([]doc.Value) bool) int {
-	if o.s.window < 0 || o.s.inline {
+	closing := o.popWindows(watermark)
+	if len(closing) == 0 {
 		return 0
-	}
-	closing, windows := o.closing[:0], 0
-	for len(o.ends) > 0 && o.ends[0] <= watermark {
-		end := heap.Pop(&o.ends).(int64)
-		w := o.windows[end]
-		closing = append(closing, w.order...)
-		delete(o.windows, end)
-		if o.last == w {
-			o.last = nil
-		}
-		windows++
-	}
-	if windows > 1 {
-		// Creation order, as a walk over all groups would meet them (the
-		// order warnings are raised in).
-		slices.SortFunc(closing, func(a, b *group) int { return a.seq - b.seq })
 	}
 	if o.scratch == nil {
 		o.scratch = make([]doc.Value, o.x.width)
@@ -794,17 +785,47 @@ func (o *statsOp) closeBefore(watermark int64, survive func([]doc.Value) bool) i
 			o.closed = append(o.closed, closedRow{seq: g.seq, row: kept})
 			o.x.mem.charge(rowBytes(kept), o.s.label)
 		}
+	}
+	clear(row)
+	o.dropAll(closing)
+	return len(closing)
+}
+
+// dropAll drops popWindows' groups, giving back what they held.
+func (o *statsOp) dropAll(closing []*group) {
+	for _, g := range closing {
 		o.x.mem.charge(-o.groupBytes(g)-o.heldBy(g), o.s.label)
 		o.drop(g)
 	}
-	clear(row)
-	n := len(closing)
 	clear(closing)
 	o.closing = closing[:0]
 	if o.dead > len(o.order)/2 {
 		o.liveOrder()
 	}
-	return n
+}
+
+// popWindows removes the windows ending at or before watermark and returns
+// their groups in creation order, as a walk over all groups would meet
+// them (the order warnings are raised in), in o.closing's array.
+func (o *statsOp) popWindows(watermark int64) []*group {
+	if o.s.window < 0 || o.s.inline {
+		return nil
+	}
+	closing, windows := o.closing[:0], 0
+	for len(o.ends) > 0 && o.ends[0] <= watermark {
+		end := heap.Pop(&o.ends).(int64)
+		w := o.windows[end]
+		closing = append(closing, w.order...)
+		delete(o.windows, end)
+		if o.last == w {
+			o.last = nil
+		}
+		windows++
+	}
+	if windows > 1 {
+		slices.SortFunc(closing, func(a, b *group) int { return a.seq - b.seq })
+	}
+	return closing
 }
 
 // drop empties a closed group (its window is gone already): it stays in

@@ -111,7 +111,17 @@ func testData(t *testing.T, hosts, bursts int) []event {
 // by id.
 func huntAlerts(t *testing.T, evs []event) map[string]map[string]any {
 	t.Helper()
-	sw := engine.NewSweep(seedRules(t))
+	out := map[string]map[string]any{}
+	for _, a := range sweepAlerts(t, seedRules(t), evs) {
+		out[a.ID] = alertDoc(a)
+	}
+	return out
+}
+
+// sweepAlerts are the alerts `vigil hunt` raises over the events.
+func sweepAlerts(t *testing.T, rules []*engine.CompiledRule, evs []event) []*engine.Alert {
+	t.Helper()
+	sw := engine.NewSweep(rules)
 	dec := doc.NewDecoder((&engine.Catalog{}).DecoderMapping(), doc.DecodeOptions{Dynamic: true})
 	for _, e := range evs {
 		d, err := dec.Decode(e.line)
@@ -124,11 +134,9 @@ func huntAlerts(t *testing.T, evs []event) map[string]map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]any{}
+	var out []*engine.Alert
 	for _, rr := range res {
-		for _, a := range rr.Alerts {
-			out[a.ID] = alertDoc(a)
-		}
+		out = append(out, rr.Alerts...)
 	}
 	return out
 }

@@ -13,8 +13,8 @@ var partitionKeys = []string{"agent.id", "host.id"}
 // spanning lists the rules whose results on Kafka are per partition rather
 // than one instance's: they aggregate (STATS, or a SORT/LIMIT over every
 // event) and their last STATS groups by none of the partition keys. Until
-// the two-stage plan is built they are served per partition, and said so
-// at start.
+// the two-stage plan (twostage.go) is wired into the Consumer they are
+// served per partition, and said so at start.
 func spanning(rules []*engine.CompiledRule) []*engine.CompiledRule {
 	var out []*engine.CompiledRule
 	for _, cr := range rules {
