@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,6 +134,36 @@ type = "endpoint"
 		"exception win-only of list endpoint_list: 0 source events removed, 0 alerts removed"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestHuntExceptionCountsIgnorePrefilter: an exception counts the events
+// it removed that the rule would have read (its per-event stage passes
+// them), so events under the excepted parent that the rule's WHERE
+// rejects are not counted, whether or not the byte prefilter tested them.
+func TestHuntExceptionCountsIgnorePrefilter(t *testing.T) {
+	var in strings.Builder
+	for i, c := range []string{"whoami", "uname -a", "id", "env | sort", "curl http://x/a"} {
+		ev := func(name string) string {
+			return fmt.Sprintf(`{"@timestamp":"2026-11-20T10:00:%02d.000Z","data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"},"event":{"action":"exec","type":["start"],"category":["process"]},"host":{"name":"build-02","os":{"type":"linux"}},"agent":{"id":"a-build"},"process":{"name":%q,"executable":"/bin/%s","command_line":%q,"args":[%q,"-c",%q],"parent":{"name":"python3.12","executable":"/usr/local/bin/python3.12","entity_id":"P1"}}}`,
+				i, name, name, name+" -c "+c, name, c)
+		}
+		in.WriteString(ev("sh") + "\n")  // read by the rule, excepted: counted
+		in.WriteString(ev("cat") + "\n") // not a shell: excepted but never read
+	}
+	path := filepath.Join(t.TempDir(), "events.ndjson")
+	if err := os.WriteFile(path, []byte(in.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{nil, {"--no-prefilter"}, {"--replay"}} {
+		args := append([]string{"hunt", "--now", "2026-11-20T11:00:00Z", "--exceptions", filepath.Join("testdata", "exceptions")}, extra...)
+		_, stderr, code := run(t, "", append(args, path)...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+		if want := "exception approved-build-python (approved build interpreter) of list b42e4b88-fc4a-417b-a45e-4d4a3db9fd41: 5 source events removed"; !strings.Contains(stderr, want) {
+			t.Errorf("%v: stderr lacks %q:\n%s", extra, want, stderr)
 		}
 	}
 }

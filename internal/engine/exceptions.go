@@ -70,8 +70,26 @@ func (cr *CompiledRule) Fields() []string {
 
 // excepted reports whether a source event is removed by an exception
 // before the query, counting it against the item into counts (per source
-// item, allocated on first use) unless counts is nil.
+// item, allocated on first use) unless counts is nil. Only events the
+// query's per-event stage would have passed are counted: what the tuning
+// hides, and the same count whether or not the byte prefilter let
+// hopeless lines through.
 func (cr *CompiledRule) excepted(d *doc.Document, counts *[]int64) bool {
+	if cr.Exceptions == nil {
+		return false
+	}
+	if counts == nil || cr.Exceptions.Source.Match(d) < 0 {
+		return exceptedBy(cr.Exceptions, d, nil)
+	}
+	m, _ := cr.matchers.Get().(*esql.EventMatcher)
+	if m == nil {
+		m = cr.Query.NewEventMatcher()
+	}
+	passes := m.Match(d)
+	cr.matchers.Put(m)
+	if !passes {
+		return true
+	}
 	return exceptedBy(cr.Exceptions, d, counts)
 }
 

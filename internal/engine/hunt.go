@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"vigil/internal/doc"
@@ -23,6 +24,9 @@ type CompiledRule struct {
 	// Exceptions are the rule's exception items by stage (nil: none; see
 	// ApplyExceptions).
 	Exceptions *exception.Applied
+	// matchers hold esql.EventMatchers (not safe for concurrent use) for
+	// counting excepted events (see excepted).
+	matchers sync.Pool
 }
 
 // Compile compiles a rule's query against the catalog, moving ES|QL error
