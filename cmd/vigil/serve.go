@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -181,7 +180,6 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	eqlRules = withoutSamples(cmd.ErrOrStderr(), eqlRules)
 	if len(compiled)+len(eqlRules) == 0 {
 		return usageErr(fmt.Errorf("no rule to serve"))
 	}
@@ -258,19 +256,4 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return &exitError{exitInternal, err}
 	}
 	return nil
-}
-
-// withoutSamples reports and drops EQL sample rules: the live engine holds
-// event queries' matches and feeds sequences to a Sequencer, and has no
-// path for samples yet (vigil hunt and --replay run them).
-func withoutSamples(w io.Writer, rules []*engine.EQLRule) []*engine.EQLRule {
-	var out []*engine.EQLRule
-	for _, er := range rules {
-		if er.Query.IsSample() {
-			fmt.Fprintf(w, "%s: eql rule %q: sample rules do not run in vigil serve yet (vigil hunt runs them); skipped\n", er.Rule.Path, er.Rule.Name)
-			continue
-		}
-		out = append(out, er)
-	}
-	return out
 }

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"vigil/internal/engine"
-	"vigil/internal/rule"
 )
 
 // `vigil serve` refuses unsafe or invalid set-ups before listening.
@@ -369,21 +367,4 @@ func TestServeKill9UnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("10 kills under load: %d bursts acknowledged, %d alerts, each in the file sink", len(want), len(got))
-}
-
-// vigil serve reports and skips EQL sample rules, keeping the others.
-func TestServeSkipsSampleRules(t *testing.T) {
-	var rules []*engine.EQLRule
-	for _, q := range []string{`process where true`, `sample by host.name [process where true] [file where true]`, `sequence [process where true] [file where true]`} {
-		er, err := engine.CompileEQL(&rule.Rule{Path: "r.toml", Name: q[:6], Type: "eql", Language: "eql", Query: q}, &engine.Catalog{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rules = append(rules, er)
-	}
-	var msg strings.Builder
-	kept := withoutSamples(&msg, rules)
-	if len(kept) != 2 || kept[0] != rules[0] || kept[1] != rules[2] || !strings.Contains(msg.String(), `r.toml: eql rule "sample": sample rules do not run in vigil serve yet`) {
-		t.Errorf("kept %d rules, reported %q", len(kept), msg.String())
-	}
 }

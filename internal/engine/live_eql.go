@@ -68,12 +68,17 @@ type liveEQLRule struct {
 }
 
 // AddEQL adds EQL rules to the engine (before the first Push), each in the
-// mode LiveOptions.Mode gives it.
+// mode LiveOptions.Mode gives it — but a sample query always runs on its
+// schedule, as Kibana runs it: its stages are unordered, so no event tells
+// in real time that a sample's set is final.
 func (l *Live) AddEQL(rules []*EQLRule) {
 	for _, er := range rules {
 		m := Realtime
 		if l.opts.Mode != nil {
 			m = l.opts.Mode(er.Rule)
+		}
+		if er.Query.IsSample() {
+			m = Scheduled
 		}
 		r := &liveEQLRule{r: er, mode: m, interval: er.Rule.Interval.Milliseconds(), lookback: er.Rule.Lookback.Milliseconds(),
 			released: math.MinInt64, quiet: math.MinInt64}
@@ -117,7 +122,7 @@ func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 		if exceptedBy(r.r.Exceptions, d, counts) || r.r.filteredOut(d) {
 			continue
 		}
-		accepted := r.r.Query.Accepts(d)
+		accepted := r.r.Query.Candidate(d) // its per-event condition: a rule's events matched
 		if accepted && !l.Replaying {
 			r.matchedEvents++
 		}
@@ -135,7 +140,7 @@ func (l *Live) pushEQL(d *doc.Document, index string, at *eventArrival) bool {
 			}
 		case r.mode == Scheduled:
 			switch {
-			case !r.r.Query.IsSequence() && !accepted: // only its matches can be results (as EQLHunt keeps)
+			case !accepted: // only candidates can take part in results (as EQLHunt keeps)
 			case len(r.buf) >= l.opts.MaxGroups:
 				r.overflow++
 			default:

@@ -314,6 +314,7 @@ func TestLiveEQLScheduled(t *testing.T) {
 	}{
 		{`sequence by host.name with maxspan=1m [process where true] [file where true]`, "1/3,-,1/0,1/0", 2},
 		{`file where true`, "1/1,-,1/0,1/0", 1},
+		{`sample by host.name [process where true] [file where true]`, "1/3,-,1/0,1/0", 2},
 	} {
 		er := eqlLiveRule(t, tc.q)
 		lines := []string{eqlLine("process", "h1", 0), eqlLine("file", "h1", 1000)}

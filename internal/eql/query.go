@@ -235,21 +235,6 @@ func (q *Query) Match(d *doc.Document) bool {
 	return q.event != nil && q.event.match(d)
 }
 
-// Accepts reports whether an event satisfies an event query's filter, or
-// the filter of one of a sequence's stages or of its until: whether the
-// query's per-event condition lets it in (a rule's events matched).
-func (q *Query) Accepts(d *doc.Document) bool {
-	if !q.sequence {
-		return q.Match(d)
-	}
-	for _, st := range q.stages {
-		if st.match(d) {
-			return true
-		}
-	}
-	return q.until != nil && q.until.match(d)
-}
-
 // ordinal orders events: timestamp (ns), tiebreaker, then arrival.
 type ordinal struct {
 	ts  int64
