@@ -27,11 +27,14 @@ type procBatch struct {
 // procWriter keeps every host's process events in the store (not only
 // those a rule reads: the ingest prefilter skips the rest before the
 // spool), off the ingest path. Requests hand it their lines after they
-// are accepted; it parses them and writes each batch of requests in one
-// transaction. Its queue is bounded: a full queue holds the request back,
+// are accepted; it reads each one's store key with a proctree.KeyReader
+// (a projected decode of a few fields, not the whole document into maps:
+// all of a Defend stream may be process events) and writes each batch of
+// requests in one transaction. Its queue is bounded: a full queue holds the request back,
 // as a slow store should.
 type procWriter struct {
 	st     *store.Store
+	keys   *proctree.KeyReader // the writer goroutine's
 	q      chan procBatch
 	wg     sync.WaitGroup
 	fail   func(error)
@@ -44,8 +47,8 @@ type procWriter struct {
 	newest atomic.Int64
 }
 
-func newProcWriter(st *store.Store, fail func(error), prune func() bool) *procWriter {
-	w := &procWriter{st: st, q: make(chan procBatch, 64), fail: fail, prune: prune}
+func newProcWriter(st *store.Store, m *doc.Mapping, fail func(error), prune func() bool) *procWriter {
+	w := &procWriter{st: st, keys: proctree.NewKeyReader(m), q: make(chan procBatch, 64), fail: fail, prune: prune}
 	w.newest.Store(math.MinInt64)
 	w.wg.Add(1)
 	go w.loop()
@@ -163,7 +166,7 @@ func (w *procWriter) parse(evs []store.ProcessEvent, b procBatch, waiting []chan
 		return evs, append(waiting, b.done)
 	}
 	for _, l := range b.lines {
-		e, ok := proctree.Parse(l.raw)
+		e, ok := w.keys.Read(l.raw)
 		if !ok {
 			continue
 		}

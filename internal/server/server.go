@@ -245,7 +245,7 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
-	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
+	s.procs = newProcWriter(s.store, opts.Mapping, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
 	if err := s.loadExceptions(); err != nil {
 		s.procs.close()
 		s.store.Close()
