@@ -15,14 +15,15 @@ type Key struct {
 	Host           string // host.id, else host.name
 }
 
-// keyFields are the fields KeyReader projects: Key's, and what Parse reads
-// to tell a process event.
-var keyFields = []string{"@timestamp", "process.entity_id", "process.parent.entity_id", "host.id", "host.name",
+// KeyFields are the fields a Key is read from: Key's, and what Parse
+// reads to tell a process event. A decoder projected to them (at least)
+// gives KeyOf what it needs.
+var KeyFields = []string{"@timestamp", "process.entity_id", "process.parent.entity_id", "host.id", "host.name",
 	"event.category", "event.dataset", "data_stream.dataset"}
 
 // KeyReader reads Keys for a process store's writer, which sees every
 // event a server accepts: Parse decodes the whole document into maps with
-// encoding/json, KeyReader decodes only keyFields with a projected
+// encoding/json, KeyReader decodes only KeyFields with a projected
 // doc.Decoder (the ingest decoder's scanner, typed by the same mapping), at
 // a fraction of the cost. A document it cannot read as Parse would — a
 // multi-valued id, host or dataset (the decoder orders values, Parse takes
@@ -36,7 +37,7 @@ type KeyReader struct{ dec *doc.Decoder }
 // NewKeyReader returns a KeyReader typing fields by m (nil: dynamic
 // mapping only).
 func NewKeyReader(m *doc.Mapping) *KeyReader {
-	return &KeyReader{dec: doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: keyFields, Reuse: true})}
+	return &KeyReader{dec: doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: KeyFields, Reuse: true})}
 }
 
 // Read is Parse's verdict and identity fields for a document: ok is false
@@ -57,6 +58,14 @@ func (r *KeyReader) read(src []byte) (k Key, ok, exact bool) {
 	if err != nil {
 		return Key{}, false, false
 	}
+	return KeyOf(d)
+}
+
+// KeyOf is KeyReader's reading of a document decoded (with KeyFields
+// projected, by the mapping KeyReader would use) by another decoder — the
+// ingest's, so a server reads each line once. exact is false when Parse
+// must decide (see KeyReader); the Key's strings are copies.
+func KeyOf(d *doc.Document) (k Key, ok, exact bool) {
 	id, exact := single(d, "process.entity_id")
 	if !exact {
 		return Key{}, false, false

@@ -179,7 +179,7 @@ func BenchmarkProcessCapture(b *testing.B) {
 			n := r*batch + i
 			host := "host-" + strconv.Itoa(n%50)
 			id := fmt.Sprintf("%s-%d", host, n)
-			reqs[r] = noteProcess(reqs[r], []byte(defendProcess(host, id, host+"-init", "sh", "sh -c whoami", "start", 100+n, 1795165200000+int64(n))), processIndex, "")
+			reqs[r] = noteProcess(reqs[r], []byte(defendProcess(host, id, host+"-init", "sh", "sh -c whoami", "start", 100+n, 1795165200000+int64(n))), processIndex, "", nil)
 		}
 	}
 	st, err := store.Open(filepath.Join(b.TempDir(), "vigil.db"))
