@@ -1,6 +1,7 @@
 package proctree
 
 import (
+	"slices"
 	"strings"
 
 	"vigil/internal/doc"
@@ -15,11 +16,14 @@ type Key struct {
 	Host           string // host.id, else host.name
 }
 
-// KeyFields are the fields a Key is read from: Key's, and what Parse
-// reads to tell a process event. A decoder projected to them (at least)
-// gives KeyOf what it needs.
-var KeyFields = []string{"@timestamp", "process.entity_id", "process.parent.entity_id", "host.id", "host.name",
+// keyFields are the fields a Key is read from: Key's, and what Parse reads
+// to tell a process event.
+var keyFields = []string{"@timestamp", "process.entity_id", "process.parent.entity_id", "host.id", "host.name",
 	"event.category", "event.dataset", "data_stream.dataset"}
+
+// KeyFields lists the fields KeyOf reads: a decoder projected to them (at
+// least) gives it what it needs.
+func KeyFields() []string { return slices.Clone(keyFields) }
 
 // KeyReader reads Keys for a process store's writer, which sees every
 // event a server accepts: Parse decodes the whole document into maps with
@@ -37,7 +41,7 @@ type KeyReader struct{ dec *doc.Decoder }
 // NewKeyReader returns a KeyReader typing fields by m (nil: dynamic
 // mapping only).
 func NewKeyReader(m *doc.Mapping) *KeyReader {
-	return &KeyReader{dec: doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: KeyFields, Reuse: true})}
+	return &KeyReader{dec: doc.NewDecoder(m, doc.DecodeOptions{Dynamic: true, Fields: keyFields, Reuse: true})}
 }
 
 // Read is Parse's verdict and identity fields for a document: ok is false

@@ -30,11 +30,11 @@ type procBatch struct {
 // procWriter keeps every host's process events in the store (not only
 // those a rule reads: the ingest prefilter skips the rest before the
 // spool), off the ingest path. Requests hand it their lines after they
-// are accepted; it reads each one's store key with a proctree.KeyReader
-// (a projected decode of a few fields, not the whole document into maps:
-// all of a Defend stream may be process events) and writes each batch of
-// requests in one transaction. Its queue is bounded: a full queue holds the request back,
-// as a slow store should.
+// are accepted, keyed when ingest's decode read their keys; it reads the
+// others' with a proctree.KeyReader (a projected decode of a few fields,
+// not the whole document into maps: all of a Defend stream may be process
+// events) and writes each batch of requests in one transaction. Its queue
+// is bounded: a full queue holds the request back, as a slow store should.
 type procWriter struct {
 	st     *store.Store
 	keys   *proctree.KeyReader // the writer goroutine's

@@ -23,6 +23,7 @@ func TestNoteProcess(t *testing.T) {
 		dropped = iota
 		keyed
 		writer
+		refused
 	)
 	cases := []struct {
 		name string
@@ -35,12 +36,19 @@ func TestNoteProcess(t *testing.T) {
 		{"network event", `{"@timestamp":"2026-01-01T00:00:00.000Z","event":{"category":["network"]},"host":{"name":"h"},"process":{"entity_id":"E","name":"curl"}}`, dropped},
 		{"parent only", `{"@timestamp":"2026-01-01T00:00:00.000Z","event":{"category":["process"]},"process":{"name":"bash","parent":{"entity_id":"P"}}}`, dropped},
 		{"no entity id", `{"@timestamp":"2026-01-01T00:00:00.000Z","event":{"category":["process"]},"process":{"name":"bash"}}`, dropped},
+		// The skim decoder types the key fields now: an object where the
+		// mapping has a keyword is refused, as Elasticsearch refuses it
+		// (document_parsing_exception), no longer only on lines rules read.
+		{"object for a keyword", `{"@timestamp":"2026-01-01T00:00:00.000Z","event":{"category":{"a":1}},"process":{"entity_id":"E"}}`, refused},
 		{"multi-valued id", `{"@timestamp":"2026-01-01T00:00:00.000Z","event":{"category":["process"]},"process":{"entity_id":["B","A"],"name":"bash"}}`, writer},
 	}
 	for _, c := range cases {
 		d, pass, err := ts.decodeEvent(dec, skim, []byte(c.line))
+		if (err != nil) != (c.want == refused) {
+			t.Fatalf("%s: error %v", c.name, err)
+		}
 		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+			continue
 		}
 		ls := noteProcess(nil, []byte(c.line), "i", "id", keyDoc(d, pass))
 		got := dropped
@@ -51,7 +59,7 @@ func TestNoteProcess(t *testing.T) {
 			}
 		}
 		if got != c.want {
-			t.Errorf("%s: got %d, want %d (0 dropped, 1 keyed, 2 writer)", c.name, got, c.want)
+			t.Errorf("%s: got %d, want %d (0 dropped, 1 keyed, 2 writer, 3 refused)", c.name, got, c.want)
 			continue
 		}
 		if got == keyed {

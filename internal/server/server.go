@@ -207,7 +207,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.skims.New = func() any {
 		// The process store's keys too: a line no rule reads is decoded once.
-		fields := slices.Concat([]string{"@timestamp"}, engine.SourceFields(), proctree.KeyFields)
+		fields := slices.Concat([]string{"@timestamp"}, engine.SourceFields(), proctree.KeyFields())
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: fields, Reuse: true})
 	}
 	if err := s.buildPrefilter(); err != nil {
