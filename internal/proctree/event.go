@@ -7,6 +7,9 @@
 // siblings, bounded in depth and size and safe on bad data (a parent that
 // was never seen, cycles, a parent with thousands of children). It knows
 // nothing of HTTP or SQL: the store and `vigil hunt` supply the events.
+// What a store indexes an event by (Key: entity ids, host, time) is read
+// cheaply by KeyReader, or by KeyOf from a document ingest decoded anyway;
+// Parse is their reference.
 package proctree
 
 import (

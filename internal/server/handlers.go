@@ -219,7 +219,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			failed++
 			continue
 		}
-		procs = noteProcess(procs, src, it.index, it.id)
+		procs = noteProcess(procs, src, it.index, it.id, keyDoc(d, pass))
 		if !pass {
 			times = noteTime(times, d)
 			skimmed++
@@ -439,7 +439,7 @@ func (s *Server) ingestLines(body []byte, index string, ch *charge) (ingestResul
 			}
 			continue
 		}
-		procs = noteProcess(procs, line, cmp.Or(index, d.Index), d.ID)
+		procs = noteProcess(procs, line, cmp.Or(index, d.Index), d.ID, keyDoc(d, pass))
 		if !pass {
 			times = noteTime(times, d)
 			res.Accepted++

@@ -41,7 +41,9 @@ func (s *Server) captureEvidence(alerts []*engine.Alert) {
 		from, to = min(from, gte), max(to, lte)
 	}
 	if c.Wants() {
-		dec := doc.NewDecoder(s.opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: c.Fields()})
+		// Offer copies what it keeps out of the Document (the probe is an
+		// esql.Execution): one Document serves the whole scan.
+		dec := doc.NewDecoder(s.opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: c.Fields(), ReuseDocument: true})
 		err := s.spool.Scan(s.pushed, from, to, func(e store.Entry) {
 			if !c.Examines(e.ID) {
 				return

@@ -12,10 +12,13 @@ import (
 	"vigil/internal/store"
 )
 
-// procLine is an accepted event line that may be a process event.
+// procLine is an accepted event line that may be a process event: keyed
+// when ingest's decode read its key already, else the writer reads it.
 type procLine struct {
 	raw       []byte
 	index, id string
+	key       proctree.Key
+	keyed     bool
 }
 
 // procBatch is one request's candidate lines, or (done set) a barrier.
@@ -27,11 +30,14 @@ type procBatch struct {
 // procWriter keeps every host's process events in the store (not only
 // those a rule reads: the ingest prefilter skips the rest before the
 // spool), off the ingest path. Requests hand it their lines after they
-// are accepted; it parses them and writes each batch of requests in one
-// transaction. Its queue is bounded: a full queue holds the request back,
-// as a slow store should.
+// are accepted, keyed when ingest's decode read their keys; it reads the
+// others' with a proctree.KeyReader (a projected decode of a few fields,
+// not the whole document into maps: all of a Defend stream may be process
+// events) and writes each batch of requests in one transaction. Its queue
+// is bounded: a full queue holds the request back, as a slow store should.
 type procWriter struct {
 	st     *store.Store
+	keys   *proctree.KeyReader // the writer goroutine's
 	q      chan procBatch
 	wg     sync.WaitGroup
 	fail   func(error)
@@ -44,8 +50,8 @@ type procWriter struct {
 	newest atomic.Int64
 }
 
-func newProcWriter(st *store.Store, fail func(error), prune func() bool) *procWriter {
-	w := &procWriter{st: st, q: make(chan procBatch, 64), fail: fail, prune: prune}
+func newProcWriter(st *store.Store, m *doc.Mapping, fail func(error), prune func() bool) *procWriter {
+	w := &procWriter{st: st, keys: proctree.NewKeyReader(m), q: make(chan procBatch, 64), fail: fail, prune: prune}
 	w.newest.Store(math.MinInt64)
 	w.wg.Add(1)
 	go w.loop()
@@ -56,12 +62,32 @@ func newProcWriter(st *store.Store, fail func(error), prune func() bool) *procWr
 // queued: process events carry process.entity_id.
 func mayBeProcess(raw []byte) bool { return bytes.Contains(raw, []byte(`entity_id"`)) }
 
-// note adds an accepted line to a request's candidates.
-func noteProcess(ls []procLine, raw []byte, index, id string) []procLine {
+// noteProcess adds an accepted line to a request's candidates. d is its
+// document when ingest decoded it with proctree.KeyFields projected (the
+// skim decoder's lines), else nil: a line d shows is no process event is
+// dropped here, one it keys goes keyed, and the writer reads the rest.
+func noteProcess(ls []procLine, raw []byte, index, id string, d *doc.Document) []procLine {
 	if !mayBeProcess(raw) {
 		return ls
 	}
-	return append(ls, procLine{raw: raw, index: index, id: id})
+	l := procLine{raw: raw, index: index, id: id}
+	if d != nil {
+		k, ok, exact := proctree.KeyOf(d)
+		if exact && !ok {
+			return ls
+		}
+		l.key, l.keyed = k, exact
+	}
+	return append(ls, l)
+}
+
+// keyDoc is an ingest document decoded by the skim decoder (not pass),
+// whose projection holds proctree.KeyFields, else nil.
+func keyDoc(d *doc.Document, pass bool) *doc.Document {
+	if pass {
+		return nil
+	}
+	return d
 }
 
 func (w *procWriter) put(ls []procLine) {
@@ -163,9 +189,11 @@ func (w *procWriter) parse(evs []store.ProcessEvent, b procBatch, waiting []chan
 		return evs, append(waiting, b.done)
 	}
 	for _, l := range b.lines {
-		e, ok := proctree.Parse(l.raw)
+		e, ok := l.key, l.keyed
 		if !ok {
-			continue
+			if e, ok = w.keys.Read(l.raw); !ok {
+				continue
+			}
 		}
 		id := l.id
 		if id == "" {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"vigil/internal/engine"
 	"vigil/internal/proctree"
 	"vigil/internal/store"
 )
@@ -109,8 +110,7 @@ func fillProcesses(b *testing.B, st *store.Store, n int) []string {
 			if end {
 				typ, at = "end", at+60_000
 			}
-			src := fmt.Sprintf(`{"@timestamp":%q,"agent":{"id":"agent-%s","type":"endpoint","version":"8.15.2"},"data_stream":{"dataset":"endpoint.events.process","namespace":"default","type":"logs"},"ecs":{"version":"8.11.0"},"event":{"action":"exec","category":["process"],"dataset":"endpoint.events.process","kind":"event","module":"endpoint","outcome":"success","type":[%q]},"host":{"architecture":"x86_64","hostname":%q,"id":%q,"name":%q,"os":{"family":"ubuntu","full":"Ubuntu 22.04.4","kernel":"5.15.0-105-generic","name":"Ubuntu","platform":"ubuntu","type":"linux","version":"22.04.4"}},"process":{"Ext":{"ancestry":[%q]},"args":["%s"],"args_count":1,"command_line":%q,"entity_id":%q,"executable":"/usr/bin/%s","name":%q,"parent":{"entity_id":%q,"pid":%d},"pid":%d,"user":{"id":"0","name":"root"},"working_directory":"/"},"user":{"id":"0","name":"root"}}`,
-				apiTime(at), host, typ, host, host, host, parent, name, cmd, id, name, name, parent, pid-1, pid)
+			src := defendProcess(host, id, parent, name, cmd, typ, pid, at)
 			batch = append(batch, store.ProcessEvent{DocID: fmt.Sprintf("%s-%s", id, typ), Index: processIndex, Time: at, Host: host,
 				EntityID: id, ParentEntityID: parent, Source: []byte(src)})
 			count++
@@ -157,4 +157,44 @@ func fillProcesses(b *testing.B, st *store.Store, n int) []string {
 		b.Fatal("no session")
 	}
 	return focus
+}
+
+// defendProcess is a process event of Elastic Defend's shape (~900 bytes).
+func defendProcess(host, id, parent, name, cmd, typ string, pid int, at int64) string {
+	return fmt.Sprintf(`{"@timestamp":%q,"agent":{"id":"agent-%s","type":"endpoint","version":"8.15.2"},"data_stream":{"dataset":"endpoint.events.process","namespace":"default","type":"logs"},"ecs":{"version":"8.11.0"},"event":{"action":"exec","category":["process"],"dataset":"endpoint.events.process","kind":"event","module":"endpoint","outcome":"success","type":[%q]},"host":{"architecture":"x86_64","hostname":%q,"id":%q,"name":%q,"os":{"family":"ubuntu","full":"Ubuntu 22.04.4","kernel":"5.15.0-105-generic","name":"Ubuntu","platform":"ubuntu","type":"linux","version":"22.04.4"}},"process":{"Ext":{"ancestry":[%q]},"args":["%s"],"args_count":1,"command_line":%q,"entity_id":%q,"executable":"/usr/bin/%s","name":%q,"parent":{"entity_id":%q,"pid":%d},"pid":%d,"user":{"id":"0","name":"root"},"working_directory":"/"},"user":{"id":"0","name":"root"}}`,
+		apiTime(at), host, typ, host, host, host, parent, name, cmd, id, name, name, parent, pid-1, pid)
+}
+
+// BenchmarkProcessCapture is the process store's share of ingest: the
+// lines of accepted requests (all Defend process events, as under
+// bench/serve-load) handed to the process writer, keyed and written to the
+// store. It reports the writer's cost per event (ns/event).
+//
+//	go test ./internal/server -run '^$' -bench BenchmarkProcessCapture -count 4
+func BenchmarkProcessCapture(b *testing.B) {
+	const batch, batches = 500, 8
+	reqs := make([][]procLine, batches)
+	for r := range reqs {
+		for i := range batch {
+			n := r*batch + i
+			host := "host-" + strconv.Itoa(n%50)
+			id := fmt.Sprintf("%s-%d", host, n)
+			reqs[r] = noteProcess(reqs[r], []byte(defendProcess(host, id, host+"-init", "sh", "sh -c whoami", "start", 100+n, 1795165200000+int64(n))), processIndex, "", nil)
+		}
+	}
+	st, err := store.Open(filepath.Join(b.TempDir(), "vigil.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	w := newProcWriter(st, (&engine.Catalog{}).DecoderMapping(), func(err error) { b.Error(err) }, func() bool { return false })
+	defer w.close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, r := range reqs { // the same ids again: the store skips them, the writer still keys them
+			w.put(r)
+		}
+		w.flush()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch*batches), "ns/event")
 }

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ import (
 	"vigil/internal/esql"
 	"vigil/internal/exception"
 	pf "vigil/internal/prefilter"
+	"vigil/internal/proctree"
 	"vigil/internal/rule"
 	"vigil/internal/sink"
 	"vigil/internal/store"
@@ -203,7 +205,9 @@ func New(opts Options) (*Server, error) {
 		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: s.fields, Source: source})
 	}
 	s.skims.New = func() any {
-		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: append([]string{"@timestamp"}, engine.SourceFields()...), Reuse: true})
+		// The process store's keys too: a line no rule reads is decoded once.
+		fields := slices.Concat([]string{"@timestamp"}, engine.SourceFields(), proctree.KeyFields())
+		return doc.NewDecoder(opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: fields, Reuse: true})
 	}
 	if err := s.buildPrefilter(); err != nil {
 		return nil, err
@@ -252,7 +256,7 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = store.Open(filepath.Join(cfg.DataDir, "vigil.db")); err != nil {
 		return nil, err
 	}
-	s.procs = newProcWriter(s.store, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
+	s.procs = newProcWriter(s.store, opts.Mapping, func(err error) { s.log.Error("process store failed", "err", err) }, s.pruneInvestigation)
 	if err := s.loadExceptions(); err != nil {
 		s.procs.close()
 		s.store.Close()
