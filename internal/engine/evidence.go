@@ -116,6 +116,10 @@ func (c *EvidenceCollector) Wants() bool { return len(c.rules) > 0 || len(c.byID
 // when only per-event alerts are collected, others need not be decoded.
 func (c *EvidenceCollector) Examines(id string) bool { return len(c.rules) > 0 || c.byID[id] != nil }
 
+// Names reports whether an alert names the document with this _id as its
+// source event (its kibana.alert.ancestors).
+func (c *EvidenceCollector) Names(id string) bool { return c.byID[id] != nil }
+
 // Offer matches one document (decoded with Fields, its ID and Index set)
 // to the alerts it formed; raw is its line, a bare document or a search
 // hit, kept only when it matches.

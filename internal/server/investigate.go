@@ -11,6 +11,7 @@ import (
 
 	"vigil/internal/doc"
 	"vigil/internal/engine"
+	pf "vigil/internal/prefilter"
 	"vigil/internal/proctree"
 	"vigil/internal/store"
 )
@@ -40,12 +41,28 @@ func (s *Server) captureEvidence(alerts []*engine.Alert) {
 		}
 		from, to = min(from, gte), max(to, lte)
 	}
+	// A line no involved rule's byte prefilter passes reaches no STATS
+	// group: skip it undecoded (most of a run's events, at a low passing
+	// share). Alerts naming their events (ancestors) are found by id.
+	var filters []*pf.Filter
+	scanAll := false
+	for _, a := range alerts {
+		if a.GroupKey == "" {
+			continue
+		}
+		f, ok := s.ruleFilters[a.RuleID]
+		if !ok || f == nil {
+			scanAll = true
+		} else if !slices.Contains(filters, f) {
+			filters = append(filters, f)
+		}
+	}
 	if c.Wants() {
 		// Offer copies what it keeps out of the Document (the probe is an
 		// esql.Execution): one Document serves the whole scan.
 		dec := doc.NewDecoder(s.opts.Mapping, doc.DecodeOptions{Dynamic: true, Fields: c.Fields(), ReuseDocument: true})
 		err := s.spool.Scan(s.pushed, from, to, func(e store.Entry) {
-			if !c.Examines(e.ID) {
+			if !c.Examines(e.ID) || !scanAll && !c.Names(e.ID) && !anyPasses(filters, e.Raw) {
 				return
 			}
 			d, err := dec.Decode(e.Raw)
@@ -285,3 +302,13 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 }
 
 func apiTime(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// anyPasses reports whether any filter passes the line.
+func anyPasses(filters []*pf.Filter, line []byte) bool {
+	for _, f := range filters {
+		if f.Match(line) {
+			return true
+		}
+	}
+	return false
+}

@@ -93,7 +93,10 @@ type Server struct {
 	// (nil: every line may); those are only skimmed for validity and time,
 	// never spooled or queued.
 	prefilter *pf.Filter
-	skims     sync.Pool
+	// ruleFilters are the ES|QL rules' own prefilters by rule_id (nil: the
+	// rule reads every line), for the evidence scan.
+	ruleFilters map[string]*pf.Filter
+	skims       sync.Pool
 
 	inflight  *inflight
 	resources resources
@@ -326,25 +329,24 @@ func (s *Server) buildPrefilter() error {
 		cat = &engine.Catalog{}
 	}
 	var filters []*pf.Filter
+	all := false // some rule reads every line
+	s.ruleFilters = map[string]*pf.Filter{}
 	for _, cr := range s.opts.Rules {
 		qm, err := cat.Resolve(cr.Query.IndexPatterns())
 		if err != nil {
 			return err
 		}
 		f := pf.New(cr.Query.Plan().EventCondition(), qm, s.opts.Mapping)
-		if f == nil {
-			return nil // this rule reads every line
-		}
+		s.ruleFilters[cr.Rule.RuleID] = f
+		all = all || f == nil
 		filters = append(filters, f)
 	}
 	for _, er := range s.opts.EQLRules {
 		f := er.Prefilter(s.opts.Mapping)
-		if f == nil {
-			return nil
-		}
+		all = all || f == nil
 		filters = append(filters, f)
 	}
-	if len(filters) > 0 {
+	if !all && len(filters) > 0 {
 		s.prefilter = pf.Any(filters...)
 	}
 	return nil
